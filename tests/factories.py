@@ -1,0 +1,107 @@
+import factory
+
+from grievances.models import Building, Household
+from responders.models import (
+    Department,
+    DepartmentKind,
+    District,
+    ResidentialCommittee,
+    ResponsibilityZone,
+    ServiceTeam,
+    StreetOffice,
+    TeamMembership,
+    User,
+)
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+
+    name = factory.Sequence(lambda n: f"测试{n}区")
+    code = factory.Sequence(lambda n: f"TD{n}")
+
+
+class StreetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StreetOffice
+
+    district = factory.SubFactory(DistrictFactory)
+    name = factory.Sequence(lambda n: f"测试{n}街道")
+    code = factory.Sequence(lambda n: f"TS{n}")
+
+
+class CommitteeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResidentialCommittee
+
+    street = factory.SubFactory(StreetFactory)
+    name = factory.Sequence(lambda n: f"测试{n}居民区")
+    code = factory.Sequence(lambda n: f"TC{n}")
+
+
+class ZoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResponsibilityZone
+
+    committee = factory.SubFactory(CommitteeFactory)
+    name = factory.Sequence(lambda n: f"测试第{n}责任区")
+    code = factory.Sequence(lambda n: f"TZ{n}")
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceTeam
+
+    zone = factory.SubFactory(ZoneFactory)
+    name = factory.LazyAttribute(lambda team: f"{team.zone.name}服务团队")
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    district = factory.SubFactory(DistrictFactory)
+    street = None
+    kind = factory.LazyFunction(lambda: DepartmentKind.objects.get(code="police"))
+    name = factory.Sequence(lambda n: f"测试{n}派出所")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"测试员{n}")
+    role = User.Role.ZONE_MEMBER
+    password = factory.django.Password("pw-for-tests")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamMembership
+
+    team = factory.SubFactory(TeamFactory)
+    name = factory.Sequence(lambda n: f"队员{n}")
+    home_kind = TeamMembership.HomeKind.COMMUNITY_UNIT
+    home_unit_name = "志愿者服务队"
+
+
+class BuildingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Building
+
+    zone = factory.SubFactory(ZoneFactory)
+    name = factory.Sequence(lambda n: f"测试路 {n} 弄 1 号")
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    zone = factory.SubFactory(ZoneFactory)
+    building = None
+    address = factory.Sequence(lambda n: f"测试路 1 弄 1 号 {n} 室")
+    contact_name = "王芳"
+    phone = "13812345678"

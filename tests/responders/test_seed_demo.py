@@ -1,0 +1,141 @@
+import hashlib
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from grievances.models import Building, Household
+from responders.models import (
+    Department,
+    ResidentialCommittee,
+    ResponsibilityZone,
+    ServiceTeam,
+    StreetOffice,
+    TeamMembership,
+    User,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    """Every row seed_demo writes, as a digest, plus the counts."""
+    digest = hashlib.sha256()
+    for row in Household.objects.order_by("zone__code", "address").values_list(
+        "zone__code",
+        "address",
+        "contact_name",
+        "phone",
+        "household_type",
+        "elderly_living_alone",
+        "low_income",
+        "disability",
+        "building__name",
+        "updated_at",
+    ):
+        digest.update(repr(row).encode())
+    counts = {
+        model.__name__: model.objects.count()
+        for model in (
+            StreetOffice,
+            ResidentialCommittee,
+            ResponsibilityZone,
+            ServiceTeam,
+            TeamMembership,
+            Department,
+            User,
+            Building,
+            Household,
+        )
+    }
+    users = list(User.objects.order_by("username").values_list("username", "password", "role"))
+    return digest.hexdigest(), counts, users
+
+
+def test_demo_street_has_the_sizes_of_wuliqiao(demo):
+    street = StreetOffice.objects.get(code="WLQ")
+    zones = ResponsibilityZone.objects.filter(committee__street=street).annotate(n=Count("households"))
+
+    assert street.name == "五里桥街道"
+    assert street.committees.count() == 4
+    assert zones.count() == 14
+    assert all(250 <= zone.n <= 350 for zone in zones)
+    assert 3500 <= Household.objects.filter(zone__committee__street=street).count() <= 4900
+    assert ServiceTeam.objects.filter(zone__committee__street=street).count() == 14
+    assert Department.objects.filter(street=street).count() == 11
+    # Every committee has its responsible leader, and no leader holds more than two.
+    leaders = ResidentialCommittee.objects.values("duty_leader").annotate(n=Count("id"))
+    assert all(row["duty_leader"] and row["n"] <= 2 for row in leaders)
+
+
+def test_demo_has_one_login_per_role(demo, client):
+    roles = set(User.objects.values_list("role", flat=True))
+    assert roles == set(User.Role.values)
+    for username in ("admin", "street_staff", "leader_wang", "committee_staff", "zone_member", "dept_liaison"):
+        assert client.login(username=username, password="zhitong-demo"), username
+
+
+def test_demo_addresses_look_like_shanghai_lanes(demo):
+    household = Household.objects.order_by("pk").first()
+    assert "弄" in household.address and household.address.endswith("室")
+    assert household.building.name in household.address
+    assert len(household.phone) == 11
+
+
+def test_a_second_run_changes_nothing(demo):
+    before = snapshot()
+
+    call_command("seed_demo", "--no-progress")
+
+    assert snapshot() == before
+
+
+def household_rows():
+    return list(
+        Household.objects.order_by("zone__code", "address").values_list(
+            "zone__code",
+            "building__name",
+            "address",
+            "contact_name",
+            "phone",
+            "household_type",
+            "elderly_living_alone",
+            "low_income",
+            "disability",
+        )
+    )
+
+
+def test_the_demo_is_deterministic(demo):
+    first = household_rows()
+    members = list(TeamMembership.objects.order_by("team__zone__code", "name").values_list("team__zone__code", "name"))
+    TeamMembership.objects.all().delete()
+    Household.objects.all().delete()
+    Building.objects.all().delete()
+
+    call_command("seed_demo", "--no-progress")
+
+    assert household_rows() == first
+    assert (
+        list(TeamMembership.objects.order_by("team__zone__code", "name").values_list("team__zone__code", "name"))
+        == members
+    )
+
+
+def test_scale_numbers_generate_streets_of_committees_of_zones(demo):
+    call_command(
+        "seed_demo", "--no-progress", "--districts", "1", "--streets", "2", "--committees", "2", "--zones", "3"
+    )
+
+    generated = ResponsibilityZone.objects.exclude(committee__street__code="WLQ").annotate(n=Count("households"))
+    assert StreetOffice.objects.count() == 3
+    assert generated.count() == 12
+    assert all(250 <= zone.n <= 350 for zone in generated)
+    assert ServiceTeam.objects.count() == 14 + 12
+
+
+def test_negative_numbers_are_refused_naming_the_option(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--zones"):
+        call_command("seed_demo", "--no-progress", "--zones", "-1")

@@ -1,0 +1,72 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_sign_in_page_speaks_chinese_by_default_and_english_on_request(client):
+    chinese = client.get("/accounts/login/")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    english = client.get("/accounts/login/")
+
+    assert "登录" in chinese.content.decode()
+    assert "Sign in" in english.content.decode()
+    assert "登录" not in english.content.decode()
+
+
+def test_a_wrong_password_says_so(client, demo):
+    response = client.post("/accounts/login/", {"username": "street_staff", "password": "wrong"})
+    assert response.status_code == 200
+    assert "用户名和密码不匹配" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "unit", "zones"),
+    [
+        ("admin", "管理员", "—", "14"),
+        ("street_staff", "街道工作人员", "五里桥街道", "14"),
+        ("leader_wang", "街道领导", "五里桥街道", "14"),
+        ("committee_staff", "居委会工作人员", "桑城居民区", "4"),
+        ("zone_member", "责任区团队成员", "桑城居民区", "2"),
+        ("dept_liaison", "职能部门联络员", "五里桥派出所", "0"),
+    ],
+)
+def test_home_tells_each_demo_role_where_they_stand(client, demo, username, role, unit, zones):
+    assert client.login(username=username, password="zhitong-demo")
+
+    page = client.get("/").content.decode()
+
+    assert f'data-testid="role">{role}<' in page
+    assert f'data-testid="org-unit">{unit}<' in page
+    assert f'data-testid="zone-count">{zones}<' in page
+
+
+def test_leader_home_names_their_committees(client, demo):
+    client.login(username="leader_wang", password="zhitong-demo")
+    page = client.get("/").content.decode()
+    assert "桑城居民区" in page and "瞿溪居民区" in page
+
+
+def test_only_staff_accounts_get_the_admin_link(client, demo):
+    client.login(username="admin", password="zhitong-demo")
+    assert "/admin/" in client.get("/").content.decode()
+    client.login(username="street_staff", password="zhitong-demo")
+    assert "/admin/" not in client.get("/").content.decode()
+
+
+def test_admin_lists_households_in_chinese_with_masked_phones(client, demo):
+    client.login(username="admin", password="zhitong-demo")
+
+    page = client.get("/admin/grievances/household/", {"q": "瞿溪路"}).content.decode()
+
+    assert "户" in page
+    assert "****" in page
+
+
+def test_healthz_answers_when_the_database_does(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
