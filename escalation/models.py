@@ -1,0 +1,91 @@
+"""How tickets move: SLA policies, the working-day calendar's overrides, department referrals."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grievances.models import Tier, Urgency
+
+
+class DurationUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("working days")
+    WORKING_HOURS = "working_hours", _("working hours")
+    HOURS = "hours", _("hours (around the clock)")
+    CALENDAR_MONTHS = "calendar_months", _("calendar months")
+
+
+class SLAPolicy(models.Model):
+    """One row per tier and urgency: how soon to respond and to resolve (DESIGN.md's table)."""
+
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
+    respond_within = models.PositiveIntegerField(_("respond within"), validators=[MinValueValidator(1)])
+    respond_unit = models.CharField(_("unit"), max_length=20, choices=DurationUnit.choices)
+    resolve_within = models.PositiveIntegerField(_("resolve within"), validators=[MinValueValidator(1)])
+    resolve_unit = models.CharField(_("unit"), max_length=20, choices=DurationUnit.choices)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["tier", "urgency"]
+        constraints = [models.UniqueConstraint(fields=["tier", "urgency"], name="sla_policy_one_per_tier_urgency")]
+
+    def __str__(self):
+        return f"{self.get_tier_display()} · {self.get_urgency_display()}"
+
+
+class CalendarOverride(models.Model):
+    """A day an administrator declares working or not, over the official calendar."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"{self.date} {'+' if self.is_working_day else '-'}"
+
+
+class Referral(models.Model):
+    """转办 — a matter referred to a functional department, which must answer by a date."""
+
+    ticket = models.ForeignKey(
+        "grievances.Ticket", on_delete=models.PROTECT, related_name="referrals", verbose_name=_("ticket")
+    )
+    department = models.ForeignKey(
+        "responders.Department", on_delete=models.PROTECT, related_name="referrals", verbose_name=_("department")
+    )
+    duty = models.TextField(_("duty"), blank=True, help_text=_("What the department is asked to do."))
+    answer_by = models.DateTimeField(_("answer by"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["department", "answer_by"], name="referral_open_by_department",
+                condition=Q(answered_at__isnull=True, withdrawn_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ticket} → {self.department}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None and self.withdrawn_at is None

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Building, Household
+from .models import Building, Category, Feedback, Household, Ticket, TicketEvent
 
 
 @admin.register(Building)
@@ -38,3 +38,58 @@ class HouseholdAdmin(admin.ModelAdmin):
     @admin.display(description=_("care flags"))
     def care(self, household):
         return "、".join(household.care_flags) or "—"
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "code", "position", "active"]
+    list_editable = ["position", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "name_en", "code"]
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    fields = ["at", "kind", "actor", "actor_label", "from_status", "to_status", "from_tier", "to_tier", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class FeedbackInline(admin.TabularInline):
+    model = Feedback
+    fields = ["created_at", "satisfaction", "comment", "collected_via", "recorded_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Read-only: tickets move through the state machine (the screens and the API), never here."""
+
+    list_display = [
+        "reference", "category", "urgency", "tier", "status", "owner", "resolve_by", "overdue", "street", "created_at",
+    ]
+    list_filter = ["status", "tier", "urgency", "overdue", "respond_overdue", "channel", "category", "street",
+                   "committee"]
+    search_fields = ["reference", "description", "address", "reporter_name", "external_id"]
+    list_select_related = ["category", "owner", "street"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    inlines = [TicketEventInline, FeedbackInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

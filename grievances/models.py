@@ -1,9 +1,12 @@
 """What residents ask, and where they live."""
 
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from responders.models import ResponsibilityZone
+from responders.models import PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice
 
 
 class Building(models.Model):
@@ -81,3 +84,330 @@ def mask_phone(phone: str) -> str:
     if len(phone) <= 7:
         return "*" * len(phone)
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+
+
+class Category(models.Model):
+    """诉求类别 — what a request is about. Seeded by a migration, editable in the admin."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Tier(models.TextChoices):
+    """The three tiers of the pyramid, lowest first."""
+
+    ZONE = "zone", _("responsibility zone")
+    COMMITTEE = "committee", _("residential committee")
+    STREET = "street", _("street office")
+
+    @property
+    def above(self) -> "Tier | None":
+        order = list(Tier)
+        index = order.index(self)
+        return order[index + 1] if index + 1 < len(order) else None
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("new")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    IN_PROGRESS = "in_progress", _("in progress")
+    REFERRED = "referred", _("referred to a department")
+    RESOLVED = "resolved", _("resolved")
+    CLOSED = "closed", _("closed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+OPEN_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REFERRED)
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("normal")
+    URGENT = "urgent", _("urgent")
+    EMERGENCY = "emergency", _("emergency")
+
+
+class Channel(models.TextChoices):
+    VISIT = "visit", _("door-to-door visit")
+    PHONE = "phone", _("phone")
+    WALK_IN = "walk_in", _("walk-in")
+    OPINION_DAY = "opinion_day", _("public-opinion day")
+    HOTLINE = "hotline", _("city hotline")
+    PARTNER = "partner", _("partner system")
+
+
+class Outcome(models.TextChoices):
+    """办了满意，未办有因: solved, or explained with a stated reason."""
+
+    SOLVED = "solved", _("solved")
+    EXPLAINED = "explained", _("explained (not done, with a reason)")
+
+
+class CancelReason(models.TextChoices):
+    DUPLICATE = "duplicate", _("duplicate")
+    WITHDRAWN = "withdrawn", _("withdrawn by the resident")
+    INVALID = "invalid", _("invalid")
+
+
+class Ticket(models.Model):
+    """工单 — one resident's request on its way through the pyramid.
+
+    Status and tier are written only by escalation.transitions (DESIGN.md rule 1).
+    The location (zone, committee, street) is where the matter belongs; the responsible
+    unit is the one of those that matches the tier.
+    """
+
+    reference = models.CharField(_("reference"), max_length=40, unique=True, editable=False)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category"))
+    description = models.TextField(
+        _("description"), validators=[MinLengthValidator(1), MaxLengthValidator(4000)]
+    )
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("household")
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    zone = models.ForeignKey(
+        ResponsibilityZone, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        verbose_name=_("responsibility zone"),
+    )
+    committee = models.ForeignKey(
+        ResidentialCommittee, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        verbose_name=_("residential committee"),
+    )
+    street = models.ForeignKey(
+        StreetOffice, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("street office")
+    )
+
+    reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
+    first_receiver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="received_tickets",
+        verbose_name=_("first receiver"),
+        help_text=_("首问负责制: who first received the request owns telling the resident the outcome."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="owned_tickets",
+        verbose_name=_("owner"),
+    )
+    partner = models.ForeignKey(
+        PartnerSystem, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        verbose_name=_("partner system"),
+    )
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, editable=False)
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True, editable=False)
+    resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True, editable=False)
+    answer_by = models.DateTimeField(_("department answer by"), null=True, blank=True, editable=False)
+    feedback_due_by = models.DateTimeField(_("feedback window ends"), null=True, blank=True, editable=False)
+    respond_overdue = models.BooleanField(_("response overdue"), default=False, editable=False)
+    overdue = models.BooleanField(_("overdue at street tier"), default=False, editable=False)
+    answer_overdue = models.BooleanField(_("department answer overdue"), default=False, editable=False)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True, editable=False)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True, editable=False)
+    outcome_reason = models.TextField(_("outcome reason"), blank=True, editable=False)
+    cancel_reason = models.CharField(
+        _("cancel reason"), max_length=10, choices=CancelReason.choices, blank=True, editable=False
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates",
+        verbose_name=_("duplicate of"), editable=False,
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"), editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at"]
+        constraints = [
+            # 事有交办，办有着落: an open ticket always has an owner and a unit of its tier.
+            models.CheckConstraint(
+                condition=~Q(status__in=OPEN_STATUSES) | Q(owner__isnull=False), name="ticket_open_has_owner"
+            ),
+            models.CheckConstraint(
+                condition=~Q(tier="zone") | Q(zone__isnull=False), name="ticket_zone_tier_has_zone"
+            ),
+            models.CheckConstraint(
+                condition=~Q(tier="committee") | Q(committee__isnull=False),
+                name="ticket_committee_tier_has_committee",
+            ),
+            # 办了满意，未办有因: resolved means an outcome; explained means a reason.
+            models.CheckConstraint(
+                condition=~Q(status__in=["resolved", "closed"]) | ~Q(outcome=""), name="ticket_resolved_has_outcome"
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="explained") | ~Q(outcome_reason=""), name="ticket_explained_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(cancel_reason="duplicate") | Q(duplicate_of__isnull=False),
+                name="ticket_duplicate_names_original",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "external_id"], condition=~Q(external_id=""), name="ticket_unique_external_id"
+            ),
+        ]
+        indexes = [
+            # The sweep's claims (DESIGN.md rule 2): each a partial index over just the rows
+            # that can become due, so a sweep with nothing due is a handful of index probes.
+            models.Index(
+                fields=["resolve_by"], name="ticket_due_escalation",
+                condition=Q(status__in=OPEN_STATUSES, tier__in=["zone", "committee"]),
+            ),
+            models.Index(
+                fields=["resolve_by"], name="ticket_due_street_overdue",
+                condition=Q(status__in=OPEN_STATUSES, tier="street", overdue=False),
+            ),
+            models.Index(
+                fields=["respond_by"], name="ticket_due_response", condition=Q(status="new", respond_overdue=False)
+            ),
+            models.Index(
+                fields=["answer_by"], name="ticket_due_answer", condition=Q(status="referred", answer_overdue=False)
+            ),
+            models.Index(fields=["feedback_due_by"], name="ticket_due_close", condition=Q(status="resolved")),
+            models.Index(fields=["street", "status", "tier"], name="ticket_street_status"),
+            models.Index(fields=["committee", "status"], name="ticket_committee_status"),
+            models.Index(fields=["zone", "status"], name="ticket_zone_status"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def responsible_unit(self):
+        """The org unit answering for the ticket now: the one of its tier."""
+        return {Tier.ZONE: self.zone, Tier.COMMITTEE: self.committee, Tier.STREET: self.street}[self.tier]
+
+    @property
+    def masked_reporter_phone(self) -> str:
+        return mask_phone(self.reporter_phone)
+
+
+class TicketSequence(models.Model):
+    """The last reference number issued per street and year (WLQ-2026-000123)."""
+
+    street = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["street", "year"], name="ticket_sequence_unique")]
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's timeline. Append-only: never updated, never deleted."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("created")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        STARTED = "started", _("work started")
+        REFERRED = "referred", _("referred to a department")
+        DEPARTMENT_REPLIED = "department_replied", _("department replied")
+        ESCALATED = "escalated", _("escalated")
+        RESOLVED = "resolved", _("resolved")
+        CLOSED = "closed", _("closed")
+        REOPENED = "reopened", _("reopened")
+        CANCELLED = "cancelled", _("cancelled")
+        ASSIGNED = "assigned", _("owner assigned")
+        RESPOND_OVERDUE = "respond_overdue", _("response overdue")
+        OVERDUE = "overdue", _("overdue at street tier")
+        ANSWER_OVERDUE = "answer_overdue", _("department answer overdue")
+        FEEDBACK = "feedback", _("resident feedback")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("ticket"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(
+        _("acting system"), max_length=100, blank=True, help_text=_("Who acted when no person did: the sweep, a partner.")
+    )
+    from_status = models.CharField(_("from status"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=Status.choices, blank=True)
+    from_tier = models.CharField(_("from tier"), max_length=10, choices=Tier.choices, blank=True)
+    to_tier = models.CharField(_("to tier"), max_length=10, choices=Tier.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["at", "pk"]
+        constraints = [
+            # Each tier escalates a ticket at most once, however many sweeps race (rule 2).
+            models.UniqueConstraint(
+                fields=["ticket", "from_tier"], condition=Q(kind="escalated"), name="ticket_escalated_once_per_tier"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Ticket events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ticket events are append-only.")
+
+
+class Feedback(models.Model):
+    """The resident's verdict on a resolved ticket."""
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("satisfied")
+        BASICALLY_SATISFIED = "basically_satisfied", _("basically satisfied")
+        DISSATISFIED = "dissatisfied", _("dissatisfied")
+
+    class Via(models.TextChoices):
+        VISIT = "visit", _("home visit")
+        PHONE = "phone", _("phone call")
+        PARTNER = "partner", _("partner system")
+        IN_PERSON = "in_person", _("in person")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("ticket"))
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices)
+    comment = models.TextField(_("comment"), blank=True, validators=[MaxLengthValidator(2000)])
+    collected_via = models.CharField(_("collected via"), max_length=10, choices=Via.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("resident feedback")
+        verbose_name_plural = _("resident feedback")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.ticket} {self.get_satisfaction_display()}"

@@ -220,6 +220,15 @@ def _seed_demo_users(street, committees, departments) -> dict[str, User]:
         "committee_staff": _user(
             "committee_staff", full_name="张丽", role=User.Role.COMMITTEE_STAFF, committee=committees[0]
         ),
+        # Every committee has its staff, so committee-tier tickets land with someone there.
+        **{
+            f"committee_{code.lower()}": _user(
+                f"committee_{code.lower()}", full_name=name, role=User.Role.COMMITTEE_STAFF, committee=committee
+            )
+            for (code, _, _), name, committee in zip(
+                DEMO_COMMITTEES[1:], ["周敏", "吴芳", "孙伟"], committees[1:], strict=True
+            )
+        },
         "zone_member": _user("zone_member", full_name="刘洋", role=User.Role.ZONE_MEMBER, committee=committees[0]),
         "dept_liaison": _user(
             "dept_liaison", full_name="赵强", role=User.Role.DEPARTMENT_LIAISON, department=departments["police"]

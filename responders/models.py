@@ -346,3 +346,19 @@ class TeamMembership(models.Model):
     def home_organisation(self):
         field = self.HOME_FIELD.get(self.home_kind)
         return getattr(self, field) if field else ""
+
+
+class PartnerSystem(models.Model):
+    """A system that files and follows tickets over the API: the city hotline (12345) and others."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("partner system")
+        verbose_name_plural = _("partner systems")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name

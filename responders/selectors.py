@@ -4,13 +4,17 @@ Every list, detail page, API endpoint, export and report narrows its queryset th
 `Scope.filter`, so a list never shows what a detail page then refuses.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from grievances.models import Household
+from grievances.models import Household, Ticket
 
 from .models import ResidentialCommittee, ResponsibilityZone, StreetOffice, TeamMembership, User
+
+
+Path = str | Callable[[list[int]], Q] | None
 
 
 @dataclass(frozen=True)
@@ -27,12 +31,13 @@ class Scope:
         self,
         queryset: QuerySet,
         *,
-        street: str | None = None,
-        committee: str | None = None,
-        zone: str | None = None,
-        department: str | None = None,
+        street: Path = None,
+        committee: Path = None,
+        zone: Path = None,
+        department: Path = None,
     ) -> QuerySet:
-        """Narrow `queryset`; each keyword is the lookup path from its model to that unit's id.
+        """Narrow `queryset`; each keyword is the lookup path from its model to that unit's id,
+        or a function from the unit ids to a Q (for paths that would repeat rows).
 
         A path left out means the model cannot be reached that way, so that part of the
         scope grants nothing on it.
@@ -48,7 +53,7 @@ class Scope:
             (department, self.department_ids),
         ):
             if path is not None and ids:
-                condition |= Q(**{f"{path}__in": sorted(ids)})
+                condition |= path(sorted(ids)) if callable(path) else Q(**{f"{path}__in": sorted(ids)})
                 granted = True
         return queryset.filter(condition) if granted else queryset.none()
 
@@ -107,3 +112,99 @@ def visible_households(scope: Scope) -> QuerySet[Household]:
         committee="zone__committee",
         zone="zone",
     )
+
+
+def _referred_to(department_ids: list[int]) -> Q:
+    from escalation.models import Referral
+
+    return Q(pk__in=Referral.objects.filter(department_id__in=department_ids).values("ticket_id"))
+
+
+def visible_tickets(scope: Scope) -> QuerySet[Ticket]:
+    """Tickets under the caller's units; for a department, the tickets ever referred to it."""
+    return scope.filter(
+        Ticket.objects.all(),
+        street="street",
+        committee="committee",
+        zone="zone",
+        department=_referred_to,
+    )
+
+
+def ticket_visible_to(user: User, ticket: Ticket) -> bool:
+    return visible_tickets(user_scope(user)).filter(pk=ticket.pk).exists()
+
+
+class OwnerFinder:
+    """Who owns a ticket at a tier when nobody names an owner (事有交办: there is always one).
+
+    zone: the acting person if they serve on the zone's team, else the team's members with an
+    account (the lead first), else the committee's staff; committee: its staff, else its
+    responsible street leader; street: the committee's responsible leader (领导包干制), else
+    the street's staff, else its leaders. Each tier falls back to the one above it. Answers
+    are cached, so one finder serves a whole sweep batch with a query per unit.
+    """
+
+    def __init__(self):
+        self._cache: dict[tuple, User | None] = {}
+
+    def owner(self, *, tier: str, zone_id, committee_id, street_id, prefer: User | None = None) -> User | None:
+        if tier == "zone" and prefer is not None and zone_id is not None:
+            if TeamMembership.objects.filter(team__zone_id=zone_id, user=prefer, user__is_active=True).exists():
+                return prefer
+        chain = {"zone": ("zone", "committee", "street"), "committee": ("committee", "street"), "street": ("street",)}
+        for level in chain[tier]:
+            found = self._cached(level, zone_id, committee_id, street_id)
+            if found is not None:
+                return found
+        return None
+
+    def _cached(self, level, zone_id, committee_id, street_id) -> User | None:
+        key = (level, zone_id, committee_id, street_id)
+        if key not in self._cache:
+            self._cache[key] = self._find(level, zone_id, committee_id, street_id)
+        return self._cache[key]
+
+    @staticmethod
+    def _find(level, zone_id, committee_id, street_id) -> User | None:
+        active = User.objects.filter(is_active=True).order_by("pk")
+        if level == "zone":
+            if zone_id is None:
+                return None
+            membership = (
+                TeamMembership.objects.filter(team__zone_id=zone_id, user__isnull=False, user__is_active=True)
+                .select_related("user")
+                .order_by("role", "pk")  # "lead" sorts before "member"
+                .first()
+            )
+            return membership.user if membership else None
+        committee = None
+        if committee_id is not None:
+            committee = ResidentialCommittee.objects.select_related("duty_leader").get(pk=committee_id)
+        leader = committee.duty_leader if committee and committee.duty_leader and committee.duty_leader.is_active else None
+        if level == "committee":
+            if committee is None:
+                return None
+            return active.filter(role=User.Role.COMMITTEE_STAFF, committee_id=committee_id).first() or leader
+        return (
+            leader
+            or active.filter(role=User.Role.STREET_STAFF, street_id=street_id).first()
+            or active.filter(role=User.Role.STREET_LEADER, street_id=street_id).first()
+            # The last resort, so that no ticket is ever left without an owner.
+            or active.filter(Q(role=User.Role.ADMINISTRATOR) | Q(is_superuser=True)).first()
+        )
+
+    def duty_leaders(self, *, committee_id, street_id) -> list[User]:
+        """Who answers personally for a committee's street-tier tickets: its leader, else all the street's."""
+        key = ("leaders", committee_id, street_id)
+        if key not in self._cache:
+            leader = None
+            if committee_id is not None:
+                leader = ResidentialCommittee.objects.select_related("duty_leader").get(pk=committee_id).duty_leader
+            if leader is not None and leader.is_active:
+                self._cache[key] = [leader]
+            else:
+                self._cache[key] = list(
+                    User.objects.filter(is_active=True, role=User.Role.STREET_LEADER, street_id=street_id)
+                )
+        return self._cache[key]

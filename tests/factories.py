@@ -105,3 +105,44 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
     address = factory.Sequence(lambda n: f"测试路 1 弄 1 号 {n} 室")
     contact_name = "王芳"
     phone = "13812345678"
+
+
+STAFFED = object()
+
+
+def make_ticket(*, actor=None, urgency="normal", zone=STAFFED, committee=None, street=None, household=None,
+                address="", category="environment", **kwargs):
+    """A ticket opened the way the product opens them (grievances.services.ticket_create);
+    by default in a fresh zone with staff at every tier."""
+    from grievances.models import Category
+    from grievances.services import ticket_create
+
+    if zone is STAFFED:
+        zone = staffed_zone()
+    return ticket_create(
+        actor=actor or "test",
+        category=Category.objects.get(code=category),
+        description=kwargs.pop("description", "楼道里堆满了杂物，影响通行。"),
+        channel=kwargs.pop("channel", "visit"),
+        urgency=urgency,
+        zone=zone,
+        committee=committee,
+        street=street,
+        household=household,
+        address=address,
+        **kwargs,
+    )
+
+
+def staffed_zone():
+    """A zone whose every tier has a person to own its tickets: a team member with an
+    account, committee staff, and a street leader responsible for the committee."""
+    street = StreetFactory()
+    leader = UserFactory(role=User.Role.STREET_LEADER, street=street, full_name="包干领导")
+    UserFactory(role=User.Role.STREET_STAFF, street=street, full_name="街道干部")
+    committee = CommitteeFactory(street=street, duty_leader=leader)
+    UserFactory(role=User.Role.COMMITTEE_STAFF, committee=committee, full_name="居委干部")
+    zone = ZoneFactory(committee=committee)
+    member = UserFactory(role=User.Role.ZONE_MEMBER, full_name="片区队员")
+    MembershipFactory(team=TeamFactory(zone=zone), user=member, name=member.full_name)
+    return zone

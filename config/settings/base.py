@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "responders",
     "grievances",
     "escalation",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -123,7 +124,6 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
 
 LOGGING = {
     "version": 1,
@@ -131,4 +131,22 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# Zhitong's own rules (DESIGN.md). SLA policies themselves are rows, editable in the admin.
+ZHITONG_FEEDBACK_WINDOW_WORKING_DAYS = 5
+ZHITONG_REFERRAL_ANSWER_MONTHS = 1
+ZHITONG_REOPEN_WINDOW_DAYS = 30
+ZHITONG_SWEEP_BATCH_SIZE = int(os.environ.get("ZHITONG_SWEEP_BATCH_SIZE", "1000"))
+ZHITONG_SWEEP_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_SWEEP_INTERVAL_SECONDS", "60"))
+# Extra alert channels (SMS, e-mail) by dotted path; the in-app inbox is always on.
+ZHITONG_ALERT_CHANNELS = env_list("ZHITONG_ALERT_CHANNELS")
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-overdue-tickets": {
+        "task": "escalation.tasks.sweep_overdue_tickets",
+        "schedule": ZHITONG_SWEEP_INTERVAL_SECONDS,
+        # A sweep that could not start within its interval is superseded by the next one.
+        "options": {"expires": ZHITONG_SWEEP_INTERVAL_SECONDS},
+    },
 }

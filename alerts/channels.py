@@ -1,0 +1,18 @@
+"""Where alerts go besides the in-app inbox. An adapter (SMS, e-mail) implements `Channel`
+and is named by dotted path in settings.ZHITONG_ALERT_CHANNELS."""
+
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .models import Notification
+
+
+class Channel(Protocol):
+    def send(self, notifications: list[Notification]) -> None:
+        """Deliver the notifications; raise to have the Celery task retried."""
+
+
+def extra_channels() -> list[Channel]:
+    return [import_string(path)() for path in settings.ZHITONG_ALERT_CHANNELS]

@@ -1,0 +1,40 @@
+"""Notifications to staff. The row is the in-app delivery; other channels plug in (alerts.channels)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("A ticket was assigned to you")
+        ESCALATED = "escalated", _("A ticket was escalated to you")
+        RESPOND_OVERDUE = "respond_overdue", _("A ticket is past its respond-by time")
+        OVERDUE = "overdue", _("A street-tier ticket is past its resolve-by time")
+        ANSWER_OVERDUE = "answer_overdue", _("A department is late with its answer")
+        REFERRED = "referred", _("A ticket was referred to your department")
+        REOPENED = "reopened", _("A resident reopened a ticket")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    ticket = models.ForeignKey(
+        "grievances.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications",
+        verbose_name=_("ticket"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_inbox")]
+
+    def __str__(self):
+        return f"{self.recipient}: {self.get_kind_display()}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,112 @@
+"""The working-day calendar and deadline arithmetic (DESIGN.md rule 3).
+
+Times are stored in UTC and computed in Asia/Shanghai. Working days follow the official
+Chinese calendar — holidays and the make-up working days around them (调休) — through the
+`chinesecalendar` package, with administrator overrides on top. A year the package does not
+know falls back to weekends-only and logs a warning (once per year and process); the admin
+shows the same warning. Deadline arithmetic never raises for an unknown year.
+"""
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from dateutil.relativedelta import relativedelta
+
+from .models import CalendarOverride, DurationUnit
+
+logger = logging.getLogger(__name__)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The office day that working hours are counted in, and the hour a working-day deadline falls due.
+WORKDAY_START = dt.time(9, 0)
+WORKDAY_END = dt.time(17, 30)
+
+_warned_years: set[int] = set()
+
+
+def official_calendar_knows(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(dt.date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+class WorkingCalendar:
+    """Answers "is this a working day" and adds SLA durations to a moment."""
+
+    def __init__(self, overrides: dict[dt.date, bool] | None = None):
+        self.overrides = overrides or {}
+
+    @classmethod
+    def load(cls) -> "WorkingCalendar":
+        """The calendar with every administrator override (a small table: one query)."""
+        return cls(dict(CalendarOverride.objects.values_list("date", "is_working_day")))
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            if day.year not in _warned_years:
+                _warned_years.add(day.year)
+                logger.warning(
+                    "The official holiday calendar has no data for %s: counting weekends only. "
+                    "Upgrade chinesecalendar or enter the year's holidays as calendar overrides.",
+                    day.year,
+                )
+            return day.weekday() < 5
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """The first working day strictly after `day`."""
+        day += dt.timedelta(days=1)
+        while not self.is_working_day(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def add(self, start: dt.datetime, amount: int, unit: str) -> dt.datetime:
+        """`start` plus `amount` of `unit`, as an aware datetime in Asia/Shanghai."""
+        local = start.astimezone(SHANGHAI)
+        if unit == DurationUnit.WORKING_DAYS:
+            return self._add_working_days(local, amount)
+        if unit == DurationUnit.WORKING_HOURS:
+            return self._add_working_hours(local, amount)
+        if unit == DurationUnit.HOURS:
+            return local + dt.timedelta(hours=amount)
+        if unit == DurationUnit.CALENDAR_MONTHS:
+            # Same wall-clock time; 31 January plus one month is 28/29 February.
+            naive = local.replace(tzinfo=None) + relativedelta(months=amount)
+            return naive.replace(tzinfo=SHANGHAI)
+        raise ValueError(f"Unknown duration unit {unit!r}")
+
+    def _add_working_days(self, local: dt.datetime, days: int) -> dt.datetime:
+        """The close of the Nth working day after the day of receipt.
+
+        A request received on any day, at any hour, counts from the next working day: received
+        on Monday, "one working day" is due on Tuesday at 17:30; received on Friday evening or
+        on Saturday, on Monday at 17:30.
+        """
+        day = local.date()
+        for _ in range(days):
+            day = self.next_working_day(day)
+        return dt.datetime.combine(day, WORKDAY_END, tzinfo=SHANGHAI)
+
+    def _add_working_hours(self, local: dt.datetime, hours: int) -> dt.datetime:
+        """Count `hours` of office time (09:00-17:30 on working days) from `local`."""
+        remaining = dt.timedelta(hours=hours)
+        cursor = local
+        while True:
+            day = cursor.date()
+            opens = dt.datetime.combine(day, WORKDAY_START, tzinfo=SHANGHAI)
+            closes = dt.datetime.combine(day, WORKDAY_END, tzinfo=SHANGHAI)
+            if not self.is_working_day(day) or cursor >= closes:
+                cursor = dt.datetime.combine(self.next_working_day(day), WORKDAY_START, tzinfo=SHANGHAI)
+                continue
+            cursor = max(cursor, opens)
+            if cursor + remaining <= closes:
+                return cursor + remaining
+            remaining -= closes - cursor
+            cursor = closes

@@ -1,0 +1,51 @@
+"""The overdue sweep (DESIGN.md rule 2): run by beat every minute and by `manage.py sweep`."""
+
+import datetime as dt
+import logging
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import transitions
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    escalated: int = 0
+    respond_overdue: int = 0
+    street_overdue: int = 0
+    answer_overdue: int = 0
+    closed: int = 0
+
+    def __str__(self):
+        return ", ".join(f"{name} {count}" for name, count in asdict(self).items())
+
+
+STEPS = (
+    # Escalation first: a ticket past resolve-by moves up before its respond-by is flagged
+    # at the tier it is leaving.
+    ("escalated", transitions.sweep_escalate_due),
+    ("respond_overdue", transitions.sweep_flag_respond_overdue),
+    ("street_overdue", transitions.sweep_flag_street_overdue),
+    ("answer_overdue", transitions.sweep_flag_answer_overdue),
+    ("closed", transitions.sweep_close_feedback_expired),
+)
+
+
+def sweep_overdue_tickets(*, now: dt.datetime | None = None, batch_size: int | None = None) -> SweepReport:
+    """Do everything that has fallen due, batch by batch, each batch its own transaction."""
+    now = now or timezone.now()
+    batch_size = batch_size or settings.ZHITONG_SWEEP_BATCH_SIZE
+    report = SweepReport()
+    for name, step in STEPS:
+        while True:
+            claimed = step(now=now, batch_size=batch_size)
+            setattr(report, name, getattr(report, name) + claimed)
+            if claimed < batch_size:
+                break
+    if any(asdict(report).values()):
+        logger.info("Sweep at %s: %s", now.isoformat(), report)
+    return report

@@ -1,0 +1,653 @@
+"""The one door for a ticket's status and tier (DESIGN.md rule 1).
+
+Every function here that changes a ticket runs in one transaction, locks the ticket's row
+(`select_for_update(of=("self",))`), re-checks the state under the lock, saves with
+`update_fields`, bumps the ticket's version, appends a TicketEvent, and sends its alerts
+only once the transaction commits. An illegal move raises InvalidTransition (HTTP 409 in
+the API, a clear message on the screens).
+
+The sweep's bulk functions at the bottom apply the same per-ticket changes to batches of
+rows claimed with `skip_locked`, so two sweeps never touch the same ticket.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alerts.models import Notification
+from alerts.services import alerts_send_on_commit
+from grievances.models import (
+    OPEN_STATUSES,
+    CancelReason,
+    Category,
+    Feedback,
+    Household,
+    Outcome,
+    Status,
+    Tier,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+    Urgency,
+)
+from responders.models import Department, PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
+from responders.selectors import OwnerFinder
+
+from .models import Referral
+from .sla import SLA
+
+logger = logging.getLogger(__name__)
+
+# A person, or the name of the system that acted ("sweep", a partner's name).
+Actor = User | str
+SWEEP = "sweep"
+
+
+class InvalidTransition(Exception):
+    """A move the state machine or its invariants refuse. `field` names the offending input."""
+
+    def __init__(self, message: str, *, code: str = "invalid_transition", field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+# --- shared pieces ---------------------------------------------------------------------
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """The ticket's row, locked for this transaction and freshly read."""
+    return Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+
+
+def _require(ticket: Ticket, action: str, allowed, expected_version: int | None = None) -> None:
+    if expected_version is not None and ticket.version != expected_version:
+        raise InvalidTransition(
+            _("Ticket %(ref)s was changed by someone else (version %(now)s, not %(seen)s): reload and try again.")
+            % {"ref": ticket.reference, "now": ticket.version, "seen": expected_version},
+            code="stale_version",
+        )
+    if ticket.status not in allowed:
+        raise InvalidTransition(
+            _("Cannot %(action)s ticket %(ref)s: it is %(status)s.")
+            % {"action": action, "ref": ticket.reference, "status": ticket.get_status_display()}
+        )
+
+
+def _event(ticket: Ticket, kind: str, actor: Actor, now: dt.datetime, *, from_status="", from_tier="", note="",
+           data=None) -> TicketEvent:
+    return TicketEvent(
+        ticket=ticket,
+        kind=kind,
+        at=now,
+        actor=actor if isinstance(actor, User) else None,
+        actor_label="" if isinstance(actor, User) else actor,
+        from_status=from_status,
+        to_status=ticket.status if from_status else "",
+        from_tier=from_tier,
+        to_tier=ticket.tier if from_tier else "",
+        note=note,
+        data=data or {},
+    )
+
+
+def _save(ticket: Ticket, fields: list[str], event: TicketEvent, now: dt.datetime) -> Ticket:
+    ticket.version += 1
+    ticket.updated_at = now
+    ticket.save(update_fields=[*fields, "version", "updated_at"])
+    event.save()
+    return ticket
+
+
+def _text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidTransition(message, code="required", field=field)
+    return value
+
+
+@dataclass
+class _Batch:
+    """What one sweep batch writes: the tickets' fields, the events and the alerts."""
+
+    fields: set[str] = field(default_factory=set)
+    events: list[TicketEvent] = field(default_factory=list)
+    alerts: list[tuple[int, str, int]] = field(default_factory=list)
+
+
+# --- opening a ticket ------------------------------------------------------------------
+
+
+def _next_reference(street: StreetOffice, now: dt.datetime) -> str:
+    """WLQ-2026-000123: per street and year, gap-free under concurrency (one upsert)."""
+    year = timezone.localtime(now).year
+    table = TicketSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (street_id, year, last_value) VALUES (%s, %s, 1) "  # noqa: S608
+            "ON CONFLICT (street_id, year) DO UPDATE SET last_value = "
+            f"{table}.last_value + 1 RETURNING last_value",
+            [street.pk, year],
+        )
+        (value,) = cursor.fetchone()
+    return f"{street.code}-{year}-{value:06d}"
+
+
+def ticket_open(
+    *,
+    actor: Actor,
+    category: Category,
+    description: str,
+    urgency: str,
+    channel: str,
+    street: StreetOffice,
+    committee: ResidentialCommittee | None = None,
+    zone: ResponsibilityZone | None = None,
+    household: Household | None = None,
+    address: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    partner: PartnerSystem | None = None,
+    external_id: str = "",
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Open a ticket at the lowest tier that knows where it belongs; an emergency at the street.
+
+    The caller (grievances.services.ticket_create) has validated the input and worked out
+    the location; this decides the tier, the owner and the SLA clock.
+    """
+    now = now or timezone.now()
+    if urgency == Urgency.EMERGENCY:
+        tier = Tier.STREET  # 突发问题第一时间上报
+    elif zone is not None:
+        tier = Tier.ZONE
+    elif committee is not None:
+        tier = Tier.COMMITTEE
+    else:
+        tier = Tier.STREET
+    with transaction.atomic():
+        owner = OwnerFinder().owner(
+            tier=tier, zone_id=zone and zone.pk, committee_id=committee and committee.pk, street_id=street.pk,
+            prefer=actor if isinstance(actor, User) else None,
+        )
+        if owner is None:
+            raise InvalidTransition(
+                _("Nobody at %(unit)s can own this ticket: add a staff account for it in the admin.")
+                % {"unit": street},
+                code="no_owner",
+            )
+        clock = SLA.load().clock(tier, urgency, now)
+        ticket = Ticket(
+            reference=_next_reference(street, now),
+            category=category,
+            description=description,
+            urgency=urgency,
+            channel=channel,
+            street=street,
+            committee=committee,
+            zone=zone,
+            household=household,
+            address=address,
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            partner=partner,
+            external_id=external_id,
+            first_receiver=actor if isinstance(actor, User) else None,
+            created_by=actor if isinstance(actor, User) else None,
+            owner=owner,
+            tier=tier,
+            status=Status.NEW,
+            respond_by=clock.respond_by,
+            resolve_by=clock.resolve_by,
+        )
+        ticket.save()
+        _event(ticket, TicketEvent.Kind.CREATED, actor, now, from_status="", data={"tier": tier}).save()
+        if owner != actor:
+            alerts_send_on_commit([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
+    return ticket
+
+
+# --- the actions of the state machine --------------------------------------------------
+
+
+def ticket_acknowledge(*, ticket: Ticket, actor: Actor, note: str = "", expected_version: int | None = None) -> Ticket:
+    """new → acknowledged: the resident has been answered; stops the respond-by clock."""
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require(ticket, _("acknowledge"), {Status.NEW}, expected_version)
+        ticket.status, ticket.responded_at = Status.ACKNOWLEDGED, now
+        event = _event(ticket, TicketEvent.Kind.ACKNOWLEDGED, actor, now, from_status=Status.NEW, note=note)
+        return _save(ticket, ["status", "responded_at"], event, now)
+
+
+def ticket_start(*, ticket: Ticket, actor: Actor, note: str = "", expected_version: int | None = None) -> Ticket:
+    """new/acknowledged → in_progress (starting work is also a response)."""
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require(ticket, _("start work on"), {Status.NEW, Status.ACKNOWLEDGED}, expected_version)
+        before = ticket.status
+        ticket.status = Status.IN_PROGRESS
+        ticket.responded_at = ticket.responded_at or now
+        event = _event(ticket, TicketEvent.Kind.STARTED, actor, now, from_status=before, note=note)
+        return _save(ticket, ["status", "responded_at"], event, now)
+
+
+def ticket_refer(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    department: Department,
+    duty: str = "",
+    answer_by: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """acknowledged/in_progress → referred: a functional department must answer by a date."""
+    now = timezone.now()
+    if not department.active:
+        raise InvalidTransition(_("Department %(name)s is not active.") % {"name": department}, field="department")
+    if answer_by is not None and answer_by <= now:
+        raise InvalidTransition(_("The answer-by date must be in the future."), field="answer_by")
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require(ticket, _("refer"), {Status.ACKNOWLEDGED, Status.IN_PROGRESS}, expected_version)
+        answer_by = answer_by or SLA.load().default_answer_by(now)
+        Referral.objects.create(
+            ticket=ticket, department=department, duty=duty, answer_by=answer_by,
+            created_by=actor if isinstance(actor, User) else None,
+        )
+        before = ticket.status
+        ticket.status, ticket.answer_by, ticket.answer_overdue = Status.REFERRED, answer_by, False
+        event = _event(
+            ticket, TicketEvent.Kind.REFERRED, actor, now, from_status=before, note=duty,
+            data={"department": department.pk, "department_name": department.name, "answer_by": answer_by.isoformat()},
+        )
+        _save(ticket, ["status", "answer_by", "answer_overdue"], event, now)
+        liaisons = department.liaisons.filter(is_active=True).values_list("pk", flat=True)
+        alerts_send_on_commit((pk, Notification.Kind.REFERRED, ticket.pk) for pk in liaisons)
+        return ticket
+
+
+def ticket_department_reply(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    answer: str,
+    department: Department | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """referred → in_progress: the department has answered (its liaison, or staff for it)."""
+    now = timezone.now()
+    answer = _text(answer, "answer", _("Write the department's answer."))
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require(ticket, _("record a department reply on"), {Status.REFERRED}, expected_version)
+        open_referrals = ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True)
+        if department is not None:
+            open_referrals = open_referrals.filter(department=department)
+        referrals = list(open_referrals.select_related("department"))
+        if not referrals:
+            raise InvalidTransition(
+                _("Nothing on this ticket is waiting for an answer from %(name)s.") % {"name": department},
+                field="department",
+            )
+        for referral in referrals:
+            referral.answer, referral.answered_at = answer, now
+            referral.save(update_fields=["answer", "answered_at"])
+        ticket.status, ticket.answer_by, ticket.answer_overdue = Status.IN_PROGRESS, None, False
+        event = _event(
+            ticket, TicketEvent.Kind.DEPARTMENT_REPLIED, actor, now, from_status=Status.REFERRED, note=answer,
+            data={"departments": [r.department.name for r in referrals]},
+        )
+        return _save(ticket, ["status", "answer_by", "answer_overdue"], event, now)
+
+
+def _escalation(ticket: Ticket, *, actor: Actor, reason: str, now: dt.datetime, sla: SLA, owners: OwnerFinder,
+                batch: _Batch) -> None:
+    """Move a locked ticket one tier up with a new owner and a fresh SLA clock (shared by the
+    single action and the sweep)."""
+    if ticket.tier == Tier.STREET:
+        raise InvalidTransition(
+            _("Ticket %(ref)s is already at the street tier: refer it to a department instead.")
+            % {"ref": ticket.reference}
+        )
+    from_status, from_tier = ticket.status, ticket.tier
+    to_tier = Tier(ticket.tier).above
+    owner = owners.owner(tier=to_tier, zone_id=ticket.zone_id, committee_id=ticket.committee_id,
+                         street_id=ticket.street_id)
+    if owner is None:
+        raise InvalidTransition(
+            _("Nobody at the %(tier)s tier can own ticket %(ref)s: add a staff account in the admin.")
+            % {"tier": to_tier.label, "ref": ticket.reference},
+            code="no_owner",
+        )
+    clock = sla.clock(to_tier, ticket.urgency, now)
+    ticket.tier, ticket.status, ticket.owner = to_tier, Status.NEW, owner
+    ticket.respond_by, ticket.resolve_by, ticket.responded_at = clock.respond_by, clock.resolve_by, None
+    ticket.respond_overdue = ticket.answer_overdue = False
+    ticket.answer_by = None
+    batch.fields |= {"tier", "status", "owner", "respond_by", "resolve_by", "responded_at", "respond_overdue",
+                     "answer_overdue", "answer_by"}
+    batch.events.append(_event(ticket, TicketEvent.Kind.ESCALATED, actor, now, from_status=from_status,
+                               from_tier=from_tier, note=reason))
+    batch.alerts.append((owner.pk, Notification.Kind.ESCALATED, ticket.pk))
+
+
+def _withdraw_referrals(ticket_ids: list[int], now: dt.datetime) -> None:
+    Referral.objects.filter(ticket_id__in=ticket_ids, answered_at__isnull=True, withdrawn_at__isnull=True).update(
+        withdrawn_at=now
+    )
+
+
+def ticket_escalate(*, ticket: Ticket, actor: Actor, reason: str, expected_version: int | None = None) -> Ticket:
+    """One tier up (矛盾上交 only when the tier below cannot settle it), as new, with a new clock."""
+    now = timezone.now()
+    reason = _text(reason, "reason", _("Say why the tier above is needed."))
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require(ticket, _("escalate"), set(OPEN_STATUSES), expected_version)
+        batch = _Batch()
+        _escalation(ticket, actor=actor, reason=reason, now=now, sla=SLA.load(), owners=OwnerFinder(), batch=batch)
+        _withdraw_referrals([ticket.pk], now)
+        _save(ticket, sorted(batch.fields), batch.events[0], now)
+        alerts_send_on_commit(batch.alerts)
+        return ticket
+
+
+def ticket_resolve(
+    *, ticket: Ticket, actor: Actor, outcome: str, reason: str = "", expected_version: int | None = None
+) -> Ticket:
+    """→ resolved, with an outcome: solved, or explained with a reason (办了满意，未办有因)."""
+    now = timezone.now()
+    if outcome not in Outcome.values:
+        raise InvalidTransition(_("Choose an outcome: solved or explained."), code="required", field="outcome")
+    reason = (reason or "").strip()
+    if outcome == Outcome.EXPLAINED:
+        reason = _text(reason, "reason", _("An explained outcome needs the reason the resident was given."))
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require(ticket, _("resolve"), {Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS}, expected_version)
+        before = ticket.status
+        ticket.status, ticket.outcome, ticket.outcome_reason = Status.RESOLVED, outcome, reason
+        ticket.resolved_at, ticket.responded_at = now, ticket.responded_at or now
+        ticket.feedback_due_by = SLA.load().feedback_due_by(now)
+        event = _event(ticket, TicketEvent.Kind.RESOLVED, actor, now, from_status=before, note=reason,
+                       data={"outcome": outcome})
+        return _save(
+            ticket, ["status", "outcome", "outcome_reason", "resolved_at", "responded_at", "feedback_due_by"],
+            event, now,
+        )
+
+
+def _closing(ticket: Ticket, *, actor: Actor, now: dt.datetime, note: str, batch: _Batch) -> None:
+    ticket.status, ticket.closed_at, ticket.feedback_due_by = Status.CLOSED, now, None
+    batch.fields |= {"status", "closed_at", "feedback_due_by"}
+    batch.events.append(_event(ticket, TicketEvent.Kind.CLOSED, actor, now, from_status=Status.RESOLVED, note=note))
+
+
+def ticket_close(*, ticket: Ticket, actor: Actor, note: str = "", expected_version: int | None = None) -> Ticket:
+    """resolved → closed."""
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require(ticket, _("close"), {Status.RESOLVED}, expected_version)
+        batch = _Batch()
+        _closing(ticket, actor=actor, now=now, note=note, batch=batch)
+        return _save(ticket, sorted(batch.fields), batch.events[0], now)
+
+
+def ticket_record_feedback(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    satisfaction: str,
+    collected_via: str,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Feedback:
+    """The resident's verdict. On a resolved ticket it closes it; after closing it is recorded
+    (a dissatisfied resident's ticket can then be reopened within the reopen window)."""
+    now = timezone.now()
+    if satisfaction not in Feedback.Satisfaction.values:
+        raise InvalidTransition(_("Choose how satisfied the resident is."), code="required", field="satisfaction")
+    if collected_via not in Feedback.Via.values:
+        raise InvalidTransition(_("Say how the feedback was collected."), code="required", field="collected_via")
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require(ticket, _("record feedback on"), {Status.RESOLVED, Status.CLOSED}, expected_version)
+        feedback = Feedback.objects.create(
+            ticket=ticket, satisfaction=satisfaction, comment=comment.strip(), collected_via=collected_via,
+            recorded_by=actor if isinstance(actor, User) else None,
+        )
+        batch = _Batch()
+        batch.events.append(_event(ticket, TicketEvent.Kind.FEEDBACK, actor, now, note=comment.strip(),
+                                   data={"satisfaction": satisfaction, "collected_via": collected_via}))
+        if ticket.status == Status.RESOLVED:
+            _closing(ticket, actor=actor, now=now, note=_("Closed with the resident's feedback."), batch=batch)
+        ticket.version += 1
+        ticket.updated_at = now
+        ticket.save(update_fields=[*sorted(batch.fields), "version", "updated_at"])
+        TicketEvent.objects.bulk_create(batch.events)
+        return feedback
+
+
+def ticket_reopen(*, ticket: Ticket, actor: Actor, reason: str, expected_version: int | None = None) -> Ticket:
+    """resolved, or closed within the reopen window → in_progress, with a fresh clock at its tier."""
+    now = timezone.now()
+    reason = _text(reason, "reason", _("Say why the resident is not satisfied."))
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require(ticket, _("reopen"), {Status.RESOLVED, Status.CLOSED}, expected_version)
+        window = dt.timedelta(days=settings.ZHITONG_REOPEN_WINDOW_DAYS)
+        if ticket.status == Status.CLOSED and ticket.closed_at < now - window:
+            raise InvalidTransition(
+                _("Ticket %(ref)s was closed more than %(days)s days ago: open a new ticket instead.")
+                % {"ref": ticket.reference, "days": settings.ZHITONG_REOPEN_WINDOW_DAYS},
+                code="reopen_window_passed",
+            )
+        before = ticket.status
+        clock = SLA.load().clock(ticket.tier, ticket.urgency, now)
+        ticket.status = Status.IN_PROGRESS
+        ticket.outcome, ticket.outcome_reason = "", ""
+        ticket.resolved_at = ticket.closed_at = ticket.feedback_due_by = None
+        ticket.respond_by, ticket.resolve_by, ticket.responded_at = clock.respond_by, clock.resolve_by, now
+        ticket.respond_overdue = ticket.overdue = False
+        event = _event(ticket, TicketEvent.Kind.REOPENED, actor, now, from_status=before, note=reason)
+        _save(ticket, ["status", "outcome", "outcome_reason", "resolved_at", "closed_at", "feedback_due_by",
+                       "respond_by", "resolve_by", "responded_at", "respond_overdue", "overdue"], event, now)
+        if ticket.owner_id != getattr(actor, "pk", None):
+            alerts_send_on_commit([(ticket.owner_id, Notification.Kind.REOPENED, ticket.pk)])
+        return ticket
+
+
+def ticket_cancel(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    reason: str,
+    note: str = "",
+    duplicate_of: Ticket | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Any open status → cancelled: a duplicate (naming its original), withdrawn, or invalid."""
+    now = timezone.now()
+    if reason not in CancelReason.values:
+        raise InvalidTransition(_("Choose why the ticket is cancelled."), code="required", field="reason")
+    if reason == CancelReason.DUPLICATE:
+        if duplicate_of is None:
+            raise InvalidTransition(_("A duplicate must name the original ticket."), code="required",
+                                    field="duplicate_of")
+        if duplicate_of.pk == ticket.pk:
+            raise InvalidTransition(_("A ticket cannot duplicate itself."), field="duplicate_of")
+        if duplicate_of.status == Status.CANCELLED:
+            raise InvalidTransition(_("The original ticket is itself cancelled."), field="duplicate_of")
+    else:
+        duplicate_of = None
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require(ticket, _("cancel"), set(OPEN_STATUSES), expected_version)
+        before = ticket.status
+        ticket.status, ticket.cancel_reason, ticket.duplicate_of = Status.CANCELLED, reason, duplicate_of
+        ticket.answer_by = None
+        _withdraw_referrals([ticket.pk], now)
+        event = _event(ticket, TicketEvent.Kind.CANCELLED, actor, now, from_status=before, note=note.strip(),
+                       data={"reason": reason, "duplicate_of": duplicate_of.reference if duplicate_of else None})
+        return _save(ticket, ["status", "cancel_reason", "duplicate_of", "answer_by"], event, now)
+
+
+def ticket_assign(*, ticket: Ticket, actor: Actor, owner: User, expected_version: int | None = None) -> Ticket:
+    """Name a new owner for an open ticket; the owner must be able to see it."""
+    from responders.selectors import ticket_visible_to
+
+    now = timezone.now()
+    if not owner.is_active:
+        raise InvalidTransition(_("%(name)s's account is not active.") % {"name": owner}, field="owner")
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require(ticket, _("assign"), set(OPEN_STATUSES), expected_version)
+        if not ticket_visible_to(owner, ticket):
+            raise InvalidTransition(
+                _("%(name)s cannot see ticket %(ref)s, so cannot own it.") % {"name": owner, "ref": ticket.reference},
+                field="owner",
+            )
+        before = ticket.owner
+        ticket.owner = owner
+        event = _event(ticket, TicketEvent.Kind.ASSIGNED, actor, now,
+                       data={"from": before.pk if before else None, "to": owner.pk, "to_name": str(owner)})
+        _save(ticket, ["owner"], event, now)
+        if owner != actor:
+            alerts_send_on_commit([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
+        return ticket
+
+
+# --- the sweep's bulk moves (DESIGN.md rule 2) -----------------------------------------
+
+
+def _claim(queryset: QuerySet, order_by: str, batch_size: int) -> list[Ticket]:
+    """Lock up to `batch_size` due tickets that no other sweep holds, oldest deadline first."""
+    return list(queryset.select_for_update(of=("self",), skip_locked=True).order_by(order_by, "pk")[:batch_size])
+
+
+def _apply(tickets: list[Ticket], batch: _Batch, now: dt.datetime) -> None:
+    if not tickets:
+        return
+    for ticket in tickets:
+        ticket.version += 1
+        ticket.updated_at = now
+    Ticket.objects.bulk_update(tickets, [*sorted(batch.fields), "version", "updated_at"])
+    TicketEvent.objects.bulk_create(batch.events)
+    alerts_send_on_commit(batch.alerts)
+
+
+def _sweep_batch(due: Q, order_by: str, change: Callable[[Ticket, _Batch], None], now: dt.datetime,
+                 batch_size: int) -> int:
+    """Claim one batch of due tickets, change each, write them all; return how many changed."""
+    with transaction.atomic():
+        tickets = _claim(Ticket.objects.filter(due), order_by, batch_size)
+        if not tickets:
+            return 0
+        batch = _Batch()
+        changed = []
+        for ticket in tickets:
+            try:
+                change(ticket, batch)
+            except InvalidTransition:
+                # One ticket that cannot move (no owner at the tier above) must not hold up
+                # the rest; it stays due and is logged at every sweep until someone acts.
+                logger.exception("Sweep could not move ticket %s", ticket.reference)
+                continue
+            changed.append(ticket)
+        _apply(changed, batch, now)
+        return len(changed)
+
+
+def sweep_escalate_due(*, now: dt.datetime, batch_size: int) -> int:
+    """Escalate one batch of tickets past resolve-by below the street tier; return how many."""
+    sla, owners = SLA.load(), OwnerFinder()
+    escalated: list[int] = []
+
+    def change(ticket: Ticket, batch: _Batch) -> None:
+        reason = _("Not resolved by %(deadline)s at the %(tier)s tier: escalated automatically.") % {
+            "deadline": timezone.localtime(ticket.resolve_by).strftime("%Y-%m-%d %H:%M"),
+            "tier": Tier(ticket.tier).label,
+        }
+        _escalation(ticket, actor=SWEEP, reason=reason, now=now, sla=sla, owners=owners, batch=batch)
+        escalated.append(ticket.pk)
+
+    due = Q(status__in=OPEN_STATUSES, tier__in=[Tier.ZONE, Tier.COMMITTEE], resolve_by__lt=now)
+    with transaction.atomic():
+        count = _sweep_batch(due, "resolve_by", change, now, batch_size)
+        _withdraw_referrals(escalated, now)
+    return count
+
+
+def sweep_flag_respond_overdue(*, now: dt.datetime, batch_size: int) -> int:
+    """Flag tickets nobody acknowledged by respond-by and alert their owners; the tier stays."""
+
+    def change(ticket: Ticket, batch: _Batch) -> None:
+        ticket.respond_overdue = True
+        batch.fields.add("respond_overdue")
+        batch.events.append(_event(ticket, TicketEvent.Kind.RESPOND_OVERDUE, SWEEP, now,
+                                   data={"respond_by": ticket.respond_by.isoformat()}))
+        batch.alerts.append((ticket.owner_id, Notification.Kind.RESPOND_OVERDUE, ticket.pk))
+
+    due = Q(status=Status.NEW, respond_overdue=False, respond_by__lt=now)
+    return _sweep_batch(due, "respond_by", change, now, batch_size)
+
+
+def sweep_flag_street_overdue(*, now: dt.datetime, batch_size: int) -> int:
+    """Mark street-tier tickets past resolve-by overdue; alert the owner and the leader
+    responsible for the ticket's committee (领导包干制)."""
+    owners = OwnerFinder()
+
+    def change(ticket: Ticket, batch: _Batch) -> None:
+        ticket.overdue = True
+        batch.fields.add("overdue")
+        batch.events.append(_event(ticket, TicketEvent.Kind.OVERDUE, SWEEP, now,
+                                   data={"resolve_by": ticket.resolve_by.isoformat()}))
+        recipients = {ticket.owner_id}
+        recipients |= {u.pk for u in owners.duty_leaders(committee_id=ticket.committee_id, street_id=ticket.street_id)}
+        batch.alerts += [(pk, Notification.Kind.OVERDUE, ticket.pk) for pk in recipients]
+
+    due = Q(status__in=OPEN_STATUSES, tier=Tier.STREET, overdue=False, resolve_by__lt=now)
+    return _sweep_batch(due, "resolve_by", change, now, batch_size)
+
+
+def sweep_flag_answer_overdue(*, now: dt.datetime, batch_size: int) -> int:
+    """Chase referrals past answer-by: flag the ticket, alert the owner and the late
+    departments' liaisons."""
+
+    def change(ticket: Ticket, batch: _Batch) -> None:
+        ticket.answer_overdue = True
+        batch.fields.add("answer_overdue")
+        late = Referral.objects.filter(ticket=ticket, answered_at__isnull=True, withdrawn_at__isnull=True,
+                                       answer_by__lt=now).select_related("department")
+        names = [r.department.name for r in late]
+        batch.events.append(_event(ticket, TicketEvent.Kind.ANSWER_OVERDUE, SWEEP, now,
+                                   data={"answer_by": ticket.answer_by.isoformat(), "departments": names}))
+        liaisons = User.objects.filter(is_active=True, department__referrals__in=late).values_list("pk", flat=True)
+        recipients = {ticket.owner_id, *liaisons}
+        batch.alerts += [(pk, Notification.Kind.ANSWER_OVERDUE, ticket.pk) for pk in recipients]
+
+    due = Q(status=Status.REFERRED, answer_overdue=False, answer_by__lt=now)
+    return _sweep_batch(due, "answer_by", change, now, batch_size)
+
+
+def sweep_close_feedback_expired(*, now: dt.datetime, batch_size: int) -> int:
+    """Close resolved tickets whose feedback window has ended without the resident's verdict."""
+
+    def change(ticket: Ticket, batch: _Batch) -> None:
+        _closing(ticket, actor=SWEEP, now=now, batch=batch,
+                 note=_("Closed automatically: the feedback window ended."))
+
+    due = Q(status=Status.RESOLVED, feedback_due_by__lt=now)
+    return _sweep_batch(due, "feedback_due_by", change, now, batch_size)

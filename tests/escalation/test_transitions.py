@@ -1,0 +1,229 @@
+"""Every action of the state machine from every status: the legal moves and the refusals."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from alerts.models import Notification
+from escalation import transitions as t
+from escalation.models import Referral
+from escalation.transitions import InvalidTransition
+from grievances.models import Feedback, Status, Ticket, Tier
+from responders.models import User
+from tests.factories import DepartmentFactory, UserFactory, make_ticket
+
+pytestmark = pytest.mark.django_db
+
+ALL = list(Status)
+LEGAL = {
+    "acknowledge": ({Status.NEW}, Status.ACKNOWLEDGED),
+    "start": ({Status.NEW, Status.ACKNOWLEDGED}, Status.IN_PROGRESS),
+    "refer": ({Status.ACKNOWLEDGED, Status.IN_PROGRESS}, Status.REFERRED),
+    "department_reply": ({Status.REFERRED}, Status.IN_PROGRESS),
+    "escalate": ({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REFERRED}, Status.NEW),
+    "resolve": ({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS}, Status.RESOLVED),
+    "close": ({Status.RESOLVED}, Status.CLOSED),
+    "reopen": ({Status.RESOLVED, Status.CLOSED}, Status.IN_PROGRESS),
+    "cancel": ({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REFERRED}, Status.CANCELLED),
+}
+
+
+def put_in_status(ticket: Ticket, status: str) -> Ticket:
+    """Reach `status` through the state machine itself."""
+    actor = "test"
+    if status in (Status.ACKNOWLEDGED, Status.REFERRED):
+        ticket = t.ticket_acknowledge(ticket=ticket, actor=actor)
+    if status == Status.IN_PROGRESS:
+        ticket = t.ticket_start(ticket=ticket, actor=actor)
+    if status == Status.REFERRED:
+        ticket = t.ticket_refer(ticket=ticket, actor=actor, department=DepartmentFactory())
+    if status in (Status.RESOLVED, Status.CLOSED):
+        ticket = t.ticket_resolve(ticket=ticket, actor=actor, outcome="solved")
+    if status == Status.CLOSED:
+        ticket = t.ticket_close(ticket=ticket, actor=actor)
+    if status == Status.CANCELLED:
+        ticket = t.ticket_cancel(ticket=ticket, actor=actor, reason="withdrawn")
+    assert ticket.status == status
+    return ticket
+
+
+def act(action: str, ticket: Ticket) -> Ticket:
+    arguments = {
+        "refer": {"department": DepartmentFactory()},
+        "department_reply": {"answer": "已派员到场清理。"},
+        "escalate": {"reason": "责任区协调无果"},
+        "resolve": {"outcome": "solved"},
+        "reopen": {"reason": "居民反映问题仍在"},
+        "cancel": {"reason": "withdrawn"},
+    }.get(action, {})
+    return getattr(t, f"ticket_{action}")(ticket=ticket, actor="test", **arguments)
+
+
+@pytest.mark.parametrize("status", ALL)
+@pytest.mark.parametrize("action", sorted(LEGAL))
+def test_every_action_from_every_status(action, status):
+    allowed, target = LEGAL[action]
+    ticket = put_in_status(make_ticket(), status)
+    events_before = ticket.events.count()
+
+    if status in allowed:
+        moved = act(action, ticket)
+        assert moved.status == target
+        assert moved.version == ticket.version + 1
+        assert ticket.events.count() == events_before + 1
+        last = moved.events.last()
+        assert (last.from_status, last.to_status) == (status, target)
+    else:
+        with pytest.raises(InvalidTransition) as error:
+            act(action, ticket)
+        assert ticket.reference in error.value.message
+        ticket.refresh_from_db()
+        assert ticket.status == status
+        assert ticket.events.count() == events_before
+
+
+def test_escalation_climbs_a_tier_with_a_new_owner_and_a_new_clock(django_capture_on_commit_callbacks):
+    ticket = t.ticket_acknowledge(ticket=make_ticket(), actor="test")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        up = t.ticket_escalate(ticket=ticket, actor="test", reason="需要居委会协调")
+
+    assert (up.tier, up.status) == (Tier.COMMITTEE, Status.NEW)
+    assert up.owner.full_name == "居委干部"
+    assert up.responded_at is None and up.resolve_by > ticket.resolve_by
+    event = up.events.last()
+    assert (event.from_tier, event.to_tier, event.note) == (Tier.ZONE, Tier.COMMITTEE, "需要居委会协调")
+    assert Notification.objects.filter(recipient=up.owner, kind="escalated", ticket=up).exists()
+
+
+def test_escalation_is_refused_at_the_street():
+    ticket = make_ticket(urgency="emergency")
+    with pytest.raises(InvalidTransition, match="street|街道"):
+        t.ticket_escalate(ticket=ticket, actor="test", reason="x")
+
+
+def test_escalation_needs_a_reason():
+    with pytest.raises(InvalidTransition) as error:
+        t.ticket_escalate(ticket=make_ticket(), actor="test", reason="  ")
+    assert error.value.field == "reason"
+
+
+def test_escalating_a_referred_ticket_withdraws_its_referral():
+    ticket = put_in_status(make_ticket(), Status.REFERRED)
+
+    t.ticket_escalate(ticket=ticket, actor="test", reason="部门未能处理")
+
+    assert Referral.objects.get(ticket=ticket).withdrawn_at is not None
+
+
+def test_explained_needs_a_reason_and_solved_does_not():
+    with pytest.raises(InvalidTransition) as error:
+        t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="explained", reason="")
+    assert error.value.field == "reason"
+
+    explained = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="explained", reason="属于司法程序")
+    solved = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+    assert (explained.outcome, explained.outcome_reason) == ("explained", "属于司法程序")
+    assert solved.outcome == "solved" and solved.feedback_due_by > solved.resolved_at
+
+
+def test_resolving_needs_an_outcome():
+    with pytest.raises(InvalidTransition) as error:
+        t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="")
+    assert error.value.field == "outcome"
+
+
+def test_feedback_closes_a_resolved_ticket():
+    resident_visitor = UserFactory()
+    ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+
+    feedback = t.ticket_record_feedback(ticket=ticket, actor=resident_visitor, satisfaction="satisfied",
+                                        collected_via="phone", comment="很及时")
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED and ticket.closed_at is not None
+    assert feedback.recorded_by == resident_visitor
+    assert list(ticket.events.values_list("kind", flat=True))[-2:] == ["feedback", "closed"]
+
+
+@pytest.mark.parametrize(("field", "value"), [("satisfaction", "meh"), ("collected_via", "telepathy")])
+def test_feedback_with_a_bad_value_names_the_field(field, value):
+    ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+    arguments = {"satisfaction": "satisfied", "collected_via": "phone", field: value}
+    with pytest.raises(InvalidTransition) as error:
+        t.ticket_record_feedback(ticket=ticket, actor="test", **arguments)
+    assert error.value.field == field
+    assert not Feedback.objects.exists()
+
+
+def test_reopen_only_within_thirty_days_of_closing():
+    recent = put_in_status(make_ticket(), Status.CLOSED)
+    old = put_in_status(make_ticket(), Status.CLOSED)
+    Ticket.objects.filter(pk=old.pk).update(closed_at=timezone.now() - dt.timedelta(days=31))
+    Ticket.objects.filter(pk=recent.pk).update(closed_at=timezone.now() - dt.timedelta(days=29))
+
+    reopened = t.ticket_reopen(ticket=recent, actor="test", reason="又漏水了")
+    with pytest.raises(InvalidTransition) as error:
+        t.ticket_reopen(ticket=old, actor="test", reason="又漏水了")
+
+    assert reopened.status == Status.IN_PROGRESS and reopened.outcome == "" and reopened.resolve_by > timezone.now()
+    assert error.value.code == "reopen_window_passed"
+
+
+def test_a_cancelled_duplicate_names_its_original():
+    original, copy = make_ticket(), make_ticket()
+
+    with pytest.raises(InvalidTransition) as error:
+        t.ticket_cancel(ticket=copy, actor="test", reason="duplicate")
+    assert error.value.field == "duplicate_of"
+    with pytest.raises(InvalidTransition):
+        t.ticket_cancel(ticket=copy, actor="test", reason="duplicate", duplicate_of=copy)
+
+    cancelled = t.ticket_cancel(ticket=copy, actor="test", reason="duplicate", duplicate_of=original)
+    assert cancelled.duplicate_of == original
+    assert cancelled.events.last().data["duplicate_of"] == original.reference
+
+
+def test_assigning_an_owner_who_cannot_see_the_ticket_is_refused(django_capture_on_commit_callbacks):
+    ticket = make_ticket()
+    stranger = UserFactory(role=User.Role.COMMITTEE_STAFF, committee=make_ticket().committee)
+    colleague = UserFactory(role=User.Role.STREET_STAFF, street=ticket.street)
+
+    with pytest.raises(InvalidTransition) as error:
+        t.ticket_assign(ticket=ticket, actor="test", owner=stranger)
+    with django_capture_on_commit_callbacks(execute=True):
+        assigned = t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+
+    assert error.value.field == "owner"
+    assert assigned.owner == colleague
+    assert Notification.objects.filter(recipient=colleague, kind="assigned").exists()
+
+
+def test_a_stale_version_is_a_conflict():
+    ticket = make_ticket()
+    t.ticket_acknowledge(ticket=ticket, actor="test")
+
+    with pytest.raises(InvalidTransition) as error:
+        t.ticket_start(ticket=ticket, actor="test", expected_version=ticket.version)
+
+    assert error.value.code == "stale_version"
+
+
+def test_referral_and_department_reply(django_capture_on_commit_callbacks):
+    department = DepartmentFactory()
+    liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
+    ticket = t.ticket_start(ticket=make_ticket(), actor="test")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        referred = t.ticket_refer(ticket=ticket, actor="test", department=department, duty="清理违章搭建")
+    referral = Referral.objects.get(ticket=ticket)
+    # Default answer-by: one calendar month.
+    assert 28 <= (referral.answer_by - referral.created_at).days <= 31
+    assert referred.answer_by == referral.answer_by
+    assert Notification.objects.filter(recipient=liaison, kind="referred", ticket=ticket).exists()
+
+    replied = t.ticket_department_reply(ticket=referred, actor=liaison, answer="已拆除", department=department)
+    referral.refresh_from_db()
+    assert replied.status == Status.IN_PROGRESS and replied.answer_by is None
+    assert (referral.answer, referral.answered_at is not None) == ("已拆除", True)
