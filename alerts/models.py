@@ -20,7 +20,11 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     ticket = models.ForeignKey(
-        "grievances.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications",
+        "grievances.Ticket",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
         verbose_name=_("ticket"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

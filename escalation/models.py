@@ -67,7 +67,11 @@ class Referral(models.Model):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -78,7 +82,8 @@ class Referral(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(
-                fields=["department", "answer_by"], name="referral_open_by_department",
+                fields=["department", "answer_by"],
+                name="referral_open_by_department",
                 condition=Q(answered_at__isnull=True, withdrawn_at__isnull=True),
             )
         ]

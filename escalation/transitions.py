@@ -31,10 +31,10 @@ from grievances.models import (
     Household,
     Outcome,
     Status,
-    Tier,
     Ticket,
     TicketEvent,
     TicketSequence,
+    Tier,
     Urgency,
 )
 from responders.models import Department, PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
@@ -82,8 +82,9 @@ def _require(ticket: Ticket, action: str, allowed, expected_version: int | None 
         )
 
 
-def _event(ticket: Ticket, kind: str, actor: Actor, now: dt.datetime, *, from_status="", from_tier="", note="",
-           data=None) -> TicketEvent:
+def _event(
+    ticket: Ticket, kind: str, actor: Actor, now: dt.datetime, *, from_status="", from_tier="", note="", data=None
+) -> TicketEvent:
     return TicketEvent(
         ticket=ticket,
         kind=kind,
@@ -175,7 +176,10 @@ def ticket_open(
         tier = Tier.STREET
     with transaction.atomic():
         owner = OwnerFinder().owner(
-            tier=tier, zone_id=zone and zone.pk, committee_id=committee and committee.pk, street_id=street.pk,
+            tier=tier,
+            zone_id=zone and zone.pk,
+            committee_id=committee and committee.pk,
+            street_id=street.pk,
             prefer=actor if isinstance(actor, User) else None,
         )
         if owner is None:
@@ -262,13 +266,21 @@ def ticket_refer(
         _require(ticket, _("refer"), {Status.ACKNOWLEDGED, Status.IN_PROGRESS}, expected_version)
         answer_by = answer_by or SLA.load().default_answer_by(now)
         Referral.objects.create(
-            ticket=ticket, department=department, duty=duty, answer_by=answer_by,
+            ticket=ticket,
+            department=department,
+            duty=duty,
+            answer_by=answer_by,
             created_by=actor if isinstance(actor, User) else None,
         )
         before = ticket.status
         ticket.status, ticket.answer_by, ticket.answer_overdue = Status.REFERRED, answer_by, False
         event = _event(
-            ticket, TicketEvent.Kind.REFERRED, actor, now, from_status=before, note=duty,
+            ticket,
+            TicketEvent.Kind.REFERRED,
+            actor,
+            now,
+            from_status=before,
+            note=duty,
             data={"department": department.pk, "department_name": department.name, "answer_by": answer_by.isoformat()},
         )
         _save(ticket, ["status", "answer_by", "answer_overdue"], event, now)
@@ -305,14 +317,20 @@ def ticket_department_reply(
             referral.save(update_fields=["answer", "answered_at"])
         ticket.status, ticket.answer_by, ticket.answer_overdue = Status.IN_PROGRESS, None, False
         event = _event(
-            ticket, TicketEvent.Kind.DEPARTMENT_REPLIED, actor, now, from_status=Status.REFERRED, note=answer,
+            ticket,
+            TicketEvent.Kind.DEPARTMENT_REPLIED,
+            actor,
+            now,
+            from_status=Status.REFERRED,
+            note=answer,
             data={"departments": [r.department.name for r in referrals]},
         )
         return _save(ticket, ["status", "answer_by", "answer_overdue"], event, now)
 
 
-def _escalation(ticket: Ticket, *, actor: Actor, reason: str, now: dt.datetime, sla: SLA, owners: OwnerFinder,
-                batch: _Batch) -> None:
+def _escalation(
+    ticket: Ticket, *, actor: Actor, reason: str, now: dt.datetime, sla: SLA, owners: OwnerFinder, batch: _Batch
+) -> None:
     """Move a locked ticket one tier up with a new owner and a fresh SLA clock (shared by the
     single action and the sweep)."""
     if ticket.tier == Tier.STREET:
@@ -322,8 +340,9 @@ def _escalation(ticket: Ticket, *, actor: Actor, reason: str, now: dt.datetime, 
         )
     from_status, from_tier = ticket.status, ticket.tier
     to_tier = Tier(ticket.tier).above
-    owner = owners.owner(tier=to_tier, zone_id=ticket.zone_id, committee_id=ticket.committee_id,
-                         street_id=ticket.street_id)
+    owner = owners.owner(
+        tier=to_tier, zone_id=ticket.zone_id, committee_id=ticket.committee_id, street_id=ticket.street_id
+    )
     if owner is None:
         raise InvalidTransition(
             _("Nobody at the %(tier)s tier can own ticket %(ref)s: add a staff account in the admin.")
@@ -335,10 +354,22 @@ def _escalation(ticket: Ticket, *, actor: Actor, reason: str, now: dt.datetime, 
     ticket.respond_by, ticket.resolve_by, ticket.responded_at = clock.respond_by, clock.resolve_by, None
     ticket.respond_overdue = ticket.answer_overdue = False
     ticket.answer_by = None
-    batch.fields |= {"tier", "status", "owner", "respond_by", "resolve_by", "responded_at", "respond_overdue",
-                     "answer_overdue", "answer_by"}
-    batch.events.append(_event(ticket, TicketEvent.Kind.ESCALATED, actor, now, from_status=from_status,
-                               from_tier=from_tier, note=reason))
+    batch.fields |= {
+        "tier",
+        "status",
+        "owner",
+        "respond_by",
+        "resolve_by",
+        "responded_at",
+        "respond_overdue",
+        "answer_overdue",
+        "answer_by",
+    }
+    batch.events.append(
+        _event(
+            ticket, TicketEvent.Kind.ESCALATED, actor, now, from_status=from_status, from_tier=from_tier, note=reason
+        )
+    )
     batch.alerts.append((owner.pk, Notification.Kind.ESCALATED, ticket.pk))
 
 
@@ -380,11 +411,14 @@ def ticket_resolve(
         ticket.status, ticket.outcome, ticket.outcome_reason = Status.RESOLVED, outcome, reason
         ticket.resolved_at, ticket.responded_at = now, ticket.responded_at or now
         ticket.feedback_due_by = SLA.load().feedback_due_by(now)
-        event = _event(ticket, TicketEvent.Kind.RESOLVED, actor, now, from_status=before, note=reason,
-                       data={"outcome": outcome})
+        event = _event(
+            ticket, TicketEvent.Kind.RESOLVED, actor, now, from_status=before, note=reason, data={"outcome": outcome}
+        )
         return _save(
-            ticket, ["status", "outcome", "outcome_reason", "resolved_at", "responded_at", "feedback_due_by"],
-            event, now,
+            ticket,
+            ["status", "outcome", "outcome_reason", "resolved_at", "responded_at", "feedback_due_by"],
+            event,
+            now,
         )
 
 
@@ -425,12 +459,23 @@ def ticket_record_feedback(
         ticket = _lock(ticket)
         _require(ticket, _("record feedback on"), {Status.RESOLVED, Status.CLOSED}, expected_version)
         feedback = Feedback.objects.create(
-            ticket=ticket, satisfaction=satisfaction, comment=comment.strip(), collected_via=collected_via,
+            ticket=ticket,
+            satisfaction=satisfaction,
+            comment=comment.strip(),
+            collected_via=collected_via,
             recorded_by=actor if isinstance(actor, User) else None,
         )
         batch = _Batch()
-        batch.events.append(_event(ticket, TicketEvent.Kind.FEEDBACK, actor, now, note=comment.strip(),
-                                   data={"satisfaction": satisfaction, "collected_via": collected_via}))
+        batch.events.append(
+            _event(
+                ticket,
+                TicketEvent.Kind.FEEDBACK,
+                actor,
+                now,
+                note=comment.strip(),
+                data={"satisfaction": satisfaction, "collected_via": collected_via},
+            )
+        )
         if ticket.status == Status.RESOLVED:
             _closing(ticket, actor=actor, now=now, note=_("Closed with the resident's feedback."), batch=batch)
         ticket.version += 1
@@ -462,8 +507,24 @@ def ticket_reopen(*, ticket: Ticket, actor: Actor, reason: str, expected_version
         ticket.respond_by, ticket.resolve_by, ticket.responded_at = clock.respond_by, clock.resolve_by, now
         ticket.respond_overdue = ticket.overdue = False
         event = _event(ticket, TicketEvent.Kind.REOPENED, actor, now, from_status=before, note=reason)
-        _save(ticket, ["status", "outcome", "outcome_reason", "resolved_at", "closed_at", "feedback_due_by",
-                       "respond_by", "resolve_by", "responded_at", "respond_overdue", "overdue"], event, now)
+        _save(
+            ticket,
+            [
+                "status",
+                "outcome",
+                "outcome_reason",
+                "resolved_at",
+                "closed_at",
+                "feedback_due_by",
+                "respond_by",
+                "resolve_by",
+                "responded_at",
+                "respond_overdue",
+                "overdue",
+            ],
+            event,
+            now,
+        )
         if ticket.owner_id != getattr(actor, "pk", None):
             alerts_send_on_commit([(ticket.owner_id, Notification.Kind.REOPENED, ticket.pk)])
         return ticket
@@ -484,8 +545,9 @@ def ticket_cancel(
         raise InvalidTransition(_("Choose why the ticket is cancelled."), code="required", field="reason")
     if reason == CancelReason.DUPLICATE:
         if duplicate_of is None:
-            raise InvalidTransition(_("A duplicate must name the original ticket."), code="required",
-                                    field="duplicate_of")
+            raise InvalidTransition(
+                _("A duplicate must name the original ticket."), code="required", field="duplicate_of"
+            )
         if duplicate_of.pk == ticket.pk:
             raise InvalidTransition(_("A ticket cannot duplicate itself."), field="duplicate_of")
         if duplicate_of.status == Status.CANCELLED:
@@ -499,8 +561,15 @@ def ticket_cancel(
         ticket.status, ticket.cancel_reason, ticket.duplicate_of = Status.CANCELLED, reason, duplicate_of
         ticket.answer_by = None
         _withdraw_referrals([ticket.pk], now)
-        event = _event(ticket, TicketEvent.Kind.CANCELLED, actor, now, from_status=before, note=note.strip(),
-                       data={"reason": reason, "duplicate_of": duplicate_of.reference if duplicate_of else None})
+        event = _event(
+            ticket,
+            TicketEvent.Kind.CANCELLED,
+            actor,
+            now,
+            from_status=before,
+            note=note.strip(),
+            data={"reason": reason, "duplicate_of": duplicate_of.reference if duplicate_of else None},
+        )
         return _save(ticket, ["status", "cancel_reason", "duplicate_of", "answer_by"], event, now)
 
 
@@ -521,8 +590,13 @@ def ticket_assign(*, ticket: Ticket, actor: Actor, owner: User, expected_version
             )
         before = ticket.owner
         ticket.owner = owner
-        event = _event(ticket, TicketEvent.Kind.ASSIGNED, actor, now,
-                       data={"from": before.pk if before else None, "to": owner.pk, "to_name": str(owner)})
+        event = _event(
+            ticket,
+            TicketEvent.Kind.ASSIGNED,
+            actor,
+            now,
+            data={"from": before.pk if before else None, "to": owner.pk, "to_name": str(owner)},
+        )
         _save(ticket, ["owner"], event, now)
         if owner != actor:
             alerts_send_on_commit([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
@@ -548,8 +622,9 @@ def _apply(tickets: list[Ticket], batch: _Batch, now: dt.datetime) -> None:
     alerts_send_on_commit(batch.alerts)
 
 
-def _sweep_batch(due: Q, order_by: str, change: Callable[[Ticket, _Batch], None], now: dt.datetime,
-                 batch_size: int) -> int:
+def _sweep_batch(
+    due: Q, order_by: str, change: Callable[[Ticket, _Batch], None], now: dt.datetime, batch_size: int
+) -> int:
     """Claim one batch of due tickets, change each, write them all; return how many changed."""
     with transaction.atomic():
         tickets = _claim(Ticket.objects.filter(due), order_by, batch_size)
@@ -596,8 +671,11 @@ def sweep_flag_respond_overdue(*, now: dt.datetime, batch_size: int) -> int:
     def change(ticket: Ticket, batch: _Batch) -> None:
         ticket.respond_overdue = True
         batch.fields.add("respond_overdue")
-        batch.events.append(_event(ticket, TicketEvent.Kind.RESPOND_OVERDUE, SWEEP, now,
-                                   data={"respond_by": ticket.respond_by.isoformat()}))
+        batch.events.append(
+            _event(
+                ticket, TicketEvent.Kind.RESPOND_OVERDUE, SWEEP, now, data={"respond_by": ticket.respond_by.isoformat()}
+            )
+        )
         batch.alerts.append((ticket.owner_id, Notification.Kind.RESPOND_OVERDUE, ticket.pk))
 
     due = Q(status=Status.NEW, respond_overdue=False, respond_by__lt=now)
@@ -612,8 +690,9 @@ def sweep_flag_street_overdue(*, now: dt.datetime, batch_size: int) -> int:
     def change(ticket: Ticket, batch: _Batch) -> None:
         ticket.overdue = True
         batch.fields.add("overdue")
-        batch.events.append(_event(ticket, TicketEvent.Kind.OVERDUE, SWEEP, now,
-                                   data={"resolve_by": ticket.resolve_by.isoformat()}))
+        batch.events.append(
+            _event(ticket, TicketEvent.Kind.OVERDUE, SWEEP, now, data={"resolve_by": ticket.resolve_by.isoformat()})
+        )
         recipients = {ticket.owner_id}
         recipients |= {u.pk for u in owners.duty_leaders(committee_id=ticket.committee_id, street_id=ticket.street_id)}
         batch.alerts += [(pk, Notification.Kind.OVERDUE, ticket.pk) for pk in recipients]
@@ -629,11 +708,19 @@ def sweep_flag_answer_overdue(*, now: dt.datetime, batch_size: int) -> int:
     def change(ticket: Ticket, batch: _Batch) -> None:
         ticket.answer_overdue = True
         batch.fields.add("answer_overdue")
-        late = Referral.objects.filter(ticket=ticket, answered_at__isnull=True, withdrawn_at__isnull=True,
-                                       answer_by__lt=now).select_related("department")
+        late = Referral.objects.filter(
+            ticket=ticket, answered_at__isnull=True, withdrawn_at__isnull=True, answer_by__lt=now
+        ).select_related("department")
         names = [r.department.name for r in late]
-        batch.events.append(_event(ticket, TicketEvent.Kind.ANSWER_OVERDUE, SWEEP, now,
-                                   data={"answer_by": ticket.answer_by.isoformat(), "departments": names}))
+        batch.events.append(
+            _event(
+                ticket,
+                TicketEvent.Kind.ANSWER_OVERDUE,
+                SWEEP,
+                now,
+                data={"answer_by": ticket.answer_by.isoformat(), "departments": names},
+            )
+        )
         liaisons = User.objects.filter(is_active=True, department__referrals__in=late).values_list("pk", flat=True)
         recipients = {ticket.owner_id, *liaisons}
         batch.alerts += [(pk, Notification.Kind.ANSWER_OVERDUE, ticket.pk) for pk in recipients]
@@ -646,8 +733,7 @@ def sweep_close_feedback_expired(*, now: dt.datetime, batch_size: int) -> int:
     """Close resolved tickets whose feedback window has ended without the resident's verdict."""
 
     def change(ticket: Ticket, batch: _Batch) -> None:
-        _closing(ticket, actor=SWEEP, now=now, batch=batch,
-                 note=_("Closed automatically: the feedback window ended."))
+        _closing(ticket, actor=SWEEP, now=now, batch=batch, note=_("Closed automatically: the feedback window ended."))
 
     due = Q(status=Status.RESOLVED, feedback_due_by__lt=now)
     return _sweep_batch(due, "feedback_due_by", change, now, batch_size)

@@ -75,10 +75,28 @@ class TicketAdmin(admin.ModelAdmin):
     """Read-only: tickets move through the state machine (the screens and the API), never here."""
 
     list_display = [
-        "reference", "category", "urgency", "tier", "status", "owner", "resolve_by", "overdue", "street", "created_at",
+        "reference",
+        "category",
+        "urgency",
+        "tier",
+        "status",
+        "owner",
+        "resolve_by",
+        "overdue",
+        "street",
+        "created_at",
     ]
-    list_filter = ["status", "tier", "urgency", "overdue", "respond_overdue", "channel", "category", "street",
-                   "committee"]
+    list_filter = [
+        "status",
+        "tier",
+        "urgency",
+        "overdue",
+        "respond_overdue",
+        "channel",
+        "category",
+        "street",
+        "committee",
+    ]
     search_fields = ["reference", "description", "address", "reporter_name", "external_id"]
     list_select_related = ["category", "owner", "street"]
     date_hierarchy = "created_at"

@@ -169,9 +169,7 @@ class Ticket(models.Model):
 
     reference = models.CharField(_("reference"), max_length=40, unique=True, editable=False)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category"))
-    description = models.TextField(
-        _("description"), validators=[MinLengthValidator(1), MaxLengthValidator(4000)]
-    )
+    description = models.TextField(_("description"), validators=[MinLengthValidator(1), MaxLengthValidator(4000)])
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
 
@@ -180,11 +178,19 @@ class Ticket(models.Model):
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     zone = models.ForeignKey(
-        ResponsibilityZone, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        ResponsibilityZone,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
         verbose_name=_("responsibility zone"),
     )
     committee = models.ForeignKey(
-        ResidentialCommittee, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        ResidentialCommittee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
         verbose_name=_("residential committee"),
     )
     street = models.ForeignKey(
@@ -194,16 +200,28 @@ class Ticket(models.Model):
     reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
     first_receiver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="received_tickets",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="received_tickets",
         verbose_name=_("first receiver"),
         help_text=_("首问负责制: who first received the request owns telling the resident the outcome."),
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="owned_tickets",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_tickets",
         verbose_name=_("owner"),
     )
     partner = models.ForeignKey(
-        PartnerSystem, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        PartnerSystem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
         verbose_name=_("partner system"),
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
@@ -227,13 +245,23 @@ class Ticket(models.Model):
         _("cancel reason"), max_length=10, choices=CancelReason.choices, blank=True, editable=False
     )
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates",
-        verbose_name=_("duplicate of"), editable=False,
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+        editable=False,
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("created by"), editable=False,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
@@ -247,9 +275,7 @@ class Ticket(models.Model):
             models.CheckConstraint(
                 condition=~Q(status__in=OPEN_STATUSES) | Q(owner__isnull=False), name="ticket_open_has_owner"
             ),
-            models.CheckConstraint(
-                condition=~Q(tier="zone") | Q(zone__isnull=False), name="ticket_zone_tier_has_zone"
-            ),
+            models.CheckConstraint(condition=~Q(tier="zone") | Q(zone__isnull=False), name="ticket_zone_tier_has_zone"),
             models.CheckConstraint(
                 condition=~Q(tier="committee") | Q(committee__isnull=False),
                 name="ticket_committee_tier_has_committee",
@@ -273,11 +299,13 @@ class Ticket(models.Model):
             # The sweep's claims (DESIGN.md rule 2): each a partial index over just the rows
             # that can become due, so a sweep with nothing due is a handful of index probes.
             models.Index(
-                fields=["resolve_by"], name="ticket_due_escalation",
+                fields=["resolve_by"],
+                name="ticket_due_escalation",
                 condition=Q(status__in=OPEN_STATUSES, tier__in=["zone", "committee"]),
             ),
             models.Index(
-                fields=["resolve_by"], name="ticket_due_street_overdue",
+                fields=["resolve_by"],
+                name="ticket_due_street_overdue",
                 condition=Q(status__in=OPEN_STATUSES, tier="street", overdue=False),
             ),
             models.Index(
@@ -319,6 +347,9 @@ class TicketSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["street", "year"], name="ticket_sequence_unique")]
 
+    def __str__(self):
+        return f"{self.street_id}/{self.year}: {self.last_value}"
+
 
 class TicketEvent(models.Model):
     """One line of a ticket's timeline. Append-only: never updated, never deleted."""
@@ -344,11 +375,18 @@ class TicketEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("actor"),
     )
     actor_label = models.CharField(
-        _("acting system"), max_length=100, blank=True, help_text=_("Who acted when no person did: the sweep, a partner.")
+        _("acting system"),
+        max_length=100,
+        blank=True,
+        help_text=_("Who acted when no person did: the sweep, a partner."),
     )
     from_status = models.CharField(_("from status"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to status"), max_length=20, choices=Status.choices, blank=True)
@@ -399,7 +437,11 @@ class Feedback(models.Model):
     comment = models.TextField(_("comment"), blank=True, validators=[MaxLengthValidator(2000)])
     collected_via = models.CharField(_("collected via"), max_length=10, choices=Via.choices)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -37,7 +37,8 @@ def ticket_create(
         raise InvalidTransition(_("Describe the request."), code="required", field="description")
     if len(description) > DESCRIPTION_MAX:
         raise InvalidTransition(
-            _("The description is %(n)s characters; at most %(max)s.") % {"n": len(description), "max": DESCRIPTION_MAX},
+            _("The description is %(n)s characters; at most %(max)s.")
+            % {"n": len(description), "max": DESCRIPTION_MAX},
             field="description",
         )
     if not category.active:

@@ -13,7 +13,6 @@ from grievances.models import Household, Ticket
 
 from .models import ResidentialCommittee, ResponsibilityZone, StreetOffice, TeamMembership, User
 
-
 Path = str | Callable[[list[int]], Q] | None
 
 
@@ -149,9 +148,13 @@ class OwnerFinder:
         self._cache: dict[tuple, User | None] = {}
 
     def owner(self, *, tier: str, zone_id, committee_id, street_id, prefer: User | None = None) -> User | None:
-        if tier == "zone" and prefer is not None and zone_id is not None:
-            if TeamMembership.objects.filter(team__zone_id=zone_id, user=prefer, user__is_active=True).exists():
-                return prefer
+        if (
+            tier == "zone"
+            and prefer is not None
+            and zone_id is not None
+            and TeamMembership.objects.filter(team__zone_id=zone_id, user=prefer, user__is_active=True).exists()
+        ):
+            return prefer
         chain = {"zone": ("zone", "committee", "street"), "committee": ("committee", "street"), "street": ("street",)}
         for level in chain[tier]:
             found = self._cached(level, zone_id, committee_id, street_id)
@@ -181,7 +184,9 @@ class OwnerFinder:
         committee = None
         if committee_id is not None:
             committee = ResidentialCommittee.objects.select_related("duty_leader").get(pk=committee_id)
-        leader = committee.duty_leader if committee and committee.duty_leader and committee.duty_leader.is_active else None
+        leader = (
+            committee.duty_leader if committee and committee.duty_leader and committee.duty_leader.is_active else None
+        )
         if level == "committee":
             if committee is None:
                 return None

@@ -110,8 +110,18 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
 STAFFED = object()
 
 
-def make_ticket(*, actor=None, urgency="normal", zone=STAFFED, committee=None, street=None, household=None,
-                address="", category="environment", **kwargs):
+def make_ticket(
+    *,
+    actor=None,
+    urgency="normal",
+    zone=STAFFED,
+    committee=None,
+    street=None,
+    household=None,
+    address="",
+    category="environment",
+    **kwargs,
+):
     """A ticket opened the way the product opens them (grievances.services.ticket_create);
     by default in a fresh zone with staff at every tier."""
     from grievances.models import Category

@@ -8,8 +8,7 @@ import pytest
 from escalation.calendar import SHANGHAI, WorkingCalendar
 from escalation.models import CalendarOverride, DurationUnit
 
-WD, WH, H, M = (DurationUnit.WORKING_DAYS, DurationUnit.WORKING_HOURS, DurationUnit.HOURS,
-                DurationUnit.CALENDAR_MONTHS)
+WD, WH, H, M = (DurationUnit.WORKING_DAYS, DurationUnit.WORKING_HOURS, DurationUnit.HOURS, DurationUnit.CALENDAR_MONTHS)
 
 
 def at(*args) -> dt.datetime:

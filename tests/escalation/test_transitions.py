@@ -138,8 +138,9 @@ def test_feedback_closes_a_resolved_ticket():
     resident_visitor = UserFactory()
     ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
 
-    feedback = t.ticket_record_feedback(ticket=ticket, actor=resident_visitor, satisfaction="satisfied",
-                                        collected_via="phone", comment="很及时")
+    feedback = t.ticket_record_feedback(
+        ticket=ticket, actor=resident_visitor, satisfaction="satisfied", collected_via="phone", comment="很及时"
+    )
 
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED and ticket.closed_at is not None

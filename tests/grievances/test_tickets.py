@@ -5,7 +5,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from escalation.transitions import InvalidTransition
-from grievances.models import Category, Status, Tier, TicketEvent
+from grievances.models import Category, Status, TicketEvent, Tier
 from responders.models import User
 from tests.factories import CommitteeFactory, HouseholdFactory, StreetFactory, make_ticket, staffed_zone
 
