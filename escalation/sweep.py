@@ -5,7 +5,7 @@ import logging
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import transitions
 
@@ -40,12 +40,15 @@ def sweep_overdue_tickets(*, now: dt.datetime | None = None, batch_size: int | N
     now = now or timezone.now()
     batch_size = batch_size or settings.ZHITONG_SWEEP_BATCH_SIZE
     report = SweepReport()
-    for name, step in STEPS:
-        while True:
-            claimed = step(now=now, batch_size=batch_size)
-            setattr(report, name, getattr(report, name) + claimed)
-            if claimed < batch_size:
-                break
+    # The notes the sweep writes on timelines are in the product's default language,
+    # whatever process (worker, command, test) runs it.
+    with translation.override(settings.LANGUAGE_CODE):
+        for name, step in STEPS:
+            while True:
+                changed = step(now=now, batch_size=batch_size)
+                setattr(report, name, getattr(report, name) + changed)
+                if changed < batch_size:
+                    break
     if any(asdict(report).values()):
         logger.info("Sweep at %s: %s", now.isoformat(), report)
     return report
