@@ -3,8 +3,8 @@
 Times are stored in UTC and computed in Asia/Shanghai. Working days follow the official
 Chinese calendar — holidays and the make-up working days around them (调休) — through the
 `chinesecalendar` package, with administrator overrides on top. A year the package does not
-know falls back to weekends-only and logs a warning (once per year and process); the admin
-shows the same warning. Deadline arithmetic never raises for an unknown year.
+know falls back to weekends-only and logs a warning (once per year for each loaded calendar,
+so about once per sweep batch); the admin shows the same warning. Deadline arithmetic never raises for an unknown year.
 """
 
 import datetime as dt
@@ -23,8 +23,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 WORKDAY_START = dt.time(9, 0)
 WORKDAY_END = dt.time(17, 30)
 
-_warned_years: set[int] = set()
-
 
 def official_calendar_knows(year: int) -> bool:
     try:
@@ -39,6 +37,7 @@ class WorkingCalendar:
 
     def __init__(self, overrides: dict[dt.date, bool] | None = None):
         self.overrides = overrides or {}
+        self._warned_years: set[int] = set()
 
     @classmethod
     def load(cls) -> "WorkingCalendar":
@@ -51,8 +50,8 @@ class WorkingCalendar:
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
-            if day.year not in _warned_years:
-                _warned_years.add(day.year)
+            if day.year not in self._warned_years:
+                self._warned_years.add(day.year)
                 logger.warning(
                     "The official holiday calendar has no data for %s: counting weekends only. "
                     "Upgrade chinesecalendar or enter the year's holidays as calendar overrides.",

@@ -44,10 +44,11 @@ def sweep_overdue_tickets(*, now: dt.datetime | None = None, batch_size: int | N
     # whatever process (worker, command, test) runs it.
     with translation.override(settings.LANGUAGE_CODE):
         for name, step in STEPS:
+            skip: set[int] = set()
             while True:
-                changed = step(now=now, batch_size=batch_size)
-                setattr(report, name, getattr(report, name) + changed)
-                if changed < batch_size:
+                result = step(now=now, batch_size=batch_size, skip=skip)
+                setattr(report, name, getattr(report, name) + result.changed)
+                if result.claimed < batch_size:
                     break
     if any(asdict(report).values()):
         logger.info("Sweep at %s: %s", now.isoformat(), report)

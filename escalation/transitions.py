@@ -622,31 +622,44 @@ def _apply(tickets: list[Ticket], batch: _Batch, now: dt.datetime) -> None:
     alerts_send_on_commit(batch.alerts)
 
 
+@dataclass(frozen=True)
+class BatchResult:
+    claimed: int
+    changed: int
+
+
 def _sweep_batch(
-    due: Q, order_by: str, change: Callable[[Ticket, _Batch], None], now: dt.datetime, batch_size: int
-) -> int:
-    """Claim one batch of due tickets, change each, write them all; return how many changed."""
+    due: Q,
+    order_by: str,
+    change: Callable[[Ticket, _Batch], None],
+    now: dt.datetime,
+    batch_size: int,
+    skip: set[int],
+) -> BatchResult:
+    """Claim one batch of due tickets, change each, write them all.
+
+    A ticket that cannot move (no owner at the tier above) must not hold up the rest: it is
+    logged, left as it is, and added to `skip` so the rest of this sweep passes it by; the
+    next sweep tries it again.
+    """
     with transaction.atomic():
-        tickets = _claim(Ticket.objects.filter(due), order_by, batch_size)
-        if not tickets:
-            return 0
+        tickets = _claim(Ticket.objects.filter(due).exclude(pk__in=skip), order_by, batch_size)
         batch = _Batch()
         changed = []
         for ticket in tickets:
             try:
                 change(ticket, batch)
             except InvalidTransition:
-                # One ticket that cannot move (no owner at the tier above) must not hold up
-                # the rest; it stays due and is logged at every sweep until someone acts.
                 logger.exception("Sweep could not move ticket %s", ticket.reference)
+                skip.add(ticket.pk)
                 continue
             changed.append(ticket)
         _apply(changed, batch, now)
-        return len(changed)
+        return BatchResult(claimed=len(tickets), changed=len(changed))
 
 
-def sweep_escalate_due(*, now: dt.datetime, batch_size: int) -> int:
-    """Escalate one batch of tickets past resolve-by below the street tier; return how many."""
+def sweep_escalate_due(*, now: dt.datetime, batch_size: int, skip: set[int]) -> BatchResult:
+    """Escalate one batch of tickets past resolve-by below the street tier."""
     sla, owners = SLA.load(), OwnerFinder()
     escalated: list[int] = []
 
@@ -660,12 +673,12 @@ def sweep_escalate_due(*, now: dt.datetime, batch_size: int) -> int:
 
     due = Q(status__in=OPEN_STATUSES, tier__in=[Tier.ZONE, Tier.COMMITTEE], resolve_by__lt=now)
     with transaction.atomic():
-        count = _sweep_batch(due, "resolve_by", change, now, batch_size)
+        result = _sweep_batch(due, "resolve_by", change, now, batch_size, skip)
         _withdraw_referrals(escalated, now)
-    return count
+    return result
 
 
-def sweep_flag_respond_overdue(*, now: dt.datetime, batch_size: int) -> int:
+def sweep_flag_respond_overdue(*, now: dt.datetime, batch_size: int, skip: set[int]) -> BatchResult:
     """Flag tickets nobody acknowledged by respond-by and alert their owners; the tier stays."""
 
     def change(ticket: Ticket, batch: _Batch) -> None:
@@ -679,10 +692,10 @@ def sweep_flag_respond_overdue(*, now: dt.datetime, batch_size: int) -> int:
         batch.alerts.append((ticket.owner_id, Notification.Kind.RESPOND_OVERDUE, ticket.pk))
 
     due = Q(status=Status.NEW, respond_overdue=False, respond_by__lt=now)
-    return _sweep_batch(due, "respond_by", change, now, batch_size)
+    return _sweep_batch(due, "respond_by", change, now, batch_size, skip)
 
 
-def sweep_flag_street_overdue(*, now: dt.datetime, batch_size: int) -> int:
+def sweep_flag_street_overdue(*, now: dt.datetime, batch_size: int, skip: set[int]) -> BatchResult:
     """Mark street-tier tickets past resolve-by overdue; alert the owner and the leader
     responsible for the ticket's committee (领导包干制)."""
     owners = OwnerFinder()
@@ -698,10 +711,10 @@ def sweep_flag_street_overdue(*, now: dt.datetime, batch_size: int) -> int:
         batch.alerts += [(pk, Notification.Kind.OVERDUE, ticket.pk) for pk in recipients]
 
     due = Q(status__in=OPEN_STATUSES, tier=Tier.STREET, overdue=False, resolve_by__lt=now)
-    return _sweep_batch(due, "resolve_by", change, now, batch_size)
+    return _sweep_batch(due, "resolve_by", change, now, batch_size, skip)
 
 
-def sweep_flag_answer_overdue(*, now: dt.datetime, batch_size: int) -> int:
+def sweep_flag_answer_overdue(*, now: dt.datetime, batch_size: int, skip: set[int]) -> BatchResult:
     """Chase referrals past answer-by: flag the ticket, alert the owner and the late
     departments' liaisons."""
 
@@ -726,14 +739,14 @@ def sweep_flag_answer_overdue(*, now: dt.datetime, batch_size: int) -> int:
         batch.alerts += [(pk, Notification.Kind.ANSWER_OVERDUE, ticket.pk) for pk in recipients]
 
     due = Q(status=Status.REFERRED, answer_overdue=False, answer_by__lt=now)
-    return _sweep_batch(due, "answer_by", change, now, batch_size)
+    return _sweep_batch(due, "answer_by", change, now, batch_size, skip)
 
 
-def sweep_close_feedback_expired(*, now: dt.datetime, batch_size: int) -> int:
+def sweep_close_feedback_expired(*, now: dt.datetime, batch_size: int, skip: set[int]) -> BatchResult:
     """Close resolved tickets whose feedback window has ended without the resident's verdict."""
 
     def change(ticket: Ticket, batch: _Batch) -> None:
         _closing(ticket, actor=SWEEP, now=now, batch=batch, note=_("Closed automatically: the feedback window ended."))
 
     due = Q(status=Status.RESOLVED, feedback_due_by__lt=now)
-    return _sweep_batch(due, "feedback_due_by", change, now, batch_size)
+    return _sweep_batch(due, "feedback_due_by", change, now, batch_size, skip)

@@ -1,0 +1,120 @@
+"""Races on real PostgreSQL rows: the row lock and skip_locked claims keep moves exactly-once."""
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+
+from escalation import transitions as t
+from escalation.sweep import sweep_overdue_tickets
+from escalation.transitions import InvalidTransition
+from grievances.models import Status, Ticket, TicketEvent, Tier
+from tests.factories import make_ticket, staffed_zone
+
+# serialized_rollback: put back the rows the migrations seed (categories, SLA policies), which
+# a transactional test's flush would otherwise remove for the tests after it.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def run_in_threads(*calls):
+    """Run each call in its own thread (own database connection); return results or errors."""
+    results = [None] * len(calls)
+    start = threading.Barrier(len(calls))
+
+    def worker(index, call):
+        try:
+            start.wait()
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    return threads, results
+
+
+def race(*calls):
+    """Queue every call on the ticket's row lock, then let them go: a true race."""
+    ticket_pk = calls[0][0]
+    with transaction.atomic():
+        Ticket.objects.select_for_update().get(pk=ticket_pk)
+        threads, results = run_in_threads(*(call for _, call in calls))
+        time.sleep(0.5)
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_two_racing_transitions_one_wins_the_other_gets_a_clear_conflict():
+    ticket = make_ticket()
+
+    results = race(
+        (ticket.pk, lambda: t.ticket_resolve(ticket=ticket, actor="desk A", outcome="solved")),
+        (ticket.pk, lambda: t.ticket_cancel(ticket=ticket, actor="desk B", reason="withdrawn")),
+    )
+
+    winners = [r for r in results if isinstance(r, Ticket)]
+    losers = [r for r in results if isinstance(r, InvalidTransition)]
+    assert (len(winners), len(losers)) == (1, 1), results
+    ticket.refresh_from_db()
+    assert ticket.status in (Status.RESOLVED, Status.CANCELLED)
+    assert ticket.version == 2 and ticket.events.count() == 2
+    assert ticket.reference in losers[0].message and losers[0].code == "invalid_transition"
+
+
+def test_two_desks_acting_on_the_same_version_one_is_told_to_reload():
+    ticket = make_ticket()
+    seen = ticket.version
+
+    results = race(
+        (ticket.pk, lambda: t.ticket_acknowledge(ticket=ticket, actor="desk A", expected_version=seen)),
+        (ticket.pk, lambda: t.ticket_escalate(ticket=ticket, actor="desk B", reason="上报", expected_version=seen)),
+    )
+
+    losers = [r for r in results if isinstance(r, InvalidTransition)]
+    assert len(losers) == 1 and losers[0].code == "stale_version", results
+    ticket.refresh_from_db()
+    assert ticket.version == seen + 1
+
+
+def test_two_racing_acknowledgements_one_wins():
+    ticket = make_ticket()
+
+    results = race(*[(ticket.pk, lambda: t.ticket_acknowledge(ticket=ticket, actor="desk"))] * 2)
+
+    assert sorted(type(r).__name__ for r in results) == ["InvalidTransition", "Ticket"]
+    assert ticket.events.filter(kind="acknowledged").count() == 1
+
+
+def test_two_sweeps_racing_over_the_same_overdue_tickets_escalate_each_once():
+    zone = staffed_zone()
+    tickets = [make_ticket(zone=zone) for _ in range(120)]
+    now = max(ticket.resolve_by for ticket in tickets) + dt.timedelta(minutes=1)
+
+    threads, results = run_in_threads(
+        lambda: sweep_overdue_tickets(now=now, batch_size=7),
+        lambda: sweep_overdue_tickets(now=now, batch_size=7),
+    )
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert sum(r.escalated for r in results) == 120
+    assert Ticket.objects.filter(tier=Tier.COMMITTEE).count() == 120
+    assert TicketEvent.objects.filter(kind="escalated").count() == 120
+    assert sweep_overdue_tickets(now=now).escalated == 0
+
+
+def test_the_database_refuses_a_second_escalation_from_the_same_tier():
+    from django.db import IntegrityError
+
+    ticket = make_ticket()
+    up = t.ticket_escalate(ticket=ticket, actor="test", reason="一次")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TicketEvent.objects.create(ticket=up, kind="escalated", at=up.updated_at, from_tier="zone", to_tier="committee")
