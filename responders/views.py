@@ -16,6 +16,8 @@ def home(request):
         "zone_count": selectors.visible_zones(scope).count(),
         "household_count": selectors.visible_households(scope).count(),
         "duty_committees": request.user.duty_committees.order_by("code"),
+        "notifications": request.user.notifications.select_related("ticket")[:10],
+        "unread_count": request.user.notifications.filter(read_at__isnull=True).count(),
     }
     return render(request, "responders/home.html", context)
 

@@ -70,3 +70,22 @@ def test_admin_lists_households_in_chinese_with_masked_phones(client, demo):
 
 def test_healthz_answers_when_the_database_does(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_home_lists_the_persons_alerts(client, demo):
+    from alerts.models import Notification
+    from responders.models import User
+
+    leader = User.objects.get(username="leader_wang")
+    Notification.objects.create(recipient=leader, kind="overdue")
+    client.login(username="leader_wang", password="zhitong-demo")
+
+    page = client.get("/").content.decode()
+
+    assert "街道层级工单已超过办结时限" in page
+    assert '<span class="badge">1</span>' in page
+
+
+def test_home_without_alerts_says_what_will_appear(client, demo):
+    client.login(username="street_staff", password="zhitong-demo")
+    assert "暂无提醒" in client.get("/").content.decode()
