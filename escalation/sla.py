@@ -9,11 +9,14 @@ from django.utils.translation import gettext as _
 from grievances.models import Urgency
 
 from .calendar import WorkingCalendar
+from .errors import InvalidTransition
 from .models import DurationUnit, SLAPolicy
 
 
-class MissingPolicy(Exception):
+class MissingPolicy(InvalidTransition):
     """No SLA policy row for a tier: an administrator must add one."""
+
+    default_code = "no_sla_policy"
 
 
 @dataclass(frozen=True)

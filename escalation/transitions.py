@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from alerts.models import Notification
 from alerts.services import alerts_send_on_commit
@@ -36,10 +37,12 @@ from grievances.models import (
     TicketSequence,
     Tier,
     Urgency,
+    Visit,
 )
 from responders.models import Department, PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
 from responders.selectors import OwnerFinder
 
+from .errors import InvalidInput, InvalidTransition
 from .models import Referral
 from .sla import SLA
 
@@ -50,14 +53,37 @@ Actor = User | str
 SWEEP = "sweep"
 
 
-class InvalidTransition(Exception):
-    """A move the state machine or its invariants refuse. `field` names the offending input."""
+# --- the state machine's table (DESIGN.md) ---------------------------------------------
 
-    def __init__(self, message: str, *, code: str = "invalid_transition", field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
+
+class Action(models.TextChoices):
+    ACKNOWLEDGE = "acknowledge", _lazy("acknowledge")
+    START = "start", _lazy("start work on")
+    REFER = "refer", _lazy("refer")
+    DEPARTMENT_REPLY = "department_reply", _lazy("record a department reply on")
+    ESCALATE = "escalate", _lazy("escalate")
+    RESOLVE = "resolve", _lazy("resolve")
+    CLOSE = "close", _lazy("close")
+    REOPEN = "reopen", _lazy("reopen")
+    CANCEL = "cancel", _lazy("cancel")
+    FEEDBACK = "feedback", _lazy("record feedback on")
+    ASSIGN = "assign", _lazy("assign")
+
+
+# The statuses each action may start from; the screens offer, and the API accepts, only these.
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    Action.ACKNOWLEDGE: frozenset({Status.NEW}),
+    Action.START: frozenset({Status.NEW, Status.ACKNOWLEDGED}),
+    Action.REFER: frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS}),
+    Action.DEPARTMENT_REPLY: frozenset({Status.REFERRED}),
+    Action.ESCALATE: frozenset(OPEN_STATUSES),
+    Action.RESOLVE: frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS}),
+    Action.CLOSE: frozenset({Status.RESOLVED}),
+    Action.REOPEN: frozenset({Status.RESOLVED, Status.CLOSED}),
+    Action.CANCEL: frozenset(OPEN_STATUSES),
+    Action.FEEDBACK: frozenset({Status.RESOLVED, Status.CLOSED}),
+    Action.ASSIGN: frozenset(OPEN_STATUSES),
+}
 
 
 # --- shared pieces ---------------------------------------------------------------------
@@ -68,17 +94,17 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
 
 
-def _require(ticket: Ticket, action: str, allowed, expected_version: int | None = None) -> None:
+def _require(ticket: Ticket, action: Action, expected_version: int | None = None) -> None:
     if expected_version is not None and ticket.version != expected_version:
         raise InvalidTransition(
             _("Ticket %(ref)s was changed by someone else (version %(now)s, not %(seen)s): reload and try again.")
             % {"ref": ticket.reference, "now": ticket.version, "seen": expected_version},
             code="stale_version",
         )
-    if ticket.status not in allowed:
+    if ticket.status not in ALLOWED_FROM[action]:
         raise InvalidTransition(
             _("Cannot %(action)s ticket %(ref)s: it is %(status)s.")
-            % {"action": action, "ref": ticket.reference, "status": ticket.get_status_display()}
+            % {"action": action.label, "ref": ticket.reference, "status": ticket.get_status_display()}
         )
 
 
@@ -111,7 +137,7 @@ def _save(ticket: Ticket, fields: list[str], event: TicketEvent, now: dt.datetim
 def _text(value: str, field: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise InvalidTransition(message, code="required", field=field)
+        raise InvalidInput(message, code="required", field=field)
     return value
 
 
@@ -158,6 +184,7 @@ def ticket_open(
     reporter_phone: str = "",
     partner: PartnerSystem | None = None,
     external_id: str = "",
+    visit: Visit | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Open a ticket at the lowest tier that knows where it belongs; an emergency at the street.
@@ -204,6 +231,7 @@ def ticket_open(
             reporter_phone=reporter_phone,
             partner=partner,
             external_id=external_id,
+            visit=visit,
             first_receiver=actor if isinstance(actor, User) else None,
             created_by=actor if isinstance(actor, User) else None,
             owner=owner,
@@ -227,7 +255,7 @@ def ticket_acknowledge(*, ticket: Ticket, actor: Actor, note: str = "", expected
     now = timezone.now()
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require(ticket, _("acknowledge"), {Status.NEW}, expected_version)
+        _require(ticket, Action.ACKNOWLEDGE, expected_version)
         ticket.status, ticket.responded_at = Status.ACKNOWLEDGED, now
         event = _event(ticket, TicketEvent.Kind.ACKNOWLEDGED, actor, now, from_status=Status.NEW, note=note)
         return _save(ticket, ["status", "responded_at"], event, now)
@@ -238,7 +266,7 @@ def ticket_start(*, ticket: Ticket, actor: Actor, note: str = "", expected_versi
     now = timezone.now()
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require(ticket, _("start work on"), {Status.NEW, Status.ACKNOWLEDGED}, expected_version)
+        _require(ticket, Action.START, expected_version)
         before = ticket.status
         ticket.status = Status.IN_PROGRESS
         ticket.responded_at = ticket.responded_at or now
@@ -258,12 +286,12 @@ def ticket_refer(
     """acknowledged/in_progress → referred: a functional department must answer by a date."""
     now = timezone.now()
     if not department.active:
-        raise InvalidTransition(_("Department %(name)s is not active.") % {"name": department}, field="department")
+        raise InvalidInput(_("Department %(name)s is not active.") % {"name": department}, field="department")
     if answer_by is not None and answer_by <= now:
-        raise InvalidTransition(_("The answer-by date must be in the future."), field="answer_by")
+        raise InvalidInput(_("The answer-by date must be in the future."), field="answer_by")
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require(ticket, _("refer"), {Status.ACKNOWLEDGED, Status.IN_PROGRESS}, expected_version)
+        _require(ticket, Action.REFER, expected_version)
         answer_by = answer_by or SLA.load().default_answer_by(now)
         Referral.objects.create(
             ticket=ticket,
@@ -302,13 +330,13 @@ def ticket_department_reply(
     answer = _text(answer, "answer", _("Write the department's answer."))
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require(ticket, _("record a department reply on"), {Status.REFERRED}, expected_version)
+        _require(ticket, Action.DEPARTMENT_REPLY, expected_version)
         open_referrals = ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True)
         if department is not None:
             open_referrals = open_referrals.filter(department=department)
         referrals = list(open_referrals.select_related("department"))
         if not referrals:
-            raise InvalidTransition(
+            raise InvalidInput(
                 _("Nothing on this ticket is waiting for an answer from %(name)s.") % {"name": department},
                 field="department",
             )
@@ -385,7 +413,7 @@ def ticket_escalate(*, ticket: Ticket, actor: Actor, reason: str, expected_versi
     reason = _text(reason, "reason", _("Say why the tier above is needed."))
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require(ticket, _("escalate"), set(OPEN_STATUSES), expected_version)
+        _require(ticket, Action.ESCALATE, expected_version)
         batch = _Batch()
         _escalation(ticket, actor=actor, reason=reason, now=now, sla=SLA.load(), owners=OwnerFinder(), batch=batch)
         _withdraw_referrals([ticket.pk], now)
@@ -400,13 +428,13 @@ def ticket_resolve(
     """→ resolved, with an outcome: solved, or explained with a reason (办了满意，未办有因)."""
     now = timezone.now()
     if outcome not in Outcome.values:
-        raise InvalidTransition(_("Choose an outcome: solved or explained."), code="required", field="outcome")
+        raise InvalidInput(_("Choose an outcome: solved or explained."), code="required", field="outcome")
     reason = (reason or "").strip()
     if outcome == Outcome.EXPLAINED:
         reason = _text(reason, "reason", _("An explained outcome needs the reason the resident was given."))
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require(ticket, _("resolve"), {Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS}, expected_version)
+        _require(ticket, Action.RESOLVE, expected_version)
         before = ticket.status
         ticket.status, ticket.outcome, ticket.outcome_reason = Status.RESOLVED, outcome, reason
         ticket.resolved_at, ticket.responded_at = now, ticket.responded_at or now
@@ -433,7 +461,7 @@ def ticket_close(*, ticket: Ticket, actor: Actor, note: str = "", expected_versi
     now = timezone.now()
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require(ticket, _("close"), {Status.RESOLVED}, expected_version)
+        _require(ticket, Action.CLOSE, expected_version)
         batch = _Batch()
         _closing(ticket, actor=actor, now=now, note=note, batch=batch)
         return _save(ticket, sorted(batch.fields), batch.events[0], now)
@@ -452,12 +480,12 @@ def ticket_record_feedback(
     (a dissatisfied resident's ticket can then be reopened within the reopen window)."""
     now = timezone.now()
     if satisfaction not in Feedback.Satisfaction.values:
-        raise InvalidTransition(_("Choose how satisfied the resident is."), code="required", field="satisfaction")
+        raise InvalidInput(_("Choose how satisfied the resident is."), code="required", field="satisfaction")
     if collected_via not in Feedback.Via.values:
-        raise InvalidTransition(_("Say how the feedback was collected."), code="required", field="collected_via")
+        raise InvalidInput(_("Say how the feedback was collected."), code="required", field="collected_via")
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require(ticket, _("record feedback on"), {Status.RESOLVED, Status.CLOSED}, expected_version)
+        _require(ticket, Action.FEEDBACK, expected_version)
         feedback = Feedback.objects.create(
             ticket=ticket,
             satisfaction=satisfaction,
@@ -491,7 +519,7 @@ def ticket_reopen(*, ticket: Ticket, actor: Actor, reason: str, expected_version
     reason = _text(reason, "reason", _("Say why the resident is not satisfied."))
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require(ticket, _("reopen"), {Status.RESOLVED, Status.CLOSED}, expected_version)
+        _require(ticket, Action.REOPEN, expected_version)
         window = dt.timedelta(days=settings.ZHITONG_REOPEN_WINDOW_DAYS)
         if ticket.status == Status.CLOSED and ticket.closed_at < now - window:
             raise InvalidTransition(
@@ -542,21 +570,19 @@ def ticket_cancel(
     """Any open status → cancelled: a duplicate (naming its original), withdrawn, or invalid."""
     now = timezone.now()
     if reason not in CancelReason.values:
-        raise InvalidTransition(_("Choose why the ticket is cancelled."), code="required", field="reason")
+        raise InvalidInput(_("Choose why the ticket is cancelled."), code="required", field="reason")
     if reason == CancelReason.DUPLICATE:
         if duplicate_of is None:
-            raise InvalidTransition(
-                _("A duplicate must name the original ticket."), code="required", field="duplicate_of"
-            )
+            raise InvalidInput(_("A duplicate must name the original ticket."), code="required", field="duplicate_of")
         if duplicate_of.pk == ticket.pk:
-            raise InvalidTransition(_("A ticket cannot duplicate itself."), field="duplicate_of")
+            raise InvalidInput(_("A ticket cannot duplicate itself."), field="duplicate_of")
         if duplicate_of.status == Status.CANCELLED:
-            raise InvalidTransition(_("The original ticket is itself cancelled."), field="duplicate_of")
+            raise InvalidInput(_("The original ticket is itself cancelled."), field="duplicate_of")
     else:
         duplicate_of = None
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require(ticket, _("cancel"), set(OPEN_STATUSES), expected_version)
+        _require(ticket, Action.CANCEL, expected_version)
         before = ticket.status
         ticket.status, ticket.cancel_reason, ticket.duplicate_of = Status.CANCELLED, reason, duplicate_of
         ticket.answer_by = None
@@ -579,12 +605,12 @@ def ticket_assign(*, ticket: Ticket, actor: Actor, owner: User, expected_version
 
     now = timezone.now()
     if not owner.is_active:
-        raise InvalidTransition(_("%(name)s's account is not active.") % {"name": owner}, field="owner")
+        raise InvalidInput(_("%(name)s's account is not active.") % {"name": owner}, field="owner")
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require(ticket, _("assign"), set(OPEN_STATUSES), expected_version)
+        _require(ticket, Action.ASSIGN, expected_version)
         if not ticket_visible_to(owner, ticket):
-            raise InvalidTransition(
+            raise InvalidInput(
                 _("%(name)s cannot see ticket %(ref)s, so cannot own it.") % {"name": owner, "ref": ticket.reference},
                 field="owner",
             )

@@ -86,6 +86,47 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
+class Visit(models.Model):
+    """走访 — a team's visit to a household (普遍走访: every household at least once a year)."""
+
+    class Method(models.TextChoices):
+        DOOR = "door", _("at the door")
+        PHONE = "phone", _("by phone")
+
+    class Result(models.TextChoices):
+        NOTHING = "nothing", _("nothing raised")
+        SETTLED = "settled", _("settled on the spot")
+        RAISED = "raised", _("tickets raised")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="visits", verbose_name=_("household")
+    )
+    # The household's zone at the time of the visit, for coverage counts without a join.
+    zone = models.ForeignKey(
+        ResponsibilityZone, on_delete=models.PROTECT, related_name="visits", verbose_name=_("responsibility zone")
+    )
+    visited_on = models.DateField(_("visited on"))
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.DOOR)
+    visitors = models.ManyToManyField(
+        "responders.TeamMembership", related_name="visits", blank=True, verbose_name=_("visitors")
+    )
+    notes = models.TextField(_("notes"), blank=True, validators=[MaxLengthValidator(4000)])
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_on", "-pk"]
+        indexes = [models.Index(fields=["zone", "visited_on"], name="visit_zone_date")]
+
+    def __str__(self):
+        return f"{self.household} {self.visited_on}"
+
+
 class Category(models.Model):
     """诉求类别 — what a request is about. Seeded by a migration, editable in the admin."""
 
@@ -225,6 +266,15 @@ class Ticket(models.Model):
         verbose_name=_("partner system"),
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    visit = models.ForeignKey(
+        Visit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("visit"),
+        editable=False,
+    )
 
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, editable=False)

@@ -2,10 +2,11 @@
 
 from django.utils.translation import gettext as _
 
-from escalation.transitions import Actor, InvalidTransition, ticket_open
+from escalation.errors import InvalidInput
+from escalation.transitions import Actor, ticket_open
 from responders.models import PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice
 
-from .models import Category, Channel, Household, Ticket, Urgency
+from .models import Category, Channel, Household, Ticket, Urgency, Visit
 
 DESCRIPTION_MAX = 4000
 
@@ -26,6 +27,7 @@ def ticket_create(
     reporter_phone: str = "",
     partner: PartnerSystem | None = None,
     external_id: str = "",
+    visit: Visit | None = None,
 ) -> Ticket:
     """Validate a request and open its ticket where it belongs.
 
@@ -34,19 +36,19 @@ def ticket_create(
     """
     description = (description or "").strip()
     if not description:
-        raise InvalidTransition(_("Describe the request."), code="required", field="description")
+        raise InvalidInput(_("Describe the request."), code="required", field="description")
     if len(description) > DESCRIPTION_MAX:
-        raise InvalidTransition(
+        raise InvalidInput(
             _("The description is %(n)s characters; at most %(max)s.")
             % {"n": len(description), "max": DESCRIPTION_MAX},
             field="description",
         )
     if not category.active:
-        raise InvalidTransition(_("Category %(name)s is no longer in use.") % {"name": category}, field="category")
+        raise InvalidInput(_("Category %(name)s is no longer in use.") % {"name": category}, field="category")
     if urgency not in Urgency.values:
-        raise InvalidTransition(_("Choose an urgency: normal, urgent or emergency."), field="urgency")
+        raise InvalidInput(_("Choose an urgency: normal, urgent or emergency."), field="urgency")
     if channel not in Channel.values:
-        raise InvalidTransition(_("Choose the channel the request came in by."), field="channel")
+        raise InvalidInput(_("Choose the channel the request came in by."), field="channel")
     address = (address or "").strip()
 
     if household is not None:
@@ -56,18 +58,18 @@ def ticket_create(
         committee = zone.committee
     if committee is not None:
         if street is not None and street.pk != committee.street_id:
-            raise InvalidTransition(_("That place is not in street %(name)s.") % {"name": street}, field="street")
+            raise InvalidInput(_("That place is not in street %(name)s.") % {"name": street}, field="street")
         street = committee.street
     if street is None:
-        raise InvalidTransition(
+        raise InvalidInput(
             _("Say where the request comes from: a household, a zone, or an address with its committee or street."),
             code="required",
             field="address" if address else "zone",
         )
     if household is None and zone is None and not address:
-        raise InvalidTransition(_("Give the address the request is about."), code="required", field="address")
+        raise InvalidInput(_("Give the address the request is about."), code="required", field="address")
     if external_id and partner is None:
-        raise InvalidTransition(_("An external id needs its partner system."), field="external_id")
+        raise InvalidInput(_("An external id needs its partner system."), field="external_id")
 
     return ticket_open(
         actor=actor,
@@ -84,4 +86,5 @@ def ticket_create(
         reporter_phone=(reporter_phone or "").strip(),
         partner=partner,
         external_id=external_id,
+        visit=visit,
     )

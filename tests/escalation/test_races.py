@@ -8,8 +8,8 @@ import pytest
 from django.db import connection, transaction
 
 from escalation import transitions as t
+from escalation.errors import InvalidTransition
 from escalation.sweep import sweep_overdue_tickets
-from escalation.transitions import InvalidTransition
 from grievances.models import Status, Ticket, TicketEvent, Tier
 from tests.factories import make_ticket, staffed_zone
 

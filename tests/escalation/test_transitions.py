@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from alerts.models import Notification
 from escalation import transitions as t
+from escalation.errors import InvalidInput, InvalidTransition
 from escalation.models import Referral
-from escalation.transitions import InvalidTransition
 from grievances.models import Feedback, Status, Ticket, Tier
 from responders.models import User
 from tests.factories import DepartmentFactory, UserFactory, make_ticket
@@ -104,7 +104,7 @@ def test_escalation_is_refused_at_the_street():
 
 
 def test_escalation_needs_a_reason():
-    with pytest.raises(InvalidTransition) as error:
+    with pytest.raises(InvalidInput) as error:
         t.ticket_escalate(ticket=make_ticket(), actor="test", reason="  ")
     assert error.value.field == "reason"
 
@@ -118,7 +118,7 @@ def test_escalating_a_referred_ticket_withdraws_its_referral():
 
 
 def test_explained_needs_a_reason_and_solved_does_not():
-    with pytest.raises(InvalidTransition) as error:
+    with pytest.raises(InvalidInput) as error:
         t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="explained", reason="")
     assert error.value.field == "reason"
 
@@ -129,7 +129,7 @@ def test_explained_needs_a_reason_and_solved_does_not():
 
 
 def test_resolving_needs_an_outcome():
-    with pytest.raises(InvalidTransition) as error:
+    with pytest.raises(InvalidInput) as error:
         t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="")
     assert error.value.field == "outcome"
 
@@ -152,7 +152,7 @@ def test_feedback_closes_a_resolved_ticket():
 def test_feedback_with_a_bad_value_names_the_field(field, value):
     ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
     arguments = {"satisfaction": "satisfied", "collected_via": "phone", field: value}
-    with pytest.raises(InvalidTransition) as error:
+    with pytest.raises(InvalidInput) as error:
         t.ticket_record_feedback(ticket=ticket, actor="test", **arguments)
     assert error.value.field == field
     assert not Feedback.objects.exists()
@@ -175,10 +175,10 @@ def test_reopen_only_within_thirty_days_of_closing():
 def test_a_cancelled_duplicate_names_its_original():
     original, copy = make_ticket(), make_ticket()
 
-    with pytest.raises(InvalidTransition) as error:
+    with pytest.raises(InvalidInput) as error:
         t.ticket_cancel(ticket=copy, actor="test", reason="duplicate")
     assert error.value.field == "duplicate_of"
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidInput):
         t.ticket_cancel(ticket=copy, actor="test", reason="duplicate", duplicate_of=copy)
 
     cancelled = t.ticket_cancel(ticket=copy, actor="test", reason="duplicate", duplicate_of=original)
@@ -191,7 +191,7 @@ def test_assigning_an_owner_who_cannot_see_the_ticket_is_refused(django_capture_
     stranger = UserFactory(role=User.Role.COMMITTEE_STAFF, committee=make_ticket().committee)
     colleague = UserFactory(role=User.Role.STREET_STAFF, street=ticket.street)
 
-    with pytest.raises(InvalidTransition) as error:
+    with pytest.raises(InvalidInput) as error:
         t.ticket_assign(ticket=ticket, actor="test", owner=stranger)
     with django_capture_on_commit_callbacks(execute=True):
         assigned = t.ticket_assign(ticket=ticket, actor="test", owner=colleague)

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from escalation.transitions import InvalidTransition
+from escalation.errors import InvalidInput, InvalidTransition
 from grievances.models import Category, Status, TicketEvent, Tier
 from responders.models import User
 from tests.factories import CommitteeFactory, HouseholdFactory, StreetFactory, make_ticket, staffed_zone
@@ -72,7 +72,7 @@ def test_an_address_with_only_its_committee_opens_at_the_committee():
     ],
 )
 def test_bad_input_is_refused_naming_the_field_and_writes_nothing(kwargs, field):
-    with pytest.raises(InvalidTransition) as error:
+    with pytest.raises(InvalidInput) as error:
         make_ticket(**kwargs)
 
     assert error.value.field == field
@@ -81,14 +81,14 @@ def test_bad_input_is_refused_naming_the_field_and_writes_nothing(kwargs, field)
 
 def test_an_address_in_another_street_is_refused():
     committee = CommitteeFactory()
-    with pytest.raises(InvalidTransition) as error:
+    with pytest.raises(InvalidInput) as error:
         make_ticket(zone=None, committee=committee, street=StreetFactory(), address="x")
     assert error.value.field == "street"
 
 
 def test_an_inactive_category_is_refused():
     Category.objects.filter(code="other").update(active=False)
-    with pytest.raises(InvalidTransition) as error:
+    with pytest.raises(InvalidInput) as error:
         make_ticket(category="other")
     assert error.value.field == "category"
 
