@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from escalation import views as escalation_views
+from grievances import views as grievance_views
 from responders import views as responder_views
 
 admin.site.site_header = "直通 Zhitong"
@@ -9,6 +11,15 @@ admin.site.site_title = "直通 Zhitong"
 
 urlpatterns = [
     path("", responder_views.home, name="home"),
+    path("zone/", grievance_views.my_zone, name="zone"),
+    path("households/<int:pk>/", grievance_views.household_detail, name="household"),
+    path("households/<int:household_pk>/visits/new/", grievance_views.visit_new, name="visit_new"),
+    path("queue/", grievance_views.queue, name="queue"),
+    path("queue/bulk/", escalation_views.bulk_action, name="queue_bulk"),
+    path("tickets/mine/", grievance_views.my_tickets, name="my_tickets"),
+    path("tickets/<int:pk>/", grievance_views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/actions/<str:action>/", escalation_views.ticket_action, name="ticket_action"),
+    path("tickets/<int:pk>/transfer-form/", escalation_views.transfer_form, name="transfer_form"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

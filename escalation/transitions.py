@@ -20,7 +20,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from alerts.models import Notification
 from alerts.services import alerts_send_on_commit
@@ -57,17 +57,17 @@ SWEEP = "sweep"
 
 
 class Action(models.TextChoices):
-    ACKNOWLEDGE = "acknowledge", _lazy("acknowledge")
-    START = "start", _lazy("start work on")
-    REFER = "refer", _lazy("refer")
-    DEPARTMENT_REPLY = "department_reply", _lazy("record a department reply on")
-    ESCALATE = "escalate", _lazy("escalate")
-    RESOLVE = "resolve", _lazy("resolve")
-    CLOSE = "close", _lazy("close")
-    REOPEN = "reopen", _lazy("reopen")
-    CANCEL = "cancel", _lazy("cancel")
-    FEEDBACK = "feedback", _lazy("record feedback on")
-    ASSIGN = "assign", _lazy("assign")
+    ACKNOWLEDGE = "acknowledge", gettext_lazy("Acknowledge")
+    START = "start", gettext_lazy("Start work")
+    REFER = "refer", gettext_lazy("Refer to a department")
+    DEPARTMENT_REPLY = "department_reply", gettext_lazy("Record the department's answer")
+    ESCALATE = "escalate", gettext_lazy("Escalate")
+    RESOLVE = "resolve", gettext_lazy("Resolve")
+    CLOSE = "close", gettext_lazy("Close")
+    REOPEN = "reopen", gettext_lazy("Reopen")
+    CANCEL = "cancel", gettext_lazy("Cancel")
+    FEEDBACK = "feedback", gettext_lazy("Record the resident's feedback")
+    ASSIGN = "assign", gettext_lazy("Assign an owner")
 
 
 # The statuses each action may start from; the screens offer, and the API accepts, only these.
@@ -103,7 +103,7 @@ def _require(ticket: Ticket, action: Action, expected_version: int | None = None
         )
     if ticket.status not in ALLOWED_FROM[action]:
         raise InvalidTransition(
-            _("Cannot %(action)s ticket %(ref)s: it is %(status)s.")
+            _('Ticket %(ref)s is %(status)s: "%(action)s" is not possible now.')
             % {"action": action.label, "ref": ticket.reference, "status": ticket.get_status_display()}
         )
 

@@ -1,12 +1,24 @@
 """Writes about residents' requests. Ticket state itself moves only through escalation.transitions."""
 
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from escalation.errors import InvalidInput
-from escalation.transitions import Actor, ticket_open
-from responders.models import PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice
+from escalation.transitions import Actor, ticket_open, ticket_resolve
+from responders.models import (
+    PartnerSystem,
+    ResidentialCommittee,
+    ResponsibilityZone,
+    StreetOffice,
+    TeamMembership,
+    User,
+)
 
-from .models import Category, Channel, Household, Ticket, Urgency, Visit
+from .models import Category, Channel, Household, Outcome, Ticket, Urgency, Visit
 
 DESCRIPTION_MAX = 4000
 
@@ -88,3 +100,75 @@ def ticket_create(
         external_id=external_id,
         visit=visit,
     )
+
+
+@dataclass(frozen=True)
+class RaisedMatter:
+    """One matter a resident raised at a visit."""
+
+    category: Category
+    description: str
+    urgency: str = Urgency.NORMAL
+
+
+def visit_log(
+    *,
+    actor: User,
+    household: Household,
+    visited_on: dt.date,
+    method: str,
+    result: str,
+    visitors: list[TeamMembership] = (),
+    notes: str = "",
+    matters: list[RaisedMatter] = (),
+) -> Visit:
+    """Record a visit and what came of it, in one transaction.
+
+    Settled on the spot (简单问题现场解决): each matter becomes a ticket already resolved at
+    the zone tier, so the pyramid counts it. Raised: each matter becomes an open ticket that
+    the visitor, as first receiver, owns. Nothing raised: the visit only counts for coverage.
+    """
+    if visited_on > timezone.localdate():
+        raise InvalidInput(_("The visit date cannot be in the future."), field="visited_on")
+    if method not in Visit.Method.values:
+        raise InvalidInput(_("Say whether the visit was at the door or by phone."), field="method")
+    if result not in Visit.Result.values:
+        raise InvalidInput(_("Choose what came of the visit."), code="required", field="result")
+    if result == Visit.Result.NOTHING and matters:
+        raise InvalidInput(_("Nothing was raised, so there is no matter to record."), field="result")
+    if result != Visit.Result.NOTHING and not matters:
+        raise InvalidInput(_("Describe at least one matter the resident raised."), code="required", field="matters")
+    strangers = [member for member in visitors if member.team.zone_id != household.zone_id]
+    if strangers:
+        raise InvalidInput(_("%(name)s is not on this zone's team.") % {"name": strangers[0].name}, field="visitors")
+    with transaction.atomic():
+        visit = Visit.objects.create(
+            household=household,
+            zone=household.zone,
+            visited_on=visited_on,
+            method=method,
+            notes=(notes or "").strip(),
+            result=result,
+            recorded_by=actor,
+        )
+        visit.visitors.set(visitors)
+        for matter in matters:
+            ticket = ticket_create(
+                actor=actor,
+                category=matter.category,
+                description=matter.description,
+                urgency=matter.urgency,
+                channel=Channel.VISIT,
+                household=household,
+                reporter_name=household.contact_name,
+                reporter_phone=household.phone,
+                visit=visit,
+            )
+            if result == Visit.Result.SETTLED:
+                ticket_resolve(
+                    ticket=ticket,
+                    actor=actor,
+                    outcome=Outcome.SOLVED,
+                    reason=_("Settled on the spot during the visit."),
+                )
+    return visit

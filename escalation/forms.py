@@ -1,0 +1,143 @@
+"""One small form per action of the state machine, shared by the ticket page and bulk actions."""
+
+import datetime as dt
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grievances.models import CancelReason, Feedback, Outcome, Ticket
+from responders.models import Department, User
+
+from .calendar import SHANGHAI, WORKDAY_END
+from .transitions import Action
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the tier above is needed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("What the resident was told"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReferForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    duty = forms.CharField(
+        label=_("What the department is asked to do"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    answer_by = forms.DateField(
+        label=_("Answer by (default: one month)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(active=True).filter(
+            Q(street=ticket.street_id) | Q(street__isnull=True, district=ticket.street.district_id)
+        )
+
+    def clean_answer_by(self):
+        day = self.cleaned_data.get("answer_by")
+        if day is None:
+            return None
+        if day <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a day after today."))
+        return dt.datetime.combine(day, WORKDAY_END, tzinfo=SHANGHAI)
+
+
+class ReplyForm(forms.Form):
+    answer = forms.CharField(
+        label=_("The department's answer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=CancelReason.choices)
+    duplicate_of = forms.CharField(label=_("Original ticket (for a duplicate)"), required=False, max_length=40)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+
+    def clean_duplicate_of(self):
+        reference = self.cleaned_data.get("duplicate_of", "").strip()
+        if not reference:
+            return None
+        original = Ticket.objects.filter(reference=reference, street_id=self.ticket.street_id).first()
+        if original is None:
+            raise forms.ValidationError(_("No ticket %(ref)s in this street.") % {"ref": reference})
+        return original
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the resident is not satisfied"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class FeedbackForm(forms.Form):
+    satisfaction = forms.ChoiceField(
+        label=_("Satisfaction"), choices=Feedback.Satisfaction.choices, widget=forms.RadioSelect
+    )
+    collected_via = forms.ChoiceField(label=_("Collected"), choices=Feedback.Via.choices, initial="visit")
+    comment = forms.CharField(
+        label=_("The resident's words"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AssignForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("New owner"), queryset=User.objects.none())
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = assignable_owners(ticket)
+
+
+def assignable_owners(ticket: Ticket):
+    """The staff of the ticket's street, committee and zone team (the transition re-checks)."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(street_id=ticket.street_id, role__in=[User.Role.STREET_STAFF, User.Role.STREET_LEADER])
+            | Q(committee_id=ticket.committee_id, role=User.Role.COMMITTEE_STAFF)
+            | Q(memberships__team__zone_id=ticket.zone_id)
+        )
+        .distinct()
+        .order_by("role", "full_name")
+    )
+
+
+FORMS = {
+    Action.ACKNOWLEDGE: NoteForm,
+    Action.START: NoteForm,
+    Action.REFER: ReferForm,
+    Action.DEPARTMENT_REPLY: ReplyForm,
+    Action.ESCALATE: EscalateForm,
+    Action.RESOLVE: ResolveForm,
+    Action.CLOSE: NoteForm,
+    Action.REOPEN: ReopenForm,
+    Action.CANCEL: CancelForm,
+    Action.FEEDBACK: FeedbackForm,
+    Action.ASSIGN: AssignForm,
+}
+NEEDS_TICKET = {ReferForm, CancelForm, AssignForm}
+
+
+def action_form(action: str, ticket: Ticket, data=None, prefix: str | None = None) -> forms.Form:
+    form_class = FORMS[action]
+    kwargs = {"ticket": ticket} if form_class in NEEDS_TICKET else {}
+    return form_class(data, prefix=prefix or action, **kwargs)

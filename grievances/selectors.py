@@ -1,0 +1,109 @@
+"""Reads for the screens, every one narrowed by the visibility rule (responders.selectors)."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from responders.selectors import Scope, visible_households, visible_tickets, visible_zones
+
+from .models import OPEN_STATUSES, Household, Ticket, Visit
+
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def household_search(scope: Scope, query: str = "", zone_id: int | None = None) -> QuerySet[Household]:
+    households = visible_households(scope)
+    if zone_id:
+        households = households.filter(zone_id=zone_id)
+    query = query.strip()
+    if query:
+        households = households.filter(Q(address__icontains=query) | Q(contact_name__icontains=query))
+    return households.order_by("address")
+
+
+def visited_this_year(year: int) -> Exists:
+    return Exists(Visit.objects.filter(household=OuterRef("pk"), visited_on__year=year))
+
+
+@dataclass(frozen=True)
+class ZoneCoverage:
+    zone_id: int
+    name: str
+    households: int
+    visited: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.visited / self.households) if self.households else 0
+
+
+def visit_coverage(scope: Scope, year: int) -> list[ZoneCoverage]:
+    """普遍走访: per visible zone, households visited at least once in `year` out of all."""
+    zones = (
+        visible_zones(scope)
+        .annotate(
+            household_total=Count("households", distinct=True),
+            visited_total=Count("visits__household", filter=Q(visits__visited_on__year=year), distinct=True),
+        )
+        .order_by("code")
+    )
+    return [ZoneCoverage(z.pk, z.name, z.household_total, z.visited_total) for z in zones]
+
+
+def deadline_state(ticket: Ticket, now: dt.datetime | None = None) -> str:
+    """on_time, due_soon or overdue, for the colour a clerk sees beside the deadline."""
+    if not ticket.is_open or ticket.resolve_by is None:
+        return "done"
+    now = now or timezone.now()
+    if ticket.overdue or ticket.resolve_by <= now:
+        return "overdue"
+    if ticket.resolve_by - now <= DUE_SOON:
+        return "due_soon"
+    return "on_time"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    tier: str = ""
+    committee: int | None = None
+    category: int | None = None
+    urgency: str = ""
+    status: str = ""
+    overdue: bool = False
+    owner_id: int | None = None
+    query: str = ""
+
+
+def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
+    """Open tickets (or those of one status) in the caller's scope, soonest deadline first."""
+    tickets = visible_tickets(scope).select_related("category", "owner", "committee", "zone")
+    tickets = tickets.filter(status=filters.status) if filters.status else tickets.filter(status__in=OPEN_STATUSES)
+    if filters.tier:
+        tickets = tickets.filter(tier=filters.tier)
+    if filters.committee:
+        tickets = tickets.filter(committee_id=filters.committee)
+    if filters.category:
+        tickets = tickets.filter(category_id=filters.category)
+    if filters.urgency:
+        tickets = tickets.filter(urgency=filters.urgency)
+    if filters.overdue:
+        tickets = tickets.filter(Q(overdue=True) | Q(resolve_by__lt=timezone.now()))
+    if filters.owner_id:
+        tickets = tickets.filter(Q(owner_id=filters.owner_id) | Q(first_receiver_id=filters.owner_id))
+    if filters.query.strip():
+        query = filters.query.strip()
+        tickets = tickets.filter(Q(reference__icontains=query) | Q(description__icontains=query))
+    return tickets.order_by("resolve_by", "pk")
+
+
+def queue_counts(tickets: QuerySet[Ticket]) -> dict[str, int]:
+    """How much is open, overdue, due within a day, and not yet acknowledged: one query."""
+    now = timezone.now()
+    return tickets.order_by().aggregate(
+        open_count=Count("pk"),
+        overdue_count=Count("pk", filter=Q(overdue=True) | Q(resolve_by__lt=now)),
+        due_soon_count=Count("pk", filter=Q(overdue=False, resolve_by__gte=now, resolve_by__lt=now + DUE_SOON)),
+        new_count=Count("pk", filter=Q(status="new")),
+    )

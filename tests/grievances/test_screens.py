@@ -1,0 +1,283 @@
+"""The field and desk screens, through Django's test client, role by role."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from escalation import transitions as t
+from grievances.models import Status, Ticket, Tier, Visit
+from responders.models import TeamMembership, User
+from tests.factories import DepartmentFactory, HouseholdFactory, UserFactory, make_ticket, staffed_zone
+
+pytestmark = pytest.mark.django_db
+
+
+def member_of(zone) -> User:
+    return User.objects.get(memberships__team__zone=zone)
+
+
+def visit_post(household, **overrides):
+    data = {
+        "visited_on": timezone.localdate().isoformat(),
+        "method": "door",
+        "visitors": [m.pk for m in TeamMembership.objects.filter(team__zone=household.zone)],
+        "notes": "",
+        "result": "raised",
+        "matter-TOTAL_FORMS": "3",
+        "matter-INITIAL_FORMS": "0",
+        "matter-MIN_NUM_FORMS": "0",
+        "matter-MAX_NUM_FORMS": "10",
+        "matter-0-category": "",
+        "matter-0-description": "",
+        "matter-0-urgency": "normal",
+        "matter-1-urgency": "normal",
+        "matter-2-urgency": "normal",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def zone():
+    return staffed_zone()
+
+
+@pytest.fixture
+def category():
+    from grievances.models import Category
+
+    return Category.objects.get(code="public_facilities")
+
+
+def test_a_zone_member_logs_a_visit_that_raises_a_ticket(client, zone, category):
+    household = HouseholdFactory(zone=zone)
+    client.force_login(member_of(zone))
+
+    response = client.post(
+        f"/households/{household.pk}/visits/new/",
+        visit_post(household, **{"matter-0-category": category.pk, "matter-0-description": "电梯经常停运"}),
+    )
+
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert (ticket.tier, ticket.status, ticket.channel) == (Tier.ZONE, Status.NEW, "visit")
+    assert ticket.owner == member_of(zone) and ticket.reporter_name == household.contact_name
+    page = client.get(response["Location"]).content.decode()
+    assert ticket.reference in page
+
+
+def test_settled_on_the_spot_is_a_ticket_resolved_at_the_zone(client, zone, category):
+    household = HouseholdFactory(zone=zone)
+    client.force_login(member_of(zone))
+
+    client.post(
+        f"/households/{household.pk}/visits/new/",
+        visit_post(
+            household, result="settled", **{"matter-0-category": category.pk, "matter-0-description": "楼道灯已更换"}
+        ),
+    )
+
+    ticket = Ticket.objects.get()
+    assert (ticket.tier, ticket.status, ticket.outcome) == (Tier.ZONE, Status.RESOLVED, "solved")
+
+
+def test_nothing_raised_counts_for_coverage(client, zone):
+    households = HouseholdFactory.create_batch(3, zone=zone)
+    client.force_login(member_of(zone))
+
+    client.post(f"/households/{households[0].pk}/visits/new/", visit_post(households[0], result="nothing"))
+    page = client.get("/zone/").content.decode()
+    unvisited = client.get("/zone/", {"show": "unvisited"}).content.decode()
+
+    assert Visit.objects.count() == 1 and not Ticket.objects.exists()
+    assert "1 / 3" in page
+    assert households[0].address not in unvisited and households[1].address in unvisited
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"result": "raised"}, "至少描述一项"),
+        ({"visited_on": (timezone.localdate() + dt.timedelta(days=2)).isoformat()}, "不能是将来"),
+        ({"matter-0-description": "没有类别的事项"}, "请为此事项选择类别"),
+    ],
+)
+def test_a_bad_visit_form_says_what_is_wrong_and_saves_nothing(client, zone, overrides, message):
+    household = HouseholdFactory(zone=zone)
+    client.force_login(member_of(zone))
+
+    response = client.post(f"/households/{household.pk}/visits/new/", visit_post(household, **overrides))
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Visit.objects.exists() and not Ticket.objects.exists()
+
+
+def test_households_and_tickets_of_other_zones_are_404_everywhere(client, zone):
+    other_zone = staffed_zone()
+    theirs = HouseholdFactory(zone=other_zone)
+    their_ticket = make_ticket(zone=other_zone)
+    client.force_login(member_of(zone))
+
+    assert client.get(f"/households/{theirs.pk}/").status_code == 404
+    assert client.get(f"/households/{theirs.pk}/visits/new/").status_code == 404
+    assert client.get(f"/tickets/{their_ticket.pk}/").status_code == 404
+    assert client.post(f"/tickets/{their_ticket.pk}/actions/acknowledge/", {}).status_code == 404
+    assert client.get(f"/tickets/{their_ticket.pk}/transfer-form/").status_code == 404
+    assert their_ticket.reference not in client.get("/queue/").content.decode()
+    assert f'href="/households/{theirs.pk}/"' not in client.get("/zone/", {"q": theirs.address}).content.decode()
+
+
+def test_the_ticket_page_offers_only_what_the_person_may_do(client, zone):
+    ticket = make_ticket(zone=zone)
+    committee_staff = User.objects.get(committee=zone.committee, role="committee_staff")
+    liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=DepartmentFactory())
+
+    client.force_login(member_of(zone))
+    member_page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    client.force_login(committee_staff)
+    committee_page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    client.force_login(liaison)
+    liaison_status = client.get(f"/tickets/{ticket.pk}/").status_code
+
+    assert 'data-action="acknowledge"' in member_page and 'data-action="refer"' not in member_page
+    assert 'data-action="close"' not in member_page  # not legal while new
+    assert 'data-action="refer"' not in committee_page  # refer needs acknowledged or in progress
+    assert 'data-action="escalate"' in committee_page
+    assert liaison_status == 404
+
+
+def test_a_liaison_sees_and_answers_only_what_is_referred_to_the_department(client, zone):
+    department = DepartmentFactory()
+    liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
+    referred = t.ticket_start(ticket=make_ticket(zone=zone), actor="test")
+    referred = t.ticket_refer(ticket=referred, actor="test", department=department)
+    other = make_ticket(zone=zone)
+    client.force_login(liaison)
+
+    queue = client.get("/queue/").content.decode()
+    page = client.get(f"/tickets/{referred.pk}/").content.decode()
+    answer = client.post(
+        f"/tickets/{referred.pk}/actions/department_reply/",
+        {"version": referred.version, "department_reply-answer": "已安排维修"},
+    )
+
+    assert referred.reference in queue and other.reference not in queue
+    assert [a for a in ("department_reply", "resolve", "escalate") if f'data-action="{a}"' in page] == [
+        "department_reply"
+    ]
+    assert answer.status_code == 302
+    referred.refresh_from_db()
+    assert referred.status == Status.IN_PROGRESS
+
+
+def test_an_action_with_a_missing_field_is_shown_again_with_the_reason(client, zone):
+    ticket = make_ticket(zone=zone)
+    client.force_login(member_of(zone))
+
+    response = client.post(
+        f"/tickets/{ticket.pk}/actions/resolve/",
+        {"version": ticket.version, "resolve-outcome": "explained", "resolve-reason": ""},
+    )
+
+    assert response.status_code == 400
+    assert "已解释" in response.content.decode() and "需要填写向居民说明的原因" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW
+
+
+def test_acting_on_a_stale_page_says_to_reload(client, zone):
+    ticket = make_ticket(zone=zone)
+    client.force_login(member_of(zone))
+    t.ticket_start(ticket=ticket, actor="someone else")
+
+    response = client.post(
+        f"/tickets/{ticket.pk}/actions/escalate/", {"version": ticket.version, "escalate-reason": "上报"}, follow=True
+    )
+
+    assert "请刷新后重试" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.tier == Tier.ZONE
+
+
+def test_an_action_the_person_may_not_take_is_refused(client, zone):
+    ticket = make_ticket(zone=zone)
+    t.ticket_escalate(ticket=ticket, actor="test", reason="上报居委会")
+    client.force_login(member_of(zone))
+
+    response = client.post(f"/tickets/{ticket.pk}/actions/acknowledge/", {"version": 2}, follow=True)
+
+    assert "您现在不能对此工单进行“受理”" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW
+
+
+def test_street_triage_shows_street_tier_soonest_first_with_counts(client, zone):
+    street_staff = User.objects.get(street=zone.committee.street, role="street_staff")
+    later = make_ticket(zone=zone, urgency="emergency")
+    sooner = make_ticket(zone=zone, urgency="emergency")
+    Ticket.objects.filter(pk=sooner.pk).update(resolve_by=timezone.now() - dt.timedelta(hours=1), overdue=True)
+    zone_tier = make_ticket(zone=zone)
+    client.force_login(street_staff)
+
+    page = client.get("/queue/").content.decode()
+
+    assert page.index(sooner.reference) < page.index(later.reference)
+    assert zone_tier.reference not in page
+    assert "<strong>2</strong> 未办结" in page.replace("\n", "") or "<strong>2</strong>" in page
+    assert "deadline overdue" in page
+    filtered = client.get("/queue/", {"overdue": "1"}).content.decode()
+    assert sooner.reference in filtered and later.reference not in filtered
+
+
+def test_bulk_acknowledge_and_assign_from_the_triage_queue(client, zone):
+    street = zone.committee.street
+    staff = User.objects.get(street=street, role="street_staff")
+    tickets = [make_ticket(zone=zone, urgency="emergency") for _ in range(3)]
+    client.force_login(staff)
+
+    client.post("/queue/bulk/", {"action": "acknowledge", "tickets": [tickets[0].pk, tickets[1].pk]})
+    client.post("/queue/bulk/", {"action": "assign", "tickets": [tickets[2].pk], "bulk-owner": staff.pk})
+
+    statuses = dict(Ticket.objects.values_list("pk", "status"))
+    assert [statuses[t.pk] for t in tickets] == ["acknowledged", "acknowledged", "new"]
+    assert Ticket.objects.get(pk=tickets[2].pk).owner == staff
+
+
+def test_the_transfer_form_prints_what_the_committee_tried_and_asks(client, zone):
+    ticket = make_ticket(zone=zone)
+    ticket = t.ticket_escalate(ticket=ticket, actor="test", reason="需居委会协调")
+    ticket = t.ticket_acknowledge(ticket=ticket, actor="test", note="约谈双方未果")
+    ticket = t.ticket_escalate(ticket=ticket, actor="test", reason="请街道召集城管和房管协调")
+    client.force_login(User.objects.get(committee=zone.committee, role="committee_staff"))
+
+    page = client.get(f"/tickets/{ticket.pk}/transfer-form/").content.decode()
+
+    assert "群众诉求转接单" in page
+    assert "约谈双方未果" in page and "请街道召集城管和房管协调" in page
+    assert client.get(f"/tickets/{make_ticket(zone=zone).pk}/transfer-form/").status_code == 404
+
+
+def test_empty_queue_says_so(client, zone):
+    client.force_login(member_of(zone))
+    assert "没有符合条件的未办结工单" in client.get("/queue/").content.decode()
+
+
+def test_my_tickets_lists_resolved_ones_awaiting_feedback(client, zone):
+    member = member_of(zone)
+    open_ticket = make_ticket(zone=zone, actor=member)
+    resolved = t.ticket_resolve(ticket=make_ticket(zone=zone, actor=member), actor=member, outcome="solved")
+    client.force_login(member)
+
+    page = client.get("/tickets/mine/").content.decode()
+
+    assert open_ticket.reference in page and resolved.reference in page
+    assert page.index(open_ticket.reference) < page.index("回访")
+
+
+def test_the_screens_speak_english_on_request(client, zone):
+    client.force_login(member_of(zone))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/queue/"})
+    page = client.get("/queue/").content.decode()
+    assert "Nothing here" in page and "Overdue only" in page
