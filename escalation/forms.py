@@ -40,7 +40,9 @@ class ReferForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     answer_by = forms.DateField(
-        label=_("Answer by (default: one month)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Answer by (default: one month)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, ticket: Ticket, **kwargs):

@@ -6,10 +6,12 @@ Idempotent: org units and accounts are looked up by their codes, households by t
 (zone, address); a second run inserts nothing and changes nothing.
 """
 
+import importlib
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import Count
 
@@ -164,8 +166,24 @@ def ensure_teams(zones: list[ResponsibilityZone]) -> None:
     )
 
 
+# The migrations that seed reference data; their seed functions are idempotent.
+REFERENCE_DATA = [
+    "responders.migrations.0002_seed_department_kinds",
+    "grievances.migrations.0003_seed_categories_and_append_only_events",
+    "escalation.migrations.0002_seed_sla_policies",
+]
+
+
+def ensure_reference_data() -> None:
+    """Put back the rows the migrations seed (department kinds, categories, SLA policies) if
+    something removed them, e.g. `manage.py flush`. Rows that exist are left as edited."""
+    for module in REFERENCE_DATA:
+        importlib.import_module(module).seed(apps, None)
+
+
 def seed_demo_street(progress: Callable[[int], None] = lambda n: None) -> SeedResult:
     result = SeedResult()
+    ensure_reference_data()
     with transaction.atomic():
         district, _ = District.objects.get_or_create(code=DEMO_DISTRICT[0], defaults={"name": DEMO_DISTRICT[1]})
         street, _ = StreetOffice.objects.get_or_create(

@@ -2,6 +2,21 @@ import pytest
 from django.core.management import call_command
 
 
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Transactional tests (threads, a live server, a Celery worker) end with a flush that
+    empties every table, including the rows the migrations seed; put those back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from responders.demo import ensure_reference_data
+
+        ensure_reference_data()
+
+
 @pytest.fixture
 def demo(db):
     """The demo street as `make run` seeds it."""

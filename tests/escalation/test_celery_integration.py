@@ -17,7 +17,7 @@ from alerts.models import Notification
 from grievances.models import Ticket, Tier
 from tests.factories import make_ticket
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("ZHITONG_TEST_CELERY_REDIS_URL", "redis://127.0.0.1:6379/14")

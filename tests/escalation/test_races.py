@@ -13,9 +13,7 @@ from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Status, Ticket, TicketEvent, Tier
 from tests.factories import make_ticket, staffed_zone
 
-# serialized_rollback: put back the rows the migrations seed (categories, SLA policies), which
-# a transactional test's flush would otherwise remove for the tests after it.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_in_threads(*calls):

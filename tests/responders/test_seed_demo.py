@@ -139,3 +139,19 @@ def test_negative_numbers_are_refused_naming_the_option(db):
 
     with pytest.raises(CommandError, match="--zones"):
         call_command("seed_demo", "--no-progress", "--zones", "-1")
+
+
+def test_seed_demo_puts_back_reference_data_a_flush_removed(db):
+    from escalation.models import SLAPolicy
+    from grievances.models import Category
+    from responders.models import DepartmentKind
+
+    SLAPolicy.objects.all().delete()
+    Category.objects.all().delete()
+    DepartmentKind.objects.all().delete()
+
+    call_command("seed_demo", "--no-progress")
+
+    assert SLAPolicy.objects.count() == 7
+    assert Category.objects.count() == 13
+    assert DepartmentKind.objects.count() == 11
