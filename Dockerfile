@@ -5,7 +5,8 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic needs settings that import; the real secret comes from the environment at run time.
-RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost DATABASE_URL=postgres://build/only REDIS_URL=redis://build/0 \
+    python manage.py collectstatic --noinput
 RUN useradd --system --uid 1000 zhitong && mkdir -p /app/var && chown zhitong /app/var
 USER zhitong
 EXPOSE 8000

@@ -35,7 +35,8 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
-		ALLOWED_HOSTS=zhitong.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=zhitong.example.org DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/zhitong} \
+		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 ## make messages: compile the translations (locale/*/LC_MESSAGES/django.po -> .mo).
 messages: $(VENV)/.dev

@@ -1,6 +1,7 @@
 """Where alerts go besides the in-app inbox. An adapter (SMS, e-mail) implements `Channel`
 and is named by dotted path in settings.ZHITONG_ALERT_CHANNELS."""
 
+from functools import cache
 from typing import Protocol
 
 from django.conf import settings
@@ -15,4 +16,9 @@ class Channel(Protocol):
 
 
 def extra_channels() -> list[Channel]:
-    return [import_string(path)() for path in settings.ZHITONG_ALERT_CHANNELS]
+    return _channels(tuple(settings.ZHITONG_ALERT_CHANNELS))
+
+
+@cache
+def _channels(paths: tuple[str, ...]) -> list[Channel]:
+    return [import_string(path)() for path in paths]

@@ -29,12 +29,21 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    sent_at = models.DateTimeField(
+        _("sent to other channels at"),
+        null=True,
+        blank=True,
+        help_text=_("When SMS or e-mail took it; empty while waiting, or when no such channel is set up."),
+    )
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_inbox")]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["created_at"], name="notification_unsent", condition=models.Q(sent_at__isnull=True)),
+        ]
 
     def __str__(self):
         return f"{self.recipient}: {self.get_kind_display()}"

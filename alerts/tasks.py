@@ -1,8 +1,9 @@
 from celery import shared_task
 
-from .services import alerts_deliver
+from .services import alerts_send
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=5, retry_backoff_max=300, max_retries=8)
-def deliver_alerts(alerts: list[list]) -> int:
-    return len(alerts_deliver(alerts))
+def send_alerts(ids: list[int]) -> int:
+    """Hand new notifications to the extra channels (SMS, e-mail)."""
+    return alerts_send(ids)

@@ -11,6 +11,7 @@ admin.site.site_title = "直通 Zhitong"
 
 urlpatterns = [
     path("", responder_views.home, name="home"),
+    path("alerts/read/", responder_views.alerts_read, name="alerts_read"),
     path("zone/", grievance_views.my_zone, name="zone"),
     path("households/<int:pk>/", grievance_views.household_detail, name="household"),
     path("households/<int:household_pk>/visits/new/", grievance_views.visit_new, name="visit_new"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grievances.models import CancelReason, Feedback, Outcome, Ticket
 from responders.models import Department, User
+from responders.selectors import user_scope, visible_tickets
 
 from .calendar import SHANGHAI, WORKDAY_END
 from .transitions import Action
@@ -71,18 +72,26 @@ class CancelForm(forms.Form):
     duplicate_of = forms.CharField(label=_("Original ticket (for a duplicate)"), required=False, max_length=40)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, ticket: Ticket, **kwargs):
+    def __init__(self, *args, ticket: Ticket, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.ticket = ticket
+        self.ticket, self.user = ticket, user
 
     def clean_duplicate_of(self):
         reference = self.cleaned_data.get("duplicate_of", "").strip()
         if not reference:
             return None
-        original = Ticket.objects.filter(reference=reference, street_id=self.ticket.street_id).first()
+        original = visible_tickets(user_scope(self.user)).filter(reference=reference).first()
         if original is None:
-            raise forms.ValidationError(_("No ticket %(ref)s in this street.") % {"ref": reference})
+            raise forms.ValidationError(_("You have no ticket %(ref)s.") % {"ref": reference})
         return original
+
+
+class CloseForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why close it without the resident's feedback"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ReopenForm(forms.Form):
@@ -130,16 +139,18 @@ FORMS = {
     Action.DEPARTMENT_REPLY: ReplyForm,
     Action.ESCALATE: EscalateForm,
     Action.RESOLVE: ResolveForm,
-    Action.CLOSE: NoteForm,
+    Action.CLOSE: CloseForm,
     Action.REOPEN: ReopenForm,
     Action.CANCEL: CancelForm,
     Action.FEEDBACK: FeedbackForm,
     Action.ASSIGN: AssignForm,
 }
-NEEDS_TICKET = {ReferForm, CancelForm, AssignForm}
+NEEDS_TICKET = {ReferForm, AssignForm}
 
 
-def action_form(action: str, ticket: Ticket, data=None, prefix: str | None = None) -> forms.Form:
+def action_form(action: str, ticket: Ticket, user: User, data=None, prefix: str | None = None) -> forms.Form:
     form_class = FORMS[action]
     kwargs = {"ticket": ticket} if form_class in NEEDS_TICKET else {}
+    if form_class is CancelForm:
+        kwargs = {"ticket": ticket, "user": user}
     return form_class(data, prefix=prefix or action, **kwargs)

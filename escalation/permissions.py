@@ -17,13 +17,14 @@ _HANDLE = frozenset(
         Action.START,
         Action.ESCALATE,
         Action.RESOLVE,
-        Action.CLOSE,
         Action.REOPEN,
         Action.CANCEL,
         Action.ASSIGN,
         Action.FEEDBACK,
     }
 )
+# Closing without the resident's verdict (e.g. unreachable) is the street's call.
+_STREET = _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY, Action.CLOSE}
 # Whoever can see a ticket can tell the resident its outcome and record their verdict
 # (首问负责制: the first receiver follows it wherever it went).
 _FOLLOW_UP = frozenset({Action.FEEDBACK, Action.REOPEN})
@@ -36,8 +37,8 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset]] = {
         Tier.COMMITTEE: _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY},
     },
     # The street supervises every tier and records departments' answers on their behalf.
-    User.Role.STREET_STAFF: {tier: _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY} for tier in Tier},
-    User.Role.STREET_LEADER: {tier: _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY} for tier in Tier},
+    User.Role.STREET_STAFF: dict.fromkeys(Tier, _STREET),
+    User.Role.STREET_LEADER: dict.fromkeys(Tier, _STREET),
 }
 
 
@@ -46,6 +47,8 @@ def allowed_actions(user: User, ticket: Ticket) -> list[Action]:
     if not ticket_visible_to(user, ticket):
         return []
     legal = {action for action, statuses in ALLOWED_FROM.items() if ticket.status in statuses}
+    if ticket.tier == Tier.STREET:
+        legal.discard(Action.ESCALATE)  # the top of the pyramid: refer to a department instead
     if user.is_superuser or user.role == User.Role.ADMINISTRATOR:
         permitted = set(Action)
     elif user.role == User.Role.DEPARTMENT_LIAISON:

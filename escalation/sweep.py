@@ -2,10 +2,13 @@
 
 import datetime as dt
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone, translation
+
+from alerts.services import alerts_resend_stale
 
 from . import transitions
 
@@ -19,9 +22,12 @@ class SweepReport:
     street_overdue: int = 0
     answer_overdue: int = 0
     closed: int = 0
+    alerts_resent: int = 0
+    failed: list[str] = field(default_factory=list)
 
     def __str__(self):
-        return ", ".join(f"{name} {count}" for name, count in asdict(self).items())
+        counts = ", ".join(f"{name} {count}" for name, count in asdict(self).items() if name != "failed")
+        return counts + (f"; failed: {', '.join(self.failed)}" if self.failed else "")
 
 
 STEPS = (
@@ -45,11 +51,18 @@ def sweep_overdue_tickets(*, now: dt.datetime | None = None, batch_size: int | N
     with translation.override(settings.LANGUAGE_CODE):
         for name, step in STEPS:
             skip: set[int] = set()
-            while True:
-                result = step(now=now, batch_size=batch_size, skip=skip)
-                setattr(report, name, getattr(report, name) + result.changed)
-                if result.claimed < batch_size:
-                    break
-    if any(asdict(report).values()):
+            try:
+                while True:
+                    result = step(now=now, batch_size=batch_size, skip=skip)
+                    setattr(report, name, getattr(report, name) + result.changed)
+                    if result.claimed < batch_size:
+                        break
+            except DatabaseError:
+                # One step failing (a lock timeout, a lost connection) must not stop the
+                # others; what it left undone is still due and the next sweep takes it.
+                logger.exception("Sweep step %s failed", name)
+                report.failed.append(name)
+    report.alerts_resent = alerts_resend_stale(now)
+    if any(value for key, value in asdict(report).items()):
         logger.info("Sweep at %s: %s", now.isoformat(), report)
     return report

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alerts.models import Notification
-from alerts.services import alerts_send_on_commit
+from alerts.services import alerts_create
 from grievances.models import (
+    ESCALATING_STATUSES,
     OPEN_STATUSES,
     CancelReason,
     Category,
@@ -90,8 +91,12 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
 
 
 def _lock(ticket: Ticket) -> Ticket:
-    """The ticket's row, locked for this transaction and freshly read."""
-    return Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    """The ticket's row, locked for this transaction and freshly read.
+
+    FOR NO KEY UPDATE: we never change a ticket's key, so rows that merely reference the
+    ticket (its events, referrals, feedback) can still be inserted meanwhile.
+    """
+    return Ticket.objects.select_for_update(of=("self",), no_key=True).get(pk=ticket.pk)
 
 
 def _require(ticket: Ticket, action: Action, expected_version: int | None = None) -> None:
@@ -109,28 +114,38 @@ def _require(ticket: Ticket, action: Action, expected_version: int | None = None
 
 
 def _event(
-    ticket: Ticket, kind: str, actor: Actor, now: dt.datetime, *, from_status="", from_tier="", note="", data=None
+    ticket: Ticket,
+    kind: str,
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    from_status: str | None = None,
+    from_tier: str | None = None,
+    note="",
+    data=None,
 ) -> TicketEvent:
+    """An event for the ticket as it now stands; a from_status/from_tier given (even "",
+    for a new ticket) records the move to the ticket's present status/tier."""
     return TicketEvent(
         ticket=ticket,
         kind=kind,
         at=now,
         actor=actor if isinstance(actor, User) else None,
         actor_label="" if isinstance(actor, User) else actor,
-        from_status=from_status,
-        to_status=ticket.status if from_status else "",
-        from_tier=from_tier,
-        to_tier=ticket.tier if from_tier else "",
+        from_status=from_status or "",
+        to_status=ticket.status if from_status is not None else "",
+        from_tier=from_tier or "",
+        to_tier=ticket.tier if from_tier is not None else "",
         note=note,
         data=data or {},
     )
 
 
-def _save(ticket: Ticket, fields: list[str], event: TicketEvent, now: dt.datetime) -> Ticket:
+def _save(ticket: Ticket, fields, events: TicketEvent | list[TicketEvent], now: dt.datetime) -> Ticket:
     ticket.version += 1
     ticket.updated_at = now
-    ticket.save(update_fields=[*fields, "version", "updated_at"])
-    event.save()
+    ticket.save(update_fields=[*sorted(set(fields)), "version", "updated_at"])
+    TicketEvent.objects.bulk_create(events if isinstance(events, list) else [events])
     return ticket
 
 
@@ -241,9 +256,9 @@ def ticket_open(
             resolve_by=clock.resolve_by,
         )
         ticket.save()
-        _event(ticket, TicketEvent.Kind.CREATED, actor, now, from_status="", data={"tier": tier}).save()
+        _event(ticket, TicketEvent.Kind.CREATED, actor, now, from_status="", from_tier="").save()
         if owner != actor:
-            alerts_send_on_commit([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
+            alerts_create([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
     return ticket
 
 
@@ -292,6 +307,16 @@ def ticket_refer(
     with transaction.atomic():
         ticket = _lock(ticket)
         _require(ticket, Action.REFER, expected_version)
+        # A referral lets the department's liaison see the ticket: only to departments
+        # stationed in its street, or district-wide ones of its district.
+        serves = department.street_id == ticket.street_id or (
+            department.street_id is None and department.district_id == ticket.street.district_id
+        )
+        if not serves:
+            raise InvalidInput(
+                _("%(name)s does not serve %(street)s.") % {"name": department, "street": ticket.street},
+                field="department",
+            )
         answer_by = answer_by or SLA.load().default_answer_by(now)
         Referral.objects.create(
             ticket=ticket,
@@ -313,7 +338,7 @@ def ticket_refer(
         )
         _save(ticket, ["status", "answer_by", "answer_overdue"], event, now)
         liaisons = department.liaisons.filter(is_active=True).values_list("pk", flat=True)
-        alerts_send_on_commit((pk, Notification.Kind.REFERRED, ticket.pk) for pk in liaisons)
+        alerts_create((pk, Notification.Kind.REFERRED, ticket.pk) for pk in liaisons)
         return ticket
 
 
@@ -417,8 +442,8 @@ def ticket_escalate(*, ticket: Ticket, actor: Actor, reason: str, expected_versi
         batch = _Batch()
         _escalation(ticket, actor=actor, reason=reason, now=now, sla=SLA.load(), owners=OwnerFinder(), batch=batch)
         _withdraw_referrals([ticket.pk], now)
-        _save(ticket, sorted(batch.fields), batch.events[0], now)
-        alerts_send_on_commit(batch.alerts)
+        _save(ticket, batch.fields, batch.events, now)
+        alerts_create(batch.alerts)
         return ticket
 
 
@@ -456,15 +481,17 @@ def _closing(ticket: Ticket, *, actor: Actor, now: dt.datetime, note: str, batch
     batch.events.append(_event(ticket, TicketEvent.Kind.CLOSED, actor, now, from_status=Status.RESOLVED, note=note))
 
 
-def ticket_close(*, ticket: Ticket, actor: Actor, note: str = "", expected_version: int | None = None) -> Ticket:
-    """resolved → closed."""
+def ticket_close(*, ticket: Ticket, actor: Actor, note: str, expected_version: int | None = None) -> Ticket:
+    """resolved → closed without the resident's verdict (which closes it itself, as does the
+    end of the feedback window): only with a stated reason, such as a resident unreachable."""
     now = timezone.now()
+    note = _text(note, "note", _("Say why the ticket is closed without the resident's feedback."))
     with transaction.atomic():
         ticket = _lock(ticket)
         _require(ticket, Action.CLOSE, expected_version)
         batch = _Batch()
         _closing(ticket, actor=actor, now=now, note=note, batch=batch)
-        return _save(ticket, sorted(batch.fields), batch.events[0], now)
+        return _save(ticket, batch.fields, batch.events, now)
 
 
 def ticket_record_feedback(
@@ -506,10 +533,7 @@ def ticket_record_feedback(
         )
         if ticket.status == Status.RESOLVED:
             _closing(ticket, actor=actor, now=now, note=_("Closed with the resident's feedback."), batch=batch)
-        ticket.version += 1
-        ticket.updated_at = now
-        ticket.save(update_fields=[*sorted(batch.fields), "version", "updated_at"])
-        TicketEvent.objects.bulk_create(batch.events)
+        _save(ticket, batch.fields, batch.events, now)
         return feedback
 
 
@@ -554,7 +578,7 @@ def ticket_reopen(*, ticket: Ticket, actor: Actor, reason: str, expected_version
             now,
         )
         if ticket.owner_id != getattr(actor, "pk", None):
-            alerts_send_on_commit([(ticket.owner_id, Notification.Kind.REOPENED, ticket.pk)])
+            alerts_create([(ticket.owner_id, Notification.Kind.REOPENED, ticket.pk)])
         return ticket
 
 
@@ -576,12 +600,23 @@ def ticket_cancel(
             raise InvalidInput(_("A duplicate must name the original ticket."), code="required", field="duplicate_of")
         if duplicate_of.pk == ticket.pk:
             raise InvalidInput(_("A ticket cannot duplicate itself."), field="duplicate_of")
-        if duplicate_of.status == Status.CANCELLED:
-            raise InvalidInput(_("The original ticket is itself cancelled."), field="duplicate_of")
     else:
         duplicate_of = None
     with transaction.atomic():
-        ticket = _lock(ticket)
+        if duplicate_of is not None:
+            # Lock both rows in key order, so two desks marking A and B duplicates of each
+            # other queue up instead of deadlocking; the second then sees the first's work.
+            locked = {
+                row.pk: row
+                for row in Ticket.objects.select_for_update(of=("self",), no_key=True)
+                .filter(pk__in=[ticket.pk, duplicate_of.pk])
+                .order_by("pk")
+            }
+            ticket, duplicate_of = locked[ticket.pk], locked[duplicate_of.pk]
+            if duplicate_of.status == Status.CANCELLED:
+                raise InvalidInput(_("The original ticket is itself cancelled."), field="duplicate_of")
+        else:
+            ticket = _lock(ticket)
         _require(ticket, Action.CANCEL, expected_version)
         before = ticket.status
         ticket.status, ticket.cancel_reason, ticket.duplicate_of = Status.CANCELLED, reason, duplicate_of
@@ -625,7 +660,7 @@ def ticket_assign(*, ticket: Ticket, actor: Actor, owner: User, expected_version
         )
         _save(ticket, ["owner"], event, now)
         if owner != actor:
-            alerts_send_on_commit([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
+            alerts_create([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
         return ticket
 
 
@@ -634,7 +669,9 @@ def ticket_assign(*, ticket: Ticket, actor: Actor, owner: User, expected_version
 
 def _claim(queryset: QuerySet, order_by: str, batch_size: int) -> list[Ticket]:
     """Lock up to `batch_size` due tickets that no other sweep holds, oldest deadline first."""
-    return list(queryset.select_for_update(of=("self",), skip_locked=True).order_by(order_by, "pk")[:batch_size])
+    return list(
+        queryset.select_for_update(of=("self",), skip_locked=True, no_key=True).order_by(order_by, "pk")[:batch_size]
+    )
 
 
 def _apply(tickets: list[Ticket], batch: _Batch, now: dt.datetime) -> None:
@@ -645,7 +682,7 @@ def _apply(tickets: list[Ticket], batch: _Batch, now: dt.datetime) -> None:
         ticket.updated_at = now
     Ticket.objects.bulk_update(tickets, [*sorted(batch.fields), "version", "updated_at"])
     TicketEvent.objects.bulk_create(batch.events)
-    alerts_send_on_commit(batch.alerts)
+    alerts_create(batch.alerts)
 
 
 @dataclass(frozen=True)
@@ -697,7 +734,7 @@ def sweep_escalate_due(*, now: dt.datetime, batch_size: int, skip: set[int]) -> 
         _escalation(ticket, actor=SWEEP, reason=reason, now=now, sla=sla, owners=owners, batch=batch)
         escalated.append(ticket.pk)
 
-    due = Q(status__in=OPEN_STATUSES, tier__in=[Tier.ZONE, Tier.COMMITTEE], resolve_by__lt=now)
+    due = Q(status__in=ESCALATING_STATUSES, tier__in=[Tier.ZONE, Tier.COMMITTEE], resolve_by__lt=now)
     with transaction.atomic():
         result = _sweep_batch(due, "resolve_by", change, now, batch_size, skip)
         _withdraw_referrals(escalated, now)

@@ -32,7 +32,7 @@ def ticket_action(request, pk, action):
     if action not in allowed_actions(request.user, ticket):
         messages.error(request, _('You cannot use "%(action)s" on this ticket now.') % {"action": Action(action).label})
         return redirect("ticket", pk=pk)
-    form = action_form(action, ticket, request.POST)
+    form = action_form(action, ticket, request.user, request.POST)
     if form.is_valid():
         try:
             perform_action(
@@ -61,7 +61,7 @@ def bulk_action(request):
         return back
     done, refused = [], []
     for ticket in visible_tickets(user_scope(request.user)).filter(pk__in=ids).order_by("pk"):
-        form = action_form(action, ticket, request.POST, prefix="bulk")
+        form = action_form(action, ticket, request.user, request.POST, prefix="bulk")
         if action not in allowed_actions(request.user, ticket):
             refused.append(_("%(ref)s: not allowed now") % {"ref": ticket.reference})
             continue

@@ -170,6 +170,10 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REFERRED)
+# The statuses a passed resolve-by escalates from. A referred ticket waits on its
+# department's answer-by instead: the sweep chases the department, it does not pull the
+# matter away from it.
+ESCALATING_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS)
 
 
 class Urgency(models.TextChoices):
@@ -351,7 +355,7 @@ class Ticket(models.Model):
             models.Index(
                 fields=["resolve_by"],
                 name="ticket_due_escalation",
-                condition=Q(status__in=OPEN_STATUSES, tier__in=["zone", "committee"]),
+                condition=Q(status__in=ESCALATING_STATUSES, tier__in=["zone", "committee"]),
             ),
             models.Index(
                 fields=["resolve_by"],

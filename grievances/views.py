@@ -197,7 +197,7 @@ def ticket_detail(request, pk, forms=None, status=200):
     )
     actions = allowed_actions(request.user, ticket)
     forms = forms or {}
-    action_forms = [(action, forms.get(action) or action_form(action, ticket)) for action in actions]
+    action_forms = [(action, forms.get(action) or action_form(action, ticket, request.user)) for action in actions]
     return render(
         request,
         "grievances/ticket_detail.html",

@@ -62,19 +62,21 @@ EVERYTHING = Scope(everything=True)
 
 
 def user_scope(user: User) -> Scope:
+    """The role's units, plus the zones of every service team the person serves on (a
+    police officer or a committee cadre on a zone's team sees that zone, like its members)."""
     if not user.is_authenticated or not user.is_active:
         return NOTHING
     if user.is_superuser or user.role == User.Role.ADMINISTRATOR:
         return EVERYTHING
+    zone_ids = frozenset(TeamMembership.objects.filter(user=user).values_list("team__zone_id", flat=True))
     if user.role in (User.Role.STREET_STAFF, User.Role.STREET_LEADER):
-        return Scope(street_ids=frozenset({user.street_id}))
+        return Scope(street_ids=frozenset({user.street_id}), zone_ids=zone_ids)
     if user.role == User.Role.COMMITTEE_STAFF:
-        return Scope(committee_ids=frozenset({user.committee_id}))
+        return Scope(committee_ids=frozenset({user.committee_id}), zone_ids=zone_ids)
     if user.role == User.Role.DEPARTMENT_LIAISON:
-        # A liaison sees what is referred to the department, never org units or households.
-        return Scope(department_ids=frozenset({user.department_id}))
-    zone_ids = TeamMembership.objects.filter(user=user).values_list("team__zone_id", flat=True)
-    return Scope(zone_ids=frozenset(zone_ids))
+        # A liaison sees what is referred to the department, and no household outside a team.
+        return Scope(department_ids=frozenset({user.department_id}), zone_ids=zone_ids)
+    return Scope(zone_ids=zone_ids)
 
 
 def visible_streets(scope: Scope) -> QuerySet[StreetOffice]:
@@ -140,8 +142,9 @@ class OwnerFinder:
     zone: the acting person if they serve on the zone's team, else the team's members with an
     account (the lead first), else the committee's staff; committee: its staff, else its
     responsible street leader; street: the committee's responsible leader (领导包干制), else
-    the street's staff, else its leaders. Each tier falls back to the one above it. Answers
-    are cached, so one finder serves a whole sweep batch with a query per unit.
+    the street's staff, else its leaders. Each tier falls back to the one above it; a street
+    with none of these gets no owner (the caller refuses), never a stranger from elsewhere.
+    Answers are cached, so one finder serves a whole sweep batch with a query per unit.
     """
 
     def __init__(self):
@@ -195,8 +198,6 @@ class OwnerFinder:
             leader
             or active.filter(role=User.Role.STREET_STAFF, street_id=street_id).first()
             or active.filter(role=User.Role.STREET_LEADER, street_id=street_id).first()
-            # The last resort, so that no ticket is ever left without an owner.
-            or active.filter(Q(role=User.Role.ADMINISTRATOR) | Q(is_superuser=True)).first()
         )
 
     def duty_leaders(self, *, committee_id, street_id) -> list[User]:

@@ -156,3 +156,8 @@ def staffed_zone():
     member = UserFactory(role=User.Role.ZONE_MEMBER, full_name="片区队员")
     MembershipFactory(team=TeamFactory(zone=zone), user=member, name=member.full_name)
     return zone
+
+
+def department_for(ticket, **kwargs):
+    """A functional department stationed in the ticket's street (one it may be referred to)."""
+    return DepartmentFactory(district=ticket.street.district, street=ticket.street, **kwargs)

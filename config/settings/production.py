@@ -15,6 +15,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in the environment for production.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The embedded defaults (SQLite, the filesystem broker) cannot lock rows or share a queue
+# between machines: production names its PostgreSQL and Redis.
+for _name in ("DATABASE_URL", "REDIS_URL"):
+    if not os.environ.get(_name):
+        raise ImproperlyConfigured(f"{_name} must be set in the environment for production.")
 
 # WhiteNoise serves the collected static files from gunicorn, right after SecurityMiddleware.
 MIDDLEWARE = [*MIDDLEWARE[:1], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405

@@ -10,7 +10,7 @@ from escalation import transitions as t
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Status, Ticket, TicketEvent, Tier
 from responders.models import User
-from tests.factories import DepartmentFactory, UserFactory, make_ticket
+from tests.factories import UserFactory, department_for, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +91,9 @@ def test_an_acknowledged_ticket_is_not_flagged_for_its_response(sweep_after):
 
 
 def test_a_late_department_is_chased(sweep_after):
-    department = DepartmentFactory()
-    liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
     ticket = t.ticket_start(ticket=make_ticket(urgency="emergency"), actor="test")
+    department = department_for(ticket)
+    liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
     answer_by = ticket.resolve_by - dt.timedelta(hours=1)
     ticket = t.ticket_refer(ticket=ticket, actor="test", department=department, answer_by=answer_by)
 
@@ -127,7 +127,9 @@ def test_running_the_sweep_again_changes_nothing(sweep_after):
 
     report = sweep_after(latest)
 
-    assert str(report) == "escalated 0, respond_overdue 0, street_overdue 0, answer_overdue 0, closed 0"
+    assert (
+        str(report) == "escalated 0, respond_overdue 0, street_overdue 0, answer_overdue 0, closed 0, alerts_resent 0"
+    )
     assert TicketEvent.objects.count() == events
 
 
@@ -175,3 +177,16 @@ def test_the_sweep_is_a_management_command_too():
 
     ticket.refresh_from_db()
     assert ticket.tier == Tier.COMMITTEE
+
+
+def test_a_referred_ticket_waits_for_its_department_instead_of_climbing(sweep_after):
+    ticket = t.ticket_start(ticket=make_ticket(), actor="test")
+    ticket = t.ticket_refer(ticket=ticket, actor="test", department=department_for(ticket))
+    assert ticket.answer_by > ticket.resolve_by  # a month for the department, ten days for the zone
+
+    report = sweep_after(ticket.resolve_by)
+
+    ticket.refresh_from_db()
+    assert report.escalated == 0
+    assert (ticket.tier, ticket.status) == (Tier.ZONE, Status.REFERRED)
+    assert ticket.referrals.get().withdrawn_at is None

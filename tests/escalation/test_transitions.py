@@ -11,7 +11,7 @@ from escalation.errors import InvalidInput, InvalidTransition
 from escalation.models import Referral
 from grievances.models import Feedback, Status, Ticket, Tier
 from responders.models import User
-from tests.factories import DepartmentFactory, UserFactory, make_ticket
+from tests.factories import DepartmentFactory, UserFactory, department_for, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -37,11 +37,11 @@ def put_in_status(ticket: Ticket, status: str) -> Ticket:
     if status == Status.IN_PROGRESS:
         ticket = t.ticket_start(ticket=ticket, actor=actor)
     if status == Status.REFERRED:
-        ticket = t.ticket_refer(ticket=ticket, actor=actor, department=DepartmentFactory())
+        ticket = t.ticket_refer(ticket=ticket, actor=actor, department=department_for(ticket))
     if status in (Status.RESOLVED, Status.CLOSED):
         ticket = t.ticket_resolve(ticket=ticket, actor=actor, outcome="solved")
     if status == Status.CLOSED:
-        ticket = t.ticket_close(ticket=ticket, actor=actor)
+        ticket = t.ticket_close(ticket=ticket, actor=actor, note="居民电话多次无法接通")
     if status == Status.CANCELLED:
         ticket = t.ticket_cancel(ticket=ticket, actor=actor, reason="withdrawn")
     assert ticket.status == status
@@ -50,12 +50,13 @@ def put_in_status(ticket: Ticket, status: str) -> Ticket:
 
 def act(action: str, ticket: Ticket) -> Ticket:
     arguments = {
-        "refer": {"department": DepartmentFactory()},
+        "refer": {"department": department_for(ticket)},
         "department_reply": {"answer": "已派员到场清理。"},
         "escalate": {"reason": "责任区协调无果"},
         "resolve": {"outcome": "solved"},
         "reopen": {"reason": "居民反映问题仍在"},
         "cancel": {"reason": "withdrawn"},
+        "close": {"note": "居民电话多次无法接通"},
     }.get(action, {})
     return getattr(t, f"ticket_{action}")(ticket=ticket, actor="test", **arguments)
 
@@ -212,9 +213,9 @@ def test_a_stale_version_is_a_conflict():
 
 
 def test_referral_and_department_reply(django_capture_on_commit_callbacks):
-    department = DepartmentFactory()
-    liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
     ticket = t.ticket_start(ticket=make_ticket(), actor="test")
+    department = department_for(ticket)
+    liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
 
     with django_capture_on_commit_callbacks(execute=True):
         referred = t.ticket_refer(ticket=ticket, actor="test", department=department, duty="清理违章搭建")
@@ -228,3 +229,27 @@ def test_referral_and_department_reply(django_capture_on_commit_callbacks):
     referral.refresh_from_db()
     assert replied.status == Status.IN_PROGRESS and replied.answer_by is None
     assert (referral.answer, referral.answered_at is not None) == ("已拆除", True)
+
+
+def test_closing_without_feedback_needs_a_reason():
+    ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+
+    with pytest.raises(InvalidInput) as error:
+        t.ticket_close(ticket=ticket, actor="test", note=" ")
+
+    assert error.value.field == "note"
+
+
+def test_a_department_of_another_district_cannot_be_referred_to():
+    ticket = t.ticket_start(ticket=make_ticket(), actor="test")
+
+    with pytest.raises(InvalidInput) as error:
+        t.ticket_refer(ticket=ticket, actor="test", department=DepartmentFactory())
+
+    assert error.value.field == "department"
+    assert not Referral.objects.exists()
+
+
+def test_the_created_event_records_where_the_ticket_started():
+    event = make_ticket().events.get()
+    assert (event.from_status, event.to_status, event.from_tier, event.to_tier) == ("", "new", "", "zone")

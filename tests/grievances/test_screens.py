@@ -8,7 +8,7 @@ from django.utils import timezone
 from escalation import transitions as t
 from grievances.models import Status, Ticket, Tier, Visit
 from responders.models import TeamMembership, User
-from tests.factories import DepartmentFactory, HouseholdFactory, UserFactory, make_ticket, staffed_zone
+from tests.factories import DepartmentFactory, HouseholdFactory, UserFactory, department_for, make_ticket, staffed_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -149,9 +149,9 @@ def test_the_ticket_page_offers_only_what_the_person_may_do(client, zone):
 
 
 def test_a_liaison_sees_and_answers_only_what_is_referred_to_the_department(client, zone):
-    department = DepartmentFactory()
-    liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
     referred = t.ticket_start(ticket=make_ticket(zone=zone), actor="test")
+    department = department_for(referred)
+    liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
     referred = t.ticket_refer(ticket=referred, actor="test", department=department)
     other = make_ticket(zone=zone)
     client.force_login(liaison)
@@ -225,7 +225,8 @@ def test_street_triage_shows_street_tier_soonest_first_with_counts(client, zone)
 
     assert page.index(sooner.reference) < page.index(later.reference)
     assert zone_tier.reference not in page
-    assert "<strong>2</strong> 未办结" in page.replace("\n", "") or "<strong>2</strong>" in page
+    counts = page[page.index('data-testid="counts"') : page.index("</section>")]
+    assert "<strong>2</strong> 未办结" in counts and "<strong>1</strong> 已逾期" in counts
     assert "deadline overdue" in page
     filtered = client.get("/queue/", {"overdue": "1"}).content.decode()
     assert sooner.reference in filtered and later.reference not in filtered
@@ -281,3 +282,20 @@ def test_the_screens_speak_english_on_request(client, zone):
     client.post("/i18n/setlang/", {"language": "en", "next": "/queue/"})
     page = client.get("/queue/").content.decode()
     assert "Nothing here" in page and "Overdue only" in page
+
+
+def test_street_staff_are_not_offered_escalation_at_the_top_or_zone_members_a_bare_close(client, zone):
+    street_ticket = make_ticket(zone=zone, urgency="emergency")
+    resolved = t.ticket_resolve(ticket=make_ticket(zone=zone), actor="test", outcome="solved")
+    street_staff = User.objects.get(street=zone.committee.street, role="street_staff")
+
+    client.force_login(street_staff)
+    street_page = client.get(f"/tickets/{street_ticket.pk}/").content.decode()
+    street_resolved = client.get(f"/tickets/{resolved.pk}/").content.decode()
+    client.force_login(member_of(zone))
+    member_resolved = client.get(f"/tickets/{resolved.pk}/").content.decode()
+
+    assert 'data-action="escalate"' not in street_page and 'data-action="refer"' not in street_page
+    assert 'data-action="acknowledge"' in street_page
+    assert 'data-action="close"' in street_resolved
+    assert 'data-action="close"' not in member_resolved and 'data-action="feedback"' in member_resolved

@@ -125,3 +125,14 @@ def test_an_open_ticket_cannot_lose_its_owner_in_the_database():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Ticket.objects.filter(pk=ticket.pk).update(owner=None)
+
+
+def test_a_superuser_elsewhere_never_becomes_the_owner_of_last_resort():
+    from tests.factories import UserFactory
+
+    UserFactory(is_superuser=True, role=User.Role.ADMINISTRATOR)
+
+    with pytest.raises(InvalidTransition) as error:
+        make_ticket(zone=None, street=StreetFactory(), address="无人街道 1 号")
+
+    assert error.value.code == "no_owner"

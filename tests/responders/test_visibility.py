@@ -109,3 +109,13 @@ def test_anonymous_and_inactive_users_see_nothing(tree):
     inactive = UserFactory(role=User.Role.STREET_STAFF, street=tree["here"], is_active=False)
     for person in (AnonymousUser(), inactive):
         assert seen(person)["households"] == set()
+
+
+def test_anyone_on_a_zone_team_sees_that_zone_whatever_their_role(tree):
+    officer = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=DepartmentFactory())
+    MembershipFactory(team=TeamFactory(zone=tree["z5"]), user=officer, name="社区民警")
+
+    view = seen(officer)
+
+    assert view["zones"] == {tree["z5"]}
+    assert view["households"] == households_of(tree, "z5")

@@ -1,0 +1,113 @@
+"""Alerts are written with the change they announce; other channels get them after commit."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from alerts import services
+from alerts.models import Notification
+from escalation import transitions as t
+from tests.factories import UserFactory, make_ticket
+
+pytestmark = pytest.mark.django_db
+
+SENT: list[tuple[str, int]] = []
+
+
+class RecordingSMS:
+    """Stands in for an SMS gateway, the one part that would leave the machine."""
+
+    def send(self, notifications):
+        SENT.extend((n.kind, n.recipient_id) for n in notifications)
+
+
+class BrokenSMS:
+    def send(self, notifications):
+        raise ConnectionError("SMS gateway unreachable")
+
+
+@pytest.fixture
+def channel(settings):
+    SENT.clear()
+
+    def use(path):
+        settings.ZHITONG_ALERT_CHANNELS = [path]
+
+    yield use
+    SENT.clear()
+
+
+def test_the_inbox_row_is_written_with_the_change_itself():
+    ticket = make_ticket()
+    colleague = UserFactory(role="street_staff", street=ticket.street)
+
+    t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+
+    # No on-commit work has run in this test transaction, yet the alert is there.
+    assert Notification.objects.filter(recipient=colleague, kind="assigned", ticket=ticket).exists()
+
+
+def test_an_sms_channel_gets_each_alert_once_after_commit(channel, django_capture_on_commit_callbacks):
+    channel("tests.alerts.test_alerts.RecordingSMS")
+    ticket = make_ticket()
+    colleague = UserFactory(role="street_staff", street=ticket.street)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+
+    assert [("assigned", colleague.pk)] == SENT
+    assert Notification.objects.get(recipient=colleague).sent_at is not None
+    # Sending again sends nothing twice.
+    services.alerts_send([Notification.objects.get(recipient=colleague).pk])
+    assert [("assigned", colleague.pk)] == SENT
+
+
+def test_a_failing_channel_keeps_the_inbox_row_and_is_tried_again(channel):
+    channel("tests.alerts.test_alerts.BrokenSMS")
+    ticket = make_ticket()
+    colleague = UserFactory(role="street_staff", street=ticket.street)
+    t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+    notification = Notification.objects.get(recipient=colleague)
+
+    with pytest.raises(ConnectionError):
+        services.alerts_send([notification.pk])  # what the Celery task runs, and retries
+
+    notification.refresh_from_db()
+    assert notification.sent_at is None
+    channel("tests.alerts.test_alerts.RecordingSMS")
+    Notification.objects.filter(pk=notification.pk).update(created_at=timezone.now() - dt.timedelta(minutes=10))
+    # The sweep hands over what nobody took: this one, and the creation alert before it.
+    assert services.alerts_resend_stale(now=timezone.now() + dt.timedelta(minutes=10)) == 2
+    assert ("assigned", colleague.pk) in SENT
+
+
+def test_a_broker_outage_does_not_undo_or_break_the_change(channel, monkeypatch, django_capture_on_commit_callbacks):
+    channel("tests.alerts.test_alerts.RecordingSMS")
+
+    def broker_down(ids):
+        raise ConnectionError("Redis unreachable")
+
+    monkeypatch.setattr(services, "_queue", broker_down)
+    ticket = make_ticket()
+    colleague = UserFactory(role="street_staff", street=ticket.street)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assigned = t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+
+    assert assigned.owner == colleague
+    assert Notification.objects.get(recipient=colleague).sent_at is None
+    assert services.alerts_resend_stale(now=timezone.now() + dt.timedelta(minutes=10)) == 0  # still down: logged
+
+
+def test_marking_alerts_read_clears_the_badge(client):
+    ticket = make_ticket()
+    person = UserFactory(role="street_staff", street=ticket.street)
+    Notification.objects.create(recipient=person, kind="overdue", ticket=ticket)
+    client.force_login(person)
+
+    before = client.get("/").content.decode()
+    client.post("/alerts/read/")
+    after = client.get("/").content.decode()
+
+    assert '<span class="badge">1</span>' in before and 'class="badge"' not in after
