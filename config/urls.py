@@ -25,5 +25,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", responder_views.healthz, name="healthz"),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

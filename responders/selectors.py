@@ -79,6 +79,11 @@ def user_scope(user: User) -> Scope:
     return Scope(zone_ids=zone_ids)
 
 
+def partner_scope(street_ids) -> Scope:
+    """A partner key sees everything under the streets it is scoped to, and nothing else."""
+    return Scope(street_ids=frozenset(street_ids))
+
+
 def visible_streets(scope: Scope) -> QuerySet[StreetOffice]:
     return scope.filter(
         StreetOffice.objects.all(),

@@ -1,0 +1,61 @@
+"""Idempotency-Key for POSTs: the same key and body replay the first response; the same key
+with another body is refused (422); two concurrent requests with one key do the work once."""
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from .authentication import Partner
+from .models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+
+
+class IdempotencyMismatch(exceptions.APIException):
+    status_code = 422
+    default_code = "idempotency_mismatch"
+    default_detail = _("This Idempotency-Key was used with a different request body.")
+
+
+def request_hash(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def idempotent(request, handler: Callable[[], Response]) -> Response:
+    """Run `handler` at most once per (key, Idempotency-Key); partners must send the header."""
+    idempotency_key = request.headers.get(HEADER, "").strip()
+    if not isinstance(request.user, Partner):
+        return handler() if not idempotency_key else _once(request, request.auth, idempotency_key, handler)
+    if not idempotency_key:
+        raise exceptions.ValidationError({HEADER: [_("Partners must send an Idempotency-Key header with POST.")]})
+    if len(idempotency_key) > 255:
+        raise exceptions.ValidationError({HEADER: [_("At most 255 characters.")]})
+    return _once(request, request.auth, idempotency_key, handler)
+
+
+def _once(request, key, idempotency_key: str, handler) -> Response:
+    if key is None:  # a staff session: nothing to key the record on
+        return handler()
+    digest = request_hash(request)
+    with transaction.atomic():
+        # Insert-or-nothing, then lock: a concurrent request with the same key waits here
+        # until the first one commits, and then finds its response.
+        IdempotencyRecord.objects.bulk_create(
+            [IdempotencyRecord(key=key, idempotency_key=idempotency_key, request_hash=digest)],
+            ignore_conflicts=True,
+        )
+        record = IdempotencyRecord.objects.select_for_update().get(key=key, idempotency_key=idempotency_key)
+        if record.request_hash != digest:
+            raise IdempotencyMismatch()
+        if record.status_code is not None:
+            return Response(record.response, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+        response = handler()
+        record.status_code, record.response = response.status_code, response.data
+        record.save(update_fields=["status_code", "response"])
+        return response

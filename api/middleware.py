@@ -1,0 +1,39 @@
+"""Errors that happen before DRF's views run, answered in the API's envelope."""
+
+import logging
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .errors import json_error
+
+logger = logging.getLogger("django.request")
+
+API_PREFIXES = ("/api/", "/open311/")
+
+
+class ApiEnvelopeMiddleware:
+    """Under the API paths: refuse oversized bodies with 413 before they are read, and turn
+    Django's own 404 and 500 pages into the JSON envelope."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(API_PREFIXES):
+            return self.get_response(request)
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > settings.API_MAX_BODY_BYTES:
+            return json_error(
+                413, _("The request body is larger than %(n)s bytes.") % {"n": settings.API_MAX_BODY_BYTES}
+            )
+        response = self.get_response(request)
+        if response.status_code == 404 and not response.get("Content-Type", "").startswith("application/json"):
+            return json_error(404, _("Not found."))
+        return response
+
+    def process_exception(self, request, exception):
+        if request.path.startswith(API_PREFIXES) and not settings.DEBUG:
+            logger.exception("Server error on %s", request.path)
+            return json_error(500, _("Something went wrong on our side; it has been logged."), "server_error")
+        return None

@@ -1,0 +1,20 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+urlpatterns = [
+    path("categories/", views.CategoryList.as_view(), name="api-categories"),
+    path("org/", views.OrgTree.as_view(), name="api-org"),
+    path("departments/", views.DepartmentList.as_view(), name="api-departments"),
+    path("tickets/", views.TicketListCreate.as_view(), name="api-tickets"),
+    path("tickets/<int:pk>/", views.TicketDetail.as_view(), name="api-ticket"),
+    path("tickets/<int:pk>/actions/<str:action>/", views.TicketAction.as_view(), name="api-ticket-action"),
+    path("tickets/<int:pk>/feedback/", views.TicketFeedback.as_view(), name="api-ticket-feedback"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[], authentication_classes=[]),
+        name="api-docs",
+    ),
+]

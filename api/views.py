@@ -1,0 +1,293 @@
+"""Partner REST API v1 (DESIGN.md). Thin: validation in serializers, reads through the
+visibility rule, writes through grievances.services and escalation.transitions."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from escalation.actions import perform_action
+from escalation.errors import InvalidInput
+from escalation.permissions import allowed_actions
+from grievances.models import Category, Feedback, Ticket, TicketEvent
+from grievances.services import ticket_create
+from responders.models import Department
+from responders.selectors import (
+    visible_committees,
+    visible_households,
+    visible_streets,
+    visible_tickets,
+    visible_zones,
+)
+
+from . import serializers as s
+from .access import KeyScopes, actor_of, can_see_pii, request_scope
+from .authentication import Partner
+from .filters import TicketFilter
+from .idempotency import HEADER, idempotent
+
+ERRORS = {
+    400: OpenApiResponse(description="Validation error: `error.fields` names each field at fault."),
+    401: OpenApiResponse(description="No or unknown API key."),
+    403: OpenApiResponse(description="The key lacks the scope."),
+    404: OpenApiResponse(description="No such object within the caller's streets."),
+    429: OpenApiResponse(description="Too many requests for this key."),
+}
+
+
+class Pagination(CursorPagination):
+    page_size = 50
+    max_page_size = 100
+    page_size_query_param = "page_size"
+    ordering = ("-id",)
+
+
+class CategoryList(generics.ListAPIView):
+    """The request categories, with their codes."""
+
+    serializer_class = s.CategorySerializer
+    permission_classes = [KeyScopes]
+    pagination_class = None
+    queryset = Category.objects.all()
+
+
+class OrgTree(generics.ListAPIView):
+    """The streets the caller may see, with their committees and zones."""
+
+    serializer_class = s.StreetSerializer
+    permission_classes = [KeyScopes]
+    pagination_class = None
+
+    def get_queryset(self):
+        scope = request_scope(self.request)
+        return (
+            visible_streets(scope)
+            .select_related("district")
+            .prefetch_related(
+                Prefetch("committees", queryset=visible_committees(scope).order_by("code")),
+                Prefetch("committees__zones", queryset=visible_zones(scope).order_by("code")),
+            )
+            .order_by("code")
+        )
+
+
+class DepartmentList(generics.ListAPIView):
+    """The functional departments serving the caller's streets."""
+
+    serializer_class = s.DepartmentSerializer
+    permission_classes = [KeyScopes]
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Department.objects.none()
+        streets = visible_streets(request_scope(self.request))
+        return Department.objects.filter(active=True, street__in=streets).select_related("kind").order_by("name")
+
+
+def ticket_queryset(request):
+    return visible_tickets(request_scope(request)).select_related("category", "owner")
+
+
+def _resolve_place(request, data) -> dict:
+    """The ids in a create request, looked up inside the caller's scope (else: no such place)."""
+    scope = request_scope(request)
+    place = {}
+    lookups = {
+        "household": visible_households(scope),
+        "zone": visible_zones(scope),
+        "committee": visible_committees(scope),
+        "street": visible_streets(scope),
+    }
+    for field, queryset in lookups.items():
+        if data.get(field):
+            found = queryset.filter(pk=data[field]).first()
+            if found is None:
+                raise ValidationError({field: [_("No such %(field)s in your streets.") % {"field": field}]})
+            place[field] = found
+    if not set(place) & {"household", "zone", "committee", "street"}:
+        streets = list(visible_streets(scope)[:2])
+        if len(streets) != 1:
+            raise ValidationError({"street": [_("Your key covers several streets: say which one this address is in.")]})
+        place["street"] = streets[0]
+    return place
+
+
+class TicketListCreate(generics.ListCreateAPIView):
+    """List tickets in the caller's streets, or file a new one."""
+
+    permission_classes = [KeyScopes]
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TicketFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Ticket.objects.none()
+        return ticket_queryset(self.request)
+
+    def get_serializer_class(self):
+        return s.TicketCreateSerializer if self.request.method == "POST" else s.TicketSerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "pii": can_see_pii(self.request)}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Required for partner keys: the same key replays the first response.",
+            )
+        ],
+        request=s.TicketCreateSerializer,
+        responses={
+            201: s.TicketSerializer,
+            409: OpenApiResponse(description="No one can own a ticket there."),
+            422: OpenApiResponse(description="Idempotency-Key reused with another body."),
+            **ERRORS,
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request) -> Response:
+        serializer = s.TicketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        place = _resolve_place(request, data)
+        partner = request.auth.partner if isinstance(request.user, Partner) else None
+        reporter = data.get("reporter") or {}
+        ticket = ticket_create(
+            actor=actor_of(request),
+            category=data["category"],
+            description=data["description"],
+            channel=data["channel"],
+            urgency=data["urgency"],
+            address=data.get("address", ""),
+            reporter_name=reporter.get("name", ""),
+            reporter_phone=reporter.get("phone", ""),
+            partner=partner,
+            external_id=data.get("external_id", "") if partner else "",
+            **place,
+        )
+        ticket = ticket_queryset(request).get(pk=ticket.pk)
+        body = s.TicketSerializer(ticket, context={"pii": can_see_pii(request)}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TicketDetail(generics.RetrieveAPIView):
+    """One ticket with its timeline and the resident's feedback."""
+
+    serializer_class = s.TicketDetailSerializer
+    permission_classes = [KeyScopes]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Ticket.objects.none()
+        return ticket_queryset(self.request).prefetch_related(
+            Prefetch("events", queryset=TicketEvent.objects.select_related("actor")), "feedback"
+        )
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "pii": can_see_pii(self.request)}
+
+
+def _visible_ticket(request, pk) -> Ticket:
+    return get_object_or_404(ticket_queryset(request), pk=pk)
+
+
+class TicketAction(APIView):
+    """Perform an action of the state machine. An illegal move answers 409."""
+
+    permission_classes = [KeyScopes]
+
+    @extend_schema(
+        request=s.ActionSerializer,
+        parameters=[OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=s.API_ACTIONS)],
+        responses={
+            200: s.TicketSerializer,
+            409: OpenApiResponse(description="Not possible in the ticket's state."),
+            **ERRORS,
+        },
+    )
+    def post(self, request, pk, action):
+        ticket = _visible_ticket(request, pk)
+        if action not in s.API_ACTIONS:
+            raise ValidationError({"action": [_("Unknown action %(action)s.") % {"action": action}]})
+        if not isinstance(request.user, Partner) and action not in allowed_actions(request.user, ticket):
+            return Response(
+                {
+                    "error": {
+                        "code": "permission_denied",
+                        "fields": {},
+                        "message": _("You cannot do this to this ticket now."),
+                    }
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        serializer = s.ActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        params = dict(serializer.validated_data)
+        if "department" in params:
+            department = Department.objects.filter(pk=params["department"], active=True).first()
+            if department is None:
+                raise InvalidInput(_("No such department."), field="department")
+            params["department"] = department
+        if "duplicate_of" in params:
+            original = ticket_queryset(request).filter(reference=params["duplicate_of"]).first()
+            if original is None:
+                raise InvalidInput(_("No such ticket in your streets."), field="duplicate_of")
+            params["duplicate_of"] = original
+        required = {
+            "refer": "department",
+            "department_reply": "answer",
+            "escalate": "reason",
+            "resolve": "outcome",
+            "reopen": "reason",
+            "cancel": "reason",
+            "close": "note",
+        }
+        if action in required and required[action] not in params:
+            raise InvalidInput(_("This field is required."), code="required", field=required[action])
+        perform_action(
+            action,
+            ticket=ticket,
+            actor=actor_of(request),
+            params=params,
+            expected_version=params.pop("expected_version", None),
+        )
+        ticket = ticket_queryset(request).get(pk=ticket.pk)
+        return Response(s.TicketSerializer(ticket, context={"pii": can_see_pii(request)}).data)
+
+
+class TicketFeedback(APIView):
+    """Record the resident's verdict (satisfied, basically satisfied, dissatisfied)."""
+
+    permission_classes = [KeyScopes]
+
+    @extend_schema(
+        request=s.FeedbackCreateSerializer,
+        responses={201: s.FeedbackSerializer, 409: OpenApiResponse(description="Not resolved yet."), **ERRORS},
+    )
+    def post(self, request, pk):
+        ticket = _visible_ticket(request, pk)
+        serializer = s.FeedbackCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        via = Feedback.Via.PARTNER if isinstance(request.user, Partner) else Feedback.Via.PHONE
+        feedback = perform_action(
+            "feedback",
+            ticket=ticket,
+            actor=actor_of(request),
+            params={**serializer.validated_data, "collected_via": via},
+        )
+        return Response(s.FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
