@@ -3,10 +3,32 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from escalation.transitions import Action
-from grievances.models import Category, Channel, Feedback, Outcome, Ticket, TicketEvent, Urgency
+from grievances.models import Category, Channel, Feedback, Outcome, Status, Ticket, TicketEvent, Tier, Urgency
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice
 
 PHONE = r"^[0-9+\-() ]{3,30}$"
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: a number where text belongs is a client bug worth reporting, not coercing."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """Whole numbers only: no "12" strings, no booleans, no 12.0."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictRegexField(StrictCharField, serializers.RegexField):
+    pass
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -48,8 +70,8 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
 
 class ReporterSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    phone = serializers.RegexField(PHONE, required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
+    phone = StrictRegexField(PHONE, required=False, allow_blank=True, default="")
 
 
 class TicketCreateSerializer(serializers.Serializer):
@@ -57,16 +79,16 @@ class TicketCreateSerializer(serializers.Serializer):
     when the key covers several streets)."""
 
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(active=True))
-    description = serializers.CharField(min_length=1, max_length=4000)
-    zone = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    household = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    address = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
-    committee = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    street = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    description = StrictCharField(min_length=1, max_length=4000)
+    zone = StrictIntegerField(required=False, allow_null=True, min_value=1)
+    household = StrictIntegerField(required=False, allow_null=True, min_value=1)
+    address = StrictCharField(required=False, allow_blank=True, max_length=255, default="")
+    committee = StrictIntegerField(required=False, allow_null=True, min_value=1)
+    street = StrictIntegerField(required=False, allow_null=True, min_value=1)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PARTNER)
     reporter = ReporterSerializer(required=False)
-    external_id = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    external_id = StrictCharField(required=False, allow_blank=True, max_length=100, default="")
 
     def validate(self, data):
         if not (data.get("zone") or data.get("household") or data.get("address", "").strip()):
@@ -79,8 +101,18 @@ class OwnerField(serializers.Field):
         return str(owner) if owner else None
 
 
+def blank_choice(choices):
+    """A read-only choice that may also be "" (e.g. no outcome yet), as the schema must say."""
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True)
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
+    kind = serializers.ChoiceField(choices=TicketEvent.Kind.choices, read_only=True)
+    from_status = blank_choice(Status.choices)
+    to_status = blank_choice(Status.choices)
+    from_tier = blank_choice(Tier.choices)
+    to_tier = blank_choice(Tier.choices)
 
     class Meta:
         model = TicketEvent
@@ -99,6 +131,9 @@ class FeedbackSerializer(serializers.ModelSerializer):
 
 class TicketSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.code", read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    tier = serializers.ChoiceField(choices=Tier.choices, read_only=True)
+    outcome = blank_choice(Outcome.choices)
     owner = serializers.SerializerMethodField()
     reporter = serializers.SerializerMethodField()
 
@@ -156,23 +191,23 @@ class TicketDetailSerializer(TicketSerializer):
 class ActionSerializer(serializers.Serializer):
     """The parameters of the actions; each action reads the ones it needs."""
 
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note = StrictCharField(required=False, allow_blank=True, max_length=2000)
+    reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
-    department = serializers.IntegerField(required=False, min_value=1)
-    duty = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    department = StrictIntegerField(required=False, min_value=1)
+    duty = StrictCharField(required=False, allow_blank=True, max_length=2000)
     answer_by = serializers.DateTimeField(required=False)
-    answer = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    duplicate_of = serializers.CharField(required=False, max_length=40, help_text="The original's reference.")
+    answer = StrictCharField(required=False, allow_blank=True, max_length=4000)
+    duplicate_of = StrictCharField(required=False, max_length=40, help_text="The original's reference.")
     satisfaction = serializers.ChoiceField(choices=Feedback.Satisfaction.choices, required=False)
     collected_via = serializers.ChoiceField(choices=Feedback.Via.choices, required=False)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    expected_version = serializers.IntegerField(required=False, min_value=1)
+    comment = StrictCharField(required=False, allow_blank=True, max_length=2000)
+    expected_version = StrictIntegerField(required=False, min_value=1)
 
 
 class FeedbackCreateSerializer(serializers.Serializer):
     satisfaction = serializers.ChoiceField(choices=Feedback.Satisfaction.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    comment = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 API_ACTIONS = [a for a in Action.values if a not in (Action.ASSIGN, Action.FEEDBACK)]

@@ -33,20 +33,29 @@ from .authentication import Partner
 from .filters import TicketFilter
 from .idempotency import HEADER, idempotent
 
-ERRORS = {
-    400: OpenApiResponse(description="Validation error: `error.fields` names each field at fault."),
-    401: OpenApiResponse(description="No or unknown API key."),
-    403: OpenApiResponse(description="The key lacks the scope."),
-    404: OpenApiResponse(description="No such object within the caller's streets."),
-    429: OpenApiResponse(description="Too many requests for this key."),
-}
-
 
 class Pagination(CursorPagination):
+    """Cursor pages of at most 100 (default 50), newest first; a bad page_size is a 400."""
+
     page_size = 50
     max_page_size = 100
     page_size_query_param = "page_size"
     ordering = ("-id",)
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError({"page_size": [_("A whole number from 1 to 100.")]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
 
 
 class CategoryList(generics.ListAPIView):
@@ -154,7 +163,6 @@ class TicketListCreate(generics.ListCreateAPIView):
             201: s.TicketSerializer,
             409: OpenApiResponse(description="No one can own a ticket there."),
             422: OpenApiResponse(description="Idempotency-Key reused with another body."),
-            **ERRORS,
         },
     )
     def post(self, request, *args, **kwargs):
@@ -217,7 +225,6 @@ class TicketAction(APIView):
         responses={
             200: s.TicketSerializer,
             409: OpenApiResponse(description="Not possible in the ticket's state."),
-            **ERRORS,
         },
     )
     def post(self, request, pk, action):
@@ -277,7 +284,7 @@ class TicketFeedback(APIView):
 
     @extend_schema(
         request=s.FeedbackCreateSerializer,
-        responses={201: s.FeedbackSerializer, 409: OpenApiResponse(description="Not resolved yet."), **ERRORS},
+        responses={201: s.FeedbackSerializer, 409: OpenApiResponse(description="Not resolved yet.")},
     )
     def post(self, request, pk):
         ticket = _visible_ticket(request, pk)

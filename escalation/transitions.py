@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -255,7 +255,16 @@ def ticket_open(
             respond_by=clock.respond_by,
             resolve_by=clock.resolve_by,
         )
-        ticket.save()
+        try:
+            with transaction.atomic():
+                ticket.save()
+        except IntegrityError as error:
+            # The one unique field a caller supplies: a partner's external id, met twice
+            # (two requests racing past the check in grievances.services).
+            raise InvalidTransition(
+                _("This partner's external id %(id)s is already on another ticket.") % {"id": external_id},
+                code="duplicate_external_id",
+            ) from error
         _event(ticket, TicketEvent.Kind.CREATED, actor, now, from_status="", from_tier="").save()
         if owner != actor:
             alerts_create([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])

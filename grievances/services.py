@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from escalation.errors import InvalidInput
+from escalation.errors import InvalidInput, InvalidTransition
 from escalation.transitions import Actor, ticket_open, ticket_resolve
 from responders.models import (
     PartnerSystem,
@@ -82,6 +82,14 @@ def ticket_create(
         raise InvalidInput(_("Give the address the request is about."), code="required", field="address")
     if external_id and partner is None:
         raise InvalidInput(_("An external id needs its partner system."), field="external_id")
+    if external_id:
+        existing = Ticket.objects.filter(partner=partner, external_id=external_id).first()
+        if existing is not None:
+            raise InvalidTransition(
+                _("This partner's external id %(id)s is already on ticket %(ref)s.")
+                % {"id": external_id, "ref": existing.reference},
+                code="duplicate_external_id",
+            )
 
     return ticket_open(
         actor=actor,
