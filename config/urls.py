@@ -26,5 +26,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", responder_views.healthz, name="healthz"),
     path("api/v1/", include("api.urls")),
+    path("open311/v2/", include("api.open311_urls")),
     path("admin/", admin.site.urls),
 ]

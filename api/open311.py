@@ -1,0 +1,359 @@
+"""Open311 GeoReport v2 (DESIGN.md) at /open311/v2/, so existing civic-reporting clients can
+file and follow tickets. JSON only.
+
+The same doors as the partner API behind a different face: partner keys (passed as the
+`api_key` parameter), the visibility rule for every read, grievances.services.ticket_create
+for every new ticket. What differs is GeoReport's: a service is a category, a service
+request is a ticket known by its reference, statuses are only open and closed, and errors
+are a list of {"code": <HTTP status>, "description"}.
+"""
+
+import datetime as dt
+
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from grievances.models import OPEN_STATUSES, CancelReason, Category, Channel, Outcome, Status, Ticket, Tier
+from grievances.services import DESCRIPTION_MAX, ticket_create
+from responders.models import StreetOffice
+from responders.selectors import visible_streets, visible_tickets
+
+from . import errors
+from .access import KeyScopes, actor_of, request_scope
+from .authentication import ApiKeyAuthentication, Partner, partner_key_for
+from .serializers import PHONE
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When this endpoint's behaviour last changed; discovery tells clients so they can re-check.
+CHANGESET = "2026-11-22T00:00:00+08:00"
+MAX_RESULTS = 1000
+DEFAULT_WINDOW = dt.timedelta(days=90)
+CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED, Status.CANCELLED)
+
+# Resident-facing words, in Chinese whatever language the calling system's headers ask for:
+# Open311 clients show status notes to residents as they are.
+TIER_NOTES = {Tier.ZONE: "责任区办理中", Tier.COMMITTEE: "居委会办理中", Tier.STREET: "街道办理中"}
+REFERRED_NOTE = "已转职能部门办理"
+CANCEL_NOTES = {
+    CancelReason.DUPLICATE: "重复诉求，并入原诉求办理",
+    CancelReason.WITHDRAWN: "居民已撤回",
+    CancelReason.INVALID: "不属于受理范围，已撤销",
+}
+
+
+class Open311KeyAuthentication(ApiKeyAuthentication):
+    """The partner key, passed as GeoReport's `api_key` parameter (query string or body)."""
+
+    def authenticate(self, request):
+        # A filed request carries it among its fields; a read, in the query string.
+        body = request.data if request.method == "POST" and hasattr(request.data, "get") else {}
+        raw = request.query_params.get("api_key") or body.get("api_key")
+        if not raw:
+            return None
+        key = partner_key_for(raw)
+        return Partner(key), key
+
+    def authenticate_header(self, request):
+        # No challenge: GeoReport answers a missing or bad key with 403, not 401.
+        return None
+
+
+class PathFormat(DefaultContentNegotiation):
+    """GeoReport names the format in the path (`.json`); the Accept header is not consulted."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def error_list(status: int, error: dict) -> list[dict]:
+    """The API's envelope as GeoReport's error list: one entry per field at fault."""
+    if error["fields"]:
+        return [
+            {"code": status, "description": f"{field}: {message}"}
+            for field, messages in error["fields"].items()
+            for message in messages
+        ]
+    return [{"code": status, "description": error["message"]}]
+
+
+def exception_handler(exc, context):
+    response = errors.exception_handler(exc, context)
+    if response is not None:
+        response.data = error_list(response.status_code, response.data["error"])
+    return response
+
+
+class Open311View(APIView):
+    """A key with tickets:read to read, tickets:write to file (api.access.KeyScopes)."""
+
+    authentication_classes = [Open311KeyAuthentication]
+    permission_classes = [KeyScopes]
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
+    content_negotiation_class = PathFormat
+    # GeoReport is the contract here: kept out of the OpenAPI document of /api/v1/, whose
+    # error envelope and key header these endpoints do not share.
+    schema = None
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def permission_denied(self, request, message=None, code=None):
+        if request.successful_authenticator is None:
+            raise exceptions.NotAuthenticated(_("Pass your partner API key as the api_key parameter."))
+        super().permission_denied(request, message=message, code=code)
+
+
+class PublicView(Open311View):
+    """What any client may read without a key: discovery and the service list."""
+
+    authentication_classes = []
+    permission_classes = []
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def _status_notes(ticket: Ticket) -> str:
+    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+        if ticket.outcome == Outcome.EXPLAINED:
+            return f"未能办理，原因：{ticket.outcome_reason}"
+        return f"已解决：{ticket.outcome_reason}" if ticket.outcome_reason else "已解决"
+    if ticket.status == Status.CANCELLED:
+        return CANCEL_NOTES[ticket.cancel_reason]
+    if ticket.status == Status.REFERRED:
+        return REFERRED_NOTE
+    return TIER_NOTES[ticket.tier]
+
+
+def _service_notice(ticket: Ticket) -> str | None:
+    if not ticket.is_open or ticket.resolve_by is None:
+        return None
+    due = timezone.localtime(ticket.resolve_by)
+    return f"由{ticket.responsible_unit}办理，预计 {due:%Y-%m-%d %H:%M} 前办结"
+
+
+def service_request(ticket: Ticket) -> dict:
+    """A ticket as a GeoReport service request. Never the reporter's name or phone."""
+    return {
+        "service_request_id": ticket.reference,
+        "status": "open" if ticket.status in OPEN_STATUSES else "closed",
+        "status_notes": _status_notes(ticket),
+        "service_name": ticket.category.name,
+        "service_code": ticket.category.code,
+        "description": ticket.description,
+        "agency_responsible": str(ticket.responsible_unit),
+        "service_notice": _service_notice(ticket),
+        "requested_datetime": _iso(ticket.created_at),
+        "updated_datetime": _iso(ticket.updated_at),
+        "expected_datetime": _iso(ticket.resolve_by),
+        "address": ticket.address or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": None,
+        "long": None,
+        "media_url": None,
+    }
+
+
+def _tickets(request):
+    return visible_tickets(request_scope(request)).select_related("category", "zone", "committee", "street")
+
+
+class Discovery(PublicView):
+    def get(self, request):
+        url = request.build_absolute_uri(reverse("open311:discovery")).removesuffix("discovery.json")
+        return Response(
+            {
+                "changeset": CHANGESET,
+                "contact": _("The street office that issued your partner API key."),
+                "key_service": _("Partner API keys are issued by the street office's administrator."),
+                "endpoints": [
+                    {
+                        "specification": SPECIFICATION,
+                        "url": url,
+                        "changeset": CHANGESET,
+                        "type": "production",
+                        "formats": ["application/json"],
+                    }
+                ],
+            }
+        )
+
+
+class ServiceList(PublicView):
+    def get(self, request):
+        return Response(
+            [
+                {
+                    "service_code": category.code,
+                    "service_name": category.name,
+                    "description": category.name_en,
+                    "metadata": False,
+                    "type": "realtime",
+                    "keywords": "",
+                    "group": "",
+                }
+                for category in Category.objects.filter(active=True)
+            ]
+        )
+
+
+class ServiceDefinition(PublicView):
+    def get(self, request, service_code):
+        if not Category.objects.filter(active=True, code=service_code).exists():
+            raise exceptions.NotFound(_("No service %(code)s: see services.json.") % {"code": service_code})
+        # Our services ask for nothing beyond GeoReport's standard fields.
+        return Response({"service_code": service_code, "attributes": []})
+
+
+class CommaSeparated(serializers.CharField):
+    """GeoReport's way of asking for several values: `a,b,c` in one parameter."""
+
+    def to_internal_value(self, data):
+        return [item.strip() for item in super().to_internal_value(data).split(",") if item.strip()]
+
+
+class RequestQuery(serializers.Serializer):
+    service_request_id = CommaSeparated(required=False, allow_blank=True)
+    service_code = CommaSeparated(required=False, allow_blank=True)
+    status = CommaSeparated(required=False, allow_blank=True)
+    start_date = serializers.DateTimeField(required=False, allow_null=True)
+    end_date = serializers.DateTimeField(required=False, allow_null=True)
+
+    def validate_service_code(self, codes):
+        unknown = sorted(set(codes) - set(Category.objects.filter(code__in=codes).values_list("code", flat=True)))
+        if unknown:
+            raise serializers.ValidationError(_("No service %(code)s: see services.json.") % {"code": unknown[0]})
+        return codes
+
+    def validate_status(self, statuses):
+        if set(statuses) - {"open", "closed"}:
+            raise serializers.ValidationError(_("Ask for open, closed or both."))
+        return statuses
+
+    def validate(self, data):
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and start > end:
+            raise serializers.ValidationError({"end_date": [_("The end date is before the start date.")]})
+        return data
+
+
+class NewRequest(serializers.Serializer):
+    service_code = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(active=True),
+        error_messages={"does_not_exist": gettext_lazy("No service {value}: see services.json.")},
+    )
+    description = serializers.CharField(max_length=DESCRIPTION_MAX)
+    address_string = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=Ticket._meta.get_field("address").max_length
+    )
+    lat = serializers.CharField(required=False, allow_blank=True, default="")
+    long = serializers.CharField(required=False, allow_blank=True, default="")
+    address_id = serializers.CharField(required=False, allow_blank=True, default="")
+    # Together they fill the reporter's name, at most 100 characters.
+    first_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    last_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    phone = serializers.RegexField(PHONE, required=False, allow_blank=True, default="")
+    # Not GeoReport's: the street code, for a key that covers several streets.
+    street = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, data):
+        if not data["address_string"].strip():
+            if data["lat"] or data["long"] or data["address_id"]:
+                # There is no map behind the street office's tickets to place coordinates on.
+                message = _("We cannot place coordinates or address ids: give the address as address_string.")
+            else:
+                message = _("Give the address the request is about.")
+            raise serializers.ValidationError({"address_string": [message]})
+        first, last = data["first_name"].strip(), data["last_name"].strip()
+        # 姓在前: a Chinese name is written family name first, with no space.
+        data["reporter_name"] = f"{first} {last}".strip() if (first + last).isascii() else f"{last}{first}"
+        return data
+
+
+def _street_for(request, code: str) -> StreetOffice:
+    """The street a new request is in: the key's only street, or the one it names by code."""
+    streets = visible_streets(request_scope(request))
+    if code:
+        street = streets.filter(code=code).first()
+        if street is None:
+            raise serializers.ValidationError({"street": [_("No street %(code)s in your streets.") % {"code": code}]})
+        return street
+    found = list(streets[:2])
+    if len(found) != 1:
+        raise serializers.ValidationError(
+            {"street": [_("Your key covers several streets: name this request's street by its code.")]}
+        )
+    return found[0]
+
+
+class Requests(Open311View):
+    def get(self, request):
+        query = RequestQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        tickets = _tickets(request)
+        if params.get("service_request_id"):
+            # GeoReport: asking by id overrides every other argument.
+            tickets = tickets.filter(reference__in=params["service_request_id"])
+        else:
+            if params.get("service_code"):
+                tickets = tickets.filter(category__code__in=params["service_code"])
+            statuses = set(params.get("status") or ())
+            if len(statuses) == 1:
+                tickets = tickets.filter(status__in=OPEN_STATUSES if "open" in statuses else CLOSED_STATUSES)
+            start, end = params.get("start_date"), params.get("end_date")
+            if start is None and end is None:
+                start = timezone.now() - DEFAULT_WINDOW
+            if start is not None:
+                tickets = tickets.filter(created_at__gte=start)
+            if end is not None:
+                tickets = tickets.filter(created_at__lte=end)
+        tickets = tickets.order_by("-created_at", "-pk")[:MAX_RESULTS]
+        return Response([service_request(ticket) for ticket in tickets])
+
+    def post(self, request):
+        serializer = NewRequest(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ticket = ticket_create(
+            actor=actor_of(request),
+            category=data["service_code"],
+            description=data["description"],
+            channel=Channel.PARTNER,
+            street=_street_for(request, data["street"].strip()),
+            address=data["address_string"],
+            reporter_name=data["reporter_name"],
+            reporter_phone=data["phone"],
+            partner=request.auth.partner,
+        )
+        # GeoReport answers a filed request with 200 and a one-element list.
+        return Response(
+            [{"service_request_id": ticket.reference, "service_notice": _service_notice(ticket), "account_id": None}]
+        )
+
+
+class RequestDetail(Open311View):
+    def get(self, request, service_request_id):
+        ticket = _tickets(request).filter(reference=service_request_id).first()
+        if ticket is None:
+            raise exceptions.NotFound(_("No service request %(id)s in your streets.") % {"id": service_request_id})
+        return Response([service_request(ticket)])
+
+
+@csrf_exempt
+def unknown_endpoint(request, path):
+    """Anything else under the prefix, XML included, in GeoReport's error shape."""
+    body = [{"code": 404, "description": _("No such endpoint: this server speaks GeoReport v2 in JSON only.")}]
+    return JsonResponse(body, status=404, safe=False)
