@@ -261,8 +261,8 @@ def test_each_method_needs_its_scope(key_for, zone):
     street = zone.committee.street
     reader, writer = key_for(street, scopes=["tickets:read"]), key_for(street, scopes=["tickets:write"])
 
-    assert_errors(file_request(reader), 403, "scope")
-    assert_errors(Client().get(f"{BASE}/requests.json", {"api_key": writer}), 403, "scope")
+    assert_errors(file_request(reader), 403, "权限范围")
+    assert_errors(Client().get(f"{BASE}/requests.json", {"api_key": writer}), 403, "权限范围")
     assert file_request(writer).status_code == 200
 
 
