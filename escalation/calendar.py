@@ -38,6 +38,7 @@ class WorkingCalendar:
     def __init__(self, overrides: dict[dt.date, bool] | None = None):
         self.overrides = overrides or {}
         self._warned_years: set[int] = set()
+        self._days: dict[dt.date, bool] = {}
 
     @classmethod
     def load(cls) -> "WorkingCalendar":
@@ -45,9 +46,15 @@ class WorkingCalendar:
         return cls(dict(CalendarOverride.objects.values_list("date", "is_working_day")))
 
     def is_working_day(self, day: dt.date) -> bool:
+        if day not in self._days:
+            self._days[day] = self._is_working_day(day)
+        return self._days[day]
+
+    def _is_working_day(self, day: dt.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         try:
+            # About 20 µs a call in the library (it scans its holiday list): hence the memo above.
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
             if day.year not in self._warned_years:

@@ -31,6 +31,8 @@ class SLA:
     def __init__(self, policies: dict[tuple[str, str], SLAPolicy], calendar: WorkingCalendar):
         self.policies = policies
         self.calendar = calendar
+        # A sweep computes the same new clock for thousands of tickets (one `now`).
+        self._clocks: dict[tuple[str, str, dt.datetime], Clock] = {}
 
     @classmethod
     def load(cls) -> "SLA":
@@ -46,11 +48,14 @@ class SLA:
         return policy
 
     def clock(self, tier: str, urgency: str, start: dt.datetime) -> Clock:
-        policy = self.policy(tier, urgency)
-        return Clock(
-            respond_by=self.calendar.add(start, policy.respond_within, policy.respond_unit),
-            resolve_by=self.calendar.add(start, policy.resolve_within, policy.resolve_unit),
-        )
+        key = (tier, urgency, start)
+        if key not in self._clocks:
+            policy = self.policy(tier, urgency)
+            self._clocks[key] = Clock(
+                respond_by=self.calendar.add(start, policy.respond_within, policy.respond_unit),
+                resolve_by=self.calendar.add(start, policy.resolve_within, policy.resolve_unit),
+            )
+        return self._clocks[key]
 
     def feedback_due_by(self, resolved_at: dt.datetime) -> dt.datetime:
         return self.calendar.add(resolved_at, settings.ZHITONG_FEEDBACK_WINDOW_WORKING_DAYS, DurationUnit.WORKING_DAYS)

@@ -49,11 +49,12 @@ def sweep_overdue_tickets(*, now: dt.datetime | None = None, batch_size: int | N
     # The notes the sweep writes on timelines are in the product's default language,
     # whatever process (worker, command, test) runs it.
     with translation.override(settings.LANGUAGE_CODE):
+        context = transitions.SweepContext()
         for name, step in STEPS:
             skip: set[int] = set()
             try:
                 while True:
-                    result = step(now=now, batch_size=batch_size, skip=skip)
+                    result = step(now=now, batch_size=batch_size, skip=skip, context=context)
                     setattr(report, name, getattr(report, name) + result.changed)
                     if result.claimed < batch_size:
                         break

@@ -689,15 +689,51 @@ def _apply(tickets: list[Ticket], batch: _Batch, now: dt.datetime) -> None:
     for ticket in tickets:
         ticket.version += 1
         ticket.updated_at = now
-    Ticket.objects.bulk_update(tickets, [*sorted(batch.fields), "version", "updated_at"])
+    _write_fields(tickets, [*sorted(batch.fields), "version", "updated_at"])
     TicketEvent.objects.bulk_create(batch.events)
     alerts_create(batch.alerts)
+
+
+def _write_fields(tickets: list[Ticket], fields: list[str]) -> None:
+    """Write `fields` of many tickets in one statement.
+
+    On PostgreSQL one `UPDATE ... FROM unnest(arrays)`: bulk_update's CASE WHEN per ticket
+    and field costs about 2 s per 1,000 tickets in Python and SQL, this about 0.1 s.
+    Elsewhere (SQLite for `make run`) bulk_update does the same job.
+    """
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(tickets, fields)
+        return
+    columns = [Ticket._meta.get_field(name) for name in fields]
+    types = ["bigint", *(column.cast_db_type(connection).split("(")[0] for column in columns)]
+    values = [[ticket.pk for ticket in tickets]] + [
+        [column.get_db_prep_save(getattr(ticket, column.attname), connection) for ticket in tickets]
+        for column in columns
+    ]
+    names = [column.column for column in columns]
+    table = Ticket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET {', '.join(f'{n} = v.{n}' for n in names)} "  # noqa: S608 - our own names
+            f"FROM unnest({', '.join(f'%s::{kind}[]' for kind in types)}) AS v(id, {', '.join(names)}) "
+            "WHERE t.id = v.id",
+            values,
+        )
 
 
 @dataclass(frozen=True)
 class BatchResult:
     claimed: int
     changed: int
+
+
+class SweepContext:
+    """What one sweep run loads once and shares across its batches: the SLA table and
+    calendar (with their memo of deadlines, all computed from the same `now`) and the owners."""
+
+    def __init__(self):
+        self.sla = SLA.load()
+        self.owners = OwnerFinder()
 
 
 def _sweep_batch(
@@ -730,9 +766,12 @@ def _sweep_batch(
         return BatchResult(claimed=len(tickets), changed=len(changed))
 
 
-def sweep_escalate_due(*, now: dt.datetime, batch_size: int, skip: set[int]) -> BatchResult:
+def sweep_escalate_due(
+    *, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None
+) -> BatchResult:
     """Escalate one batch of tickets past resolve-by below the street tier."""
-    sla, owners = SLA.load(), OwnerFinder()
+    context = context or SweepContext()
+    sla, owners = context.sla, context.owners
     escalated: list[int] = []
 
     def change(ticket: Ticket, batch: _Batch) -> None:
@@ -750,7 +789,9 @@ def sweep_escalate_due(*, now: dt.datetime, batch_size: int, skip: set[int]) -> 
     return result
 
 
-def sweep_flag_respond_overdue(*, now: dt.datetime, batch_size: int, skip: set[int]) -> BatchResult:
+def sweep_flag_respond_overdue(
+    *, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None
+) -> BatchResult:
     """Flag tickets nobody acknowledged by respond-by and alert their owners; the tier stays."""
 
     def change(ticket: Ticket, batch: _Batch) -> None:
@@ -767,10 +808,12 @@ def sweep_flag_respond_overdue(*, now: dt.datetime, batch_size: int, skip: set[i
     return _sweep_batch(due, "respond_by", change, now, batch_size, skip)
 
 
-def sweep_flag_street_overdue(*, now: dt.datetime, batch_size: int, skip: set[int]) -> BatchResult:
+def sweep_flag_street_overdue(
+    *, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None
+) -> BatchResult:
     """Mark street-tier tickets past resolve-by overdue; alert the owner and the leader
     responsible for the ticket's committee (领导包干制)."""
-    owners = OwnerFinder()
+    owners = (context or SweepContext()).owners
 
     def change(ticket: Ticket, batch: _Batch) -> None:
         ticket.overdue = True
@@ -786,7 +829,9 @@ def sweep_flag_street_overdue(*, now: dt.datetime, batch_size: int, skip: set[in
     return _sweep_batch(due, "resolve_by", change, now, batch_size, skip)
 
 
-def sweep_flag_answer_overdue(*, now: dt.datetime, batch_size: int, skip: set[int]) -> BatchResult:
+def sweep_flag_answer_overdue(
+    *, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None
+) -> BatchResult:
     """Chase referrals past answer-by: flag the ticket, alert the owner and the late
     departments' liaisons."""
 
@@ -814,7 +859,9 @@ def sweep_flag_answer_overdue(*, now: dt.datetime, batch_size: int, skip: set[in
     return _sweep_batch(due, "answer_by", change, now, batch_size, skip)
 
 
-def sweep_close_feedback_expired(*, now: dt.datetime, batch_size: int, skip: set[int]) -> BatchResult:
+def sweep_close_feedback_expired(
+    *, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None
+) -> BatchResult:
     """Close resolved tickets whose feedback window has ended without the resident's verdict."""
 
     def change(ticket: Ticket, batch: _Batch) -> None:

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "escalation",
     "alerts",
     "api",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +151,11 @@ ZHITONG_SWEEP_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_SWEEP_INTERVAL_SE
 ZHITONG_ALERT_CHANNELS = env_list("ZHITONG_ALERT_CHANNELS")
 
 CELERY_BEAT_SCHEDULE = {
+    # 社情民意月报: last month's report for every street, on the 1st at 02:00 Shanghai time.
+    "monthly-reports": {
+        "task": "reports.tasks.generate_monthly_reports",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
     "sweep-overdue-tickets": {
         "task": "escalation.tasks.sweep_overdue_tickets",
         "schedule": ZHITONG_SWEEP_INTERVAL_SECONDS,

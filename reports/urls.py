@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("reports/", views.report_list, name="reports"),
+    path("reports/generate/", views.report_generate, name="report_generate"),
+    path("reports/<int:pk>/", views.report_detail, name="report"),
+    path("reports/<int:pk>/csv/", views.report_csv, name="report_csv"),
+]

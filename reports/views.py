@@ -1,0 +1,113 @@
+import csv
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from responders.models import User
+from responders.selectors import user_scope, visible_streets
+
+from .models import MonthlyReport
+from .selectors import Unit, overdue, statistics
+from .services import monthly_report_generate
+
+REPORTERS = (User.Role.STREET_STAFF, User.Role.STREET_LEADER, User.Role.ADMINISTRATOR)
+
+
+def _visible_reports(user):
+    return MonthlyReport.objects.filter(street__in=visible_streets(user_scope(user))).select_related("street")
+
+
+def _unit_of(user) -> Unit:
+    if user.role in (User.Role.STREET_STAFF, User.Role.STREET_LEADER):
+        return Unit(street_id=user.street_id)
+    if user.role == User.Role.COMMITTEE_STAFF:
+        return Unit(committee_id=user.committee_id)
+    return Unit()  # everything the person may see: a zone member's zones, an administrator's all
+
+
+@login_required
+def dashboard(request):
+    """This month so far for the person's unit: the three rates, the pyramid, overdue, hot spots."""
+    today = timezone.localdate()
+    start = today.replace(day=1)
+    scope, unit = user_scope(request.user), _unit_of(request.user)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "stats": statistics(scope, unit, start, today + dt.timedelta(days=1)),
+            "overdue": overdue(scope, unit)[:20],
+            "start": start,
+            "today": today,
+        },
+    )
+
+
+@login_required
+def report_list(request):
+    streets = visible_streets(user_scope(request.user)).order_by("code")
+    return render(
+        request,
+        "reports/report_list.html",
+        {
+            "reports": _visible_reports(request.user)[:60],
+            "streets": streets if request.user.role in REPORTERS or request.user.is_superuser else [],
+            "last_month": (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_generate(request):
+    if request.user.role not in REPORTERS and not request.user.is_superuser:
+        raise Http404
+    street = get_object_or_404(visible_streets(user_scope(request.user)), pk=request.POST.get("street") or 0)
+    try:
+        month = dt.datetime.strptime(request.POST.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        messages.error(request, _("Choose a month as YYYY-MM."))
+        return redirect("reports")
+    if month >= timezone.localdate().replace(day=1):
+        messages.error(request, _("A month can be reported once it has ended."))
+        return redirect("reports")
+    report = monthly_report_generate(street=street, month=month, actor=request.user)
+    return redirect("report", pk=report.pk)
+
+
+@login_required
+def report_detail(request, pk):
+    report = get_object_or_404(_visible_reports(request.user), pk=pk)
+    return render(request, "reports/report_detail.html", {"report": report, "stats": report.data})
+
+
+@login_required
+def report_csv(request, pk):
+    report = get_object_or_404(_visible_reports(request.user), pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="report-{report.street.code}-{report.month:%Y-%m}.csv"'
+    response.write("\ufeff")  # so Excel opens the Chinese text as UTF-8
+    writer = csv.writer(response)
+    data = report.data
+    writer.writerow([_("section"), _("item"), _("received"), _("resolved"), _("rate")])
+    headline = data["headline"]
+    for name in ("received", "responded", "resolved", "on_time", "open", "cancelled", "feedback", "satisfied"):
+        writer.writerow(["headline", name, headline[name], "", ""])
+    for name in ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate"):
+        writer.writerow(["rates", name, "", "", headline[name]])
+    for tier, share in headline["pyramid"].items():
+        writer.writerow(["pyramid", tier, headline[tier], "", share])
+    for section in ("by_category", "by_committee", "by_zone", "by_channel"):
+        for row in data[section]:
+            writer.writerow([section, row["name"], row["received"], row["resolved"], row["resolution_rate"]])
+    for row in data["departments"]:
+        writer.writerow(["departments", row["department_name"], row["referrals"], row["answered"], row["on_time_rate"]])
+    for row in data["hot_spots"]:
+        writer.writerow(["hot_spots", f"{row['building']} · {row['category_name']}", row["tickets"], "", ""])
+    return response
