@@ -6,6 +6,8 @@ from escalation.transitions import Action
 from grievances.models import Category, Channel, Feedback, Outcome, Status, Ticket, TicketEvent, Tier, Urgency
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice
 
+from .models import WebhookSubscription
+
 PHONE = r"^[0-9+\-() ]{3,30}$"
 
 
@@ -211,3 +213,30 @@ class FeedbackCreateSerializer(serializers.Serializer):
 
 
 API_ACTIONS = [a for a in Action.values if a not in (Action.ASSIGN, Action.FEEDBACK)]
+
+
+class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+    event_kinds = serializers.ListField(child=serializers.ChoiceField(choices=TicketEvent.Kind.choices))
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "url", "event_kinds", "active", "created_at"]
+        read_only_fields = fields
+
+
+class WebhookCreatedSerializer(WebhookSubscriptionSerializer):
+    """The answer to a new subscription: the only time its signing secret is shown."""
+
+    class Meta(WebhookSubscriptionSerializer.Meta):
+        fields = [*WebhookSubscriptionSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    url = StrictCharField(max_length=500, help_text="http:// or https://; receives a signed POST per event.")
+    event_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=TicketEvent.Kind.choices),
+        required=False,
+        default=list,
+        help_text="The ticket event kinds to send; empty or absent: every kind.",
+    )

@@ -32,6 +32,9 @@ from .access import KeyScopes, actor_of, can_see_pii, request_scope
 from .authentication import Partner
 from .filters import TicketFilter
 from .idempotency import HEADER, idempotent
+from .models import Scope as KeyScope
+from .models import WebhookSubscription
+from .webhooks import webhook_subscribe, webhook_unsubscribe
 
 
 class Pagination(CursorPagination):
@@ -298,3 +301,47 @@ class TicketFeedback(APIView):
             params={**serializer.validated_data, "collected_via": via},
         )
         return Response(s.FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class PartnerKeysOnly(KeyScopes):
+    """Webhook subscriptions belong to a partner key; a staff session has none."""
+
+    message = _("Webhook subscriptions belong to partner keys: call with an API key that has webhooks:manage.")
+
+    def has_permission(self, request, view):
+        return isinstance(request.user, Partner) and super().has_permission(request, view)
+
+
+class WebhookViewMixin:
+    permission_classes = [PartnerKeysOnly]
+    required_scopes = {"read": KeyScope.WEBHOOKS, "write": KeyScope.WEBHOOKS}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return WebhookSubscription.objects.none()
+        # Each key manages its own subscriptions: another key's are not found.
+        return WebhookSubscription.objects.filter(key=self.request.auth, active=True)
+
+
+class WebhookListCreate(WebhookViewMixin, generics.ListAPIView):
+    """This key's active webhook subscriptions, or a new one (needs webhooks:manage, and
+    tickets:read, since a webhook carries what GET tickets/{id}/ shows)."""
+
+    serializer_class = s.WebhookSubscriptionSerializer
+    pagination_class = None
+
+    @extend_schema(request=s.WebhookCreateSerializer, responses={201: s.WebhookCreatedSerializer})
+    def post(self, request):
+        serializer = s.WebhookCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subscription = webhook_subscribe(key=request.auth, **serializer.validated_data)
+        return Response(s.WebhookCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED)
+
+
+class WebhookDetail(WebhookViewMixin, generics.RetrieveDestroyAPIView):
+    """One subscription of this key; DELETE stops sending to it."""
+
+    serializer_class = s.WebhookSubscriptionSerializer
+
+    def perform_destroy(self, instance):
+        webhook_unsubscribe(subscription=instance)

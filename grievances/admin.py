@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ReadOnlyTabularInline
+
 from .models import Building, Category, Feedback, Household, Ticket, TicketEvent
 
 
@@ -48,26 +50,14 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_en", "code"]
 
 
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(ReadOnlyTabularInline):
     model = TicketEvent
     fields = ["at", "kind", "actor", "actor_label", "from_status", "to_status", "from_tier", "to_tier", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class FeedbackInline(admin.TabularInline):
+class FeedbackInline(ReadOnlyTabularInline):
     model = Feedback
     fields = ["created_at", "satisfaction", "comment", "collected_via", "recorded_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Ticket)

@@ -10,6 +10,7 @@ from .models import (
     Department,
     DepartmentKind,
     District,
+    PartnerSystem,
     ResidentialCommittee,
     ResponsibilityZone,
     ServiceTeam,
@@ -179,3 +180,10 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description=_("org unit"))
     def org_unit_display(self, user):
         return user.org_unit or "—"
+
+
+@admin.register(PartnerSystem)
+class PartnerSystemAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "code"]

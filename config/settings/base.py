@@ -150,6 +150,7 @@ ZHITONG_SWEEP_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_SWEEP_INTERVAL_SE
 # Extra alert channels (SMS, e-mail) by dotted path; the in-app inbox is always on.
 ZHITONG_ALERT_CHANNELS = env_list("ZHITONG_ALERT_CHANNELS")
 
+ZHITONG_WEBHOOK_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_WEBHOOK_INTERVAL_SECONDS", "10"))
 CELERY_BEAT_SCHEDULE = {
     # 社情民意月报: last month's report for every street, on the 1st at 02:00 Shanghai time.
     "monthly-reports": {
@@ -161,6 +162,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ZHITONG_SWEEP_INTERVAL_SECONDS,
         # A sweep that could not start within its interval is superseded by the next one.
         "options": {"expires": ZHITONG_SWEEP_INTERVAL_SECONDS},
+    },
+    # Partner webhooks: fan new ticket events out to subscriptions, send what is due.
+    "dispatch-webhooks": {
+        "task": "api.tasks.dispatch_webhooks",
+        "schedule": ZHITONG_WEBHOOK_INTERVAL_SECONDS,
+        "options": {"expires": ZHITONG_WEBHOOK_INTERVAL_SECONDS},
     },
 }
 
