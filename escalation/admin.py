@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .calendar import official_calendar_knows
-from .models import CalendarOverride, Referral, SLAPolicy
+from .models import CalendarOverride, Referral, SLAPolicy, TransferRecord
 
 
 class CalendarWarningMixin:
@@ -54,3 +54,22 @@ class ReferralAdmin(admin.ModelAdmin):
     search_fields = ["ticket__reference", "department__name", "duty", "answer"]
     raw_id_fields = ["ticket", "created_by"]
     list_select_related = ["ticket", "department"]
+
+
+@admin.register(TransferRecord)
+class TransferRecordAdmin(admin.ModelAdmin):
+    """Numbered by the state machine when a committee passes a ticket to its street."""
+
+    list_display = ["number", "ticket", "committee", "created_at", "referred_at", "meeting"]
+    list_filter = ["street", "referred_at"]
+    search_fields = ["number", "ticket__reference"]
+    list_select_related = ["ticket", "committee", "meeting__type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -94,3 +94,57 @@ class Referral(models.Model):
     @property
     def is_open(self) -> bool:
         return self.answered_at is None and self.withdrawn_at is None
+
+
+class TransferRecord(models.Model):
+    """群众诉求转接单 (诉求转接制): numbered when a committee passes a ticket to its street;
+    the street's mediation meeting turns it into referrals."""
+
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    ticket = models.ForeignKey(
+        "grievances.Ticket", on_delete=models.PROTECT, related_name="transfers", verbose_name=_("ticket")
+    )
+    committee = models.ForeignKey(
+        "responders.ResidentialCommittee",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from committee"),
+    )
+    street = models.ForeignKey(
+        "responders.StreetOffice", on_delete=models.PROTECT, related_name="transfers", verbose_name=_("street office")
+    )
+    reason = models.TextField(_("help asked of the street"))
+    created_at = models.DateTimeField(_("transferred at"))
+    referred_at = models.DateTimeField(_("referred at"), null=True, blank=True)
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+        verbose_name=_("mediation meeting"),
+    )
+
+    class Meta:
+        verbose_name = _("request transfer")
+        verbose_name_plural = _("request transfers")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.number
+
+
+class TransferSequence(models.Model):
+    """The last transfer form number issued per street and year (WLQ-ZJ-2026-0001)."""
+
+    street = models.ForeignKey("responders.StreetOffice", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["street", "year"], name="transfer_sequence_unique")]
+
+    def __str__(self):
+        return f"{self.street_id}/{self.year}: {self.last_value}"

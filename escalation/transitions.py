@@ -12,7 +12,7 @@ rows claimed with `skip_locked`, so two sweeps never touch the same ticket.
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -44,7 +44,7 @@ from responders.models import Department, PartnerSystem, ResidentialCommittee, R
 from responders.selectors import OwnerFinder
 
 from .errors import InvalidInput, InvalidTransition
-from .models import Referral
+from .models import Referral, TransferRecord, TransferSequence
 from .sla import SLA
 
 logger = logging.getLogger(__name__)
@@ -123,9 +123,13 @@ def _event(
     from_tier: str | None = None,
     note="",
     data=None,
+    meeting=None,
 ) -> TicketEvent:
     """An event for the ticket as it now stands; a from_status/from_tier given (even "",
-    for a new ticket) records the move to the ticket's present status/tier."""
+    for a new ticket) records the move to the ticket's present status/tier. A `meeting`
+    (meetings.Meeting) that decided the move is named on the timeline."""
+    if meeting is not None:
+        data = {**(data or {}), "meeting": meeting.pk, "meeting_title": meeting.display_title}
     return TicketEvent(
         ticket=ticket,
         kind=kind,
@@ -163,24 +167,59 @@ class _Batch:
     fields: set[str] = field(default_factory=set)
     events: list[TicketEvent] = field(default_factory=list)
     alerts: list[tuple[int, str, int]] = field(default_factory=list)
+    # Tickets passed from a committee to its street, with the reason: each gets a numbered
+    # request transfer form (群众诉求转接单).
+    transfers: list[tuple[Ticket, str]] = field(default_factory=list)
 
 
 # --- opening a ticket ------------------------------------------------------------------
 
 
-def _next_reference(street: StreetOffice, now: dt.datetime) -> str:
-    """WLQ-2026-000123: per street and year, gap-free under concurrency (one upsert)."""
-    year = timezone.localtime(now).year
-    table = TicketSequence._meta.db_table
+def _allocate(sequence: type[models.Model], street_id: int, year: int, count: int = 1) -> range:
+    """The next `count` numbers of a per-street, per-year sequence table, gap-free under
+    concurrency: one upsert, whose row lock holds off other writers until commit."""
+    table = sequence._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (street_id, year, last_value) VALUES (%s, %s, 1) "  # noqa: S608
+            f"INSERT INTO {table} (street_id, year, last_value) VALUES (%s, %s, %s) "  # noqa: S608
             "ON CONFLICT (street_id, year) DO UPDATE SET last_value = "
-            f"{table}.last_value + 1 RETURNING last_value",
-            [street.pk, year],
+            f"{table}.last_value + EXCLUDED.last_value RETURNING last_value",
+            [street_id, year, count],
         )
-        (value,) = cursor.fetchone()
+        (last,) = cursor.fetchone()
+    return range(last - count + 1, last + 1)
+
+
+def _next_reference(street: StreetOffice, now: dt.datetime) -> str:
+    """WLQ-2026-000123: per street and year."""
+    year = timezone.localtime(now).year
+    (value,) = _allocate(TicketSequence, street.pk, year)
     return f"{street.code}-{year}-{value:06d}"
+
+
+def _transfer_records(transfers: list[tuple[Ticket, str]], now: dt.datetime) -> None:
+    """Number a request transfer form for each ticket a committee passed to its street:
+    WLQ-ZJ-2026-0001, per street and year."""
+    year = timezone.localtime(now).year
+    by_street: dict[int, list[tuple[Ticket, str]]] = {}
+    for ticket, reason in transfers:
+        by_street.setdefault(ticket.street_id, []).append((ticket, reason))
+    codes = dict(StreetOffice.objects.filter(pk__in=by_street).values_list("pk", "code"))
+    records = []
+    for street_id, items in sorted(by_street.items()):
+        numbers = _allocate(TransferSequence, street_id, year, len(items))
+        for (ticket, reason), number in zip(items, numbers, strict=True):
+            records.append(
+                TransferRecord(
+                    number=f"{codes[street_id]}-ZJ-{year}-{number:04d}",
+                    ticket=ticket,
+                    committee_id=ticket.committee_id,
+                    street_id=street_id,
+                    reason=reason,
+                    created_at=now,
+                )
+            )
+    TransferRecord.objects.bulk_create(records)
 
 
 def ticket_open(
@@ -302,15 +341,22 @@ def ticket_refer(
     *,
     ticket: Ticket,
     actor: Actor,
-    department: Department,
+    department: Department | None = None,
+    departments: Sequence[Department] = (),
     duty: str = "",
     answer_by: dt.datetime | None = None,
     expected_version: int | None = None,
+    meeting=None,
 ) -> Ticket:
-    """acknowledged/in_progress → referred: a functional department must answer by a date."""
+    """acknowledged/in_progress → referred: one or more functional departments must each
+    answer by a date (the mediation meeting refers a transferred matter to several)."""
     now = timezone.now()
-    if not department.active:
-        raise InvalidInput(_("Department %(name)s is not active.") % {"name": department}, field="department")
+    chosen = list(dict.fromkeys([*([department] if department is not None else []), *departments]))
+    if not chosen:
+        raise InvalidInput(_("Choose a department."), code="required", field="department")
+    for each in chosen:
+        if not each.active:
+            raise InvalidInput(_("Department %(name)s is not active.") % {"name": each}, field="department")
     if answer_by is not None and answer_by <= now:
         raise InvalidInput(_("The answer-by date must be in the future."), field="answer_by")
     with transaction.atomic():
@@ -318,35 +364,44 @@ def ticket_refer(
         _require(ticket, Action.REFER, expected_version)
         # A referral lets the department's liaison see the ticket: only to departments
         # stationed in its street, or district-wide ones of its district.
-        serves = department.street_id == ticket.street_id or (
-            department.street_id is None and department.district_id == ticket.street.district_id
-        )
-        if not serves:
-            raise InvalidInput(
-                _("%(name)s does not serve %(street)s.") % {"name": department, "street": ticket.street},
-                field="department",
+        for each in chosen:
+            serves = each.street_id == ticket.street_id or (
+                each.street_id is None and each.district_id == ticket.street.district_id
             )
+            if not serves:
+                raise InvalidInput(
+                    _("%(name)s does not serve %(street)s.") % {"name": each, "street": ticket.street},
+                    field="department",
+                )
         answer_by = answer_by or SLA.load().default_answer_by(now)
-        Referral.objects.create(
-            ticket=ticket,
-            department=department,
-            duty=duty,
-            answer_by=answer_by,
-            created_by=actor if isinstance(actor, User) else None,
+        Referral.objects.bulk_create(
+            Referral(
+                ticket=ticket,
+                department=each,
+                duty=duty,
+                answer_by=answer_by,
+                created_by=actor if isinstance(actor, User) else None,
+            )
+            for each in chosen
         )
         before = ticket.status
         ticket.status, ticket.answer_by, ticket.answer_overdue = Status.REFERRED, answer_by, False
-        event = _event(
-            ticket,
-            TicketEvent.Kind.REFERRED,
-            actor,
-            now,
-            from_status=before,
-            note=duty,
-            data={"department": department.pk, "department_name": department.name, "answer_by": answer_by.isoformat()},
-        )
-        _save(ticket, ["status", "answer_by", "answer_overdue"], event, now)
-        liaisons = department.liaisons.filter(is_active=True).values_list("pk", flat=True)
+        events = [
+            _event(
+                ticket,
+                TicketEvent.Kind.REFERRED,
+                actor,
+                now,
+                from_status=before if index == 0 else Status.REFERRED,
+                note=duty,
+                data={"department": each.pk, "department_name": each.name, "answer_by": answer_by.isoformat()},
+                meeting=meeting,
+            )
+            for index, each in enumerate(chosen)
+        ]
+        _save(ticket, ["status", "answer_by", "answer_overdue"], events, now)
+        TransferRecord.objects.filter(ticket=ticket, referred_at__isnull=True).update(referred_at=now, meeting=meeting)
+        liaisons = User.objects.filter(is_active=True, department__in=chosen).values_list("pk", flat=True)
         alerts_create((pk, Notification.Kind.REFERRED, ticket.pk) for pk in liaisons)
         return ticket
 
@@ -359,7 +414,9 @@ def ticket_department_reply(
     department: Department | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    """referred → in_progress: the department has answered (its liaison, or staff for it)."""
+    """The department has answered (its liaison, or staff for it). Once every referral is
+    answered, referred → in_progress; until then the ticket waits for the others, due by the
+    earliest of their dates."""
     now = timezone.now()
     answer = _text(answer, "answer", _("Write the department's answer."))
     with transaction.atomic():
@@ -377,7 +434,17 @@ def ticket_department_reply(
         for referral in referrals:
             referral.answer, referral.answered_at = answer, now
             referral.save(update_fields=["answer", "answered_at"])
-        ticket.status, ticket.answer_by, ticket.answer_overdue = Status.IN_PROGRESS, None, False
+        waiting = list(
+            ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True).values_list(
+                "answer_by", flat=True
+            )
+        )
+        if waiting:
+            # Still chased (by the sweep) if the earliest open date has passed.
+            ticket.answer_by = min(waiting)
+            ticket.answer_overdue = ticket.answer_overdue and ticket.answer_by < now
+        else:
+            ticket.status, ticket.answer_by, ticket.answer_overdue = Status.IN_PROGRESS, None, False
         event = _event(
             ticket,
             TicketEvent.Kind.DEPARTMENT_REPLIED,
@@ -385,13 +452,25 @@ def ticket_department_reply(
             now,
             from_status=Status.REFERRED,
             note=answer,
-            data={"departments": [r.department.name for r in referrals]},
+            data={
+                "departments": [r.department.name for r in referrals],
+                "late": [r.department.name for r in referrals if r.answer_by < now],
+                "still_waiting": len(waiting),
+            },
         )
         return _save(ticket, ["status", "answer_by", "answer_overdue"], event, now)
 
 
 def _escalation(
-    ticket: Ticket, *, actor: Actor, reason: str, now: dt.datetime, sla: SLA, owners: OwnerFinder, batch: _Batch
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    reason: str,
+    now: dt.datetime,
+    sla: SLA,
+    owners: OwnerFinder,
+    batch: _Batch,
+    meeting=None,
 ) -> None:
     """Move a locked ticket one tier up with a new owner and a fresh SLA clock (shared by the
     single action and the sweep)."""
@@ -429,10 +508,19 @@ def _escalation(
     }
     batch.events.append(
         _event(
-            ticket, TicketEvent.Kind.ESCALATED, actor, now, from_status=from_status, from_tier=from_tier, note=reason
+            ticket,
+            TicketEvent.Kind.ESCALATED,
+            actor,
+            now,
+            from_status=from_status,
+            from_tier=from_tier,
+            note=reason,
+            meeting=meeting,
         )
     )
     batch.alerts.append((owner.pk, Notification.Kind.ESCALATED, ticket.pk))
+    if to_tier == Tier.STREET:
+        batch.transfers.append((ticket, reason))
 
 
 def _withdraw_referrals(ticket_ids: list[int], now: dt.datetime) -> None:
@@ -441,23 +529,42 @@ def _withdraw_referrals(ticket_ids: list[int], now: dt.datetime) -> None:
     )
 
 
-def ticket_escalate(*, ticket: Ticket, actor: Actor, reason: str, expected_version: int | None = None) -> Ticket:
-    """One tier up (矛盾上交 only when the tier below cannot settle it), as new, with a new clock."""
+def ticket_escalate(
+    *, ticket: Ticket, actor: Actor, reason: str, expected_version: int | None = None, meeting=None
+) -> Ticket:
+    """One tier up (矛盾上交 only when the tier below cannot settle it), as new, with a new
+    clock; from a committee, with a numbered request transfer form."""
     now = timezone.now()
     reason = _text(reason, "reason", _("Say why the tier above is needed."))
     with transaction.atomic():
         ticket = _lock(ticket)
         _require(ticket, Action.ESCALATE, expected_version)
         batch = _Batch()
-        _escalation(ticket, actor=actor, reason=reason, now=now, sla=SLA.load(), owners=OwnerFinder(), batch=batch)
+        _escalation(
+            ticket,
+            actor=actor,
+            reason=reason,
+            now=now,
+            sla=SLA.load(),
+            owners=OwnerFinder(),
+            batch=batch,
+            meeting=meeting,
+        )
         _withdraw_referrals([ticket.pk], now)
         _save(ticket, batch.fields, batch.events, now)
+        _transfer_records(batch.transfers, now)
         alerts_create(batch.alerts)
         return ticket
 
 
 def ticket_resolve(
-    *, ticket: Ticket, actor: Actor, outcome: str, reason: str = "", expected_version: int | None = None
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    outcome: str,
+    reason: str = "",
+    expected_version: int | None = None,
+    meeting=None,
 ) -> Ticket:
     """→ resolved, with an outcome: solved, or explained with a reason (办了满意，未办有因)."""
     now = timezone.now()
@@ -474,7 +581,14 @@ def ticket_resolve(
         ticket.resolved_at, ticket.responded_at = now, ticket.responded_at or now
         ticket.feedback_due_by = SLA.load().feedback_due_by(now)
         event = _event(
-            ticket, TicketEvent.Kind.RESOLVED, actor, now, from_status=before, note=reason, data={"outcome": outcome}
+            ticket,
+            TicketEvent.Kind.RESOLVED,
+            actor,
+            now,
+            from_status=before,
+            note=reason,
+            data={"outcome": outcome},
+            meeting=meeting,
         )
         return _save(
             ticket,
@@ -643,7 +757,9 @@ def ticket_cancel(
         return _save(ticket, ["status", "cancel_reason", "duplicate_of", "answer_by"], event, now)
 
 
-def ticket_assign(*, ticket: Ticket, actor: Actor, owner: User, expected_version: int | None = None) -> Ticket:
+def ticket_assign(
+    *, ticket: Ticket, actor: Actor, owner: User, expected_version: int | None = None, meeting=None
+) -> Ticket:
     """Name a new owner for an open ticket; the owner must be able to see it."""
     from responders.selectors import ticket_visible_to
 
@@ -666,11 +782,24 @@ def ticket_assign(*, ticket: Ticket, actor: Actor, owner: User, expected_version
             actor,
             now,
             data={"from": before.pk if before else None, "to": owner.pk, "to_name": str(owner)},
+            meeting=meeting,
         )
         _save(ticket, ["owner"], event, now)
         if owner != actor:
             alerts_create([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
         return ticket
+
+
+def ticket_note_meeting(*, ticket: Ticket, actor: Actor, meeting, kind: str, note: str = "") -> Ticket:
+    """Put on the timeline that a meeting took the ticket up (`tabled`) or put it off to
+    its next sitting (`deferred`); status, tier and deadlines stay as they are."""
+    if kind not in (TicketEvent.Kind.TABLED, TicketEvent.Kind.DEFERRED):
+        raise ValueError(f"Not a meeting event: {kind!r}")
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        event = _event(ticket, kind, actor, now, note=note, meeting=meeting)
+        return _save(ticket, [], event, now)
 
 
 # --- the sweep's bulk moves (DESIGN.md rule 2) -----------------------------------------
@@ -691,6 +820,7 @@ def _apply(tickets: list[Ticket], batch: _Batch, now: dt.datetime) -> None:
         ticket.updated_at = now
     _write_fields(tickets, [*sorted(batch.fields), "version", "updated_at"])
     TicketEvent.objects.bulk_create(batch.events)
+    _transfer_records(batch.transfers, now)
     alerts_create(batch.alerts)
 
 

@@ -89,8 +89,9 @@ def transfer_form(request, pk):
     ticket = get_object_or_404(
         visible_tickets(user_scope(request.user)).select_related("category", "committee", "street", "zone"), pk=pk
     )
+    record = ticket.transfers.order_by("created_at", "pk").first()
     transfer = ticket.events.filter(kind="escalated", from_tier=Tier.COMMITTEE).select_related("actor").first()
-    if transfer is None:
+    if transfer is None or record is None:
         raise Http404
     arrived = ticket.events.filter(kind="escalated", to_tier=Tier.COMMITTEE).first()
     at_committee = ticket.events.filter(at__gte=arrived.at if arrived else ticket.created_at, at__lt=transfer.at)
@@ -102,6 +103,7 @@ def transfer_form(request, pk):
         {
             "ticket": ticket,
             "transfer": transfer,
+            "record": record,
             "history": ticket.events.filter(at__lte=transfer.at).select_related("actor"),
             "committee_work": at_committee.select_related("actor"),
         },

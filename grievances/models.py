@@ -424,6 +424,8 @@ class TicketEvent(models.Model):
         OVERDUE = "overdue", _("overdue at street tier")
         ANSWER_OVERDUE = "answer_overdue", _("department answer overdue")
         FEEDBACK = "feedback", _("resident feedback")
+        TABLED = "tabled", _("put on a meeting's agenda")
+        DEFERRED = "deferred", _("deferred to the next meeting")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -208,7 +208,7 @@ def ticket_detail(request, pk, forms=None, status=200):
             "feedback": ticket.feedback.select_related("recorded_by"),
             "referrals": ticket.referrals.select_related("department"),
             "action_forms": action_forms,
-            "has_transfer": ticket.events.filter(kind="escalated", from_tier=Tier.COMMITTEE).exists(),
+            "has_transfer": ticket.transfers.exists(),
             "owners": assignable_owners(ticket),
         },
         status=status,

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +97,12 @@ class ResponsibilityZone(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=40, unique=True)
+    opinion_day = models.PositiveSmallIntegerField(
+        _("public-opinion day"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("民情议事日: the fixed day of each month (1-28) the zone's public-opinion day is held."),
+    )
 
     class Meta:
         verbose_name = _("responsibility zone")

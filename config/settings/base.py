@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "alerts",
     "api",
     "reports",
+    "meetings",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ZHITONG_SWEEP_INTERVAL_SECONDS,
         # A sweep that could not start within its interval is superseded by the next one.
         "options": {"expires": ZHITONG_SWEEP_INTERVAL_SECONDS},
+    },
+    # Each zone's next public-opinion day, each street's next harmony council, and so on.
+    "schedule-recurring-meetings": {
+        "task": "meetings.tasks.schedule_recurring_meetings",
+        "schedule": crontab(minute=30, hour=1),
     },
     # Partner webhooks: fan new ticket events out to subscriptions, send what is due.
     "dispatch-webhooks": {

@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from config.admin import ReadOnlyTabularInline
+
+from .models import AgendaItem, Evaluation, Meeting, MeetingType, Participant
+
+
+@admin.register(MeetingType)
+class MeetingTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "tier", "purpose", "cadence", "day_of_month", "active"]
+    list_filter = ["tier", "purpose", "cadence", "active"]
+    list_editable = ["active"]
+    search_fields = ["name", "name_en", "code"]
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class AgendaItemInline(ReadOnlyTabularInline):
+    """Decisions go through the state machine from the meeting page, not here."""
+
+    model = AgendaItem
+    fk_name = "meeting"
+    fields = ["position", "ticket", "topic", "decision", "decision_note", "decided_at", "deferred_to"]
+
+
+class EvaluationInline(ReadOnlyTabularInline):
+    model = Evaluation
+    fields = ["department", "body_name", "scores", "opinion"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["starts_at", "type", "street", "committee", "zone", "status"]
+    list_filter = ["status", "type__tier", "type", "street"]
+    search_fields = ["title", "place", "zone__name", "committee__name"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["type", "street", "committee", "zone"]
+    readonly_fields = ["period", "held_at", "created_by", "created_at"]
+    raw_id_fields = ["chair"]
+    inlines = [ParticipantInline, AgendaItemInline, EvaluationInline]

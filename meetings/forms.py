@@ -1,0 +1,194 @@
+"""The meeting screens' forms; the services check the rules, the forms the types."""
+
+import datetime as dt
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from escalation.calendar import SHANGHAI, WORKDAY_END
+from grievances.models import Outcome, Tier
+from responders.models import Department, User
+from responders.selectors import Scope, visible_committees, visible_streets, visible_zones
+
+from .models import Decision, Meeting, MeetingType, RiskAssessment
+
+
+def unit_choices(scope: Scope) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The units the person may plan meetings for, grouped by tier: ("zone:12", name)."""
+    return [
+        (str(Tier.STREET.label), [(f"street:{u.pk}", str(u)) for u in visible_streets(scope).order_by("code")]),
+        (
+            str(Tier.COMMITTEE.label),
+            [(f"committee:{u.pk}", str(u)) for u in visible_committees(scope).order_by("code")],
+        ),
+        (str(Tier.ZONE.label), [(f"zone:{u.pk}", str(u)) for u in visible_zones(scope).order_by("code")]),
+    ]
+
+
+class MeetingForm(forms.Form):
+    type = forms.ModelChoiceField(label=_("Meeting type"), queryset=MeetingType.objects.filter(active=True))
+    unit = forms.ChoiceField(label=_("Held by"))
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    place = forms.CharField(label=_("Place"), required=False, max_length=200)
+    title = forms.CharField(label=_("Title (optional)"), required=False, max_length=200)
+
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.fields["unit"].choices = unit_choices(scope)
+
+    def clean_unit(self):
+        kind, _sep, pk = self.cleaned_data["unit"].partition(":")
+        lookup = {"street": visible_streets, "committee": visible_committees, "zone": visible_zones}
+        if kind not in lookup or not pk.isdigit():
+            raise forms.ValidationError(_("Choose who holds the meeting."))
+        unit = lookup[kind](self.scope).filter(pk=int(pk)).first()
+        if unit is None:
+            raise forms.ValidationError(_("Choose who holds the meeting."))
+        return unit
+
+
+class ParticipantForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Staff"), queryset=User.objects.none(), required=False)
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+    name = forms.CharField(label=_("Or a person by name"), required=False, max_length=100)
+    role = forms.CharField(label=_("Role at the meeting"), required=False, max_length=100)
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff_of_street(meeting.street_id)
+        self.fields["department"].queryset = departments_serving(meeting)
+        roles = [*meeting.type.required_participants, *meeting.type.optional_participants]
+        self.fields["role"].widget.attrs["list"] = "roles"
+        self.roles = roles
+
+
+def staff_of_street(street_id: int):
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(street_id=street_id)
+            | Q(committee__street_id=street_id)
+            | Q(memberships__team__zone__committee__street_id=street_id)
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def departments_serving(meeting: Meeting):
+    return (
+        Department.objects.filter(active=True)
+        .filter(Q(street=meeting.street_id) | Q(street__isnull=True, district=meeting.street.district_id))
+        .order_by("name")
+    )
+
+
+class RecordForm(forms.Form):
+    minutes = forms.CharField(label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    attended = forms.MultipleChoiceField(
+        label=_("Present"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    held = forms.BooleanField(label=_("The meeting was held"), required=False, initial=True)
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attended"].choices = [(str(p.pk), str(p)) for p in meeting.participants.all()]
+        self.fields["held"].initial = True
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is cancelled"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TopicForm(forms.Form):
+    topic = forms.CharField(label=_("Free topic"), max_length=300)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("What was decided"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    outcome = forms.ChoiceField(label=_("Outcome (resolve)"), required=False, choices=[("", "—"), *Outcome.choices])
+    departments = forms.ModelMultipleChoiceField(
+        label=_("Departments (refer)"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    answer_by = forms.DateField(
+        label=_("Answer by (refer; default: one month)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    owner = forms.ModelChoiceField(label=_("New owner (assign)"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].queryset = departments_serving(meeting)
+        self.fields["owner"].queryset = staff_of_street(meeting.street_id)
+        if not meeting.agenda.filter(ticket__isnull=False).exists():
+            self.fields["decision"].choices = [(Decision.NOTE, Decision.NOTE.label)]
+
+    def clean_answer_by(self):
+        day = self.cleaned_data.get("answer_by")
+        if day is None:
+            return None
+        if day <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a day after today."))
+        return dt.datetime.combine(day, WORKDAY_END, tzinfo=SHANGHAI)
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        if decision == Decision.REFER and not data.get("departments"):
+            self.add_error("departments", _("Choose at least one department."))
+        if decision == Decision.RESOLVE and not data.get("outcome"):
+            self.add_error("outcome", _("Choose an outcome: solved or explained."))
+        return data
+
+
+class RiskForm(forms.Form):
+    met = forms.MultipleChoiceField(
+        label=_("Preconditions met"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    responsible_unit = forms.CharField(label=_("Responsible unit"), max_length=200)
+    responsible_person = forms.CharField(label=_("Responsible person"), max_length=100)
+    level = forms.ChoiceField(label=_("Risk level"), choices=RiskAssessment.Level.choices, widget=forms.RadioSelect)
+    mitigation = forms.CharField(
+        label=_("Mitigation"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["met"].choices = [(entry, entry) for entry in meeting.type.checklist]
+
+
+class EvaluationForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+    body_name = forms.CharField(label=_("Or a property company"), required=False, max_length=200)
+    superior = forms.CharField(label=_("Its superior"), required=False, max_length=200)
+    comments = forms.CharField(
+        label=_("Representatives' comments"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    opinion = forms.CharField(label=_("Written opinion"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments_serving(meeting)
+        self.criteria = list(meeting.type.criteria)
+        for index, criterion in enumerate(self.criteria):
+            self.fields[f"score_{index}"] = forms.TypedChoiceField(
+                label=criterion,
+                choices=[(n, n) for n in range(1, 6)],
+                coerce=int,
+                widget=forms.RadioSelect,
+            )
+
+    def scores(self) -> dict[str, int]:
+        return {criterion: self.cleaned_data[f"score_{i}"] for i, criterion in enumerate(self.criteria)}

@@ -1,0 +1,310 @@
+"""The meeting screens: a calendar per org unit, the meeting page (agenda, attendance,
+minutes, decisions) and printable minutes and evaluation opinions."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from escalation.calendar import SHANGHAI
+from escalation.errors import InvalidInput, ZhitongError
+from responders.models import User
+from responders.selectors import user_scope, visible_tickets
+
+from . import forms as f
+from . import selectors, services
+from .models import Evaluation, Meeting, Purpose
+
+
+def _scope(request):
+    return user_scope(request.user)
+
+
+def _may_run(user: User) -> bool:
+    """Department liaisons see the meetings they attend; the org units' staff run them."""
+    return user.role != User.Role.DEPARTMENT_LIAISON or user.is_superuser
+
+
+def _month(value: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+@login_required
+def calendar(request):
+    """This month's meetings of the units the person may see, day by day."""
+    scope = _scope(request)
+    month = _month(request.GET.get("month", ""))
+    following = (month + dt.timedelta(days=32)).replace(day=1)
+    previous = (month - dt.timedelta(days=1)).replace(day=1)
+    start = dt.datetime.combine(month, dt.time(), tzinfo=SHANGHAI)
+    end = dt.datetime.combine(following, dt.time(), tzinfo=SHANGHAI)
+    meetings = selectors.meetings_in(scope, start, end)
+    unit = request.GET.get("unit", "")
+    kind, _sep, pk = unit.partition(":")
+    if kind in ("street", "committee", "zone") and pk.isdigit():
+        meetings = meetings.filter(**{kind: int(pk)})
+        if kind != "zone":
+            meetings = meetings.filter(**({"committee__isnull": True} if kind == "street" else {"zone__isnull": True}))
+    days: dict[dt.date, list[Meeting]] = {}
+    for meeting in meetings:
+        days.setdefault(timezone.localtime(meeting.starts_at).date(), []).append(meeting)
+    return render(
+        request,
+        "meetings/calendar.html",
+        {
+            "month": month,
+            "previous": previous,
+            "following": following,
+            "days": sorted(days.items()),
+            "units": f.unit_choices(scope),
+            "unit": unit,
+            "may_run": _may_run(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_new(request):
+    if not _may_run(request.user):
+        raise Http404
+    scope = _scope(request)
+    form = f.MeetingForm(request.POST or None, scope=scope, initial={"unit": request.GET.get("unit", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.meeting_schedule(
+                type=data["type"],
+                unit=data["unit"],
+                starts_at=data["starts_at"],
+                place=data["place"],
+                title=data["title"],
+                chair=request.user,
+                actor=request.user,
+            )
+        except InvalidInput as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Meeting planned: %(meeting)s.") % {"meeting": meeting.display_title})
+            return redirect("meeting", pk=meeting.pk)
+    return render(request, "meetings/meeting_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _visible_meeting(request, pk) -> Meeting:
+    return get_object_or_404(selectors.visible_meetings(_scope(request)), pk=pk)
+
+
+@login_required
+def meeting_detail(request, pk, forms=None, status=200):
+    meeting = _visible_meeting(request, pk)
+    forms = forms or {}
+    agenda = list(
+        meeting.agenda.select_related("ticket__category", "decided_by", "deferred_to", "risk").order_by("position")
+    )
+    may_run = _may_run(request.user) and meeting.status != Meeting.Status.CANCELLED
+    decision_forms = {}
+    if may_run:
+        for item in agenda:
+            if not item.decided_at:
+                decision_forms[item.pk] = forms.get(("decide", item.pk)) or f.DecisionForm(
+                    meeting=meeting, prefix=f"item{item.pk}"
+                )
+    risk_forms = {}
+    if may_run and meeting.type.purpose == Purpose.RISK_SCREENING:
+        for item in agenda:
+            initial = {}
+            if hasattr(item, "risk"):
+                risk = item.risk
+                initial = {
+                    "met": [entry["item"] for entry in risk.checklist if entry.get("met")],
+                    "responsible_unit": risk.responsible_unit,
+                    "responsible_person": risk.responsible_person,
+                    "level": risk.level,
+                    "mitigation": risk.mitigation,
+                }
+            risk_forms[item.pk] = forms.get(("risk", item.pk)) or f.RiskForm(
+                meeting=meeting, prefix=f"risk{item.pk}", initial=initial
+            )
+    items = [(item, decision_forms.get(item.pk), risk_forms.get(item.pk)) for item in agenda]
+    conflicts = {item.pk for item in selectors.deadline_conflicts(meeting)}
+    context = {
+        "meeting": meeting,
+        "items": items,
+        "conflicts": conflicts,
+        "participants": meeting.participants.select_related("user", "department"),
+        "evaluations": meeting.evaluations.select_related("department"),
+        "transfers": meeting.transfers.select_related("ticket"),
+        "may_run": may_run,
+        "planned": meeting.status == Meeting.Status.PLANNED,
+    }
+    if may_run:
+        context.update(
+            candidates=selectors.meeting_candidates(_scope(request), meeting)
+            if meeting.status == Meeting.Status.PLANNED
+            else [],
+            participant_form=forms.get("participant") or f.ParticipantForm(meeting=meeting),
+            record_form=forms.get("record")
+            or f.RecordForm(
+                meeting=meeting,
+                initial={
+                    "minutes": meeting.minutes,
+                    "attended": [str(p.pk) for p in meeting.participants.all() if p.attended],
+                },
+            ),
+            cancel_form=forms.get("cancel") or f.CancelForm(),
+            topic_form=forms.get("topic") or f.TopicForm(),
+            evaluation_form=(forms.get("evaluate") or f.EvaluationForm(meeting=meeting))
+            if meeting.type.purpose == Purpose.EVALUATION
+            else None,
+        )
+    return render(request, "meetings/meeting_detail.html", context, status=status)
+
+
+def _item(meeting: Meeting, request):
+    value = request.POST.get("item", "")
+    if not value.isdigit():
+        raise Http404
+    return get_object_or_404(meeting.agenda, pk=int(value))
+
+
+@login_required
+@require_POST
+def meeting_act(request, pk, action):
+    """One change to a meeting from its page; a refusal shows the page again with the reason."""
+    meeting = _visible_meeting(request, pk)
+    if not _may_run(request.user):
+        raise Http404
+    user = request.user
+    form = None
+    key = action
+    try:
+        if action == "participant":
+            form = f.ParticipantForm(request.POST, meeting=meeting)
+            if form.is_valid():
+                services.participant_add(meeting=meeting, **form.cleaned_data)
+                messages.success(request, _("Participant added."))
+        elif action == "record":
+            form = f.RecordForm(request.POST, meeting=meeting)
+            if form.is_valid():
+                data = form.cleaned_data
+                services.meeting_record(
+                    meeting=meeting,
+                    actor=user,
+                    minutes=data["minutes"],
+                    attended=[int(v) for v in data["attended"]],
+                    held=data["held"],
+                )
+                messages.success(request, _("Minutes and attendance saved."))
+        elif action == "cancel":
+            form = f.CancelForm(request.POST)
+            if form.is_valid():
+                services.meeting_cancel(meeting=meeting, actor=user, reason=form.cleaned_data["reason"])
+                messages.success(request, _("Meeting cancelled."))
+        elif action == "topic":
+            form = f.TopicForm(request.POST)
+            if form.is_valid():
+                services.agenda_add_topic(meeting=meeting, topic=form.cleaned_data["topic"], actor=user)
+        elif action == "add_ticket":
+            value = request.POST.get("ticket", "")
+            ticket = get_object_or_404(visible_tickets(_scope(request)), pk=int(value) if value.isdigit() else 0)
+            _item_added, late = services.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=user)
+            if late:
+                messages.warning(
+                    request,
+                    _(
+                        "%(ref)s is due %(deadline)s, before this meeting: the deadline does not stop for a "
+                        "meeting, so the ticket will be escalated first unless it is settled or the meeting is "
+                        "brought forward."
+                    )
+                    % {
+                        "ref": ticket.reference,
+                        "deadline": timezone.localtime(ticket.resolve_by).strftime("%Y-%m-%d %H:%M"),
+                    },
+                )
+            else:
+                messages.success(request, _("%(ref)s is on the agenda.") % {"ref": ticket.reference})
+        elif action == "decide":
+            item = _item(meeting, request)
+            key = ("decide", item.pk)
+            form = f.DecisionForm(request.POST, meeting=meeting, prefix=f"item{item.pk}")
+            if form.is_valid():
+                data = form.cleaned_data
+                services.agenda_decide(
+                    item=item,
+                    actor=user,
+                    decision=data["decision"],
+                    note=data["note"],
+                    outcome=data["outcome"],
+                    departments=list(data["departments"]),
+                    answer_by=data["answer_by"],
+                    owner=data["owner"],
+                )
+                messages.success(request, _("Decision recorded."))
+        elif action == "risk":
+            item = _item(meeting, request)
+            key = ("risk", item.pk)
+            form = f.RiskForm(request.POST, meeting=meeting, prefix=f"risk{item.pk}")
+            if form.is_valid():
+                services.risk_assess(item=item, actor=user, **form.cleaned_data)
+                messages.success(request, _("Risk assessment saved."))
+        elif action == "evaluate":
+            form = f.EvaluationForm(request.POST, meeting=meeting)
+            if form.is_valid():
+                data = form.cleaned_data
+                services.evaluation_record(
+                    meeting=meeting,
+                    actor=user,
+                    scores=form.scores(),
+                    opinion=data["opinion"],
+                    department=data["department"],
+                    body_name=data["body_name"],
+                    superior=data["superior"],
+                    comments=data["comments"],
+                )
+                messages.success(request, _("Evaluation recorded."))
+        else:
+            raise Http404
+    except InvalidInput as error:
+        if form is None:
+            messages.error(request, error.message)
+            return redirect("meeting", pk=pk)
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+    except ZhitongError as error:
+        messages.error(request, error.message)
+        return redirect("meeting", pk=pk)
+    if form is not None and form.errors:
+        return meeting_detail(request, pk, forms={key: form}, status=400)
+    return redirect("meeting", pk=pk)
+
+
+@login_required
+def meeting_minutes(request, pk):
+    meeting = _visible_meeting(request, pk)
+    return render(
+        request,
+        "meetings/minutes.html",
+        {
+            "meeting": meeting,
+            "participants": meeting.participants.select_related("user", "department"),
+            "agenda": meeting.agenda.select_related("ticket", "deferred_to", "risk").order_by("position"),
+            "evaluations": meeting.evaluations.select_related("department"),
+        },
+    )
+
+
+@login_required
+def evaluation_opinion(request, pk):
+    evaluation = get_object_or_404(
+        Evaluation.objects.select_related("meeting__type", "department", "meeting__street", "meeting__committee"),
+        pk=pk,
+        meeting__in=selectors.visible_meetings(_scope(request)),
+    )
+    return render(request, "meetings/opinion.html", {"evaluation": evaluation, "meeting": evaluation.meeting})
