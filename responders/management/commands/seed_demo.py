@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from meetings.services import schedule_recurring
 from responders import demo
 
 
@@ -37,10 +38,13 @@ class Command(BaseCommand):
         with tqdm(total=total, unit="zone", disable=options["no_progress"], file=self.stderr) as bar:
             street = demo.seed_demo_street(progress=bar.update)
             extra = demo.seed_scale(scale, progress=bar.update)
+        # What beat would plan tonight: each unit's next recurring meeting (idempotent).
+        meetings = schedule_recurring()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo street: {street.zones} zones, {street.households_created} households created. "
                 f"Generated: {extra.zones} zones, {extra.households_created} households created. "
+                f"Recurring meetings planned: {meetings}. "
                 f"Demo logins use the password '{demo.DEMO_PASSWORD}'."
             )
         )
