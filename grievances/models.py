@@ -474,6 +474,10 @@ class TicketEvent(models.Model):
         raise ValueError("Ticket events are append-only.")
 
 
+# The event kinds by a name the API schema can import (SPECTACULAR_SETTINGS).
+EventKind = TicketEvent.Kind
+
+
 class Feedback(models.Model):
     """The resident's verdict on a resolved ticket."""
 

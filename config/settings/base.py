@@ -222,5 +222,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "grievances.models.Status",
         "TicketTierEnum": "grievances.models.Tier",
+        "TicketEventKindEnum": "grievances.models.EventKind",
     },
 }
