@@ -171,12 +171,14 @@ REFERENCE_DATA = [
     "responders.migrations.0002_seed_department_kinds",
     "grievances.migrations.0003_seed_categories_and_append_only_events",
     "escalation.migrations.0002_seed_sla_policies",
+    "meetings.migrations.0002_seed_meeting_types",
 ]
 
 
 def ensure_reference_data() -> None:
-    """Put back the rows the migrations seed (department kinds, categories, SLA policies) if
-    something removed them, e.g. `manage.py flush`. Rows that exist are left as edited."""
+    """Put back the rows the migrations seed (department kinds, categories, SLA policies,
+    meeting types) if something removed them, e.g. `manage.py flush`. Rows that exist are
+    left as edited."""
     for module in REFERENCE_DATA:
         importlib.import_module(module).seed(apps, None)
 
