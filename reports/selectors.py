@@ -17,11 +17,12 @@ Definitions (also in the README):
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from escalation.calendar import SHANGHAI
 from escalation.models import Referral
+from escalation.transitions import SWEEP
 from grievances.models import OPEN_STATUSES, Feedback, Household, Status, Ticket, TicketEvent, Tier, Visit
 from responders.selectors import Scope, visible_households, visible_tickets
 
@@ -73,33 +74,47 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+ANSWERED = ~Q(status=Status.NEW) | Q(responded_at__isnull=False)
+RESOLVED_BY_DEADLINE = Q(status__in=RESOLVED, resolved_at__lte=F("resolve_by"))
+# The two marks only the timeline keeps (the ticket's flags are cleared when it moves up or
+# reopens): a response flagged late at some tier, a carrying up by the sweep.
+LATE_RESPONSE = Q(events__kind=TicketEvent.Kind.RESPOND_OVERDUE)
+CARRIED_UP = Q(events__kind=TicketEvent.Kind.ESCALATED, events__actor_label=SWEEP)
+
+
 def headline(tickets: QuerySet[Ticket]) -> dict:
-    """Received, the three rates, on-time and the pyramid for a set of received tickets."""
-    late_response = Exists(TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=TicketEvent.Kind.RESPOND_OVERDUE))
-    carried_up = Exists(
-        TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=TicketEvent.Kind.ESCALATED, actor_label="sweep")
-    )
-    answered = ~Q(status=Status.NEW) | Q(responded_at__isnull=False)
+    """Received, the three rates, on-time and the pyramid for a set of received tickets.
+
+    Three queries: one pass over the tickets with a filtered count per figure; one join of
+    those tickets to just their late-response and sweep-escalation events (a ticket can have
+    several, hence the distinct counts), whose answered/on-time ones are taken off the
+    responded and on-time counts; and the feedback."""
     resolved = Q(status__in=RESOLVED)
-    counts = (
-        tickets.order_by()
-        .annotate(late_response=late_response, carried_up=carried_up)
+    counts = tickets.order_by().aggregate(
+        received=Count("pk", filter=~Q(status=Status.CANCELLED)),
+        cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
+        answered=Count("pk", filter=~Q(status=Status.CANCELLED) & ANSWERED),
+        resolved=Count("pk", filter=resolved),
+        by_deadline=Count("pk", filter=RESOLVED_BY_DEADLINE),
+        zone=Count("pk", filter=resolved & Q(tier=Tier.ZONE)),
+        committee=Count("pk", filter=resolved & Q(tier=Tier.COMMITTEE)),
+        street=Count("pk", filter=resolved & Q(tier=Tier.STREET)),
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+    )
+    marked = (
+        tickets.filter(LATE_RESPONSE | CARRIED_UP)
+        .order_by()
         .aggregate(
-            received=Count("pk", filter=~Q(status=Status.CANCELLED)),
-            cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
-            responded=Count("pk", filter=~Q(status=Status.CANCELLED) & answered & Q(late_response=False)),
-            resolved=Count("pk", filter=resolved),
-            on_time=Count("pk", filter=resolved & Q(resolved_at__lte=F("resolve_by"), carried_up=False)),
-            zone=Count("pk", filter=resolved & Q(tier=Tier.ZONE)),
-            committee=Count("pk", filter=resolved & Q(tier=Tier.COMMITTEE)),
-            street=Count("pk", filter=resolved & Q(tier=Tier.STREET)),
-            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+            answered_late=Count("pk", distinct=True, filter=LATE_RESPONSE & ~Q(status=Status.CANCELLED) & ANSWERED),
+            carried_up=Count("pk", distinct=True, filter=CARRIED_UP & RESOLVED_BY_DEADLINE),
         )
     )
     feedback = Feedback.objects.filter(ticket__in=tickets.values("pk")).aggregate(
         total=Count("pk"),
         satisfied=Count("pk", filter=Q(satisfaction__in=["satisfied", "basically_satisfied"])),
     )
+    counts["responded"] = counts.pop("answered") - marked["answered_late"]
+    counts["on_time"] = counts.pop("by_deadline") - marked["carried_up"]
     return {
         **counts,
         "feedback": feedback["total"],
@@ -110,6 +125,14 @@ def headline(tickets: QuerySet[Ticket]) -> dict:
         "on_time_rate": rate(counts["on_time"], counts["resolved"]),
         "pyramid": {tier: rate(counts[tier], counts["resolved"]) for tier in ("zone", "committee", "street")},
     }
+
+
+def year_to_date(tickets: QuerySet[Ticket]) -> dict:
+    """Received and resolved only: the year's line needs nothing else."""
+    return tickets.order_by().aggregate(
+        received=Count("pk", filter=~Q(status=Status.CANCELLED)),
+        resolved=Count("pk", filter=Q(status__in=RESOLVED)),
+    )
 
 
 def breakdown(tickets: QuerySet[Ticket], field: str, label: str) -> list[dict]:
@@ -180,13 +203,15 @@ def department_scorecards(tickets: QuerySet[Ticket], now: dt.datetime | None = N
 def statistics(scope: Scope, unit: Unit, start: dt.date, end: dt.date) -> dict:
     """Everything a report or dashboard shows, for one unit and period."""
     tickets = received(scope, unit, start, end)
+    head = headline(tickets)
     year_start = dt.date(start.year, 1, 1)
-    year = headline(received(scope, unit, year_start, end))
+    # A period from 1 January is the year to date itself: its counts are already in hand.
+    year = head if start == year_start else year_to_date(received(scope, unit, year_start, end))
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "headline": headline(tickets),
+        "headline": head,
         "year": {
-            "resolution_rate": year["resolution_rate"],
+            "resolution_rate": rate(year["resolved"], year["received"]),
             "goal": GOAL_RESOLUTION_RATE,
             "received": year["received"],
             "resolved": year["resolved"],

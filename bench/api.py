@@ -1,0 +1,528 @@
+"""How fast is the partner REST API under load? Prints figures; it is not a test.
+
+    .venv/bin/python bench/api.py                        # 3 sync workers, 12 connections, 15 s each
+    .venv/bin/python bench/api.py --worker-class gthread --threads 4 --duration 20
+    .venv/bin/python bench/api.py --profile              # and where the time of one request goes
+
+It works in its own PostgreSQL database (default zhitong_bench_api, created if missing; a
+name without "bench" is refused) and Redis database 13: migrate, seed_demo (street WLQ),
+a fresh partner key, tickets up to --tickets. Then it starts gunicorn with
+config.settings.production on a free port of 127.0.0.1 and drives it with wrk (install it:
+apt-get install wrk): a list of 50, a get by id, and a create with a unique Idempotency-Key
+per request, each warmed up and then measured. See bench/README.md.
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhitong_bench_api"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+PARTNER = "bench-api"
+
+# The goals (the issue): (requests/s at least, p99 under ms or None).
+GOALS = {"list": (800, None), "get": (800, None), "create": (400, 300)}
+LABELS = {"list": "list of 50", "get": "get by id", "create": "create"}
+LIST_PATH = "/api/v1/tickets/?page_size=50"
+
+# One wrk script for the three scenarios. request() builds each request (a unique
+# Idempotency-Key per create), response() counts the answers that are not 2xx, done() prints
+# one JSON line that the benchmark reads back.
+LUA = r"""
+local mode, run, key = "%(mode)s", "%(run)s", "%(key)s"
+local ids = {%(ids)s}
+local zones = {%(zones)s}
+local categories = {%(categories)s}
+local threads = {}
+local n = 0
+non2xx, bad = 0, nil
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+
+function request()
+  n = n + 1
+  local headers = {["Authorization"] = "Api-Key " .. key, ["Accept"] = "application/json"}
+  if mode == "list" then
+    return wrk.format("GET", "%(list_path)s", headers)
+  elseif mode == "get" then
+    return wrk.format("GET", "/api/v1/tickets/" .. ids[(n * 7919) %% #ids + 1] .. "/", headers)
+  end
+  headers["Content-Type"] = "application/json"
+  headers["Idempotency-Key"] = run .. "-" .. tid .. "-" .. n
+  local body = string.format(
+    '{"category": "%%s", "description": "bench %%s-%%d-%%d: streetlight out", "zone": %%d}',
+    categories[n %% #categories + 1], run, tid, n, zones[n %% #zones + 1])
+  return wrk.format("POST", "/api/v1/tickets/", headers, body)
+end
+
+function response(status, headers, body)
+  if status < 200 or status > 299 then
+    non2xx = non2xx + 1
+    if bad == nil then bad = status .. " " .. string.sub(body or "", 1, 300) end
+  end
+end
+
+function done(summary, latency, requests)
+  local total, sample = 0, ""
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("non2xx")
+    sample = thread:get("bad") or sample
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "max_us": %%d, ' ..
+    '"non2xx": %%d, "socket_errors": %%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    total, e.connect + e.read + e.write + e.timeout))
+  if sample ~= "" then io.write("BENCHBAD " .. sample:gsub("\n", " ") .. "\n") end
+end
+"""
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit("wrk is not installed: apt-get install wrk (Debian/Ubuntu) or brew install wrk, then run again.")
+    work_dir = Path(tempfile.mkdtemp(prefix="zhitong-bench-api-"))
+    try:
+        env = configure(args, work_dir)
+        run(args, env, wrk, work_dir)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync", help="default sync")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
+    parser.add_argument("--connections", type=int, default=12, help="wrk connections (default 12)")
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1: it shares the CPUs)")
+    parser.add_argument("--duration", type=int, default=15, help="seconds measured per scenario (default 15)")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per scenario (default 3)")
+    parser.add_argument("--tickets", type=int, default=5000, help="tickets in WLQ before the run (default 5,000)")
+    parser.add_argument(
+        "--only", action="append", choices=list(GOALS), help="run only this scenario (repeatable; default all)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="afterwards, run each scenario in-process under cProfile and show where a request's time goes",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_API_DATABASE_URL", DEFAULT_DATABASE_URL),
+        help=f"env BENCH_API_DATABASE_URL, default {DEFAULT_DATABASE_URL}",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_API_REDIS_URL", DEFAULT_REDIS_URL),
+        help=f"env BENCH_API_REDIS_URL, default {DEFAULT_REDIS_URL}",
+    )
+    args = parser.parse_args(argv)
+    if min(args.workers, args.threads, args.connections, args.wrk_threads, args.duration) < 1 or args.warmup < 0:
+        parser.error("counts and durations must be positive")
+    args.only = args.only or list(GOALS)
+    return args
+
+
+def configure(args, work_dir: Path) -> dict:
+    """The environment of config.settings.production for this process and gunicorn; django.setup()."""
+    name = unquote(urlsplit(args.database_url).path.lstrip("/"))
+    if "bench" not in name:
+        sys.exit(f"Refusing database {name!r}: the benchmark fills it with tickets; use one named like zhitong_bench.")
+    static_root = work_dir / "static"
+    static_root.mkdir()
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "SECURE_SSL_REDIRECT": "0",  # plain HTTP to gunicorn, as behind the TLS proxy
+        "ZHITONG_API_RATE": "1000000/s",  # throttle counted in Redis as usual, never reached
+        "ZHITONG_VAR_DIR": str(work_dir),
+        "STATIC_ROOT": str(static_root),  # empty: the API serves no static files
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    _ensure_database(args.database_url, name)
+
+    import django
+
+    django.setup()
+    return {**os.environ, **env}
+
+
+def _ensure_database(url: str, name: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(url)
+    conn = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=unquote(parts.username or "") or None,
+        password=unquote(parts.password or "") or None,
+        dbname="postgres",
+    )
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                print(f"created database {name}")
+    finally:
+        conn.close()
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+def run(args, env: dict, wrk: str, work_dir: Path) -> None:
+    from django.db import connection, connections
+
+    started = time.perf_counter()
+    data = prepare(args)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        (pg_version,) = cursor.fetchone()
+    connections.close_all()
+    workers = f"{args.workers} {args.worker_class}" + (
+        f" × {args.threads} threads" if args.worker_class == "gthread" else ""
+    )
+    print(
+        f"Zhitong partner API benchmark: {os.cpu_count()} CPUs shared by gunicorn, PostgreSQL {pg_version}, "
+        f"Redis and wrk\ngunicorn {workers}, config.settings.production; wrk {args.wrk_threads} thread(s), "
+        f"{args.connections} connections, {args.warmup} s warm-up + {args.duration} s per scenario"
+    )
+    print(
+        f"data: {data['total']:,} tickets in {data['street']}, get picks among {len(data['ids']):,} of them; "
+        f"{len(data['zones'])} zones, {len(data['categories'])} categories; "
+        f"setup {time.perf_counter() - started:.0f} s"
+    )
+
+    results = {}
+    server = Gunicorn(args, env, work_dir)
+    try:
+        server.start()
+        for mode in args.only:
+            run_id = secrets.token_hex(4)
+            if args.warmup:
+                drive(wrk, args, server.url, work_dir, data, mode, f"w{run_id}", args.warmup)
+            results[mode] = drive(wrk, args, server.url, work_dir, data, mode, run_id, args.duration)
+            results[mode]["run"] = run_id
+    finally:
+        server.stop()
+
+    report(results)
+    if "create" in results:
+        check_creates(results["create"], data)
+    if args.profile:
+        profile(data, args.only)
+    print(f"\ntotal run time {time.perf_counter() - started:.0f} s")
+
+
+def prepare(args) -> dict:
+    """migrate, seed_demo, a new key of the bench partner, enough tickets; what wrk needs."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from api.services import partner_key_create
+    from grievances.models import Category, Ticket
+    from grievances.services import ticket_create
+    from responders import demo
+    from responders.models import PartnerSystem, ResponsibilityZone, StreetOffice
+
+    quiet = io.StringIO()
+    call_command("migrate", interactive=False, verbosity=0, stdout=quiet)
+    call_command("seed_demo", no_progress=True, stdout=quiet, stderr=quiet)
+    street = StreetOffice.objects.get(code=demo.DEMO_STREET[0])
+    system, _ = PartnerSystem.objects.get_or_create(code=PARTNER, defaults={"name": PARTNER})
+    _key, raw = partner_key_create(
+        partner=system,
+        name=f"bench {time.strftime('%Y-%m-%d %H:%M:%S')}",
+        streets=[street],
+        scopes=["tickets:read", "tickets:write"],
+    )
+    zones = list(ResponsibilityZone.objects.filter(committee__street=street).order_by("pk"))
+    categories = list(Category.objects.filter(active=True).order_by("pk"))
+    if not zones or not categories:
+        sys.exit("The demo street has no zones or no categories: did seed_demo run?")
+    have = Ticket.objects.filter(street=street).count()
+    if have < args.tickets:
+        seeding = time.perf_counter()
+        rng = random.Random(1)
+        for i in range(args.tickets - have):
+            ticket_create(
+                actor=f"partner:{PARTNER}",
+                category=rng.choice(categories),
+                description=f"bench seed {i}: 路灯不亮",
+                channel="partner",
+                zone=rng.choice(zones),
+                partner=system,
+            )
+        print(f"seeded {args.tickets - have:,} tickets through ticket_create in {time.perf_counter() - seeding:.0f} s")
+    with connection.cursor() as cursor:
+        # Fresh planner statistics: right after a seed, PostgreSQL still believes the ticket
+        # table is nearly empty and plans the list as a hash join over every ticket.
+        cursor.execute("ANALYZE")
+    ids = list(Ticket.objects.filter(street=street).order_by("?").values_list("pk", flat=True)[:2000])
+    return {
+        "key": raw,
+        "street": street.code,
+        "total": Ticket.objects.filter(street=street).count(),
+        "ids": ids,
+        "zones": [zone.pk for zone in zones],
+        "categories": [category.code for category in categories],
+    }
+
+
+class Gunicorn:
+    """config.wsgi on a free port of 127.0.0.1, its log in the work folder."""
+
+    def __init__(self, args, env: dict, work_dir: Path):
+        self.args, self.env, self.log_path = args, env, work_dir / "gunicorn.log"
+        self.process = None
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            f"--bind=127.0.0.1:{self.port}",
+            f"--workers={self.args.workers}",
+            f"--worker-class={self.args.worker_class}",
+            f"--threads={self.args.threads if self.args.worker_class == 'gthread' else 1}",
+            "--backlog=2048",
+            "--worker-tmp-dir=/dev/shm" if Path("/dev/shm").is_dir() else "--worker-tmp-dir=/tmp",
+            "--log-level=warning",
+        ]
+        self.log = self.log_path.open("w")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        sys.exit(f"gunicorn did not come up:\n{self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process is not None:
+            self.log.close()
+            errors = [line for line in self.log_path.read_text().splitlines() if "Traceback" in line or "ERROR" in line]
+            if errors:
+                print(f"gunicorn logged {len(errors)} error line(s), e.g. {errors[0][:200]}")
+
+
+def drive(wrk: str, args, url: str, work_dir: Path, data: dict, mode: str, run_id: str, seconds: int) -> dict:
+    """One wrk run of `seconds`; its figures."""
+    script = work_dir / f"{mode}-{run_id}.lua"
+    script.write_text(
+        LUA
+        % {
+            "mode": mode,
+            "run": run_id,
+            "key": data["key"],
+            "ids": ", ".join(map(str, data["ids"])),
+            "zones": ", ".join(map(str, data["zones"])),
+            "categories": ", ".join(f'"{code}"' for code in data["categories"]),
+            "list_path": LIST_PATH,
+        }
+    )
+    command = [
+        wrk,
+        f"--threads={args.wrk_threads}",
+        f"--connections={max(args.connections, args.wrk_threads)}",
+        f"--duration={seconds}s",
+        "--timeout=10s",
+        f"--script={script}",
+        url,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    figures, bad = None, ""
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH "):
+            figures = json.loads(line[len("BENCH ") :])
+        elif line.startswith("BENCHBAD "):
+            bad = line[len("BENCHBAD ") :]
+    if done.returncode != 0 or figures is None:
+        sys.exit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    figures["bad_sample"] = bad
+    return figures
+
+
+def report(results: dict) -> None:
+    print(
+        f"\n{'scenario':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'requests':>9} "
+        f"{'non-2xx':>8} {'sock err':>8}  goal"
+    )
+    for mode, r in results.items():
+        rps_goal, p99_goal = GOALS[mode]
+        met = r["rps"] >= rps_goal and (p99_goal is None or r["p99_us"] / 1000 < p99_goal)
+        met = met and r["non2xx"] == 0 and r["socket_errors"] == 0
+        goal = f">= {rps_goal} req/s" + (f", p99 < {p99_goal} ms" if p99_goal else "") + ", no errors"
+        print(
+            f"{LABELS[mode]:<12} {r['rps']:>8.1f} {r['p50_us'] / 1000:>8.1f} {r['p99_us'] / 1000:>8.1f} "
+            f"{r['max_us'] / 1000:>8.1f} {r['requests']:>9,} {r['non2xx']:>8,} {r['socket_errors']:>8,}  "
+            f"{goal}: {'MET' if met else 'NOT MET'}"
+        )
+        if r["bad_sample"]:
+            print(f"{'':<12} first non-2xx answer: {r['bad_sample'][:200]}")
+
+
+def check_creates(result: dict, data: dict) -> None:
+    """Did every 2xx create make exactly one ticket? wrk does not count the answers still in
+    flight when it stops, so the database may hold up to one more per connection."""
+    from api.models import IdempotencyRecord
+    from grievances.models import Ticket, TicketEvent
+
+    prefix = f"bench {result['run']}-"
+    tickets = Ticket.objects.filter(description__startswith=prefix)
+    created = tickets.count()
+    events = TicketEvent.objects.filter(ticket__in=tickets, kind=TicketEvent.Kind.CREATED).count()
+    records = IdempotencyRecord.objects.filter(idempotency_key__startswith=f"{result['run']}-", status_code=201)
+    ok = result["requests"] - result["non2xx"]
+    print(
+        f"create check: wrk saw {ok:,} answers 2xx (of {result['requests']:,}); the database holds {created:,} "
+        f"tickets of this run, {events:,} 'created' events, {records.count():,} idempotency records with 201 "
+        f"({created - ok:+,} tickets against wrk's count: requests still in flight when wrk stopped)"
+    )
+
+
+# --- --profile: one request at a time, in-process -------------------------------------------
+
+
+def profile(data: dict, modes: list[str], count: int = 300) -> None:
+    """Each scenario `count` times through Django's test client (no gunicorn, no concurrency):
+    wall time and SQL per request, then cProfile's own time grouped by package."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Api-Key {data['key']}")
+    run_id = "p" + secrets.token_hex(4)
+
+    def call(mode: str, n: int):
+        if mode == "list":
+            return client.get(LIST_PATH)
+        if mode == "get":
+            return client.get(f"/api/v1/tickets/{data['ids'][n % len(data['ids'])]}/")
+        body = {
+            "category": data["categories"][n % len(data["categories"])],
+            "description": f"bench {run_id}-{n}: streetlight out",
+            "zone": data["zones"][n % len(data["zones"])],
+        }
+        return client.post(
+            "/api/v1/tickets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"{run_id}-{n}"
+        )
+
+    print(f"\n[profile] each scenario {count} times in-process, one at a time (Django test client)")
+    for mode in modes:
+        sql = {"n": 0, "s": 0.0, "by": defaultdict(float)}
+
+        def timed(execute, statement, params, many, context, sql=sql):
+            begin = time.perf_counter()
+            try:
+                return execute(statement, params, many, context)
+            finally:
+                spent = time.perf_counter() - begin
+                sql["n"] += 1
+                sql["s"] += spent
+                sql["by"][" ".join(statement.split()[:1]).upper()] += spent
+
+        for n in range(20):  # warm
+            call(mode, n)
+        profiler = cProfile.Profile()
+        with connection.execute_wrapper(timed):
+            begin = time.perf_counter()
+            profiler.enable()
+            for n in range(20, 20 + count):
+                answer = call(mode, n)
+                if not 200 <= answer.status_code < 300:
+                    sys.exit(f"{mode}: answered {answer.status_code}: {answer.content[:300]!r}")
+            profiler.disable()
+            wall = time.perf_counter() - begin
+        per = wall / count * 1000
+        kinds = ", ".join(f"{k} {v / count * 1000:.2f}" for k, v in sorted(sql["by"].items(), key=lambda kv: -kv[1]))
+        print(
+            f"{LABELS[mode]}: {per:.2f} ms per request under cProfile, {sql['n'] / count:.1f} SQL statements "
+            f"taking {sql['s'] / count * 1000:.2f} ms ({kinds})"
+        )
+        print(f"  own time by package: {by_package(profiler)}")
+        out = io.StringIO()
+        own_code = rf"^{re.escape(str(ROOT))}/(?!\.venv/|bench/)"
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(own_code, 12)
+        lines = out.getvalue().splitlines()
+        header = next((i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls")), len(lines))
+        print(f"  the project's functions by cumulative time (ms per request = cumtime / {count} * 1000):")
+        for line in lines[header:]:
+            if line.strip():
+                print(f"  {line.replace(str(ROOT) + '/', '')[:140]}")
+
+
+def by_package(profiler: cProfile.Profile) -> str:
+    """cProfile's own (not cumulative) time summed by where the code lives."""
+    totals = defaultdict(float)
+    stats = pstats.Stats(profiler).stats
+    for (filename, _line, function), (_cc, _nc, own, _cum, _callers) in stats.items():
+        totals[_package(filename, function)] += own
+    whole = sum(totals.values()) or 1
+    top = sorted(totals.items(), key=lambda kv: -kv[1])[:9]
+    return ", ".join(f"{name} {share / whole:.0%}" for name, share in top)
+
+
+def _package(filename: str, function: str) -> str:
+    if filename == "~":
+        return "psycopg2/C" if "psycopg2" in function or "execute" in function else "builtins"
+    path = filename.replace("\\", "/")
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1].split("/", 1)[0]
+    if path.startswith(str(ROOT)):
+        return "zhitong:" + Path(path).relative_to(ROOT).parts[0]
+    return "stdlib"
+
+
+if __name__ == "__main__":
+    main()
