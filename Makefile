@@ -19,10 +19,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-## make run: migrate, seed the demo street, serve http://$(HOST):$(PORT) with a Celery worker and beat.
+## make run: migrate, seed the demo street and simulate last month on it (once), serve
+## http://$(HOST):$(PORT) with a Celery worker and beat.
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py simulate_month --if-new
 	HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) scripts/run.sh
 
 ## make test: the whole suite, on PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default: this machine).

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from responders.models import User
 from responders.selectors import Scope, visible_households, visible_tickets, visible_zones
 
-from .models import OPEN_STATUSES, Household, Ticket, Visit
+from .models import OPEN_STATUSES, Household, Ticket, Tier, Visit
 
 DUE_SOON = dt.timedelta(hours=24)
 
@@ -74,6 +75,12 @@ class QueueFilters:
     overdue: bool = False
     owner_id: int | None = None
     query: str = ""
+
+
+def default_queue_tier(user) -> str:
+    """Street staff triage what has reached the street; everyone else works from all the
+    open tickets they may see."""
+    return Tier.STREET if user.role in (User.Role.STREET_STAFF, User.Role.STREET_LEADER) else ""
 
 
 def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:

@@ -136,8 +136,7 @@ def queue(request):
     """The queue a person works from: the street's triage (street tier by default), the
     committee's tickets, a zone's tickets — whatever the visibility rule gives them."""
     user = request.user
-    default_tier = Tier.STREET if user.role in (User.Role.STREET_STAFF, User.Role.STREET_LEADER) else ""
-    filters = _queue_filters(request, default_tier)
+    filters = _queue_filters(request, selectors.default_queue_tier(user))
     scope = user_scope(user)
     tickets = selectors.ticket_queue(scope, filters)
     page = _page(request, tickets)

@@ -331,7 +331,13 @@ class Evaluation(models.Model):
     def evaluated(self) -> str:
         return str(self.department) if self.department_id else self.body_name
 
+    @staticmethod
+    def mean(scores: dict) -> float | None:
+        """The mean of a set of scores (criterion -> 1..5), unrounded."""
+        values = [v for v in scores.values() if isinstance(v, int)]
+        return sum(values) / len(values) if values else None
+
     @property
     def average(self) -> float | None:
-        values = [v for v in self.scores.values() if isinstance(v, int)]
-        return round(sum(values) / len(values), 1) if values else None
+        mean = self.mean(self.scores)
+        return None if mean is None else round(mean, 1)

@@ -11,19 +11,32 @@ Definitions (also in the README):
   over all such feedback;
 - on-time rate: resolved received tickets resolved by their resolve-by and never carried up
   by the sweep, over resolved received tickets;
-- pyramid: resolved received tickets by the tier they were resolved at.
+- pyramid: resolved received tickets by the tier they were resolved at;
+- meetings: meetings of the unit recorded as held whose start lies in the period, by type;
+  hearings and coordination meetings are the types of those purposes;
+- conflicts defused: tickets a coordination or mediation meeting of the period (not
+  cancelled) decided to resolve;
+- referrals (agency cases): referrals to departments made in the period for the unit's
+  tickets, whenever those were received;
+- department scorecards: per department, its referrals of received tickets (answered, on
+  time, late and unanswered) and the evaluations of it at the period's meetings (their
+  number and mean score, 1-5, over every criterion); an evaluated body that is not a
+  department (a property company) has a row of its own.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from escalation.calendar import SHANGHAI
 from escalation.models import Referral
 from escalation.transitions import SWEEP
 from grievances.models import OPEN_STATUSES, Feedback, Household, Status, Ticket, TicketEvent, Tier, Visit
+from meetings.models import AgendaItem, Decision, Evaluation, Meeting, Purpose
+from meetings.selectors import visible_meetings
 from responders.selectors import Scope, visible_households, visible_tickets
 
 RESOLVED = (Status.RESOLVED, Status.CLOSED)
@@ -38,14 +51,15 @@ class Unit:
     committee_id: int | None = None
     zone_id: int | None = None
 
-    def narrow(self, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    def narrow(self, rows: QuerySet) -> QuerySet:
+        """Tickets or meetings (both carry their street, committee and zone) of the unit."""
         if self.zone_id:
-            return tickets.filter(zone_id=self.zone_id)
+            return rows.filter(zone_id=self.zone_id)
         if self.committee_id:
-            return tickets.filter(committee_id=self.committee_id)
+            return rows.filter(committee_id=self.committee_id)
         if self.street_id:
-            return tickets.filter(street_id=self.street_id)
-        return tickets
+            return rows.filter(street_id=self.street_id)
+        return rows
 
     def narrow_households(self, households: QuerySet[Household]) -> QuerySet[Household]:
         if self.zone_id:
@@ -182,10 +196,13 @@ def visit_coverage(scope: Scope, unit: Unit, year: int) -> dict:
     return {"households": total, "visited": visited, "rate": rate(visited, total)}
 
 
-def department_scorecards(tickets: QuerySet[Ticket], now: dt.datetime | None = None) -> list[dict]:
-    """Referrals of these tickets per department: answered, on time, still late."""
+def department_scorecards(
+    tickets: QuerySet[Ticket], meetings: QuerySet[Meeting], now: dt.datetime | None = None
+) -> list[dict]:
+    """Per department: its referrals of these tickets (answered, on time, still late) and
+    the evaluations of it at these meetings; evaluated bodies that are not departments too."""
     now = now or timezone.now()
-    rows = (
+    referrals = (
         Referral.objects.filter(ticket__in=tickets.values("pk"), withdrawn_at__isnull=True)
         .order_by()
         .values(department_name=F("department__name"))
@@ -195,14 +212,81 @@ def department_scorecards(tickets: QuerySet[Ticket], now: dt.datetime | None = N
             on_time=Count("pk", filter=Q(answered_at__lte=F("answer_by"))),
             late_open=Count("pk", filter=Q(answered_at__isnull=True, answer_by__lt=now)),
         )
-        .order_by("-referrals", "department_name")
     )
-    return [{**row, "on_time_rate": rate(row["on_time"], row["referrals"])} for row in rows]
+    # A handful of evaluations a month (never tickets): their scores are averaged here, the
+    # same way the evaluation's own page does, whatever the database.
+    ratings: dict[str, list[float]] = {}
+    evaluated = Evaluation.objects.filter(meeting__in=meetings.values("pk")).values_list(
+        Coalesce(F("department__name"), F("body_name")), "scores"
+    )
+    for name, scores in evaluated:
+        ratings.setdefault(name, []).append(Evaluation.mean(scores))
+    rows: dict[str, dict] = {}
+    blank = {"referrals": 0, "answered": 0, "on_time": 0, "late_open": 0, "evaluations": 0, "rating": None}
+    for row in referrals:
+        rows[row["department_name"]] = {**blank, **row}
+    for name, means in ratings.items():
+        scored = [mean for mean in means if mean is not None]
+        rows.setdefault(name, {**blank, "department_name": name}).update(
+            evaluations=len(means), rating=round(sum(scored) / len(scored), 2) if scored else None
+        )
+    return [
+        {**row, "on_time_rate": rate(row["on_time"], row["referrals"])}
+        for row in sorted(
+            rows.values(), key=lambda row: (-row["referrals"], -row["evaluations"], row["department_name"])
+        )
+    ]
+
+
+def held_meetings(scope: Scope, unit: Unit, start: dt.date, end: dt.date) -> QuerySet[Meeting]:
+    """The unit's meetings starting in the period that were not cancelled."""
+    since, until = period_bounds(start, end)
+    return (
+        unit.narrow(visible_meetings(scope))
+        .filter(starts_at__gte=since, starts_at__lt=until)
+        .exclude(status=Meeting.Status.CANCELLED)
+    )
+
+
+def meeting_counts(scope: Scope, unit: Unit, meetings: QuerySet[Meeting], start: dt.date, end: dt.date) -> dict:
+    """Meetings held by type, hearings, coordination meetings, conflicts defused and
+    referrals (agency cases) in the period."""
+    held = meetings.filter(status=Meeting.Status.HELD).order_by()
+    by_type = list(
+        held.values(code=F("type__code"), name=F("type__name"), purpose=F("type__purpose"))
+        .annotate(held=Count("pk"))
+        .order_by("type__position", "code")
+    )
+    defused = (
+        AgendaItem.objects.filter(
+            meeting__in=meetings.values("pk"),
+            meeting__type__purpose__in=(Purpose.COORDINATION, Purpose.MEDIATION),
+            decision=Decision.RESOLVE,
+            ticket__isnull=False,
+        )
+        .values("ticket")
+        .distinct()
+        .count()
+    )
+    since, until = period_bounds(start, end)
+    referred = Referral.objects.filter(
+        ticket__in=unit.narrow(visible_tickets(scope)).values("pk"), created_at__gte=since, created_at__lt=until
+    ).aggregate(referrals=Count("pk"), tickets=Count("ticket", distinct=True))
+    return {
+        "held": sum(row["held"] for row in by_type),
+        "hearings": sum(row["held"] for row in by_type if row["purpose"] == Purpose.HEARING),
+        "coordination": sum(row["held"] for row in by_type if row["purpose"] == Purpose.COORDINATION),
+        "conflicts_defused": defused,
+        "referrals": referred["referrals"],
+        "referred_tickets": referred["tickets"],
+        "by_type": by_type,
+    }
 
 
 def statistics(scope: Scope, unit: Unit, start: dt.date, end: dt.date) -> dict:
     """Everything a report or dashboard shows, for one unit and period."""
     tickets = received(scope, unit, start, end)
+    meetings = held_meetings(scope, unit, start, end)
     head = headline(tickets)
     year_start = dt.date(start.year, 1, 1)
     # A period from 1 January is the year to date itself: its counts are already in hand.
@@ -221,6 +305,7 @@ def statistics(scope: Scope, unit: Unit, start: dt.date, end: dt.date) -> dict:
         "by_zone": breakdown(tickets.exclude(zone__isnull=True), "zone_id", "zone__name"),
         "by_channel": breakdown(tickets, "channel", "channel"),
         "hot_spots": hot_spots(tickets),
-        "departments": department_scorecards(tickets),
+        "departments": department_scorecards(tickets, meetings),
+        "meetings": meeting_counts(scope, unit, meetings, start, end),
         "visits": visit_coverage(scope, unit, start.year),
     }

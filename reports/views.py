@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grievances.selectors import QueueFilters, default_queue_tier, queue_counts, ticket_queue
 from responders.models import User
 from responders.selectors import user_scope, visible_streets
 
@@ -33,7 +34,8 @@ def _unit_of(user) -> Unit:
 
 @login_required
 def dashboard(request):
-    """This month so far for the person's unit: the three rates, the pyramid, overdue, hot spots."""
+    """This month so far for the person's unit: the queue, the three rates, the pyramid,
+    visit coverage, meetings, overdue and hot spots."""
     today = timezone.localdate()
     start = today.replace(day=1)
     scope, unit = user_scope(request.user), _unit_of(request.user)
@@ -42,6 +44,8 @@ def dashboard(request):
         "reports/dashboard.html",
         {
             "stats": statistics(scope, unit, start, today + dt.timedelta(days=1)),
+            # The same tickets the queue page opens on, so the numbers match the link.
+            "queue": queue_counts(ticket_queue(scope, QueueFilters(tier=default_queue_tier(request.user)))),
             "overdue": overdue(scope, unit)[:20],
             "start": start,
             "today": today,
@@ -108,6 +112,14 @@ def report_csv(request, pk):
             writer.writerow([section, row["name"], row["received"], row["resolved"], row["resolution_rate"]])
     for row in data["departments"]:
         writer.writerow(["departments", row["department_name"], row["referrals"], row["answered"], row["on_time_rate"]])
+        if row.get("evaluations"):
+            writer.writerow(["evaluations", row["department_name"], row["evaluations"], "", row["rating"]])
+    meetings = data.get("meetings")  # reports issued before meetings were counted have none
+    if meetings:
+        for name in ("held", "hearings", "coordination", "conflicts_defused", "referrals", "referred_tickets"):
+            writer.writerow(["meetings", name, meetings[name], "", ""])
+        for row in meetings["by_type"]:
+            writer.writerow(["meetings_by_type", row["name"], row["held"], "", ""])
     for row in data["hot_spots"]:
         writer.writerow(["hot_spots", f"{row['building']} · {row['category_name']}", row["tickets"], "", ""])
     return response

@@ -7,14 +7,33 @@ from django.utils import timezone
 
 from escalation import transitions as t
 from escalation.calendar import SHANGHAI
+from escalation.models import Referral
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Ticket
+from grievances.services import visit_log
+from meetings.models import MeetingType
+from meetings.services import (
+    agenda_add_ticket,
+    agenda_add_topic,
+    agenda_decide,
+    evaluation_record,
+    meeting_cancel,
+    meeting_record,
+    meeting_schedule,
+)
 from reports.models import MonthlyReport
 from reports.selectors import Unit, statistics
 from reports.services import monthly_report_generate
 from responders.models import User
 from responders.selectors import EVERYTHING
-from tests.factories import BuildingFactory, HouseholdFactory, UserFactory, make_ticket, staffed_zone
+from tests.factories import (
+    BuildingFactory,
+    HouseholdFactory,
+    UserFactory,
+    department_for,
+    make_ticket,
+    staffed_zone,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -130,11 +149,121 @@ def test_a_month_still_running_cannot_be_issued_and_outsiders_see_nothing(client
     assert client.get(f"/reports/{report.pk}/csv/").status_code == 404
 
 
-def test_the_dashboard_shows_this_months_figures(client):
+def test_the_dashboard_shows_this_months_figures_and_the_queue(client):
     zone = staffed_zone()
     make_ticket(zone=zone)
+    acknowledged = make_ticket(zone=zone)
+    t.ticket_acknowledge(ticket=acknowledged, actor="test")
     client.force_login(User.objects.get(committee=zone.committee, role="committee_staff"))
 
     page = client.get("/dashboard/").content.decode()
 
-    assert 'data-testid="received">1<' in page
+    assert 'data-testid="received">2<' in page
+    # Two open, one of them not yet acknowledged; the link opens the same queue.
+    assert 'data-testid="queue-open">2<' in page and 'data-testid="queue-new">1<' in page
+    assert 'data-testid="coverage"' not in page  # the zone's card
+
+
+def test_a_zone_member_sees_the_visit_coverage_of_their_zone(client):
+    zone = staffed_zone()
+    visited, _, _ = HouseholdFactory(zone=zone), HouseholdFactory(zone=zone), HouseholdFactory(zone=zone)
+    HouseholdFactory(zone=staffed_zone())  # another zone's: not counted
+    member = User.objects.get(memberships__team__zone=zone)
+    for _ in range(2):
+        visit_log(actor=member, household=visited, visited_on=timezone.localdate(), method="door", result="nothing")
+    client.force_login(member)
+
+    page = client.get("/dashboard/").content.decode()
+
+    # One household of three visited (twice: it counts once).
+    assert 'data-testid="coverage-rate">33.3%<' in page
+
+
+def october(day: int, hour: int = 14) -> dt.datetime:
+    return dt.datetime(2026, 10, day, hour, tzinfo=SHANGHAI)
+
+
+def test_meetings_referrals_and_department_ratings_match_the_hand_count(client):
+    """October at one committee: a hearing held, another cancelled; a coordination meeting
+    that settles two disputes and records one written decision; a mediation meeting
+    planned but never recorded as held; an evaluation meeting rating a department twice and
+    a property company once; one ticket referred to two departments. A hearing in November
+    and one of another committee are not October's or this street's."""
+    zone = staffed_zone()
+    committee, street = zone.committee, zone.committee.street
+    chair = User.objects.get(committee=committee, role="committee_staff")
+
+    def plan(code, unit, day):
+        return meeting_schedule(type=MeetingType.objects.get(code=code), unit=unit, starts_at=day, actor=None)
+
+    def hold(planned):
+        return meeting_record(meeting=planned, actor=chair, minutes="纪要", attended=[])
+
+    hold(plan("hearing", committee, october(12)))
+    meeting_cancel(meeting=plan("hearing", committee, october(26)), actor=chair, reason="改期")
+    hold(plan("hearing", committee, dt.datetime(2026, 11, 2, 14, tzinfo=SHANGHAI)))
+    hold(plan("hearing", staffed_zone().committee, october(12)))
+    coordination = plan("coordination", committee, october(18))
+    for ticket in (make_ticket(zone=zone), make_ticket(zone=zone)):
+        item, _ = agenda_add_ticket(meeting=coordination, ticket=ticket, actor=chair)
+        agenda_decide(item=item, actor=chair, decision="resolve", outcome="solved", note="双方达成一致")
+    topic = agenda_add_topic(meeting=coordination, topic="楼道堆物公约", actor=chair)
+    agenda_decide(item=topic, actor=chair, decision="note", note="通过公约")
+    hold(coordination)
+    plan("mediation", street, october(10))
+    referred = make_ticket(zone=zone)
+    created_on(referred, dt.date(2026, 10, 5))
+    housing, police = department_for(referred, name="房管办"), department_for(referred, name="派出所")
+    t.ticket_acknowledge(ticket=referred, actor="test")
+    t.ticket_refer(ticket=referred, actor="test", departments=[housing, police], duty="核查违建")
+    Referral.objects.update(created_at=october(10))
+    evaluation = plan("evaluation", committee, october(20))
+    criteria = evaluation.type.criteria  # four criteria, 1-5 each
+    for scores, department, body in (
+        ([5, 5, 4, 4], housing, ""),  # mean 4.5
+        ([3, 3, 3, 3], housing, ""),  # mean 3
+        ([2, 2, 2, 3], None, "绿城物业"),  # mean 2.25
+    ):
+        evaluation_record(
+            meeting=evaluation,
+            actor=chair,
+            scores=dict(zip(criteria, scores, strict=True)),
+            opinion="意见",
+            department=department,
+            body_name=body,
+        )
+    hold(evaluation)
+
+    stats = statistics(EVERYTHING, Unit(street_id=street.pk), *OCTOBER)
+    meetings = stats["meetings"]
+
+    # Held in October at this street: the hearing of the 12th, coordination, evaluation.
+    assert [(row["code"], row["held"]) for row in meetings["by_type"]] == [
+        ("hearing", 1),
+        ("coordination", 1),
+        ("evaluation", 1),
+    ]
+    assert (meetings["held"], meetings["hearings"], meetings["coordination"]) == (3, 1, 1)
+    # Two tickets settled at the coordination meeting; the written decision is no ticket.
+    assert meetings["conflicts_defused"] == 2
+    # One ticket referred to two departments.
+    assert (meetings["referrals"], meetings["referred_tickets"]) == (2, 1)
+    # 房管办: 1 referral, unanswered and not yet late, rated (4.5 + 3) / 2 = 3.75 over two
+    # evaluations; 派出所: 1 referral, never rated; 绿城物业: rated once, 2.25.
+    assert [
+        (row["department_name"], row["referrals"], row["answered"], row["evaluations"], row["rating"])
+        for row in stats["departments"]
+    ] == [("房管办", 1, 0, 2, 3.75), ("派出所", 1, 0, 0, None), ("绿城物业", 0, 0, 1, 2.25)]
+    # A zone of the committee held none of these meetings.
+    assert statistics(EVERYTHING, Unit(zone_id=zone.pk), *OCTOBER)["meetings"]["held"] == 0
+    assert statistics(EVERYTHING, Unit(committee_id=committee.pk), *OCTOBER)["meetings"]["held"] == 3
+
+    report = monthly_report_generate(street=street, month=dt.date(2026, 10, 1))
+    assert report.data["meetings"]["conflicts_defused"] == 2
+    assert report.data["departments"][0]["rating"] == 3.75
+    client.force_login(User.objects.get(street=street, role="street_staff"))
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    exported = client.get(f"/reports/{report.pk}/csv/").content.decode("utf-8-sig")
+    assert 'data-testid="hearings">1<' in page and 'data-testid="conflicts-defused">2<' in page
+    assert "<td>房管办</td><td>1</td><td>0</td><td>0.0%</td><td>0</td><td>2</td><td>3.75</td>" in page
+    assert "meetings,conflicts_defused,2,," in exported and "evaluations,房管办,2,,3.75" in exported

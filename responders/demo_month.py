@@ -1,0 +1,467 @@
+"""A simulated month of activity on the demo street, through the real services.
+
+Tickets are opened (at the door, by phone, from the hotline), acknowledged, settled at the
+zone, carried up by hand or by the sweep, settled at the committee's coordination meeting,
+referred by the street's mediation meeting to two departments who answer, left open or
+withdrawn; residents give feedback; teams visit households; each tier holds its meetings and
+the committee rates departments. Then, as beat would on the 1st, the month's report is issued.
+
+Every step runs at its moment of the month: the clock the services read
+(django.utils.timezone.now) is set to that moment while the step runs, and the sweep is run
+at the moments a deadline is meant to be missed. A step scheduled after the month's end does
+not run. Each step is written down in a `Ledger` as it runs, so what the month's report says
+can be checked against what happened (tests/reports/test_simulated_month.py).
+"""
+
+import datetime as dt
+import heapq
+import itertools
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from escalation import transitions as t
+from escalation.calendar import SHANGHAI
+from escalation.sweep import sweep_overdue_tickets
+from grievances.models import Category, Channel, Household, Outcome, Ticket, TicketEvent, Tier, Visit
+from grievances.services import RaisedMatter, ticket_create, visit_log
+from meetings import services as meetings
+from meetings.models import Meeting, MeetingType
+from reports.models import MonthlyReport
+from reports.services import month_bounds, monthly_report_generate
+
+from .demo import DEMO_STREET
+from .models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
+
+# What becomes of the month's tickets, and each one's share of them.
+FATES = {
+    "settled_at_visit": 0.18,  # raised at the door and settled there
+    "zone": 0.28,  # acknowledged, worked on and settled by the zone's team
+    "explained": 0.03,  # closed at the zone with a reason (未办有因)
+    "late_response": 0.05,  # acknowledged only after the sweep flagged it late, then settled
+    "committee": 0.12,  # the zone cannot settle it: carried up by hand, settled by the committee
+    "carried_by_sweep": 0.06,  # the zone missed its resolve-by: the sweep carries it up
+    "dispute": 0.06,  # a neighbour dispute settled at the committee's coordination meeting
+    "street": 0.06,  # up to the street; the mediation meeting refers it to two departments
+    "open": 0.12,  # opened in the month's last days, still being worked on at its end
+    "cancelled": 0.04,  # withdrawn by the resident
+}
+SATISFACTION = [("satisfied", 0.74), ("basically_satisfied", 0.18), ("dissatisfied", 0.08)]
+DESCRIPTIONS = {
+    "housing": "楼顶漏水，雨天屋内渗水",
+    "environment": "垃圾箱房周边异味，清运不及时",
+    "neighbour_dispute": "楼上住户噪音扰民，多次沟通未果",
+    "elderly_disability": "独居老人需要助餐服务",
+    "public_facilities": "楼道照明损坏，夜间出行不便",
+    "urban_management": "小区门口占道设摊",
+    "public_safety": "电动车楼道充电，存在消防隐患",
+    "policy": "咨询居住证办理流程",
+}
+
+
+@dataclass
+class Ledger:
+    """What the simulation did, counted as it did it: the figures the report should show."""
+
+    created: int = 0
+    cancelled: int = 0
+    late_responses: int = 0
+    resolved_at: Counter = field(default_factory=Counter)  # tier -> tickets settled there
+    carried_up: int = 0  # settled after the sweep carried them up: not on time
+    feedback: Counter = field(default_factory=Counter)  # satisfaction -> count
+    meetings_held: Counter = field(default_factory=Counter)  # type code -> count
+    conflicts_defused: int = 0
+    referrals: int = 0
+    visited: set = field(default_factory=set, repr=False)  # household ids
+    steps: int = 0
+    not_reached: int = 0  # steps that fell after the month's end
+
+    @property
+    def received(self) -> int:
+        return self.created - self.cancelled
+
+    @property
+    def resolved(self) -> int:
+        return sum(self.resolved_at.values())
+
+
+@contextmanager
+def simulated_clock(moment: dt.datetime) -> Iterator[Callable[[dt.datetime], None]]:
+    """Make timezone.now() answer `moment` (movable with the setter yielded) until the end."""
+    original, current = timezone.now, [moment]
+    timezone.now = lambda: current[0]
+    try:
+        yield lambda when: current.__setitem__(0, when)
+    finally:
+        timezone.now = original
+
+
+class MonthSimulation:
+    def __init__(self, street: StreetOffice, month: dt.date, tickets: int, seed: int):
+        first, after = month_bounds(month)
+        self.street, self.month = street, first
+        self.start = dt.datetime.combine(first, dt.time.min, tzinfo=SHANGHAI)
+        self.end = dt.datetime.combine(after, dt.time.min, tzinfo=SHANGHAI)
+        self.days = (after - first).days
+        self.tickets = tickets
+        self.rng = random.Random(f"zhitong:month:{street.code}:{first}:{seed}")
+        self.ledger = Ledger()
+        self.queue: list = []
+        self.counter = itertools.count()
+        self.now = self.start
+        self.committees = list(ResidentialCommittee.objects.filter(street=street).order_by("code"))
+        self.zones = list(ResponsibilityZone.objects.filter(committee__street=street).order_by("code"))
+        self.categories = {c.code: c for c in Category.objects.filter(active=True)}
+        self.street_staff = User.objects.filter(street=street, role=User.Role.STREET_STAFF, is_active=True).first()
+        self.committee_staff = {
+            user.committee_id: user
+            for user in User.objects.filter(committee__street=street, role=User.Role.COMMITTEE_STAFF, is_active=True)
+        }
+        self.zone_members = {
+            zone_id: user
+            for user in User.objects.filter(role=User.Role.ZONE_MEMBER, is_active=True, memberships__isnull=False)
+            for zone_id in user.memberships.values_list("team__zone_id", flat=True)
+        }
+        self.departments = list(Department.objects.filter(street=street, active=True).order_by("name")[:3])
+        self.liaisons = {
+            user.department_id: user for user in User.objects.filter(role=User.Role.DEPARTMENT_LIAISON, is_active=True)
+        }
+        if len(self.committees) < 2 or not self.zones or self.street_staff is None or len(self.departments) < 2:
+            raise ValueError(f"{street} needs two committees, zones, street staff and two departments.")
+        self.meetings: dict[str, Meeting] = {}
+
+    # --- who acts --------------------------------------------------------------------
+
+    def zone_actor(self, zone_id: int) -> User:
+        zone = next(zone for zone in self.zones if zone.pk == zone_id)
+        return self.zone_members.get(zone_id) or self.committee_staff.get(zone.committee_id) or self.street_staff
+
+    def actor_for(self, ticket: Ticket) -> User:
+        if ticket.tier == Tier.ZONE:
+            return self.zone_actor(ticket.zone_id)
+        if ticket.tier == Tier.COMMITTEE:
+            return self.committee_staff.get(ticket.committee_id) or self.street_staff
+        return self.street_staff
+
+    # --- time --------------------------------------------------------------------------
+
+    def within(self, hours: float, deadline: dt.datetime | None = None) -> dt.datetime:
+        """A moment about `hours` from now, before `deadline` if that is still ahead
+        (half-way to it at worst)."""
+        moment = self.now + dt.timedelta(hours=hours * self.rng.uniform(0.5, 1.0))
+        if deadline is not None and self.now < deadline <= moment:
+            moment = self.now + (deadline - self.now) / 2
+        return moment
+
+    def day(self, first: int, last: int, hour: tuple[int, int] = (8, 18)) -> dt.datetime:
+        day = self.rng.randint(max(1, first), min(last, self.days))
+        minute = self.rng.randint(hour[0] * 60, hour[1] * 60 - 1)
+        return self.start + dt.timedelta(days=day - 1, minutes=minute)
+
+    def schedule(self, when: dt.datetime, steps: Iterator[dt.datetime]) -> None:
+        heapq.heappush(self.queue, (when, next(self.counter), steps))
+
+    def run(self) -> Ledger:
+        with simulated_clock(self.start) as set_clock:
+            self.plan()
+            while self.queue:
+                when, _, steps = heapq.heappop(self.queue)
+                if when >= self.end:
+                    self.ledger.not_reached += 1
+                    continue
+                self.now = max(self.now, when)
+                set_clock(self.now)
+                self.ledger.steps += 1
+                with transaction.atomic():
+                    later = next(steps, None)
+                if later is not None:
+                    self.schedule(later, steps)
+            # Beat issues the report at 00:10 on the 1st.
+            set_clock(self.end + dt.timedelta(minutes=10))
+            monthly_report_generate(street=self.street, month=self.month)
+        return self.ledger
+
+    # --- the month's plan --------------------------------------------------------------
+
+    def plan(self) -> None:
+        counts = {fate: int(self.tickets * share) for fate, share in FATES.items()}
+        counts["zone"] += self.tickets - sum(counts.values())
+        last = self.days
+        windows = {  # the days a fate's tickets are opened on, so their story fits the month
+            "carried_by_sweep": (1, 6),
+            "dispute": (1, 10),
+            "street": (1, 6),
+            "open": (last - 2, last),
+            "late_response": (1, last - 8),
+        }
+        for fate, count in counts.items():
+            for _ in range(count):
+                first, final = windows.get(fate, (1, last - 5))
+                self.schedule(self.day(first, final), getattr(self, f"fate_{fate}")())
+        self.plan_meetings()
+        for day in range(1, last + 1):  # door-to-door visits that raised nothing
+            for _ in range(self.rng.randint(3, 8)):
+                self.schedule(self.start + dt.timedelta(days=day - 1, hours=self.rng.uniform(9, 17)), self.visit())
+
+    def plan_meetings(self) -> None:
+        types = {kind.code: kind for kind in MeetingType.objects.filter(active=True)}
+
+        def meeting(code: str, unit, day: int, hour: int = 14) -> Meeting:
+            starts_at = self.start + dt.timedelta(days=min(day, self.days) - 1, hours=hour)
+            planned = meetings.meeting_schedule(
+                type=types[code], unit=unit, starts_at=starts_at, actor=self.street_staff, place="社区党群服务站"
+            )
+            self.schedule(starts_at + dt.timedelta(hours=2), self.hold(planned))
+            return planned
+
+        for zone in self.zones:
+            meeting("opinion_day", zone, zone.opinion_day, hour=19)
+        self.meetings["mediation"] = meeting("mediation", self.street, 10)
+        self.meetings["hearing"] = meeting("hearing", self.committees[1], 15)
+        self.meetings["coordination"] = meeting("coordination", self.committees[0], 20)
+        self.meetings["evaluation"] = meeting("evaluation", self.committees[0], 25)
+        self.schedule(self.meetings["hearing"].starts_at, self.hearing())
+        self.schedule(self.meetings["evaluation"].starts_at + dt.timedelta(hours=1), self.evaluations())
+
+    # --- the steps ---------------------------------------------------------------------
+
+    def open_ticket(self, category: str = "", zone: ResponsibilityZone | None = None) -> Ticket:
+        category = category or self.rng.choice([code for code in DESCRIPTIONS if code != "neighbour_dispute"])
+        zone = zone or self.rng.choice(self.zones)
+        household = Household.objects.filter(zone=zone).order_by("?").first()
+        channel = self.rng.choice([Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE])
+        ticket = ticket_create(
+            actor=self.zone_actor(zone.pk),
+            category=self.categories[category],
+            description=DESCRIPTIONS[category],
+            channel=channel,
+            household=household,
+            zone=None if household else zone,
+            reporter_name=household.contact_name if household else "",
+            reporter_phone=household.phone if household else "",
+        )
+        self.ledger.created += 1
+        return ticket
+
+    def refresh(self, ticket: Ticket) -> Ticket:
+        return Ticket.objects.get(pk=ticket.pk)
+
+    def acknowledge_and_start(self, ticket: Ticket) -> Iterator[dt.datetime]:
+        yield self.within(2, ticket.respond_by)
+        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket))
+        yield self.within(3, ticket.resolve_by)
+        t.ticket_start(ticket=self.refresh(ticket), actor=self.actor_for(ticket))
+
+    def settle(self, ticket: Ticket, hours: float, outcome: str = Outcome.SOLVED) -> Iterator[dt.datetime]:
+        ticket = self.refresh(ticket)
+        yield self.within(hours, ticket.resolve_by)
+        ticket = t.ticket_resolve(
+            ticket=self.refresh(ticket),
+            actor=self.actor_for(ticket),
+            outcome=outcome,
+            reason="无法办理：不属于政府职责范围，已向居民说明" if outcome == Outcome.EXPLAINED else "",
+        )
+        self.resolved(ticket)
+        yield from self.feedback(ticket)
+
+    def resolved(self, ticket: Ticket, carried: bool = False) -> None:
+        if ticket.resolve_by and ticket.resolved_at > ticket.resolve_by:
+            raise AssertionError(f"{ticket.reference} was meant to be settled in time")
+        self.ledger.resolved_at[ticket.tier] += 1
+        self.ledger.carried_up += carried
+
+    def feedback(self, ticket: Ticket) -> Iterator[dt.datetime]:
+        if self.rng.random() < 0.2:
+            return  # no one reached the resident
+        yield self.within(20)
+        satisfaction = self.rng.choices([s for s, _ in SATISFACTION], [w for _, w in SATISFACTION])[0]
+        t.ticket_record_feedback(
+            ticket=self.refresh(ticket), actor=self.actor_for(ticket), satisfaction=satisfaction, collected_via="phone"
+        )
+        self.ledger.feedback[satisfaction] += 1
+
+    def escalate(self, ticket: Ticket, reason: str) -> Ticket:
+        ticket = t.ticket_escalate(ticket=self.refresh(ticket), actor=self.actor_for(ticket), reason=reason)
+        return ticket
+
+    def fate_settled_at_visit(self) -> Iterator[dt.datetime]:
+        zone = self.rng.choice(self.zones)
+        household = Household.objects.filter(zone=zone).order_by("?").first()
+        category = self.rng.choice(["public_facilities", "environment", "policy"])
+        visit = visit_log(
+            actor=self.zone_actor(zone.pk),
+            household=household,
+            visited_on=timezone.localdate(),
+            method=Visit.Method.DOOR,
+            result=Visit.Result.SETTLED,
+            matters=[RaisedMatter(category=self.categories[category], description=DESCRIPTIONS[category])],
+        )
+        ticket = visit.tickets.get()
+        self.ledger.created += 1
+        self.ledger.visited.add(household.pk)
+        self.resolved(ticket)
+        yield from self.feedback(ticket)
+
+    def fate_zone(self, outcome: str = Outcome.SOLVED) -> Iterator[dt.datetime]:
+        ticket = self.open_ticket()
+        yield from self.acknowledge_and_start(ticket)
+        yield from self.settle(ticket, hours=48, outcome=outcome)
+
+    def fate_explained(self) -> Iterator[dt.datetime]:
+        yield from self.fate_zone(outcome=Outcome.EXPLAINED)
+
+    def fate_late_response(self) -> Iterator[dt.datetime]:
+        ticket = self.open_ticket()
+        yield ticket.respond_by + dt.timedelta(minutes=5)
+        sweep_overdue_tickets()
+        if self.refresh(ticket).events.filter(kind=TicketEvent.Kind.RESPOND_OVERDUE).exists():
+            self.ledger.late_responses += 1
+        yield from self.acknowledge_and_start(ticket)
+        yield from self.settle(ticket, hours=24)
+
+    def fate_committee(self) -> Iterator[dt.datetime]:
+        ticket = self.open_ticket()
+        yield from self.acknowledge_and_start(ticket)
+        yield self.within(24, self.refresh(ticket).resolve_by)
+        ticket = self.escalate(ticket, "涉及多个楼栋，责任区协调不了")
+        yield from self.acknowledge_and_start(ticket)
+        yield from self.settle(ticket, hours=72)
+
+    def fate_carried_by_sweep(self) -> Iterator[dt.datetime]:
+        ticket = self.open_ticket()
+        yield from self.acknowledge_and_start(ticket)
+        yield self.refresh(ticket).resolve_by + dt.timedelta(minutes=5)
+        sweep_overdue_tickets()
+        ticket = self.refresh(ticket)
+        carried = ticket.tier == Tier.COMMITTEE
+        yield from self.acknowledge_and_start(ticket)
+        ticket = self.refresh(ticket)
+        yield self.within(30, ticket.resolve_by)
+        ticket = t.ticket_resolve(ticket=self.refresh(ticket), actor=self.actor_for(ticket), outcome=Outcome.SOLVED)
+        self.resolved(ticket, carried=carried)
+        yield from self.feedback(ticket)
+
+    def fate_dispute(self) -> Iterator[dt.datetime]:
+        meeting = self.meetings["coordination"]
+        zone = self.rng.choice([zone for zone in self.zones if zone.committee_id == meeting.committee_id])
+        ticket = self.open_ticket("neighbour_dispute", zone=zone)
+        yield from self.acknowledge_and_start(ticket)
+        yield self.within(24, self.refresh(ticket).resolve_by)
+        ticket = self.escalate(ticket, "双方各执一词，需居委会召开协调会")
+        yield self.within(2, ticket.respond_by)
+        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket))
+        item, _ = meetings.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=self.actor_for(ticket))
+        yield meeting.starts_at + dt.timedelta(minutes=self.rng.randint(0, 90))
+        meetings.agenda_decide(
+            item=item, actor=self.actor_for(ticket), decision="resolve", outcome=Outcome.SOLVED, note="双方达成谅解"
+        )
+        ticket = self.refresh(ticket)
+        self.resolved(ticket)
+        self.ledger.conflicts_defused += 1
+        yield from self.feedback(ticket)
+
+    def fate_street(self) -> Iterator[dt.datetime]:
+        meeting = self.meetings["mediation"]
+        ticket = self.open_ticket("urban_management")
+        yield from self.acknowledge_and_start(ticket)
+        yield self.within(6, self.refresh(ticket).resolve_by)
+        ticket = self.escalate(ticket, "违建拆除需执法部门")
+        yield self.within(2, ticket.respond_by)
+        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket))
+        yield self.within(6, ticket.resolve_by)
+        ticket = self.escalate(ticket, "需街道综合调处")
+        yield self.within(2, ticket.respond_by)
+        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket))
+        item, _ = meetings.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=self.street_staff)
+        yield meeting.starts_at + dt.timedelta(minutes=self.rng.randint(0, 90))
+        departments = self.departments[:2]
+        meetings.agenda_decide(
+            item=item,
+            actor=self.street_staff,
+            decision="refer",
+            departments=departments,
+            duty="联合执法，限期拆除",
+            answer_by=timezone.now() + dt.timedelta(days=10),
+        )
+        self.ledger.referrals += len(departments)
+        answer_by = self.refresh(ticket).answer_by
+        for department in departments:
+            yield self.within(24 * 4, answer_by)
+            t.ticket_department_reply(
+                ticket=self.refresh(ticket),
+                actor=self.liaisons.get(department.pk) or self.street_staff,
+                department=department,
+                answer="已联合执法，违建已拆除",
+            )
+        yield from self.settle(ticket, hours=24)
+
+    def fate_open(self) -> Iterator[dt.datetime]:
+        ticket = self.open_ticket()
+        yield from self.acknowledge_and_start(ticket)
+
+    def fate_cancelled(self) -> Iterator[dt.datetime]:
+        ticket = self.open_ticket()
+        yield self.within(3, ticket.respond_by)
+        t.ticket_cancel(ticket=self.refresh(ticket), actor=self.actor_for(ticket), reason="withdrawn")
+        self.ledger.cancelled += 1
+
+    def visit(self) -> Iterator[dt.datetime]:
+        zone = self.rng.choice(self.zones)
+        household = Household.objects.filter(zone=zone).order_by("?").first()
+        if household is None:
+            return
+        visit_log(
+            actor=self.zone_actor(zone.pk),
+            household=household,
+            visited_on=timezone.localdate(),
+            method=self.rng.choice([Visit.Method.DOOR, Visit.Method.PHONE]),
+            result=Visit.Result.NOTHING,
+        )
+        self.ledger.visited.add(household.pk)
+        yield from ()
+
+    def hold(self, meeting: Meeting) -> Iterator[dt.datetime]:
+        meetings.meeting_record(
+            meeting=meeting, actor=self.street_staff, minutes="会议按议程进行，决定事项见议程。", attended=[]
+        )
+        self.ledger.meetings_held[meeting.type.code] += 1
+        yield from ()
+
+    def hearing(self) -> Iterator[dt.datetime]:
+        meeting = self.meetings["hearing"]
+        actor = self.committee_staff.get(meeting.committee_id) or self.street_staff
+        item = meetings.agenda_add_topic(meeting=meeting, topic="小区加装电梯方案听证", actor=actor)
+        meetings.agenda_decide(item=item, actor=actor, decision="note", note="多数居民同意，方案公示七天")
+        yield from ()
+
+    def evaluations(self) -> Iterator[dt.datetime]:
+        meeting = self.meetings["evaluation"]
+        actor = self.committee_staff.get(meeting.committee_id) or self.street_staff
+        for department in self.departments[:2]:
+            scores = {criterion: self.rng.randint(3, 5) for criterion in meeting.type.criteria}
+            meetings.evaluation_record(
+                meeting=meeting, actor=actor, scores=scores, opinion="请继续保持，加快答复", department=department
+            )
+        yield from ()
+
+
+def simulate_month(*, month: dt.date, tickets: int = 200, seed: int = 1, street: StreetOffice | None = None):
+    """Simulate `month` (which must have ended) on `street` (the demo street by default).
+    Returns the ledger and the month's report. Refuses a month the street has tickets in."""
+    street = street or StreetOffice.objects.get(code=DEMO_STREET[0])
+    first, after = month_bounds(month)
+    if after > timezone.localdate():
+        raise ValueError(f"{first:%Y-%m} has not ended yet.")
+    since = dt.datetime.combine(first, dt.time.min, tzinfo=SHANGHAI)
+    until = dt.datetime.combine(after, dt.time.min, tzinfo=SHANGHAI)
+    if Ticket.objects.filter(street=street, created_at__gte=since, created_at__lt=until).exists():
+        raise ValueError(f"{street} already has tickets in {first:%Y-%m}.")
+    if MonthlyReport.objects.filter(street=street, month=first).exists():
+        raise ValueError(f"{street}'s report for {first:%Y-%m} was issued already.")
+    ledger = MonthSimulation(street, first, tickets, seed).run()
+    return ledger, MonthlyReport.objects.get(street=street, month=first)
