@@ -181,8 +181,8 @@ class MonthSimulation:
                     later = next(steps, None)
                 if later is not None:
                     self.schedule(later, steps)
-            # Beat issues the report at 00:10 on the 1st.
-            set_clock(self.end + dt.timedelta(minutes=10))
+            # Beat issues the report at 02:00 on the 1st (config/settings/base.py).
+            set_clock(self.end + dt.timedelta(hours=2))
             monthly_report_generate(street=self.street, month=self.month)
         return self.ledger
 
