@@ -7,4 +7,7 @@ class ApiConfig(AppConfig):
     verbose_name = _("Partner API")
 
     def ready(self):
-        from . import schema  # noqa: F401 - registers the API key scheme with drf-spectacular
+        from . import (
+            schema,  # noqa: F401 - registers the API key scheme with drf-spectacular
+            signals,  # noqa: F401 - forgets cached partner keys when they change
+        )

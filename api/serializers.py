@@ -1,12 +1,15 @@
+from django.db import models
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from escalation.transitions import Action
 from grievances.models import Category, Channel, Feedback, Outcome, Status, Ticket, TicketEvent, Tier, Urgency
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice
 
 from .models import WebhookSubscription
+from .rendering import reads
 
 PHONE = r"^[0-9+\-() ]{3,30}$"
 
@@ -31,6 +34,42 @@ class StrictIntegerField(serializers.IntegerField):
 
 class StrictRegexField(StrictCharField, serializers.RegexField):
     pass
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField, with its representation also as a function for many values:
+    `representer()` looks the current time zone up once (DRF looks it up for every value,
+    which is most of the cost of a page of tickets; api.rendering asks once per page)."""
+
+    def to_representation(self, value):
+        return self.representer()(value)
+
+    def representer(self):
+        drf = super().to_representation
+        if (getattr(self, "format", api_settings.DATETIME_FORMAT) or "").lower() != ISO_8601:
+            return drf
+        zone = self.timezone if hasattr(self, "timezone") else self.default_timezone()
+        if zone is None:
+            return drf
+
+        def represent(value):
+            # DRF's road for an aware datetime in ISO 8601; anything else takes DRF's own.
+            if not value or isinstance(value, str) or value.utcoffset() is None:
+                return drf(value)
+            try:
+                text = value.astimezone(zone).isoformat()
+            except OverflowError:
+                return drf(value)
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return represent
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -98,17 +137,12 @@ class TicketCreateSerializer(serializers.Serializer):
         return data
 
 
-class OwnerField(serializers.Field):
-    def to_representation(self, owner):
-        return str(owner) if owner else None
-
-
 def blank_choice(choices):
     """A read-only choice that may also be "" (e.g. no outcome yet), as the schema must say."""
     return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True)
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     actor = serializers.SerializerMethodField()
     kind = serializers.ChoiceField(choices=TicketEvent.Kind.choices, read_only=True)
     from_status = blank_choice(Status.choices)
@@ -121,17 +155,18 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["kind", "at", "actor", "from_status", "to_status", "from_tier", "to_tier", "note", "data"]
 
     @extend_schema_field(serializers.CharField())
+    @reads("actor", "actor_label")
     def get_actor(self, event) -> str:
         return str(event.actor) if event.actor_id else event.actor_label
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
+class FeedbackSerializer(ModelSerializer):
     class Meta:
         model = Feedback
         fields = ["satisfaction", "comment", "collected_via", "created_at"]
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(ModelSerializer):
     category = serializers.CharField(source="category.code", read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     tier = serializers.ChoiceField(choices=Tier.choices, read_only=True)
@@ -172,10 +207,12 @@ class TicketSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(serializers.CharField(allow_null=True))
+    @reads("owner")
     def get_owner(self, ticket) -> str | None:
         return str(ticket.owner) if ticket.owner_id else None
 
     @extend_schema_field(ReporterSerializer())
+    @reads("reporter_name", "reporter_phone", "masked_reporter_phone")
     def get_reporter(self, ticket) -> dict:
         phone = ticket.reporter_phone if self.context.get("pii") else ticket.masked_reporter_phone
         return {"name": ticket.reporter_name, "phone": phone}

@@ -2,6 +2,7 @@
 visibility rule, writes through grievances.services and escalation.transitions."""
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 from escalation.actions import perform_action
 from escalation.errors import InvalidInput
 from escalation.permissions import allowed_actions
-from grievances.models import Category, Feedback, Ticket, TicketEvent
+from grievances.models import Category, Feedback, Ticket
 from grievances.services import ticket_create
 from responders.models import Department
 from responders.selectors import (
@@ -34,6 +35,8 @@ from .filters import TicketFilter
 from .idempotency import HEADER, idempotent
 from .models import Scope as KeyScope
 from .models import WebhookSubscription
+from .renderers import OrjsonRenderer
+from .rendering import row_renderer
 from .webhooks import webhook_subscribe, webhook_unsubscribe
 
 
@@ -113,14 +116,14 @@ def _resolve_place(request, data) -> dict:
     scope = request_scope(request)
     place = {}
     lookups = {
-        "household": visible_households(scope),
-        "zone": visible_zones(scope),
-        "committee": visible_committees(scope),
-        "street": visible_streets(scope),
+        "household": visible_households,
+        "zone": visible_zones,
+        "committee": visible_committees,
+        "street": visible_streets,
     }
-    for field, queryset in lookups.items():
+    for field, visible in lookups.items():
         if data.get(field):
-            found = queryset.filter(pk=data[field]).first()
+            found = visible(scope).filter(pk=data[field]).first()
             if found is None:
                 raise ValidationError({field: [_("No such %(field)s in your streets.") % {"field": field}]})
             place[field] = found
@@ -139,6 +142,20 @@ class TicketListCreate(generics.ListCreateAPIView):
     pagination_class = Pagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = TicketFilter
+    renderer_classes = [OrjsonRenderer]
+
+    def list(self, request, *args, **kwargs):
+        # The page is read with .values() and rendered by TicketSerializer's own fields
+        # (api.rendering): the same answer without a model instance and a serializer per row.
+        renderer = row_renderer(s.TicketSerializer, pii=can_see_pii(request))
+        queryset = self.filter_queryset(self.get_queryset()).values(*renderer.columns)
+        return self.get_paginated_response(renderer.render(self.paginate_queryset(queryset)))
+
+    def filter_queryset(self, queryset):
+        # No filter parameter, nothing to filter: skip building the FilterSet and its form.
+        if not set(self.request.query_params) & set(TicketFilter.base_filters):
+            return queryset
+        return super().filter_queryset(queryset)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -191,8 +208,8 @@ class TicketListCreate(generics.ListCreateAPIView):
             external_id=data.get("external_id", "") if partner else "",
             **place,
         )
-        ticket = ticket_queryset(request).get(pk=ticket.pk)
-        body = s.TicketSerializer(ticket, context={"pii": can_see_pii(request)}).data
+        # The ticket as saved (its category and owner objects at hand): no second read.
+        body = row_renderer(s.TicketSerializer, pii=can_see_pii(request)).render_objects([ticket])[0]
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -201,16 +218,20 @@ class TicketDetail(generics.RetrieveAPIView):
 
     serializer_class = s.TicketDetailSerializer
     permission_classes = [KeyScopes]
+    renderer_classes = [OrjsonRenderer]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Ticket.objects.none()
-        return ticket_queryset(self.request).prefetch_related(
-            Prefetch("events", queryset=TicketEvent.objects.select_related("actor")), "feedback"
-        )
+        return ticket_queryset(self.request)
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "pii": can_see_pii(self.request)}
+    def retrieve(self, request, *args, **kwargs):
+        # Read with .values() and rendered by TicketDetailSerializer's own fields (api.rendering).
+        renderer = row_renderer(s.TicketDetailSerializer, pii=can_see_pii(request))
+        rows = self.get_queryset().filter(pk=kwargs["pk"]).values(*renderer.columns)
+        if not rows:
+            raise Http404
+        return Response(renderer.render(rows)[0])
 
 
 def _visible_ticket(request, pk) -> Ticket:
@@ -276,8 +297,8 @@ class TicketAction(APIView):
             params=params,
             expected_version=params.pop("expected_version", None),
         )
-        ticket = ticket_queryset(request).get(pk=ticket.pk)
-        return Response(s.TicketSerializer(ticket, context={"pii": can_see_pii(request)}).data)
+        renderer = row_renderer(s.TicketSerializer, pii=can_see_pii(request))
+        return Response(renderer.render(ticket_queryset(request).filter(pk=ticket.pk).values(*renderer.columns))[0])
 
 
 class TicketFeedback(APIView):

@@ -329,3 +329,29 @@ def test_an_external_id_used_twice_is_a_conflict_naming_the_first_ticket(api_cli
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "duplicate_external_id"
     assert first["reference"] in again.json()["error"]["message"]
+
+
+def test_a_key_changed_after_use_takes_effect_on_the_next_request(api_client, zone, hotline):
+    """Resolved keys are cached in Redis; revoking a key, taking a street from it or
+    deactivating its partner still counts from the very next request."""
+    from api.models import PartnerKey
+    from api.services import partner_key_revoke
+    from tests.factories import staffed_zone
+
+    other = staffed_zone()
+    client = api_client(zone.committee.street, other.committee.street)
+    ticket = make_ticket(zone=other)
+    assert client.get(f"/api/v1/tickets/{ticket.pk}/").status_code == 200  # the key is now cached
+
+    PartnerKey.objects.get().streets.remove(other.committee.street)
+    assert client.get(f"/api/v1/tickets/{ticket.pk}/").status_code == 404
+
+    hotline.active = False
+    hotline.save()
+    assert client.get("/api/v1/tickets/").status_code == 401
+    hotline.active = True
+    hotline.save()
+    assert client.get("/api/v1/tickets/").status_code == 200
+
+    partner_key_revoke(key=PartnerKey.objects.get())
+    assert client.get("/api/v1/tickets/").status_code == 401

@@ -1,0 +1,293 @@
+"""Render API objects from `.values()` rows with the serializers' own fields.
+
+A ModelSerializer builds its fields anew for every response and walks model instances
+attribute by attribute; for a page of 50 tickets that is most of the request. A
+RowRenderer is built once per serializer (and context) from that serializer's bound fields,
+so there is still one definition of each field's shape: every value goes through the same
+field's `to_representation` (or is passed through where, for the column's type, that is
+the identity), under the same name and in the same order. Only the reading differs: a dict
+lookup by the field's source path instead of attribute traversal.
+
+What it reads:
+- a plain field: its source path as a column (`category.code` → `category__code`), through
+  non-null foreign keys only;
+- a PrimaryKeyRelatedField: the foreign key's column, which is the id it renders;
+- a SerializerMethodField: its method, called with a view of the row that has the columns
+  the method declares with `@reads` (a foreign key named there is the related object, and
+  `<name>_id` its id; a model property is computed on the view). Reading anything else
+  raises AttributeError. The related objects of a whole page, nested rows included, are
+  loaded with one query per model;
+- a nested `many=True` serializer over a reverse foreign key: one query for all rows, in
+  the related model's default order, rendered by its own RowRenderer.
+Anything else is refused when the renderer is built, never rendered differently.
+
+A field with a `representer()` (serializers.DateTimeField) gives a function for the whole
+render, so what it looks up per request (the time zone) it looks up once.
+"""
+
+from collections import defaultdict
+from functools import cache
+from operator import attrgetter
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models
+from rest_framework import relations, serializers
+
+# DRF fields whose to_representation returns the value unchanged for values of the given
+# database field types (str(str), int(int), a str choice that is among the choices...).
+_IDENTITY = {
+    serializers.CharField.to_representation: (models.CharField, models.TextField),
+    serializers.ChoiceField.to_representation: (models.CharField,),
+    serializers.IntegerField.to_representation: (models.IntegerField,),
+    serializers.BooleanField.to_representation: (models.BooleanField,),
+}
+
+# What a step does with its row: pass a column through, call a function on it (None stays
+# None, as in DRF), call a method field with a view of the row, render nested rows.
+VALUE, CALL, METHOD, MANY = range(4)
+
+
+def reads(*names):
+    """Declare the model attributes a SerializerMethodField's method reads, so that a
+    RowRenderer can select them: `@reads("reporter_name", "reporter_phone")`."""
+
+    def mark(method):
+        method.reads = names
+        return method
+
+    return mark
+
+
+def row_renderer(serializer_class, **context) -> "RowRenderer":
+    """The renderer of `serializer_class` under `context` (built once per process)."""
+    return _renderer(serializer_class, tuple(sorted(context.items())))
+
+
+@cache
+def _renderer(serializer_class, context: tuple) -> "RowRenderer":
+    return RowRenderer(serializer_class(context=dict(context)))
+
+
+class RowRenderer:
+    def __init__(self, serializer: serializers.ModelSerializer):
+        self.model = model = serializer.Meta.model
+        self.name = type(serializer).__name__
+        self.pk = model._meta.pk.attname
+        self.steps = []  # (kind, name, column or nested renderer, function or field)
+        self.readers = []  # for model instances: how each step reads its value
+        self.relations = {}  # a method's related object: attribute -> (column, model)
+        self.view_columns = {}  # what a method may read: attribute -> column
+        self.view_properties = {}  # a model property a method reads: attribute -> getter
+        self.nested = {}  # field name -> (renderer, its foreign key's name, manager)
+        columns = {}  # what .values() must select, in order
+        for name, field in serializer.fields.items():
+            if field.write_only:
+                continue
+            if isinstance(field, serializers.ListSerializer):
+                self.nested[name] = self._nested(field)
+                self.steps.append((MANY, name, self.nested[name][0], None))
+                self.readers.append(attrgetter(field.source))
+            elif isinstance(field, serializers.BaseSerializer):
+                raise self._refuse(name, "a nested serializer that is not many=True")
+            elif isinstance(field, serializers.SerializerMethodField):
+                columns.update(dict.fromkeys(self._declared_reads(serializer, field)))
+                self.steps.append((METHOD, name, None, field.to_representation))
+                self.readers.append(None)
+            elif isinstance(field, relations.RelatedField):
+                if not isinstance(field, relations.PrimaryKeyRelatedField) or field.pk_field is not None:
+                    raise self._refuse(name, "a related field other than a plain PrimaryKeyRelatedField")
+                column = self._column(name, field.source_attrs, relation=True)
+                columns[column] = None
+                self.steps.append((VALUE, name, column, None))
+                # What DRF reads too (serializable_value): the foreign key's id, not the object.
+                attname = self._model_field(name, field.source_attrs).attname
+                self.readers.append(attrgetter(".".join([*field.source_attrs[:-1], attname])))
+            else:
+                column = self._column(name, field.source_attrs)
+                columns[column] = None
+                self.readers.append(attrgetter(".".join(field.source_attrs)))
+                model_field = self._model_field(name, field.source_attrs)
+                if isinstance(model_field, _IDENTITY.get(type(field).to_representation, ())):
+                    self.steps.append((VALUE, name, column, None))
+                elif hasattr(field, "representer"):
+                    self.steps.append((CALL, name, column, field))
+                else:
+                    self.steps.append((CALL, name, column, field.to_representation))
+        columns[self.pk] = None
+        self.columns = list(columns)
+
+    # --- building ---------------------------------------------------------------------
+
+    def _refuse(self, name, what) -> ImproperlyConfigured:
+        return ImproperlyConfigured(f"{self.name}.{name} is {what}: a RowRenderer cannot read it from .values().")
+
+    def _model_field(self, name, source_attrs):
+        model, field = self.model, None
+        for index, attr in enumerate(source_attrs):
+            try:
+                field = model._meta.get_field(attr)
+            except FieldDoesNotExist as error:
+                raise self._refuse(name, f"read through {attr!r}, which is not a model field") from error
+            if index < len(source_attrs) - 1:
+                if not (field.many_to_one or field.one_to_one) or field.null or not field.concrete:
+                    raise self._refuse(name, f"read through {attr!r}, which is not a non-null foreign key")
+                model = field.related_model
+        return field
+
+    def _column(self, name, source_attrs, relation=False) -> str:
+        field = self._model_field(name, source_attrs)
+        if not field.concrete or field.many_to_many or (field.is_relation and not relation):
+            raise self._refuse(name, f"a {type(field).__name__}, not a column")
+        return "__".join(source_attrs)
+
+    def _declared_reads(self, serializer, field) -> list[str]:
+        method = getattr(serializer, field.method_name)
+        names = getattr(method, "reads", None)
+        if names is None:
+            raise self._refuse(field.field_name, f"a method field whose {field.method_name} does not declare @reads")
+        columns = []
+        for attr in names:
+            prop = getattr(self.model, attr, None)
+            if isinstance(prop, property):
+                self.view_properties[attr] = prop.fget
+                continue
+            model_field = self._model_field(field.field_name, [attr])
+            if model_field.many_to_one or model_field.one_to_one:
+                self.relations[attr] = (attr, model_field.related_model)
+                self.view_columns[model_field.attname] = attr
+            elif model_field.concrete and not model_field.is_relation:
+                self.view_columns[attr] = attr
+            else:
+                raise self._refuse(field.field_name, f"reading {attr!r}, which is not a column")
+            columns.append(attr)
+        return columns
+
+    def _nested(self, field: serializers.ListSerializer) -> tuple:
+        try:
+            relation = self.model._meta.get_field(field.source)
+        except FieldDoesNotExist as error:
+            raise self._refuse(field.field_name, "many=True over something that is not a relation") from error
+        if not relation.one_to_many or relation.concrete:
+            raise self._refuse(field.field_name, "many=True over something other than a reverse foreign key")
+        child = RowRenderer(field.child)
+        if child.model is not relation.related_model:
+            raise self._refuse(field.field_name, f"rendered by a serializer of {child.model.__name__}")
+        return child, relation.field.name, relation.related_model._default_manager
+
+    # --- rendering --------------------------------------------------------------------
+
+    def render(self, rows) -> list[dict]:
+        """The representations of `rows` (dicts from `.values(*self.columns)`), in order."""
+        page = Page()
+        rows = list(rows)
+        self._load(rows, page)
+        for model, ids in page.wanted.items():
+            page.objects[model] = model._default_manager.in_bulk(ids)
+        return self._render(rows, page)
+
+    def render_objects(self, objects) -> list[dict]:
+        """The representations of model instances at hand (a ticket just saved), read from
+        their attributes as the serializer would, without reading them again."""
+        return self._render_objects(list(objects), Page())
+
+    def _render_objects(self, objects, page: "Page") -> list[dict]:
+        steps = page.steps(self)
+        rendered = []
+        for obj in objects:
+            out = {}
+            for (kind, name, column, function), read in zip(steps, self.readers, strict=True):
+                if kind == VALUE:
+                    out[name] = read(obj)
+                elif kind == CALL:
+                    value = read(obj)
+                    out[name] = None if value is None else function(value)
+                elif kind == METHOD:
+                    out[name] = function(obj)
+                else:
+                    out[name] = column._render_objects(list(read(obj).all()), page)
+            rendered.append(out)
+        return rendered
+
+    def _load(self, rows, page: "Page") -> None:
+        """The nested rows of `rows`, grouped by their parent's pk, and the ids of the related
+        objects the method fields read."""
+        for column, model in self.relations.values():
+            page.wanted[model].update(row[column] for row in rows if row[column] is not None)
+        for name, (child, link, manager) in self.nested.items():
+            found = []
+            if rows:
+                parents = [row[self.pk] for row in rows]
+                found = list(manager.filter(**{f"{link}__in": parents}).values(*dict.fromkeys([*child.columns, link])))
+            grouped = page.children[self, name] = defaultdict(list)
+            for row in found:
+                grouped[row[link]].append(row)
+            child._load(found, page)
+
+    def _render(self, rows, page: "Page") -> list[dict]:
+        steps = page.steps(self)
+        rendered = []
+        for row in rows:
+            out = {}
+            for kind, name, column, function in steps:
+                if kind == VALUE:
+                    out[name] = row[column]
+                elif kind == CALL:
+                    value = row[column]
+                    out[name] = None if value is None else function(value)
+                elif kind == METHOD:
+                    out[name] = function(RowView(self, row, page.objects))
+                else:
+                    out[name] = column._render(page.children[self, name].get(row[self.pk], ()), page)
+            rendered.append(out)
+        return rendered
+
+
+class Page:
+    """What one render collects: nested rows, related objects, the per-render functions."""
+
+    def __init__(self):
+        self.children = {}
+        self.wanted = defaultdict(set)
+        self.objects = {}
+        self._steps = {}
+
+    def steps(self, renderer: RowRenderer) -> list:
+        steps = self._steps.get(renderer)
+        if steps is None:
+            steps = self._steps[renderer] = [
+                (
+                    kind,
+                    name,
+                    column,
+                    function.representer() if kind == CALL and hasattr(function, "representer") else function,
+                )
+                for kind, name, column, function in renderer.steps
+            ]
+        return steps
+
+
+class RowView:
+    """A row seen as the model instance a SerializerMethodField's method expects, limited to
+    what the method declared with @reads."""
+
+    __slots__ = ("_renderer", "_row", "_objects")
+
+    def __init__(self, renderer: RowRenderer, row: dict, objects: dict):
+        self._renderer, self._row, self._objects = renderer, row, objects
+
+    def __getattr__(self, name):
+        renderer = self._renderer
+        column = renderer.view_columns.get(name)
+        if column is not None:
+            return self._row[column]
+        relation = renderer.relations.get(name)
+        if relation is not None:
+            column, model = relation
+            pk = self._row[column]
+            return None if pk is None else self._objects[model][pk]
+        getter = renderer.view_properties.get(name)
+        if getter is not None:
+            return getter(self)
+        raise AttributeError(
+            f"{renderer.name} reads {renderer.model.__name__}.{name} in a method field without declaring it with @reads"
+        )
