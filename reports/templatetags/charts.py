@@ -3,6 +3,8 @@
 from django import template
 from django.utils.html import format_html, format_html_join
 
+from grievances.models import Channel
+
 register = template.Library()
 
 BAR_HEIGHT = 22
@@ -20,13 +22,14 @@ def bar_chart(rows, label="name", value="received", total=None):
     height = BAR_HEIGHT * len(rows)
     bars = format_html_join(
         "",
-        '<g transform="translate(0,{})"><text x="0" y="15" font-size="12">{}</text>'
+        '<g transform="translate(0,{})"><title>{}</title><text x="0" y="15" font-size="12">{}</text>'
         '<rect x="{}" y="3" width="{}" height="16" fill="#b91c1c" rx="2"></rect>'
         '<text x="{}" y="15" font-size="12">{}</text></g>',
         (
             (
                 index * BAR_HEIGHT,
-                str(row[label])[:12],
+                f"{row[label]}: {row[value]}",
+                _short(str(row[label])),
                 LABEL_WIDTH,
                 round(CHART_WIDTH * (row[value] or 0) / biggest),
                 LABEL_WIDTH + round(CHART_WIDTH * (row[value] or 0) / biggest) + 6,
@@ -42,6 +45,18 @@ def bar_chart(rows, label="name", value="received", total=None):
         height,
         bars,
     )
+
+
+def _short(label: str, room: int = 12) -> str:
+    """What fits in the label column; the whole label is the bar's tooltip."""
+    return label if len(label) <= room else label[: room - 1] + "…"
+
+
+@register.filter
+def channel_names(rows):
+    """Breakdown rows by channel with each channel's name, in the reader's language (the
+    stored report keeps the codes, so it reads the same in Chinese and in English)."""
+    return [{**row, "name": Channel(row["key"]).label if row["key"] in Channel.values else row["key"]} for row in rows]
 
 
 @register.filter

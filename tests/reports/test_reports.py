@@ -130,6 +130,10 @@ def test_the_report_page_prints_and_exports(client, month):
 
     assert 'data-testid="resolution-rate">66.7%<' in page
     assert "<svg" in page and "瞿溪路 500 弄 3 号" in page
+    zone_section = page.split('data-testid="by-zone"')[1].split("</section>")[0]
+    channel_section = page.split('data-testid="by-channel"')[1].split("</section>")[0]
+    assert f"<title>{month['zone'].name}: 3</title>" in zone_section
+    assert "<title>上门走访: 3</title>" in channel_section  # the channel's name, not its code
     assert "rates,resolution_rate,,,0.6667" in exported
     assert "pyramid,zone,1,,0.5" in exported
 
