@@ -28,7 +28,8 @@ class ApiEnvelopeMiddleware:
                 413, _("The request body is larger than %(n)s bytes.") % {"n": settings.API_MAX_BODY_BYTES}
             )
         response = self.get_response(request)
-        if response.status_code == 404 and not response.get("Content-Type", "").startswith("application/json"):
+        # Django's own 404 page is HTML; the API's and Open311's answers (JSON, XML) stay as they are.
+        if response.status_code == 404 and response.get("Content-Type", "").startswith("text/html"):
             return json_error(404, _("Not found."))
         return response
 

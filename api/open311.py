@@ -1,5 +1,5 @@
 """Open311 GeoReport v2 (DESIGN.md) at /open311/v2/, so existing civic-reporting clients can
-file and follow tickets. JSON only.
+file and follow tickets, in XML (the spec's required format) or JSON, as the path says.
 
 The same doors as the partner API behind a different face: partner keys (passed as the
 `api_key` parameter), the visibility rule for every read, grievances.services.ticket_create
@@ -9,8 +9,9 @@ are a list of {"code": <HTTP status>, "description"}.
 """
 
 import datetime as dt
+from xml.etree import ElementTree
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -67,10 +69,54 @@ class Open311KeyAuthentication(ApiKeyAuthentication):
         return None
 
 
+# The element of each item of a list, by the list's name (GeoReport's XML).
+XML_ITEMS = {"endpoints": "endpoint", "formats": "format", "attributes": "attribute", "values": "value"}
+
+
+def xml_document(root: str, item: str, data) -> bytes:
+    """`data` as GeoReport XML: a list's entries as `item` elements under `root`, a dict's keys
+    as elements (nested lists named by XML_ITEMS), None as an empty element."""
+
+    def fill(element, value):
+        if isinstance(value, dict):
+            for name, child in value.items():
+                fill(ElementTree.SubElement(element, name), child)
+        elif isinstance(value, list):
+            for child in value:
+                fill(ElementTree.SubElement(element, XML_ITEMS.get(element.tag, item)), child)
+        elif isinstance(value, bool):
+            element.text = "true" if value else "false"
+        elif value is not None:
+            element.text = str(value)
+
+    document = ElementTree.Element(root)
+    fill(document, data)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(document, encoding="unicode").encode()
+
+
+class GeoReportXMLRenderer(BaseRenderer):
+    """`text/xml` for the `.xml` paths. Each view names its root and item elements
+    (`xml_root`, `xml_item`); a failure is GeoReport's `<errors><error>` list."""
+
+    media_type = "text/xml"
+    format = "xml"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        context = renderer_context or {}
+        response, view = context.get("response"), context.get("view")
+        if response is not None and response.status_code >= 400:
+            return xml_document("errors", "error", data)
+        return xml_document(view.xml_root, view.xml_item, data)
+
+
 class PathFormat(DefaultContentNegotiation):
-    """GeoReport names the format in the path (`.json`); the Accept header is not consulted."""
+    """GeoReport names the format in the path (`.xml`, `.json`); the Accept header is not consulted."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
+        for renderer in renderers:
+            if renderer.format == format_suffix:
+                return renderer, renderer.media_type
         return renderers[0], renderers[0].media_type
 
 
@@ -98,7 +144,9 @@ class Open311View(APIView):
     authentication_classes = [Open311KeyAuthentication]
     permission_classes = [KeyScopes]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
+    renderer_classes = [JSONRenderer, GeoReportXMLRenderer]
     content_negotiation_class = PathFormat
+    xml_root, xml_item = "service_requests", "request"
     # GeoReport is the contract here: kept out of the OpenAPI document of /api/v1/, whose
     # error envelope and key header these endpoints do not share.
     schema = None
@@ -170,8 +218,12 @@ def _tickets(request):
 
 
 class Discovery(PublicView):
-    def get(self, request):
-        url = request.build_absolute_uri(reverse("open311:discovery")).removesuffix("discovery.json")
+    xml_root = "discovery"
+
+    def get(self, request, format):
+        url = request.build_absolute_uri(reverse("open311:discovery", args=[format])).removesuffix(
+            f"discovery.{format}"
+        )
         return Response(
             {
                 "changeset": CHANGESET,
@@ -183,7 +235,7 @@ class Discovery(PublicView):
                         "url": url,
                         "changeset": CHANGESET,
                         "type": "production",
-                        "formats": ["application/json"],
+                        "formats": ["text/xml", "application/json"],
                     }
                 ],
             }
@@ -191,7 +243,9 @@ class Discovery(PublicView):
 
 
 class ServiceList(PublicView):
-    def get(self, request):
+    xml_root, xml_item = "services", "service"
+
+    def get(self, request, format):
         return Response(
             [
                 {
@@ -209,7 +263,9 @@ class ServiceList(PublicView):
 
 
 class ServiceDefinition(PublicView):
-    def get(self, request, service_code):
+    xml_root = "service_definition"
+
+    def get(self, request, service_code, format):
         if not Category.objects.filter(active=True, code=service_code).exists():
             raise exceptions.NotFound(_("No service %(code)s: see services.json.") % {"code": service_code})
         # Our services ask for nothing beyond GeoReport's standard fields.
@@ -299,7 +355,7 @@ def _street_for(request, code: str) -> StreetOffice:
 
 
 class Requests(Open311View):
-    def get(self, request):
+    def get(self, request, format):
         query = RequestQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
@@ -323,7 +379,7 @@ class Requests(Open311View):
         tickets = tickets.order_by("-created_at", "-pk")[:MAX_RESULTS]
         return Response([service_request(ticket) for ticket in tickets])
 
-    def post(self, request):
+    def post(self, request, format):
         serializer = NewRequest(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -345,7 +401,7 @@ class Requests(Open311View):
 
 
 class RequestDetail(Open311View):
-    def get(self, request, service_request_id):
+    def get(self, request, service_request_id, format):
         ticket = _tickets(request).filter(reference=service_request_id).first()
         if ticket is None:
             raise exceptions.NotFound(_("No service request %(id)s in your streets.") % {"id": service_request_id})
@@ -354,6 +410,8 @@ class RequestDetail(Open311View):
 
 @csrf_exempt
 def unknown_endpoint(request, path):
-    """Anything else under the prefix, XML included, in GeoReport's error shape."""
-    body = [{"code": 404, "description": _("No such endpoint: this server speaks GeoReport v2 in JSON only.")}]
-    return JsonResponse(body, status=404, safe=False)
+    """Anything else under the prefix, in GeoReport's error shape (XML unless it asked for JSON)."""
+    body = [{"code": 404, "description": _("No such endpoint: see discovery.xml.")}]
+    if path.endswith(".json"):
+        return JsonResponse(body, status=404, safe=False)
+    return HttpResponse(xml_document("errors", "error", body), status=404, content_type="text/xml; charset=utf-8")

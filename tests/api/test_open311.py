@@ -2,6 +2,7 @@
 
 import datetime as dt
 from urllib.parse import urlencode
+from xml.etree import ElementTree
 
 import pytest
 from django.test import Client
@@ -17,6 +18,7 @@ from tests.factories import StreetFactory, make_ticket, staffed_zone
 pytestmark = pytest.mark.django_db
 
 BASE = "/open311/v2"
+FORM = "application/x-www-form-urlencoded"
 READ_WRITE = ("tickets:read", "tickets:write")
 
 
@@ -82,7 +84,7 @@ def test_discovery_lists_the_georeport_endpoint():
     (endpoint,) = response.json()["endpoints"]
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert endpoint["url"] == "http://testserver/open311/v2/"
-    assert endpoint["formats"] == ["application/json"]
+    assert endpoint["formats"] == ["text/xml", "application/json"]
 
 
 def test_the_service_list_shows_our_active_categories_without_a_key():
@@ -310,8 +312,52 @@ def test_a_street_with_nobody_to_own_the_request_is_409_not_a_half_written_ticke
 
 
 def test_anything_else_under_the_prefix_is_404_in_the_error_list_format(key):
-    assert_errors(Client().get(f"{BASE}/requests.xml", {"api_key": key}), 404, "JSON")
-    assert_errors(Client().post(f"{BASE}/tokens/abc.json"), 404)
+    assert_errors(Client().post(f"{BASE}/tokens/abc.json"), 404, "discovery.xml")
+    for path in ("tokens/abc.xml", "requests.csv"):
+        unknown = xml(Client().get(f"{BASE}/{path}", {"api_key": key}), 404)
+        assert (unknown.tag, unknown.find("error/code").text) == ("errors", "404")
+    missing = xml(Client().get(f"{BASE}/services/potholes.xml"), 404)
+    assert "potholes" in missing.find("error/description").text
+
+
+def xml(response, status=200) -> ElementTree.Element:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "text/xml; charset=utf-8"
+    assert response.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    return ElementTree.fromstring(response.content)
+
+
+def test_an_xml_client_files_a_request_and_follows_it_until_it_is_closed(key, zone):
+    """GeoReport's required format, the one clients such as FixMyStreet speak by default."""
+    client = Client()
+    discovery = xml(client.get(f"{BASE}/discovery.xml"))
+    services = xml(client.get(f"{BASE}/services.xml"))
+    definition = xml(client.get(f"{BASE}/services/environment.xml"))
+    form = {
+        "api_key": key,
+        "service_code": "environment",
+        "description": "垃圾没人清运",
+        "address_string": "瞿溪路 8 号",
+    }
+
+    filed = xml(client.post(f"{BASE}/requests.xml", urlencode(form), "application/x-www-form-urlencoded"))
+    reference = filed.find("request/service_request_id").text
+    t.ticket_resolve(ticket=Ticket.objects.get(reference=reference), actor="test", outcome="solved")
+    followed = xml(client.get(f"{BASE}/requests/{reference}.xml", {"api_key": key}))
+    listed = xml(client.get(f"{BASE}/requests.xml", {"api_key": key, "status": "closed"}))
+    refused = xml(client.post(f"{BASE}/requests.xml", urlencode({**form, "description": ""}), FORM), 400)
+
+    assert [f.text for f in discovery.findall("endpoints/endpoint/formats/format")] == ["text/xml", "application/json"]
+    assert services.tag == "services" and "environment" in [s.text for s in services.findall("service/service_code")]
+    assert services.find("service/metadata").text == "false"
+    assert (definition.tag, definition.find("service_code").text) == ("service_definition", "environment")
+    assert filed.tag == "service_requests" and filed.find("request/service_notice").text
+    assert filed.find("request/account_id").text is None
+    assert (followed.find("request/status").text, followed.find("request/status_notes").text) == ("closed", "已解决")
+    assert followed.find("request/media_url").text is None
+    assert [r.text for r in listed.findall("request/service_request_id")] == [reference]
+    assert (refused.tag, refused.find("error/code").text) == ("errors", "400")
+    assert refused.find("error/description").text.startswith("description:")
 
 
 def test_the_partner_api_schema_does_not_describe_open311():
