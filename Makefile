@@ -31,10 +31,12 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## make lint: ruff, migrations in step with the models, and Django's deploy checks.
+## make lint: ruff, every message in the translation catalogue (needs GNU gettext), migrations
+## in step with the models, and Django's deploy checks.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_messages.py
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		ALLOWED_HOSTS=zhitong.example.org DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/zhitong} \
