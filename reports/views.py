@@ -13,6 +13,7 @@ from grievances.selectors import QueueFilters, default_queue_tier, queue_counts,
 from responders.models import User
 from responders.selectors import user_scope, visible_streets
 
+from .forms import ReportGenerateForm
 from .models import MonthlyReport
 from .selectors import Unit, overdue, statistics
 from .services import monthly_report_generate
@@ -72,16 +73,14 @@ def report_list(request):
 def report_generate(request):
     if request.user.role not in REPORTERS and not request.user.is_superuser:
         raise Http404
-    street = get_object_or_404(visible_streets(user_scope(request.user)), pk=request.POST.get("street") or 0)
-    try:
-        month = dt.datetime.strptime(request.POST.get("month", ""), "%Y-%m").date()
-    except ValueError:
-        messages.error(request, _("Choose a month as YYYY-MM."))
+    form = ReportGenerateForm(request.POST, streets=visible_streets(user_scope(request.user)))
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
         return redirect("reports")
-    if month >= timezone.localdate().replace(day=1):
-        messages.error(request, _("A month can be reported once it has ended."))
-        return redirect("reports")
-    report = monthly_report_generate(street=street, month=month, actor=request.user)
+    report = monthly_report_generate(
+        street=form.cleaned_data["street"], month=form.cleaned_data["month"], actor=request.user
+    )
     return redirect("report", pk=report.pk)
 
 

@@ -153,6 +153,22 @@ def test_a_month_still_running_cannot_be_issued_and_outsiders_see_nothing(client
     assert client.get(f"/reports/{report.pk}/csv/").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("street", "month_value", "named"),
+    [("abc", "2026-10", "街道"), ("", "2026-10", "街道"), ("other", "2026-10", "街道"), ("own", "10/2026", "月份")],
+)
+def test_a_bad_request_for_a_report_names_the_field_and_issues_nothing(client, month, street, month_value, named):
+    own = month["street"]
+    client.force_login(User.objects.get(street=own, role="street_staff"))
+    street = {"own": own.pk, "other": staffed_zone().committee.street.pk}.get(street, street)
+
+    response = client.post("/reports/generate/", {"street": street, "month": month_value}, follow=True)
+
+    assert response.status_code == 200
+    assert f"{named}：" in response.content.decode() or f"{named}:" in response.content.decode()
+    assert not MonthlyReport.objects.exists()
+
+
 def test_the_dashboard_shows_this_months_figures_and_the_queue(client):
     zone = staffed_zone()
     make_ticket(zone=zone)
