@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -152,6 +153,10 @@ ZHITONG_SWEEP_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_SWEEP_INTERVAL_SE
 ZHITONG_ALERT_CHANNELS = env_list("ZHITONG_ALERT_CHANNELS")
 
 ZHITONG_WEBHOOK_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_WEBHOOK_INTERVAL_SECONDS", "10"))
+# How long a partner's Idempotency-Key is remembered: at least a day, the contract's promise.
+ZHITONG_IDEMPOTENCY_KEEP_DAYS = int(os.environ.get("ZHITONG_IDEMPOTENCY_KEEP_DAYS", "7"))
+if ZHITONG_IDEMPOTENCY_KEEP_DAYS < 1:
+    raise ImproperlyConfigured("ZHITONG_IDEMPOTENCY_KEEP_DAYS must be at least 1: partners may retry for 24 hours.")
 CELERY_BEAT_SCHEDULE = {
     # 社情民意月报: last month's report for every street, on the 1st at 02:00 Shanghai time.
     "monthly-reports": {
@@ -174,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "api.tasks.dispatch_webhooks",
         "schedule": ZHITONG_WEBHOOK_INTERVAL_SECONDS,
         "options": {"expires": ZHITONG_WEBHOOK_INTERVAL_SECONDS},
+    },
+    # Idempotency records past ZHITONG_IDEMPOTENCY_KEEP_DAYS, nightly.
+    "purge-idempotency-records": {
+        "task": "api.tasks.purge_idempotency_records",
+        "schedule": crontab(minute=10, hour=3),
     },
 }
 

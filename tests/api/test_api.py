@@ -1,5 +1,6 @@
 """The partner API's contract (DESIGN.md), as a partner developer would exercise it."""
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -310,6 +311,32 @@ def test_idempotency_records_are_per_key(api_client, zone):
     post(second, "/api/v1/tickets/", body, key="same")
 
     assert Ticket.objects.count() == 2 and IdempotencyRecord.objects.count() == 2
+
+
+def test_idempotency_keys_are_remembered_for_the_keep_days_then_forgotten(api_client, zone, settings):
+    from django.utils import timezone
+
+    from api.tasks import purge_idempotency_records
+
+    settings.ZHITONG_IDEMPOTENCY_KEEP_DAYS = 2
+    client = api_client(zone.committee.street)
+    body = new_ticket_body(zone, external_id="")
+    first = post(client, "/api/v1/tickets/", body, key="old")
+    post(client, "/api/v1/tickets/", body, key="recent")
+    IdempotencyRecord.objects.filter(idempotency_key="old").update(
+        created_at=timezone.now() - dt.timedelta(days=2, minutes=1)
+    )
+    IdempotencyRecord.objects.filter(idempotency_key="recent").update(
+        created_at=timezone.now() - dt.timedelta(days=1, hours=23)
+    )
+
+    assert purge_idempotency_records() == "purged 1"
+    replay = post(client, "/api/v1/tickets/", body, key="recent")
+    again = post(client, "/api/v1/tickets/", body, key="old")
+
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert again.status_code == 201 and again.json()["id"] != first.json()["id"]  # forgotten: a new request
+    assert Ticket.objects.count() == 3
 
 
 def test_the_schema_and_docs_are_served(client):
