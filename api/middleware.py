@@ -5,6 +5,8 @@ import logging
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from config.params import carries_nul, whole_number
+
 from .errors import json_error
 
 logger = logging.getLogger("django.request")
@@ -22,8 +24,10 @@ class ApiEnvelopeMiddleware:
     def __call__(self, request):
         if not request.path.startswith(API_PREFIXES):
             return self.get_response(request)
-        length = request.META.get("CONTENT_LENGTH") or "0"
-        if length.isdigit() and int(length) > settings.API_MAX_BODY_BYTES:
+        if carries_nul(request):
+            return json_error(400, _("The address has a NUL character."), "invalid")
+        length = whole_number(request.META.get("CONTENT_LENGTH") or "0")
+        if length is not None and length > settings.API_MAX_BODY_BYTES:
             return json_error(
                 413, _("The request body is larger than %(n)s bytes.") % {"n": settings.API_MAX_BODY_BYTES}
             )

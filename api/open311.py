@@ -279,12 +279,23 @@ class CommaSeparated(serializers.CharField):
         return [item.strip() for item in super().to_internal_value(data).split(",") if item.strip()]
 
 
+class Moment(serializers.DateTimeField):
+    """A GeoReport date, in UTC: one the database cannot hold (year 1 east of Greenwich) is
+    the client's error."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value).astimezone(dt.UTC)
+        except OverflowError:
+            raise serializers.ValidationError(_("Not a moment we can use: %(value)s.") % {"value": value}) from None
+
+
 class RequestQuery(serializers.Serializer):
     service_request_id = CommaSeparated(required=False, allow_blank=True)
     service_code = CommaSeparated(required=False, allow_blank=True)
     status = CommaSeparated(required=False, allow_blank=True)
-    start_date = serializers.DateTimeField(required=False, allow_null=True)
-    end_date = serializers.DateTimeField(required=False, allow_null=True)
+    start_date = Moment(required=False, allow_null=True)
+    end_date = Moment(required=False, allow_null=True)
 
     def validate_service_code(self, codes):
         unknown = sorted(set(codes) - set(Category.objects.filter(code__in=codes).values_list("code", flat=True)))

@@ -9,11 +9,12 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.params import whole_number
 from escalation.actions import perform_action
 from escalation.errors import InvalidInput
 from escalation.permissions import allowed_actions
@@ -52,9 +53,10 @@ class Pagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        size = whole_number(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
             raise ValidationError({"page_size": [_("A whole number from 1 to 100.")]})
-        return int(raw)
+        return size
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -234,6 +236,13 @@ class TicketDetail(generics.RetrieveAPIView):
         return Response(renderer.render(rows)[0])
 
 
+def _require_allowed(request, ticket: Ticket, action: str) -> None:
+    """Staff act as on the screens, by their role and the ticket's tier (a partner key's
+    scopes were checked by KeyScopes)."""
+    if not isinstance(request.user, Partner) and action not in allowed_actions(request.user, ticket):
+        raise PermissionDenied(_("You cannot do this to this ticket now."))
+
+
 def _visible_ticket(request, pk) -> Ticket:
     return get_object_or_404(ticket_queryset(request), pk=pk)
 
@@ -255,17 +264,7 @@ class TicketAction(APIView):
         ticket = _visible_ticket(request, pk)
         if action not in s.API_ACTIONS:
             raise ValidationError({"action": [_("Unknown action %(action)s.") % {"action": action}]})
-        if not isinstance(request.user, Partner) and action not in allowed_actions(request.user, ticket):
-            return Response(
-                {
-                    "error": {
-                        "code": "permission_denied",
-                        "fields": {},
-                        "message": _("You cannot do this to this ticket now."),
-                    }
-                },
-                status=status.HTTP_403_FORBIDDEN,
-            )
+        _require_allowed(request, ticket, action)
         serializer = s.ActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         params = dict(serializer.validated_data)
@@ -312,6 +311,7 @@ class TicketFeedback(APIView):
     )
     def post(self, request, pk):
         ticket = _visible_ticket(request, pk)
+        _require_allowed(request, ticket, "feedback")
         serializer = s.FeedbackCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         via = Feedback.Via.PARTNER if isinstance(request.user, Partner) else Feedback.Via.PHONE

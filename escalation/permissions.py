@@ -42,20 +42,25 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset]] = {
 }
 
 
-def allowed_actions(user: User, ticket: Ticket) -> list[Action]:
-    """The actions `user` may take on `ticket` now, in the table's order."""
+def permitted_actions(user: User, ticket: Ticket) -> set[Action]:
+    """What `user`'s role lets them do to `ticket` at its tier, whatever its status (a
+    meeting's decision, say, which the state machine then checks against the status)."""
     if not ticket_visible_to(user, ticket):
-        return []
-    legal = {action for action, statuses in ALLOWED_FROM.items() if ticket.status in statuses}
-    if ticket.tier == Tier.STREET:
-        legal.discard(Action.ESCALATE)  # the top of the pyramid: refer to a department instead
+        return set()
     if user.is_superuser or user.role == User.Role.ADMINISTRATOR:
-        permitted = set(Action)
-    elif user.role == User.Role.DEPARTMENT_LIAISON:
+        return set(Action)
+    if user.role == User.Role.DEPARTMENT_LIAISON:
         referred_now = ticket.referrals.filter(
             department_id=user.department_id, answered_at__isnull=True, withdrawn_at__isnull=True
         ).exists()
-        permitted = {Action.DEPARTMENT_REPLY} if referred_now else set()
-    else:
-        permitted = set(ROLE_ACTIONS.get(user.role, {}).get(ticket.tier, frozenset())) | _FOLLOW_UP
+        return {Action.DEPARTMENT_REPLY} if referred_now else set()
+    return set(ROLE_ACTIONS.get(user.role, {}).get(ticket.tier, frozenset())) | _FOLLOW_UP
+
+
+def allowed_actions(user: User, ticket: Ticket) -> list[Action]:
+    """The actions `user` may take on `ticket` now, in the table's order."""
+    legal = {action for action, statuses in ALLOWED_FROM.items() if ticket.status in statuses}
+    if ticket.tier == Tier.STREET:
+        legal.discard(Action.ESCALATE)  # the top of the pyramid: refer to a department instead
+    permitted = permitted_actions(user, ticket)
     return [action for action in Action if action in legal and action in permitted]

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.params import whole_number
 from grievances.models import Tier
 from grievances.views import ticket_detail
 from responders.selectors import user_scope, visible_tickets
@@ -18,8 +19,7 @@ from .transitions import Action
 
 
 def _version(request) -> int | None:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return whole_number(request.POST.get("version", ""))
 
 
 @login_required
@@ -54,7 +54,7 @@ def ticket_action(request, pk, action):
 def bulk_action(request):
     """Acknowledge, or assign an owner to, several tickets from the queue at once."""
     action = request.POST.get("action", "")
-    ids = [int(value) for value in request.POST.getlist("tickets") if value.isdigit()]
+    ids = [pk for pk in map(whole_number, request.POST.getlist("tickets")) if pk is not None]
     back = redirect(f"{reverse('queue')}?{request.POST.get('querystring', '')}")
     if action not in (Action.ACKNOWLEDGE, Action.ASSIGN) or not ids:
         messages.error(request, _("Choose tickets and an action."))

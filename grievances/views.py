@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.params import whole_number
 from escalation.errors import ZhitongError
 from escalation.forms import action_form, assignable_owners
 from escalation.permissions import allowed_actions
@@ -36,7 +37,7 @@ def my_zone(request):
     query = request.GET.get("q", "")
     zone_id = request.GET.get("zone") or None
     show = request.GET.get("show", "all")
-    households = selectors.household_search(scope, query, int(zone_id) if str(zone_id).isdigit() else None)
+    households = selectors.household_search(scope, query, whole_number(zone_id))
     if show == "unvisited":
         households = households.exclude(selectors.visited_this_year(year))
     coverage = selectors.visit_coverage(scope, year)
@@ -117,8 +118,7 @@ def _queue_filters(request, default_tier: str) -> selectors.QueueFilters:
     get = request.GET
 
     def number(name):
-        value = get.get(name, "")
-        return int(value) if value.isdigit() else None
+        return whole_number(get.get(name, ""))
 
     return selectors.QueueFilters(
         tier=get.get("tier", default_tier) if get.get("tier", default_tier) in Tier.values else "",

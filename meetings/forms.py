@@ -7,12 +7,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.params import whole_number
 from escalation.calendar import SHANGHAI, WORKDAY_END
 from grievances.models import Outcome, Tier
 from responders.models import Department, User
 from responders.selectors import Scope, visible_committees, visible_streets, visible_zones
 
 from .models import Decision, Meeting, MeetingType, RiskAssessment
+
+# How far from today a meeting can be planned or recorded.
+MEETING_HORIZON = dt.timedelta(days=3653)
 
 
 def unit_choices(scope: Scope) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -41,12 +45,18 @@ class MeetingForm(forms.Form):
         self.scope = scope
         self.fields["unit"].choices = unit_choices(scope)
 
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        if abs(starts_at.date() - timezone.localdate()) > MEETING_HORIZON:
+            raise forms.ValidationError(_("Choose a date within ten years of today."))
+        return starts_at
+
     def clean_unit(self):
         kind, _sep, pk = self.cleaned_data["unit"].partition(":")
         lookup = {"street": visible_streets, "committee": visible_committees, "zone": visible_zones}
-        if kind not in lookup or not pk.isdigit():
+        if kind not in lookup or whole_number(pk) is None:
             raise forms.ValidationError(_("Choose who holds the meeting."))
-        unit = lookup[kind](self.scope).filter(pk=int(pk)).first()
+        unit = lookup[kind](self.scope).filter(pk=whole_number(pk)).first()
         if unit is None:
             raise forms.ValidationError(_("Choose who holds the meeting."))
         return unit

@@ -188,6 +188,17 @@ def agenda_add_ticket(*, meeting: Meeting, ticket: Ticket, actor: User) -> tuple
             _("Ticket %(ref)s is %(status)s.") % {"ref": ticket.reference, "status": ticket.get_status_display()},
             field="ticket",
         )
+    # A meeting takes up the matters of its own unit: a zone's, a committee's zones', a street's.
+    outside = (
+        ticket.street_id != meeting.street_id
+        or (meeting.committee_id and ticket.committee_id != meeting.committee_id)
+        or (meeting.zone_id and ticket.zone_id != meeting.zone_id)
+    )
+    if outside:
+        raise InvalidInput(
+            _("Ticket %(ref)s is not a matter of %(unit)s.") % {"ref": ticket.reference, "unit": meeting.unit},
+            field="ticket",
+        )
     with transaction.atomic():
         item, created = AgendaItem.objects.get_or_create(
             meeting=meeting, ticket=ticket, defaults={"position": _next_position(meeting)}

@@ -11,14 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.params import whole_number
 from escalation.calendar import SHANGHAI
 from escalation.errors import InvalidInput, ZhitongError
+from escalation.permissions import permitted_actions
+from escalation.transitions import Action
 from responders.models import User
 from responders.selectors import user_scope, visible_tickets
 
 from . import forms as f
 from . import selectors, services
-from .models import Evaluation, Meeting, Purpose
+from .models import Decision, Evaluation, Meeting, Purpose
 
 
 def _scope(request):
@@ -31,10 +34,15 @@ def _may_run(user: User) -> bool:
 
 
 def _month(value: str) -> dt.date:
+    """The month asked for, or this one (also for the first and last years a date can hold,
+    whose neighbouring months the calendar links to)."""
     try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
+        month = dt.datetime.strptime(value, "%Y-%m").date()
     except ValueError:
+        month = None
+    if month is None or not dt.MINYEAR < month.year < dt.MAXYEAR:
         return timezone.localdate().replace(day=1)
+    return month
 
 
 @login_required
@@ -49,8 +57,8 @@ def calendar(request):
     meetings = selectors.meetings_in(scope, start, end)
     unit = request.GET.get("unit", "")
     kind, _sep, pk = unit.partition(":")
-    if kind in ("street", "committee", "zone") and pk.isdigit():
-        meetings = meetings.filter(**{kind: int(pk)})
+    if kind in ("street", "committee", "zone") and whole_number(pk) is not None:
+        meetings = meetings.filter(**{kind: whole_number(pk)})
         if kind != "zone":
             meetings = meetings.filter(**({"committee__isnull": True} if kind == "street" else {"zone__isnull": True}))
     days: dict[dt.date, list[Meeting]] = {}
@@ -169,10 +177,31 @@ def meeting_detail(request, pk, forms=None, status=200):
 
 
 def _item(meeting: Meeting, request):
-    value = request.POST.get("item", "")
-    if not value.isdigit():
+    pk = whole_number(request.POST.get("item", ""))
+    if pk is None:
         raise Http404
-    return get_object_or_404(meeting.agenda, pk=int(value))
+    return get_object_or_404(meeting.agenda, pk=pk)
+
+
+# The state machine's action each decision takes (deferring and noting move no ticket).
+DECISION_ACTIONS = {
+    Decision.RESOLVE: Action.RESOLVE,
+    Decision.REFER: Action.REFER,
+    Decision.ESCALATE: Action.ESCALATE,
+    Decision.ASSIGN: Action.ASSIGN,
+}
+
+
+def _require_permitted(user, item, decision: str) -> None:
+    """Whoever records a decision must be someone who could take that action on the ticket
+    (as on its own page): a zone's opinion day cannot settle a committee's matter."""
+    action = DECISION_ACTIONS.get(decision)
+    if item.ticket is not None and action is not None and action not in permitted_actions(user, item.ticket):
+        raise InvalidInput(
+            _("Ticket %(ref)s is at the %(tier)s tier: this decision is not yours to record.")
+            % {"ref": item.ticket.reference, "tier": item.ticket.get_tier_display()},
+            field="decision",
+        )
 
 
 @login_required
@@ -213,8 +242,8 @@ def meeting_act(request, pk, action):
             if form.is_valid():
                 services.agenda_add_topic(meeting=meeting, topic=form.cleaned_data["topic"], actor=user)
         elif action == "add_ticket":
-            value = request.POST.get("ticket", "")
-            ticket = get_object_or_404(visible_tickets(_scope(request)), pk=int(value) if value.isdigit() else 0)
+            ticket_pk = whole_number(request.POST.get("ticket", "")) or 0
+            ticket = get_object_or_404(visible_tickets(_scope(request)), pk=ticket_pk)
             _item_added, late = services.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=user)
             if late:
                 messages.warning(
@@ -237,6 +266,7 @@ def meeting_act(request, pk, action):
             form = f.DecisionForm(request.POST, meeting=meeting, prefix=f"item{item.pk}")
             if form.is_valid():
                 data = form.cleaned_data
+                _require_permitted(user, item, data["decision"])
                 services.agenda_decide(
                     item=item,
                     actor=user,

@@ -303,6 +303,25 @@ def test_staff_use_the_api_with_their_session(client, zone):
     assert acted.status_code == 200
 
 
+def test_staff_record_feedback_only_where_their_role_lets_them(client, zone):
+    from responders.models import User
+    from tests.factories import UserFactory, department_for
+
+    ticket = make_ticket(zone=zone)
+    department = department_for(ticket)
+    ticket = t.ticket_acknowledge(ticket=ticket, actor="test")
+    ticket = t.ticket_refer(ticket=ticket, actor="test", departments=[department])
+    ticket = t.ticket_department_reply(ticket=ticket, actor="test", answer="已处理")
+    ticket = t.ticket_resolve(ticket=ticket, actor="test", outcome="solved")
+    client.force_login(UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department))
+
+    response = post(client, f"/api/v1/tickets/{ticket.pk}/feedback/", {"satisfaction": "dissatisfied"})
+
+    ticket.refresh_from_db()
+    assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
+    assert ticket.status == "resolved" and not ticket.feedback.exists()
+
+
 def test_idempotency_records_are_per_key(api_client, zone):
     first, second = api_client(zone.committee.street), api_client(zone.committee.street)
     body = new_ticket_body(zone, external_id="")

@@ -13,7 +13,7 @@ from grievances.models import Status, Tier
 from meetings.models import AgendaItem, Evaluation, Meeting, MeetingType
 from meetings.services import meeting_schedule
 from responders.models import User
-from tests.factories import UserFactory, department_for, make_ticket, staffed_zone
+from tests.factories import CommitteeFactory, UserFactory, ZoneFactory, department_for, make_ticket, staffed_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +269,53 @@ def test_an_empty_month_says_so(client):
 
     assert response.status_code == 200
     assert 'class="empty"' in response.content.decode()
+
+
+def test_a_meeting_takes_up_only_its_own_units_matters(client):
+    zone = staffed_zone()
+    neighbour = ZoneFactory(committee=CommitteeFactory(street=zone.committee.street))
+    theirs, ours = make_ticket(zone=neighbour), make_ticket(zone=zone)
+    client.force_login(User.objects.get(street=zone.committee.street, role="street_staff"))
+    opinion_day = plan(client, "opinion_day", f"zone:{zone.pk}", timezone.now() + DAY)
+
+    refused = client.post(f"/meetings/{opinion_day.pk}/add_ticket/", {"ticket": theirs.pk}, follow=True)
+    act(client, opinion_day, "add_ticket", {"ticket": ours.pk})
+
+    assert f"工单 {theirs.reference} 不属于" in refused.content.decode()
+    assert [item.ticket for item in opinion_day.agenda.all()] == [ours]
+    assert theirs.reference not in page(client, opinion_day)
+
+
+def test_a_decision_is_recorded_only_by_someone_who_could_take_that_action(client):
+    zone = staffed_zone()
+    carried_up = t.ticket_escalate(ticket=make_ticket(zone=zone), actor="test", reason="楼组长协调不了")
+    member = User.objects.get(role="zone_member", memberships__team__zone=zone)
+    client.force_login(User.objects.get(street=zone.committee.street, role="street_staff"))
+    opinion_day = plan(client, "opinion_day", f"zone:{zone.pk}", timezone.now() + DAY)
+    act(client, opinion_day, "add_ticket", {"ticket": carried_up.pk})
+    item = opinion_day.agenda.get()
+    client.force_login(member)
+
+    response = client.post(
+        f"/meetings/{opinion_day.pk}/decide/",
+        {"item": item.pk, f"item{item.pk}-decision": "resolve", f"item{item.pk}-outcome": "solved"},
+    )
+
+    carried_up.refresh_from_db()
+    assert response.status_code == 400 and error_on(response, f"item{item.pk}-decision")
+    assert "不由您记录" in response.content.decode()
+    assert (carried_up.status, carried_up.tier) == (Status.NEW, Tier.COMMITTEE)
+    assert AgendaItem.objects.get(pk=item.pk).decided_at is None
+
+
+def test_a_meeting_is_planned_within_ten_years_and_a_calendar_month_out_of_range_is_this_month(client):
+    zone = staffed_zone()
+    client.force_login(User.objects.get(street=zone.committee.street, role="street_staff"))
+    kind = MeetingType.objects.get(code="opinion_day").pk
+
+    response = client.post("/meetings/new/", {"type": kind, "unit": f"zone:{zone.pk}", "starts_at": "0001-01-01T00:00"})
+    calendars = [client.get("/meetings/", {"month": month}) for month in ("0001-01", "9999-12", "2026-13")]
+
+    assert response.status_code == 400 and error_on(response, "starts_at") and "十年以内" in response.content.decode()
+    assert not Meeting.objects.exists()
+    assert [calendar.status_code for calendar in calendars] == [200, 200, 200]
