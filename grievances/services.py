@@ -64,9 +64,13 @@ def ticket_create(
     address = (address or "").strip()
 
     if household is not None:
+        if zone is not None and zone.pk != household.zone_id:
+            raise InvalidInput(_("That household is not in zone %(name)s.") % {"name": zone}, field="zone")
         zone = household.zone
         address = address or household.address
     if zone is not None:
+        if committee is not None and committee.pk != zone.committee_id:
+            raise InvalidInput(_("That place is not in committee %(name)s.") % {"name": committee}, field="committee")
         committee = zone.committee
     if committee is not None:
         if street is not None and street.pk != committee.street_id:

@@ -117,6 +117,21 @@ def test_bad_input_is_a_400_naming_the_field(api_client, zone, overrides, field)
     assert not Ticket.objects.exists()
 
 
+def test_places_that_contradict_each_other_are_a_400_naming_the_field(api_client, zone):
+    from tests.factories import CommitteeFactory, ZoneFactory
+
+    client = api_client(zone.committee.street)
+    neighbour = ZoneFactory(committee=CommitteeFactory(street=zone.committee.street))
+    household = HouseholdFactory(zone=zone)
+
+    wrong_zone = post(client, "/api/v1/tickets/", new_ticket_body(neighbour, household=household.pk))
+    wrong_committee = post(client, "/api/v1/tickets/", new_ticket_body(zone, committee=neighbour.committee_id))
+
+    assert wrong_zone.status_code == 400 and "zone" in wrong_zone.json()["error"]["fields"]
+    assert wrong_committee.status_code == 400 and "committee" in wrong_committee.json()["error"]["fields"]
+    assert not Ticket.objects.exists()
+
+
 def test_a_key_for_one_street_sees_nothing_of_another(api_client, zone):
     elsewhere = staffed_zone()
     theirs = make_ticket(zone=elsewhere)
