@@ -49,6 +49,11 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_select_related = ["key__partner"]
     readonly_fields = ["secret", "last_event_id", "created_at"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Switch a subscription off instead (active): its deliveries and attempts are the
+        # record of what was sent, and deleting them mid-send would lose it.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         # The key decides what the subscription may see; another key needs its own subscription.
         return [*self.readonly_fields, "key"] if obj else self.readonly_fields

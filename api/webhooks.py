@@ -45,7 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from escalation.errors import InvalidInput, InvalidTransition
-from grievances.models import TicketEvent
+from grievances.models import TicketEvent, mask_phone
 from responders.selectors import partner_scope, visible_tickets
 
 from .models import PartnerKey, Scope, WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -278,7 +278,8 @@ def verify_signature(
                 return False
         except ValueError:
             return False
-    return hmac.compare_digest(parts["v1"], sign(secret, timestamp, body))
+    # As bytes: compare_digest refuses a str with characters beyond ASCII (a forged header).
+    return hmac.compare_digest(parts["v1"].encode(), sign(secret, timestamp, body).encode())
 
 
 # HTTP and HTTPS only, and no redirects: following one would turn the POST into a GET
@@ -299,9 +300,38 @@ def _build_opener() -> urllib.request.OpenerDirector:
 _opener = _build_opener()
 
 
+def _as_sent(delivery: WebhookDelivery) -> dict:
+    """The payload as the key may see it now: a key that has lost pii:read since the event
+    was queued gets the reporter's phone masked, as GET would show it."""
+    payload = delivery.payload
+    reporter = payload.get("data", {}).get("ticket", {}).get("reporter")
+    if not reporter or not reporter.get("phone") or delivery.subscription.key.has_scope(Scope.PII_READ):
+        return payload
+    ticket = {**payload["data"]["ticket"], "reporter": {**reporter, "phone": mask_phone(reporter["phone"])}}
+    return {**payload, "data": {**payload["data"], "ticket": ticket}}
+
+
+def _out_of_scope(deliveries: list[WebhookDelivery]) -> set[int]:
+    """The deliveries whose key can no longer read their ticket: tickets:read or the
+    ticket's street taken from it since the event was queued (the visibility rule, as GET)."""
+    by_key: dict[int, list[WebhookDelivery]] = {}
+    for delivery in deliveries:
+        by_key.setdefault(delivery.subscription.key_id, []).append(delivery)
+    refused = set()
+    for group in by_key.values():
+        key = group[0].subscription.key
+        readable = set()
+        if key.has_scope(Scope.TICKETS_READ):
+            scope = partner_scope(key.streets.values_list("pk", flat=True))
+            wanted = {delivery.event.ticket_id for delivery in group}
+            readable = set(visible_tickets(scope).filter(pk__in=wanted).values_list("pk", flat=True))
+        refused |= {delivery.pk for delivery in group if delivery.event.ticket_id not in readable}
+    return refused
+
+
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     """One signed POST; returns (HTTP status or None, error text)."""
-    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
+    body = json.dumps(_as_sent(delivery), ensure_ascii=False, separators=(",", ":")).encode()
     # The partner's clock, not the batch's `now`, judges freshness: sign with the real time.
     timestamp = str(int(time.time()))
     request = urllib.request.Request(
@@ -340,7 +370,9 @@ def _retry_at(delivery: WebhookDelivery, now: dt.datetime) -> dt.datetime | None
 
 def _record(delivery_id: int, *, now: dt.datetime, status: int | None, error: str, duration_ms: int) -> None:
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None:  # its subscription was deleted meanwhile, and the delivery with it
+            return
         WebhookAttempt.objects.create(delivery=delivery, status_code=status, error=error, duration_ms=duration_ms)
         if delivery.delivered_at or delivery.gave_up_at:
             # Our lease ran out and another worker settled it meanwhile: keep its verdict.
@@ -382,13 +414,14 @@ def webhooks_send_due(*, now: dt.datetime | None = None, batch_size: int = 100) 
     batch should take (the timeout for every POST, and a minute); each POST's outcome is
     then recorded in a short transaction of its own. A worker that dies mid-batch leaves
     the rest to be retried when the lease ends. A delivery whose subscription is switched
-    off, or whose key is revoked, waits unsent.
+    off, or whose key is revoked, waits unsent; one whose ticket the key can no longer read
+    is given up unsent.
     """
     now = now or timezone.now()
     with transaction.atomic():
         due = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("subscription")
+            .select_related("subscription__key", "event")
             .filter(
                 delivered_at__isnull=True,
                 gave_up_at__isnull=True,
@@ -399,6 +432,12 @@ def webhooks_send_due(*, now: dt.datetime | None = None, batch_size: int = 100) 
             )
             .order_by("next_attempt_at", "pk")[:batch_size]
         )
+        refused = _out_of_scope(due)
+        if refused:
+            WebhookDelivery.objects.filter(pk__in=refused).update(
+                gave_up_at=now, next_attempt_at=None, last_error=_("The key can no longer read this ticket.")
+            )
+            due = [delivery for delivery in due if delivery.pk not in refused]
         lease = dt.timedelta(seconds=TIMEOUT_SECONDS * len(due) + 60)
         WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(next_attempt_at=now + lease)
     for delivery in due:

@@ -46,7 +46,8 @@ OPEN = ("new", "acknowledged", "in_progress", "referred")  # grievances.models.O
 COLUMNS = (
     "id, reference, description, urgency, channel, address, reporter_name, reporter_phone, external_id, "
     "tier, status, respond_by, resolve_by, answer_by, feedback_due_by, respond_overdue, overdue, answer_overdue, "
-    "responded_at, resolved_at, closed_at, outcome, outcome_reason, cancel_reason, version, created_at, updated_at, "
+    "responded_at, first_responded_at, resolved_at, closed_at, outcome, outcome_reason, cancel_reason, version, "
+    "created_at, updated_at, "
     "category_id, zone_id, committee_id, street_id, owner_id"
 )
 ROWS = """
@@ -66,6 +67,7 @@ SELECT
     NULL::timestamptz AS answer_by, NULL::timestamptz AS feedback_due_by,
     false AS respond_overdue, false AS overdue, false AS answer_overdue,
     CASE WHEN x.status = 'new' THEN NULL ELSE x.created_at + interval '10 minutes' END AS responded_at,
+    CASE WHEN x.status = 'new' THEN NULL ELSE x.created_at + interval '10 minutes' END AS first_responded_at,
     CASE WHEN x.is_open THEN NULL ELSE x.created_at + interval '5 days' END AS resolved_at,
     CASE WHEN x.is_open THEN NULL ELSE x.created_at + interval '12 days' END AS closed_at,
     CASE WHEN x.is_open THEN '' ELSE 'solved' END AS outcome,

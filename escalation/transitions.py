@@ -313,15 +313,23 @@ def ticket_open(
 # --- the actions of the state machine --------------------------------------------------
 
 
+def _responded(ticket: Ticket, now: dt.datetime) -> list[str]:
+    """Record that the resident has been answered (at this tier, and at all if first); the
+    fields to save."""
+    ticket.responded_at = ticket.responded_at or now
+    ticket.first_responded_at = ticket.first_responded_at or now
+    return ["responded_at", "first_responded_at"]
+
+
 def ticket_acknowledge(*, ticket: Ticket, actor: Actor, note: str = "", expected_version: int | None = None) -> Ticket:
     """new → acknowledged: the resident has been answered; stops the respond-by clock."""
     now = timezone.now()
     with transaction.atomic():
         ticket = _lock(ticket)
         _require(ticket, Action.ACKNOWLEDGE, expected_version)
-        ticket.status, ticket.responded_at = Status.ACKNOWLEDGED, now
+        ticket.status = Status.ACKNOWLEDGED
         event = _event(ticket, TicketEvent.Kind.ACKNOWLEDGED, actor, now, from_status=Status.NEW, note=note)
-        return _save(ticket, ["status", "responded_at"], event, now)
+        return _save(ticket, ["status", *_responded(ticket, now)], event, now)
 
 
 def ticket_start(*, ticket: Ticket, actor: Actor, note: str = "", expected_version: int | None = None) -> Ticket:
@@ -332,9 +340,8 @@ def ticket_start(*, ticket: Ticket, actor: Actor, note: str = "", expected_versi
         _require(ticket, Action.START, expected_version)
         before = ticket.status
         ticket.status = Status.IN_PROGRESS
-        ticket.responded_at = ticket.responded_at or now
         event = _event(ticket, TicketEvent.Kind.STARTED, actor, now, from_status=before, note=note)
-        return _save(ticket, ["status", "responded_at"], event, now)
+        return _save(ticket, ["status", *_responded(ticket, now)], event, now)
 
 
 def ticket_refer(
@@ -578,7 +585,7 @@ def ticket_resolve(
         _require(ticket, Action.RESOLVE, expected_version)
         before = ticket.status
         ticket.status, ticket.outcome, ticket.outcome_reason = Status.RESOLVED, outcome, reason
-        ticket.resolved_at, ticket.responded_at = now, ticket.responded_at or now
+        ticket.resolved_at = now
         ticket.feedback_due_by = SLA.load().feedback_due_by(now)
         event = _event(
             ticket,
@@ -592,7 +599,7 @@ def ticket_resolve(
         )
         return _save(
             ticket,
-            ["status", "outcome", "outcome_reason", "resolved_at", "responded_at", "feedback_due_by"],
+            ["status", "outcome", "outcome_reason", "resolved_at", "feedback_due_by", *_responded(ticket, now)],
             event,
             now,
         )

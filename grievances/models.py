@@ -289,7 +289,10 @@ class Ticket(models.Model):
     respond_overdue = models.BooleanField(_("response overdue"), default=False, editable=False)
     overdue = models.BooleanField(_("overdue at street tier"), default=False, editable=False)
     answer_overdue = models.BooleanField(_("department answer overdue"), default=False, editable=False)
+    # The current tier's response (cleared when the ticket moves up) and the first one at
+    # any tier, which the response rate counts: the resident was answered.
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True, editable=False)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 

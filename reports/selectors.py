@@ -88,7 +88,7 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-ANSWERED = ~Q(status=Status.NEW) | Q(responded_at__isnull=False)
+ANSWERED = ~Q(status=Status.NEW) | Q(first_responded_at__isnull=False)
 RESOLVED_BY_DEADLINE = Q(status__in=RESOLVED, resolved_at__lte=F("resolve_by"))
 # The two marks only the timeline keeps (the ticket's flags are cleared when it moves up or
 # reopens): a response flagged late at some tier, a carrying up by the sweep.
@@ -164,7 +164,8 @@ def breakdown(tickets: QuerySet[Ticket], field: str, label: str) -> list[dict]:
 def hot_spots(tickets: QuerySet[Ticket], minimum: int = 2) -> list[dict]:
     """Buildings where one kind of matter keeps coming back."""
     return list(
-        tickets.exclude(household__building__isnull=True)
+        tickets.exclude(status=Status.CANCELLED)
+        .exclude(household__building__isnull=True)
         .order_by()
         .values(building=F("household__building__name"), category_name=F("category__name"))
         .annotate(tickets=Count("pk"))

@@ -495,3 +495,66 @@ def test_deleting_a_subscription_stops_deliveries_and_keeps_the_record(receiver,
     assert len(receiver.requests) == 1
     assert client.get("/api/v1/webhooks/").json() == []
     assert WebhookDelivery.objects.filter(subscription_id=created["id"]).count() == 1
+
+
+def test_a_retry_goes_only_where_the_key_may_still_read_and_as_it_may_read_it(receiver, key_for, zone):
+    from api.models import Scope
+    from tests.factories import staffed_zone
+
+    other = staffed_zone()
+    key, _ = key_for(zone.committee.street, other.committee.street, scopes=("tickets:read", "pii:read"))
+    webhook_subscribe(key=key, url=receiver.url)
+    make_ticket(zone=zone, reporter_phone="13812345678")
+    make_ticket(zone=other, reporter_phone="13912345678")
+    webhooks_fan_out()
+    receiver.statuses = [500, 500]
+    start = timezone.now()
+    assert webhooks_send_due(now=start) == 2
+
+    key.streets.remove(other.committee.street)
+    key.scopes = [Scope.TICKETS_READ]
+    key.save()
+    retried = webhooks_send_due(now=start + dt.timedelta(seconds=30))
+
+    assert retried == 1
+    (_, body) = receiver.requests[-1]
+    assert json.loads(body)["data"]["ticket"]["reporter"]["phone"] == "138****5678"
+    dropped = WebhookDelivery.objects.get(event__ticket__zone=other)
+    assert dropped.gave_up_at is not None and dropped.last_error == "该密钥已无权查看此工单。"
+    assert webhooks_send_due(now=start + dt.timedelta(days=1)) == 0
+
+
+def test_a_delivery_whose_subscription_goes_while_it_is_sent_does_not_stop_the_others(
+    receiver, key_for, zone, monkeypatch
+):
+    from api import webhooks
+
+    first = webhook_subscribe(key=key_for(zone.committee.street)[0], url=receiver.url)
+    webhook_subscribe(key=key_for(zone.committee.street)[0], url=receiver.url + "/other")
+    make_ticket(zone=zone)
+    webhooks_fan_out()
+    post = webhooks._post
+
+    def post_then_delete(delivery):
+        answer = post(delivery)
+        if delivery.subscription_id == first.pk:
+            WebhookSubscription.objects.filter(pk=first.pk).delete()  # e.g. from the shell, mid-batch
+        return answer
+
+    monkeypatch.setattr(webhooks, "_post", post_then_delete)
+
+    assert webhooks_send_due() == 2
+    assert len(receiver.requests) == 2
+    assert WebhookDelivery.objects.get().delivered_at is not None
+
+
+def test_the_admin_switches_subscriptions_off_rather_than_deleting_them(admin_client, key_for, zone):
+    subscription = webhook_subscribe(key=key_for(zone.committee.street)[0], url="https://partner.example/hooks")
+
+    response = admin_client.post(f"/admin/api/webhooksubscription/{subscription.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 403 and WebhookSubscription.objects.filter(pk=subscription.pk).exists()
+
+
+def test_a_signature_header_with_characters_beyond_ascii_is_simply_not_genuine():
+    assert verify_signature("secret", "1", b"{}", "t=1,v1=签名", tolerance_seconds=None) is False

@@ -97,6 +97,31 @@ def test_the_figures_match_the_hand_count(month):
     assert [(row["received"], row["resolved"]) for row in stats["by_committee"]] == [(3, 2)]
 
 
+def test_a_resident_answered_at_the_zone_counts_as_answered_after_the_ticket_moves_up(month):
+    street = month["street"]
+    carried = t.ticket_acknowledge(ticket=make_ticket(zone=month["zone"]), actor="test")
+    t.ticket_escalate(ticket=carried, actor="test", reason="楼组长协调不了")
+    created_on(carried, dt.date(2026, 10, 21))
+
+    head = statistics(EVERYTHING, Unit(street_id=street.pk), *OCTOBER)["headline"]
+
+    # T1, T2 and now the escalated one answered, of 4 received (T3 never answered).
+    assert (head["received"], head["responded"]) == (4, 3)
+
+
+def test_a_cancelled_duplicate_makes_no_hot_spot(month):
+    t1 = month["tickets"][0]
+    again = make_ticket(household=t1.household, zone=None, category="environment")
+    once = make_ticket(household=t1.household, zone=None, category="environment")
+    t.ticket_cancel(ticket=again, actor="test", reason="duplicate", duplicate_of=once)
+    for ticket in (again, once):
+        created_on(ticket, dt.date(2026, 10, 22))
+
+    stats = statistics(EVERYTHING, Unit(street_id=month["street"].pk), *OCTOBER)
+
+    assert [spot["category_name"] for spot in stats["hot_spots"]] == ["公共设施（电梯、道路、照明）"]
+
+
 def test_figures_follow_the_visibility_rule(month):
     other = staffed_zone()
     stranger = UserFactory(role=User.Role.COMMITTEE_STAFF, committee=other.committee)
@@ -129,6 +154,7 @@ def test_the_report_page_prints_and_exports(client, month):
     exported = client.get(f"/reports/{report.pk}/csv/").content.decode("utf-8-sig")
 
     assert 'data-testid="resolution-rate">66.7%<' in page
+    assert "2026-10-01 – 2026-10-31" in page  # the month's last day, not the day after
     assert "<svg" in page and "瞿溪路 500 弄 3 号" in page
     zone_section = page.split('data-testid="by-zone"')[1].split("</section>")[0]
     channel_section = page.split('data-testid="by-channel"')[1].split("</section>")[0]

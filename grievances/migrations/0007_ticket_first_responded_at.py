@@ -1,0 +1,31 @@
+from django.db import migrations, models
+from django.db.models import F, OuterRef, Subquery
+
+# The kinds of event that answer the resident (acknowledging, starting work, resolving).
+ANSWERING = ["acknowledged", "started", "resolved"]
+
+
+def backfill(apps, schema_editor):
+    """The first answer of every ticket, from its timeline (or the current tier's answer)."""
+    Ticket = apps.get_model("grievances", "Ticket")
+    TicketEvent = apps.get_model("grievances", "TicketEvent")
+    first = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind__in=ANSWERING).order_by("at").values("at")[:1]
+    Ticket.objects.update(first_responded_at=Subquery(first))
+    Ticket.objects.filter(first_responded_at__isnull=True, responded_at__isnull=False).update(
+        first_responded_at=F("responded_at")
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("grievances", "0006_alter_ticketevent_kind"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="ticket",
+            name="first_responded_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="first responded at"),
+        ),
+        migrations.RunPython(backfill, migrations.RunPython.noop),
+    ]
