@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -662,7 +662,11 @@ def ticket_record_feedback(
             )
         )
         if ticket.status == Status.RESOLVED:
-            _closing(ticket, actor=actor, now=now, note=_("Closed with the resident's feedback."), batch=batch)
+            # In the product's language whoever records it, as the sweep writes its notes: the
+            # event log keeps text, and one timeline should not switch language midway.
+            with translation.override(settings.LANGUAGE_CODE):
+                note = _("Closed with the resident's feedback.")
+            _closing(ticket, actor=actor, now=now, note=note, batch=batch)
         _save(ticket, batch.fields, batch.events, now)
         return feedback
 

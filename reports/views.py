@@ -6,13 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grievances.selectors import QueueFilters, default_queue_tier, queue_counts, ticket_queue
 from responders.models import User
 from responders.selectors import user_scope, visible_streets
 
+from .export import report_rows
 from .forms import ReportGenerateForm
 from .models import MonthlyReport
 from .selectors import Unit, overdue, statistics
@@ -103,29 +103,5 @@ def report_csv(request, pk):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="report-{report.street.code}-{report.month:%Y-%m}.csv"'
     response.write("\ufeff")  # so Excel opens the Chinese text as UTF-8
-    writer = csv.writer(response)
-    data = report.data
-    writer.writerow([_("section"), _("item"), _("received"), _("resolved"), _("rate")])
-    headline = data["headline"]
-    for name in ("received", "responded", "resolved", "on_time", "open", "cancelled", "feedback", "satisfied"):
-        writer.writerow(["headline", name, headline[name], "", ""])
-    for name in ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate"):
-        writer.writerow(["rates", name, "", "", headline[name]])
-    for tier, share in headline["pyramid"].items():
-        writer.writerow(["pyramid", tier, headline[tier], "", share])
-    for section in ("by_category", "by_committee", "by_zone", "by_channel"):
-        for row in data[section]:
-            writer.writerow([section, row["name"], row["received"], row["resolved"], row["resolution_rate"]])
-    for row in data["departments"]:
-        writer.writerow(["departments", row["department_name"], row["referrals"], row["answered"], row["on_time_rate"]])
-        if row.get("evaluations"):
-            writer.writerow(["evaluations", row["department_name"], row["evaluations"], "", row["rating"]])
-    meetings = data.get("meetings")  # reports issued before meetings were counted have none
-    if meetings:
-        for name in ("held", "hearings", "coordination", "conflicts_defused", "referrals", "referred_tickets"):
-            writer.writerow(["meetings", name, meetings[name], "", ""])
-        for row in meetings["by_type"]:
-            writer.writerow(["meetings_by_type", row["name"], row["held"], "", ""])
-    for row in data["hot_spots"]:
-        writer.writerow(["hot_spots", f"{row['building']} · {row['category_name']}", row["tickets"], "", ""])
+    csv.writer(response).writerows(report_rows(report))
     return response

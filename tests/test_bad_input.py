@@ -82,3 +82,15 @@ def test_the_apis_answer_bad_parameters_with_a_4xx(world, url, status):
     response = client.get(url.format(key=key))
 
     assert response.status_code == status, response.content[:300]
+
+
+def test_a_missing_or_unseen_page_and_a_bad_address_say_so_in_the_screens_language(world):
+    client = Client(raise_request_exception=False)
+    client.force_login(world["staff"])
+
+    missing = client.get("/tickets/999999999/")
+    bad = client.get("/queue/", {"q": "\x00"})
+
+    assert missing.status_code == 404 and "未找到" in missing.content.decode()
+    assert 'href="/queue/"' in missing.content.decode()  # the navigation is there to go on from
+    assert bad.status_code == 400 and "请求有误" in bad.content.decode()

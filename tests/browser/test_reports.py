@@ -46,6 +46,6 @@ def test_street_staff_read_print_and_export_last_months_report(sign_in, screensh
     download.value.save_as(saved)
     exported = saved.read_text(encoding="utf-8-sig")
     assert saved.name == "report-WLQ-2026-10.csv"
-    assert f"headline,received,{ledger.received},," in exported
-    assert f"meetings,conflicts_defused,{ledger.conflicts_defused},," in exported
+    assert f"\n受理,{ledger.received}\n" in exported
+    assert f"\n化解矛盾,{ledger.conflicts_defused}\n" in exported
     assert report.data["headline"]["received"] == ledger.received

@@ -253,3 +253,14 @@ def test_a_department_of_another_district_cannot_be_referred_to():
 def test_the_created_event_records_where_the_ticket_started():
     event = make_ticket().events.get()
     assert (event.from_status, event.to_status, event.from_tier, event.to_tier) == ("", "new", "", "zone")
+
+
+def test_the_closing_note_is_in_the_products_language_whoever_records_the_feedback():
+    from django.utils import translation
+
+    ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+
+    with translation.override("en"):
+        t.ticket_record_feedback(ticket=ticket, actor="test", satisfaction="satisfied", collected_via="phone")
+
+    assert ticket.events.get(kind="closed").note == "根据居民回访关闭。"

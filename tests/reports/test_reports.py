@@ -1,6 +1,8 @@
 """Statistics on a small fixture whose figures are worked out by hand below."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.utils import timezone
@@ -38,6 +40,21 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 OCTOBER = (dt.date(2026, 10, 1), dt.date(2026, 11, 1))
+
+
+def csv_blocks(exported: str) -> dict[str, dict[str, list[str]]]:
+    """The exported report as {block title: {first cell: the rest of its row}}, header row
+    included, as a person reads it in Excel."""
+    blocks, rows = {}, list(csv.reader(io.StringIO(exported)))
+    for index, row in enumerate(rows):
+        if row == [] and index + 2 < len(rows):
+            title, *body = rows[index + 1 :]
+            table = blocks[title[0]] = {}
+            for line in body:
+                if not line:
+                    break
+                table[line[0]] = line[1:]
+    return blocks
 
 
 def created_on(ticket, day: dt.date) -> None:
@@ -160,8 +177,12 @@ def test_the_report_page_prints_and_exports(client, month):
     channel_section = page.split('data-testid="by-channel"')[1].split("</section>")[0]
     assert f"<title>{month['zone'].name}: 3</title>" in zone_section
     assert "<title>上门走访: 3</title>" in channel_section  # the channel's name, not its code
-    assert "rates,resolution_rate,,,0.6667" in exported
-    assert "pyramid,zone,1,,0.5" in exported
+    blocks = csv_blocks(exported)
+    assert blocks["三率"]["解决率"] == ["0.6667"]
+    assert blocks["金字塔：问题在哪一级解决"]["责任区"] == ["1", "0.5"]
+    assert list(blocks["金字塔：问题在哪一级解决"]) == ["层级", "责任区", "居委会", "街道办事处"]
+    assert blocks["按来源渠道"]["上门走访"] == ["3", "2", "0.6667"]  # names, not codes
+    assert blocks["热点：同类问题反复出现"]["瞿溪路 500 弄 3 号"] == ["公共设施（电梯、道路、照明）", "2"]
 
 
 def test_a_month_still_running_cannot_be_issued_and_outsiders_see_nothing(client, month):
@@ -312,4 +333,6 @@ def test_meetings_referrals_and_department_ratings_match_the_hand_count(client):
     exported = client.get(f"/reports/{report.pk}/csv/").content.decode("utf-8-sig")
     assert 'data-testid="hearings">1<' in page and 'data-testid="conflicts-defused">2<' in page
     assert "<td>房管办</td><td>1</td><td>0</td><td>0.0%</td><td>0</td><td>2</td><td>3.75</td>" in page
-    assert "meetings,conflicts_defused,2,," in exported and "evaluations,房管办,2,,3.75" in exported
+    blocks = csv_blocks(exported)
+    assert blocks["会议"]["化解矛盾"] == ["2"]
+    assert blocks["职能部门"]["房管办"] == ["1", "0", "0.0", "0", "2", "3.75"]

@@ -66,5 +66,5 @@ def test_street_staff_open_print_and_export_last_months_report(client, simulated
     assert f'href="/reports/{report.pk}/"' in listing and "2026-10" in listing
     assert f'data-testid="received">{ledger.received}<' in page
     assert page.count("<svg") >= 3  # categories, committees, meetings
-    assert f"headline,received,{ledger.received},," in exported
+    assert f"受理,{ledger.received}\r\n" in exported
     assert MonthlyReport.objects.count() == 1
