@@ -1,0 +1,63 @@
+"""Two people recording a decision on one agenda item at the same moment, on real
+PostgreSQL connections: one decision stands, the other is refused, the ticket moves once."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from escalation.errors import ZhitongError
+from grievances.models import Status, TicketEvent
+from meetings.models import AgendaItem, MeetingType
+from meetings.services import agenda_add_ticket, agenda_decide, meeting_schedule
+from responders.models import User
+from tests.factories import make_ticket, staffed_zone
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_one_of_two_simultaneous_decisions_on_an_item_stands():
+    zone = staffed_zone()
+    staff = User.objects.get(street=zone.committee.street, role="street_staff")
+    leader = User.objects.get(street=zone.committee.street, role="street_leader")
+    ticket = make_ticket(zone=zone)
+    meeting = meeting_schedule(
+        type=MeetingType.objects.get(code="opinion_day"),
+        unit=zone,
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        actor=staff,
+    )
+    item, _late = agenda_add_ticket(meeting=meeting, ticket=ticket, actor=staff)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def decide(actor, decision, **params):
+        try:
+            start.wait()
+            agenda_decide(item=item, actor=actor, decision=decision, **params)
+            outcomes.append(decision)
+        except ZhitongError as error:
+            outcomes.append(f"refused: {error.message}")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=decide, args=(staff, "resolve"), kwargs={"outcome": "solved"}),
+        threading.Thread(target=decide, args=(leader, "escalate"), kwargs={"reason": "居委会协调"}),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    decided = AgendaItem.objects.get(pk=item.pk)
+    ticket.refresh_from_db()
+    assert sorted(outcome.startswith("refused") for outcome in outcomes) == [False, True]
+    won = next(outcome for outcome in outcomes if not outcome.startswith("refused"))
+    assert decided.decision == won
+    expected = (Status.RESOLVED, "zone") if won == "resolve" else (Status.NEW, "committee")
+    assert (ticket.status, ticket.tier) == expected
+    moved = TicketEvent.objects.filter(ticket=ticket, kind__in=["resolved", "escalated"]).count()
+    assert moved == 1
