@@ -56,9 +56,10 @@ def calendar(request):
     end = dt.datetime.combine(following, dt.time(), tzinfo=SHANGHAI)
     meetings = selectors.meetings_in(scope, start, end)
     unit = request.GET.get("unit", "")
-    kind, _sep, pk = unit.partition(":")
-    if kind in ("street", "committee", "zone") and whole_number(pk) is not None:
-        meetings = meetings.filter(**{kind: whole_number(pk)})
+    kind, _sep, raw_pk = unit.partition(":")
+    pk = whole_number(raw_pk)
+    if kind in ("street", "committee", "zone") and pk is not None:
+        meetings = meetings.filter(**{kind: pk})
         if kind != "zone":
             meetings = meetings.filter(**({"committee__isnull": True} if kind == "street" else {"zone__isnull": True}))
     days: dict[dt.date, list[Meeting]] = {}

@@ -2,8 +2,6 @@
 title row and a header row of its own, every label in the reader's language (the stored
 report keeps codes and names; the words are put on here)."""
 
-import datetime as dt
-
 from django.utils.translation import gettext as _
 
 from grievances.models import Tier
@@ -15,9 +13,9 @@ from .templatetags.charts import channel_names
 def report_rows(report: MonthlyReport) -> list[list]:
     data = report.data
     head, year = data["headline"], data["year"]
-    last_day = dt.date.fromisoformat(data["period"]["end"]) - dt.timedelta(days=1)
+    first_day, last_day = report.period
     rows: list[list] = [[f"{report.street} · {report.month:%Y-%m} {_('monthly public-opinion report')}"]]
-    rows.append([_("Period"), data["period"]["start"], last_day.isoformat()])
+    rows.append([_("Period"), first_day.isoformat(), last_day.isoformat()])
 
     def block(title: str, header: list[str], body: list[list]) -> None:
         rows.extend([[], [title], header, *body])

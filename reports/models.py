@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -31,3 +33,9 @@ class MonthlyReport(models.Model):
 
     def __str__(self):
         return f"{self.street} {self.month:%Y-%m}"
+
+    @property
+    def period(self) -> tuple[dt.date, dt.date]:
+        """The first and last day reported on (the statistics' own end is the day after)."""
+        period = self.data["period"]
+        return dt.date.fromisoformat(period["start"]), dt.date.fromisoformat(period["end"]) - dt.timedelta(days=1)

@@ -87,14 +87,7 @@ def report_generate(request):
 @login_required
 def report_detail(request, pk):
     report = get_object_or_404(_visible_reports(request.user), pk=pk)
-    period = report.data["period"]
-    # The statistics' period ends the day after; a reader counts the month to its last day.
-    last_day = dt.date.fromisoformat(period["end"]) - dt.timedelta(days=1)
-    return render(
-        request,
-        "reports/report_detail.html",
-        {"report": report, "stats": report.data, "first_day": period["start"], "last_day": last_day.isoformat()},
-    )
+    return render(request, "reports/report_detail.html", {"report": report, "stats": report.data})
 
 
 @login_required

@@ -161,3 +161,23 @@ def staffed_zone():
 def department_for(ticket, **kwargs):
     """A functional department stationed in the ticket's street (one it may be referred to)."""
     return DepartmentFactory(district=ticket.street.district, street=ticket.street, **kwargs)
+
+
+def tabled_at_opinion_day(ticket, *, by):
+    """`ticket` on the agenda of its zone's public-opinion day tomorrow, planned by `by`:
+    (meeting, agenda item)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from meetings.models import MeetingType
+    from meetings.services import agenda_add_ticket, meeting_schedule
+
+    meeting = meeting_schedule(
+        type=MeetingType.objects.get(code="opinion_day"),
+        unit=ticket.zone,
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        actor=by,
+    )
+    item, _late = agenda_add_ticket(meeting=meeting, ticket=ticket, actor=by)
+    return meeting, item

@@ -2,18 +2,13 @@
 server error: digits int() refuses ('²'), NUL characters PostgreSQL cannot hold, dates at
 the ends of the calendar."""
 
-import datetime as dt
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from api.services import partner_key_create
 from escalation import transitions as t
-from meetings.models import MeetingType
-from meetings.services import agenda_add_ticket, meeting_schedule
 from responders.models import PartnerSystem, User
-from tests.factories import make_ticket, staffed_zone
+from tests.factories import make_ticket, staffed_zone, tabled_at_opinion_day
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +18,7 @@ def world():
     zone = staffed_zone()
     staff = User.objects.get(street=zone.committee.street, role="street_staff")
     ticket = t.ticket_acknowledge(ticket=make_ticket(zone=zone), actor="test")
-    meeting = meeting_schedule(
-        type=MeetingType.objects.get(code="opinion_day"),
-        unit=zone,
-        starts_at=timezone.now() + dt.timedelta(days=1),
-        actor=staff,
-    )
-    item, _late = agenda_add_ticket(meeting=meeting, ticket=ticket, actor=staff)
+    meeting, item = tabled_at_opinion_day(ticket, by=staff)
     partner = PartnerSystem.objects.create(code="hotline12345", name="热线")
     _key, raw = partner_key_create(partner=partner, name="t", streets=[zone.committee.street], scopes=["tickets:read"])
     return {"zone": zone, "staff": staff, "ticket": ticket, "meeting": meeting, "item": item, "key": raw}

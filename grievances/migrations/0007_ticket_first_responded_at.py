@@ -1,5 +1,5 @@
 from django.db import migrations, models
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 
 # The kinds of event that answer the resident (acknowledging, starting work, resolving).
 ANSWERING = ["acknowledged", "started", "resolved"]
@@ -9,8 +9,9 @@ def backfill(apps, schema_editor):
     """The first answer of every ticket, from its timeline (or the current tier's answer)."""
     Ticket = apps.get_model("grievances", "Ticket")
     TicketEvent = apps.get_model("grievances", "TicketEvent")
-    first = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind__in=ANSWERING).order_by("at").values("at")[:1]
-    Ticket.objects.update(first_responded_at=Subquery(first))
+    answers = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind__in=ANSWERING)
+    # Only the answered tickets' rows are rewritten: on a big table most of the rest never were.
+    Ticket.objects.filter(Exists(answers)).update(first_responded_at=Subquery(answers.order_by("at").values("at")[:1]))
     Ticket.objects.filter(first_responded_at__isnull=True, responded_at__isnull=False).update(
         first_responded_at=F("responded_at")
     )

@@ -1,19 +1,17 @@
 """Two people recording a decision on one agenda item at the same moment, on real
 PostgreSQL connections: one decision stands, the other is refused, the ticket moves once."""
 
-import datetime as dt
 import threading
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from escalation.errors import ZhitongError
 from grievances.models import Status, TicketEvent
-from meetings.models import AgendaItem, MeetingType
-from meetings.services import agenda_add_ticket, agenda_decide, meeting_schedule
+from meetings.models import AgendaItem
+from meetings.services import agenda_decide
 from responders.models import User
-from tests.factories import make_ticket, staffed_zone
+from tests.factories import make_ticket, staffed_zone, tabled_at_opinion_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,13 +21,7 @@ def test_one_of_two_simultaneous_decisions_on_an_item_stands():
     staff = User.objects.get(street=zone.committee.street, role="street_staff")
     leader = User.objects.get(street=zone.committee.street, role="street_leader")
     ticket = make_ticket(zone=zone)
-    meeting = meeting_schedule(
-        type=MeetingType.objects.get(code="opinion_day"),
-        unit=zone,
-        starts_at=timezone.now() + dt.timedelta(days=1),
-        actor=staff,
-    )
-    item, _late = agenda_add_ticket(meeting=meeting, ticket=ticket, actor=staff)
+    _meeting, item = tabled_at_opinion_day(ticket, by=staff)
     start = threading.Barrier(2)
     outcomes = []
 
