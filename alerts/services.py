@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from .channels import extra_channels
 from .models import Notification
+from .tasks import send_alerts
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +25,6 @@ RESEND_AFTER = dt.timedelta(minutes=5)
 
 def alerts_create(alerts: Iterable[tuple[int, str, int | None]]) -> list[Notification]:
     """Write (recipient id, kind, ticket id) alerts in the caller's transaction."""
-    from .channels import extra_channels
-
     unique = sorted(set(alerts), key=lambda alert: (alert[0], alert[1], alert[2] or 0))
     if not unique:
         return []
@@ -38,43 +38,11 @@ def alerts_create(alerts: Iterable[tuple[int, str, int | None]]) -> list[Notific
 
 
 def _queue(ids: list[int]) -> None:
-    from .tasks import send_alerts
-
     send_alerts.delay(ids)
-
-
-def alerts_send(ids: list[int]) -> int:
-    """Hand unsent notifications to every extra channel, marking each as it is taken.
-
-    Each row is claimed under a row lock and marked in the same transaction as its sending,
-    so a retry after a failure resends nothing already sent.
-    """
-    from .channels import extra_channels
-
-    channels = extra_channels()
-    sent = 0
-    for pk in ids:
-        with transaction.atomic():
-            notification = (
-                Notification.objects.select_for_update(of=("self",), skip_locked=True)
-                .select_related("recipient", "ticket")
-                .filter(pk=pk, sent_at__isnull=True)
-                .first()
-            )
-            if notification is None:
-                continue
-            for channel in channels:
-                channel.send([notification])
-            notification.sent_at = timezone.now()
-            notification.save(update_fields=["sent_at"])
-            sent += 1
-    return sent
 
 
 def alerts_resend_stale(now: dt.datetime | None = None) -> int:
     """Queue again what no channel took (the broker was down, a worker died)."""
-    from .channels import extra_channels
-
     if not extra_channels():
         return 0
     now = now or timezone.now()

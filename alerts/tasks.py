@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services import alerts_send
+from .delivery import alerts_send
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=5, retry_backoff_max=300, max_retries=8)

@@ -22,7 +22,7 @@ def actor_of(request):
 
 class KeyScopes(permissions.BasePermission):
     """Partner keys need tickets:read to read and tickets:write to write; staff sessions
-    are governed by their role (the visibility rule and escalation.permissions)."""
+    are governed by their role (the visibility rule and escalation.policy)."""
 
     message = _("This API key lacks the scope for this request.")
 

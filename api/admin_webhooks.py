@@ -4,8 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import ReadOnlyTabularInline
-from escalation.errors import InvalidInput
+from core.admin import ReadOnlyTabularInline
+from core.errors import InvalidInput
 from grievances.models import TicketEvent
 
 from .models import WebhookAttempt, WebhookDelivery, WebhookSubscription

@@ -6,7 +6,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from escalation.errors import InvalidInput, InvalidTransition
+from core.errors import InvalidInput, InvalidTransition
 
 
 def envelope(code: str, message: str, fields: dict | None = None) -> dict:

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from core.locks import lock_one
+
 from .authentication import Partner
 from .models import IdempotencyRecord
 
@@ -50,7 +52,7 @@ def _once(request, key, idempotency_key: str, handler) -> Response:
             [IdempotencyRecord(key=key, idempotency_key=idempotency_key, request_hash=digest)],
             ignore_conflicts=True,
         )
-        record = IdempotencyRecord.objects.select_for_update().get(key=key, idempotency_key=idempotency_key)
+        record = lock_one(IdempotencyRecord.objects.filter(key=key, idempotency_key=idempotency_key))
         if record.request_hash != digest:
             raise IdempotencyMismatch()
         if record.status_code is not None:

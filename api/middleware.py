@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from config.params import carries_nul, whole_number
+from core.params import carries_nul, whole_number
 
 from .errors import json_error
 

@@ -25,9 +25,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grievances.models import OPEN_STATUSES, CancelReason, Category, Channel, Outcome, Status, Ticket, Tier
-from grievances.services import DESCRIPTION_MAX, ticket_create
+from grievances.selectors import visible_tickets
+from intake.services import DESCRIPTION_MAX, ticket_create
 from responders.models import StreetOffice
-from responders.selectors import visible_streets, visible_tickets
+from responders.selectors import visible_streets
 
 from . import errors
 from .access import KeyScopes, actor_of, request_scope

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from escalation.errors import InvalidInput
+from core.errors import InvalidInput
 from responders.models import PartnerSystem, StreetOffice
 
 from .models import IdempotencyRecord, PartnerKey, Scope, hash_key

@@ -14,20 +14,15 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.params import whole_number
+from core.errors import InvalidInput
+from core.params import whole_number
 from escalation.actions import perform_action
-from escalation.errors import InvalidInput
-from escalation.permissions import allowed_actions
+from escalation.policy import allowed_actions
 from grievances.models import Category, Feedback, Ticket
-from grievances.services import ticket_create
+from grievances.selectors import visible_households, visible_tickets
+from intake.services import ticket_create
 from responders.models import Department
-from responders.selectors import (
-    visible_committees,
-    visible_households,
-    visible_streets,
-    visible_tickets,
-    visible_zones,
-)
+from responders.selectors import visible_committees, visible_streets, visible_zones
 
 from . import serializers as s
 from .access import KeyScopes, actor_of, can_see_pii, request_scope

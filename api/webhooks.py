@@ -44,9 +44,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from escalation.errors import InvalidInput, InvalidTransition
+from core.errors import InvalidInput, InvalidTransition
+from core.locks import claim, claim_one, lock_one_or_none
 from grievances.models import TicketEvent, mask_phone
-from responders.selectors import partner_scope, visible_tickets
+from grievances.selectors import visible_tickets
+from responders.selectors import partner_scope
 
 from .models import PartnerKey, Scope, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from .serializers import EventSerializer, TicketSerializer
@@ -96,7 +98,7 @@ def webhook_subscribe(*, key: PartnerKey, url: str, event_kinds: Iterable[str] =
     kinds = webhook_validate(key=key, url=url, event_kinds=event_kinds)
     with transaction.atomic():
         # The key's row lock makes a retried request find the first one's subscription.
-        PartnerKey.objects.select_for_update().filter(pk=key.pk).first()
+        lock_one_or_none(PartnerKey.objects, key.pk)
         existing = WebhookSubscription.objects.filter(key=key, url=url, active=True).first()
         if existing is not None:
             raise InvalidTransition(
@@ -179,13 +181,7 @@ def _passable(events: list[TicketEvent], *, after: int, settled: int) -> list[Ti
 def _fan_out_batch(subscription_id: int, *, settled: int, batch_size: int) -> tuple[int, bool]:
     """Queue deliveries for the next batch of one subscription's events; returns (queued, done)."""
     with transaction.atomic():
-        subscription = (
-            _live_subscriptions()
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("key__partner")
-            .filter(pk=subscription_id)
-            .first()
-        )
+        subscription = claim_one(_live_subscriptions().select_related("key__partner"), subscription_id)
         if subscription is None:  # another worker has it, or it was switched off meanwhile
             return 0, True
         after = subscription.last_event_id
@@ -370,7 +366,7 @@ def _retry_at(delivery: WebhookDelivery, now: dt.datetime) -> dt.datetime | None
 
 def _record(delivery_id: int, *, now: dt.datetime, status: int | None, error: str, duration_ms: int) -> None:
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        delivery = lock_one_or_none(WebhookDelivery.objects, delivery_id)
         if delivery is None:  # its subscription was deleted meanwhile, and the delivery with it
             return
         WebhookAttempt.objects.create(delivery=delivery, status_code=status, error=error, duration_ms=duration_ms)
@@ -419,18 +415,17 @@ def webhooks_send_due(*, now: dt.datetime | None = None, batch_size: int = 100) 
     """
     now = now or timezone.now()
     with transaction.atomic():
-        due = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("subscription__key", "event")
-            .filter(
+        due = claim(
+            WebhookDelivery.objects.select_related("subscription__key", "event").filter(
                 delivered_at__isnull=True,
                 gave_up_at__isnull=True,
                 next_attempt_at__lte=now,
                 subscription__active=True,
                 subscription__key__revoked_at__isnull=True,
                 subscription__key__partner__active=True,
-            )
-            .order_by("next_attempt_at", "pk")[:batch_size]
+            ),
+            order_by="next_attempt_at",
+            limit=batch_size,
         )
         refused = _out_of_scope(due)
         if refused:

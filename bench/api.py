@@ -254,9 +254,9 @@ def prepare(args) -> dict:
     from django.db import connection
 
     from api.services import partner_key_create
+    from demo import street as demo
     from grievances.models import Category, Ticket
-    from grievances.services import ticket_create
-    from responders import demo
+    from intake.services import ticket_create
     from responders.models import PartnerSystem, ResponsibilityZone, StreetOffice
 
     quiet = io.StringIO()

@@ -252,8 +252,8 @@ class GeneratorData:
 
     @classmethod
     def load(cls) -> "GeneratorData":
+        from demo import street as demo
         from grievances.models import Category
-        from responders import demo
         from responders.models import ResponsibilityZone
         from responders.selectors import OwnerFinder
 

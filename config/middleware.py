@@ -1,7 +1,7 @@
 from django.core.exceptions import BadRequest
 from django.utils.translation import gettext as _
 
-from .params import carries_nul
+from core.params import carries_nul
 
 
 class RefuseNulCharacters:

@@ -2,23 +2,26 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from alerts import views as alert_views
 from escalation import views as escalation_views
 from grievances import views as grievance_views
-from responders import views as responder_views
+from intake import views as intake_views
+
+from . import views
 
 admin.site.site_header = "直通 Zhitong"
 admin.site.site_title = "直通 Zhitong"
 
 urlpatterns = [
-    path("", responder_views.home, name="home"),
-    path("alerts/read/", responder_views.alerts_read, name="alerts_read"),
+    path("", alert_views.home, name="home"),
+    path("alerts/read/", alert_views.alerts_read, name="alerts_read"),
     path("zone/", grievance_views.my_zone, name="zone"),
     path("households/<int:pk>/", grievance_views.household_detail, name="household"),
-    path("households/<int:household_pk>/visits/new/", grievance_views.visit_new, name="visit_new"),
-    path("queue/", grievance_views.queue, name="queue"),
+    path("households/<int:household_pk>/visits/new/", intake_views.visit_new, name="visit_new"),
+    path("queue/", escalation_views.queue, name="queue"),
     path("queue/bulk/", escalation_views.bulk_action, name="queue_bulk"),
-    path("tickets/mine/", grievance_views.my_tickets, name="my_tickets"),
-    path("tickets/<int:pk>/", grievance_views.ticket_detail, name="ticket"),
+    path("tickets/mine/", escalation_views.my_tickets, name="my_tickets"),
+    path("tickets/<int:pk>/", escalation_views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/actions/<str:action>/", escalation_views.ticket_action, name="ticket_action"),
     path("tickets/<int:pk>/transfer-form/", escalation_views.transfer_form, name="transfer_form"),
     path("", include("reports.urls")),
@@ -26,7 +29,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("healthz", responder_views.healthz, name="healthz"),
+    path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("api.urls")),
     path("open311/v2/", include("api.open311_urls")),
     path("admin/", admin.site.urls),

@@ -9,19 +9,15 @@ so about once per sweep batch); the admin shows the same warning. Deadline arith
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from dateutil.relativedelta import relativedelta
 
+from core.clock import SHANGHAI, WORKDAY_END, WORKDAY_START
+
 from .models import CalendarOverride, DurationUnit
 
 logger = logging.getLogger(__name__)
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-# The office day that working hours are counted in, and the hour a working-day deadline falls due.
-WORKDAY_START = dt.time(9, 0)
-WORKDAY_END = dt.time(17, 30)
 
 
 def official_calendar_knows(year: int) -> bool:

@@ -7,11 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.clock import SHANGHAI, WORKDAY_END
 from grievances.models import CancelReason, Feedback, Outcome, Ticket
+from grievances.selectors import visible_tickets
 from responders.models import Department, User
-from responders.selectors import user_scope, visible_tickets
+from responders.selectors import user_scope
 
-from .calendar import SHANGHAI, WORKDAY_END
 from .transitions import Action
 
 

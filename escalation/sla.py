@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.errors import InvalidTransition
 from grievances.models import Urgency
 
 from .calendar import WorkingCalendar
-from .errors import InvalidTransition
 from .models import DurationUnit, SLAPolicy
 
 

@@ -1,21 +1,129 @@
+"""The desk screens of tickets: the queue, my tickets, the ticket page with the actions a
+person may take, bulk actions and the printable request transfer form. Views only translate
+HTTP: reads from selectors, writes through the transitions, permissions from the policy."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.params import whole_number
-from grievances.models import Tier
-from grievances.views import ticket_detail
-from responders.selectors import user_scope, visible_tickets
+from core.errors import InvalidInput, ZhitongError
+from core.pages import PAGE_SIZE, page_of
+from core.params import whole_number
+from grievances import selectors
+from grievances.models import Category, Status, Tier, Urgency
+from grievances.selectors import visible_tickets
+from responders.models import User
+from responders.selectors import user_scope, visible_committees
 
 from .actions import perform_action
-from .errors import InvalidInput, ZhitongError
-from .forms import action_form
-from .permissions import allowed_actions
+from .forms import action_form, assignable_owners
+from .policy import allowed_actions
 from .transitions import Action
+
+
+def _queue_filters(request, default_tier: str) -> selectors.QueueFilters:
+    get = request.GET
+
+    def number(name):
+        return whole_number(get.get(name, ""))
+
+    return selectors.QueueFilters(
+        tier=get.get("tier", default_tier) if get.get("tier", default_tier) in Tier.values else "",
+        committee=number("committee"),
+        category=number("category"),
+        urgency=get.get("urgency", "") if get.get("urgency", "") in Urgency.values else "",
+        status=get.get("status", "") if get.get("status", "") in Status.values else "",
+        overdue=get.get("overdue") == "1",
+        query=get.get("q", ""),
+    )
+
+
+@login_required
+def queue(request):
+    """The queue a person works from: the street's triage (street tier by default), the
+    committee's tickets, a zone's tickets — whatever the visibility rule gives them."""
+    user = request.user
+    filters = _queue_filters(request, selectors.default_queue_tier(user))
+    scope = user_scope(user)
+    tickets = selectors.ticket_queue(scope, filters)
+    page = page_of(request, tickets)
+    return render(
+        request,
+        "grievances/queue.html",
+        {
+            "page": page,
+            "filters": filters,
+            "counts": selectors.queue_counts(tickets),
+            "committees": visible_committees(scope).order_by("code"),
+            "categories": Category.objects.filter(active=True),
+            "tiers": Tier.choices,
+            "urgencies": Urgency.choices,
+            "statuses": Status.choices,
+            "owners": assignable_owners_for_street(user),
+            "bulk_actions": [Action.ACKNOWLEDGE, Action.ASSIGN],
+            "querystring": request.GET.urlencode(),
+            "now": timezone.now(),
+        },
+    )
+
+
+def assignable_owners_for_street(user):
+    if user.street_id is None:
+        return User.objects.none()
+    return User.objects.filter(
+        is_active=True, street_id=user.street_id, role__in=[User.Role.STREET_STAFF, User.Role.STREET_LEADER]
+    ).order_by("full_name")
+
+
+@login_required
+def my_tickets(request):
+    """The open tickets I own or first received (首问负责制), deadlines counting down, and the
+    resolved ones whose resident I still owe a call for feedback."""
+    scope = user_scope(request.user)
+    tickets = selectors.ticket_queue(scope, selectors.QueueFilters(owner_id=request.user.pk))
+    awaiting = selectors.ticket_queue(scope, selectors.QueueFilters(owner_id=request.user.pk, status=Status.RESOLVED))
+    return render(
+        request,
+        "grievances/my_tickets.html",
+        {
+            "page": page_of(request, tickets),
+            "awaiting": awaiting[:PAGE_SIZE],
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def ticket_detail(request, pk, forms=None, status=200):
+    ticket = get_object_or_404(
+        visible_tickets(user_scope(request.user)).select_related(
+            "category", "owner", "first_receiver", "zone", "committee", "street", "household", "duplicate_of"
+        ),
+        pk=pk,
+    )
+    actions = allowed_actions(request.user, ticket)
+    forms = forms or {}
+    action_forms = [(action, forms.get(action) or action_form(action, ticket, request.user)) for action in actions]
+    return render(
+        request,
+        "grievances/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "deadline": selectors.deadline_state(ticket),
+            "events": ticket.events.select_related("actor"),
+            "feedback": ticket.feedback.select_related("recorded_by"),
+            "referrals": ticket.referrals.select_related("department"),
+            "action_forms": action_forms,
+            "has_transfer": ticket.transfers.exists(),
+            "owners": assignable_owners(ticket),
+        },
+        status=status,
+    )
 
 
 def _version(request) -> int | None:

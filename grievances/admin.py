@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import ReadOnlyTabularInline
+from core.admin import ReadOnlyTabularInline
 
 from .models import Building, Category, Feedback, Household, Ticket, TicketEvent
 

@@ -1,4 +1,6 @@
-"""Reads for the screens, every one narrowed by the visibility rule (responders.selectors)."""
+"""Reads of households and tickets, every one narrowed by the visibility rule: the `Scope`
+of responders.selectors, applied here to the rows this app owns (`visible_households`,
+`visible_tickets`)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -7,11 +9,41 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from responders.models import User
-from responders.selectors import Scope, visible_households, visible_tickets, visible_zones
+from responders.selectors import Scope, user_scope, visible_zones
 
 from .models import OPEN_STATUSES, Household, Ticket, Tier, Visit
 
 DUE_SOON = dt.timedelta(hours=24)
+
+
+def visible_households(scope: Scope) -> QuerySet[Household]:
+    return scope.filter(
+        Household.objects.select_related("zone", "building"),
+        street="zone__committee__street",
+        committee="zone__committee",
+        zone="zone",
+    )
+
+
+def _referred_to(department_ids: list[int]) -> Q:
+    # escalation.Referral, reached through its relation: escalation sits above this app.
+    referrals = Ticket._meta.get_field("referrals").related_model.objects
+    return Q(pk__in=referrals.filter(department_id__in=department_ids).values("ticket_id"))
+
+
+def visible_tickets(scope: Scope) -> QuerySet[Ticket]:
+    """Tickets under the caller's units; for a department, the tickets ever referred to it."""
+    return scope.filter(
+        Ticket.objects.all(),
+        street="street",
+        committee="committee",
+        zone="zone",
+        department=_referred_to,
+    )
+
+
+def ticket_visible_to(user: User, ticket: Ticket) -> bool:
+    return visible_tickets(user_scope(user)).filter(pk=ticket.pk).exists()
 
 
 def household_search(scope: Scope, query: str = "", zone_id: int | None = None) -> QuerySet[Household]:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from config.admin import ReadOnlyTabularInline
+from core.admin import ReadOnlyTabularInline
 
 from .models import AgendaItem, Evaluation, Meeting, MeetingType, Participant
 

@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.params import whole_number
-from escalation.calendar import SHANGHAI, WORKDAY_END
+from core.clock import SHANGHAI, WORKDAY_END
+from core.params import whole_number
 from grievances.models import Outcome, Tier
 from responders.models import Department, User
 from responders.selectors import Scope, visible_committees, visible_streets, visible_zones

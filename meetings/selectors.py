@@ -6,7 +6,8 @@ from django.db.models import Q, QuerySet
 
 from escalation.models import TransferRecord
 from grievances.models import OPEN_STATUSES, Status, Ticket, Tier
-from responders.selectors import Scope, visible_tickets
+from grievances.selectors import visible_tickets
+from responders.selectors import Scope
 
 from .models import AgendaItem, Meeting, Purpose
 

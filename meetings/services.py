@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import InvalidInput, InvalidTransition
+from core.locks import lock_one
 from escalation import transitions as t
-from escalation.errors import InvalidInput, InvalidTransition
 from grievances.models import OPEN_STATUSES, Status, Ticket, TicketEvent, Tier
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
 
@@ -145,7 +146,7 @@ def meeting_record(
     _planned(meeting)
     attended = set(attended)
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        meeting = lock_one(Meeting.objects, meeting.pk)
         meeting.minutes = minutes.strip()
         fields = ["minutes"]
         if held and meeting.status == Meeting.Status.PLANNED:
@@ -254,9 +255,7 @@ def agenda_decide(
     if decision not in Decision.values:
         raise InvalidInput(_("Choose a decision."), code="required", field="decision")
     with transaction.atomic():
-        item = (
-            AgendaItem.objects.select_for_update(of=("self",)).select_related("meeting__type", "ticket").get(pk=item.pk)
-        )
+        item = lock_one(AgendaItem.objects.select_related("meeting__type", "ticket"), item.pk)
         meeting, ticket = item.meeting, item.ticket
         _planned(meeting)
         if item.decided_at:

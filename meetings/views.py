@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.params import whole_number
-from escalation.calendar import SHANGHAI
-from escalation.errors import InvalidInput, ZhitongError
-from escalation.permissions import permitted_actions
+from core.clock import SHANGHAI
+from core.errors import InvalidInput, ZhitongError
+from core.params import whole_number
+from escalation.policy import permitted_actions
 from escalation.transitions import Action
+from grievances.selectors import visible_tickets
 from responders.models import User
-from responders.selectors import user_scope, visible_tickets
+from responders.selectors import user_scope
 
 from . import forms as f
 from . import selectors, services

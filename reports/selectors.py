@@ -31,13 +31,14 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from escalation.calendar import SHANGHAI
+from core.clock import SHANGHAI
 from escalation.models import Referral
 from escalation.transitions import SWEEP
 from grievances.models import OPEN_STATUSES, Feedback, Household, Status, Ticket, TicketEvent, Tier, Visit
+from grievances.selectors import visible_households, visible_tickets
 from meetings.models import AgendaItem, Decision, Evaluation, Meeting, Purpose
 from meetings.selectors import visible_meetings
-from responders.selectors import Scope, visible_households, visible_tickets
+from responders.selectors import Scope
 
 RESOLVED = (Status.RESOLVED, Status.CLOSED)
 GOAL_RESOLUTION_RATE = 0.9  # 90% of grassroots problems solved within the year (seed 000)

@@ -1,15 +1,16 @@
-"""The one place that answers "what may this person or partner see" (DESIGN.md rule 4).
+"""The visibility rule (DESIGN.md rule 4): which org units a person or partner may see.
 
-Every list, detail page, API endpoint, export and report narrows its queryset through
-`Scope.filter`, so a list never shows what a detail page then refuses.
+`user_scope` and `partner_scope` give a `Scope`; every list, detail page, API endpoint,
+export and report narrows its queryset through `Scope.filter`, so a list never shows what a
+detail page then refuses. The org units' own querysets are here; each app that owns rows
+under them applies the same Scope next to its models (grievances.selectors for households
+and tickets, meetings.selectors for meetings), so this app imports from none of them.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-
-from grievances.models import Household, Ticket
 
 from .models import ResidentialCommittee, ResponsibilityZone, StreetOffice, TeamMembership, User
 
@@ -109,36 +110,6 @@ def visible_zones(scope: Scope) -> QuerySet[ResponsibilityZone]:
         committee="committee",
         zone="pk",
     )
-
-
-def visible_households(scope: Scope) -> QuerySet[Household]:
-    return scope.filter(
-        Household.objects.select_related("zone", "building"),
-        street="zone__committee__street",
-        committee="zone__committee",
-        zone="zone",
-    )
-
-
-def _referred_to(department_ids: list[int]) -> Q:
-    from escalation.models import Referral
-
-    return Q(pk__in=Referral.objects.filter(department_id__in=department_ids).values("ticket_id"))
-
-
-def visible_tickets(scope: Scope) -> QuerySet[Ticket]:
-    """Tickets under the caller's units; for a department, the tickets ever referred to it."""
-    return scope.filter(
-        Ticket.objects.all(),
-        street="street",
-        committee="committee",
-        zone="zone",
-        department=_referred_to,
-    )
-
-
-def ticket_visible_to(user: User, ticket: Ticket) -> bool:
-    return visible_tickets(user_scope(user)).filter(pk=ticket.pk).exists()
 
 
 class OwnerFinder:

@@ -12,7 +12,7 @@ def reference_data(request):
     )
     if transactional:
         request.getfixturevalue("transactional_db")
-        from responders.demo import ensure_reference_data
+        from demo.street import ensure_reference_data
 
         ensure_reference_data()
 

@@ -125,7 +125,7 @@ def make_ticket(
     """A ticket opened the way the product opens them (grievances.services.ticket_create);
     by default in a fresh zone with staff at every tier."""
     from grievances.models import Category
-    from grievances.services import ticket_create
+    from intake.services import ticket_create
 
     if zone is STAFFED:
         zone = staffed_zone()

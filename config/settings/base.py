@@ -35,13 +35,17 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Zhitong's apps, bottom to top: each imports only from those above it in this list
+    # (core, a plain package of shared errors, clock and parameters, sits below them all).
     "responders",
     "grievances",
-    "escalation",
     "alerts",
-    "api",
-    "reports",
+    "escalation",
+    "intake",
     "meetings",
+    "reports",
+    "api",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from alerts import services
+from alerts import delivery, services
 from alerts.models import Notification
 from escalation import transitions as t
 from tests.factories import UserFactory, make_ticket
@@ -59,7 +59,7 @@ def test_an_sms_channel_gets_each_alert_once_after_commit(channel, django_captur
     assert [("assigned", colleague.pk)] == SENT
     assert Notification.objects.get(recipient=colleague).sent_at is not None
     # Sending again sends nothing twice.
-    services.alerts_send([Notification.objects.get(recipient=colleague).pk])
+    delivery.alerts_send([Notification.objects.get(recipient=colleague).pk])
     assert [("assigned", colleague.pk)] == SENT
 
 
@@ -71,7 +71,7 @@ def test_a_failing_channel_keeps_the_inbox_row_and_is_tried_again(channel):
     notification = Notification.objects.get(recipient=colleague)
 
     with pytest.raises(ConnectionError):
-        services.alerts_send([notification.pk])  # what the Celery task runs, and retries
+        delivery.alerts_send([notification.pk])  # what the Celery task runs, and retries
 
     notification.refresh_from_db()
     assert notification.sent_at is None

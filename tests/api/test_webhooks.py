@@ -17,8 +17,8 @@ from api.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from api.services import partner_key_create, partner_key_revoke
 from api.tasks import dispatch_webhooks
 from api.webhooks import sign, verify_signature, webhook_subscribe, webhooks_fan_out, webhooks_send_due
+from core.errors import InvalidInput
 from escalation import transitions as t
-from escalation.errors import InvalidInput
 from grievances.models import TicketEvent
 from responders.models import User
 from tests.factories import UserFactory, make_ticket

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from grievances.models import Category, Household, Status, Ticket
-from grievances.services import ticket_create
+from intake.services import ticket_create
 from meetings.models import Meeting
 from tests.browser.conftest import PHONE
 

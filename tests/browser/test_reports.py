@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from responders.demo_month import simulate_month
+from demo.month import simulate_month
 from tests.browser.conftest import DESK
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

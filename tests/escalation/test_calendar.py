@@ -5,7 +5,8 @@ import logging
 
 import pytest
 
-from escalation.calendar import SHANGHAI, WorkingCalendar
+from core.clock import SHANGHAI
+from escalation.calendar import WorkingCalendar
 from escalation.models import CalendarOverride, DurationUnit
 
 WD, WH, H, M = (DurationUnit.WORKING_DAYS, DurationUnit.WORKING_HOURS, DurationUnit.HOURS, DurationUnit.CALENDAR_MONTHS)

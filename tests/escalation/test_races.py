@@ -7,8 +7,8 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from core.errors import InvalidTransition
 from escalation import transitions as t
-from escalation.errors import InvalidTransition
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Status, Ticket, TicketEvent, Tier
 from tests.factories import make_ticket, staffed_zone

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import Notification
+from core.errors import InvalidInput, InvalidTransition
 from escalation import transitions as t
-from escalation.errors import InvalidInput, InvalidTransition
 from escalation.models import Referral
 from grievances.models import Feedback, Status, Ticket, Tier
 from responders.models import User

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from escalation.errors import InvalidInput, InvalidTransition
+from core.errors import InvalidInput, InvalidTransition
 from grievances.models import Category, Status, TicketEvent, Tier
 from responders.models import User
 from tests.factories import CommitteeFactory, HouseholdFactory, StreetFactory, make_ticket, staffed_zone

@@ -6,16 +6,17 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from core.errors import InvalidInput, InvalidTransition
 from escalation import transitions as t
-from escalation.errors import InvalidInput, InvalidTransition
 from escalation.models import Referral, TransferRecord
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Status, Tier
+from grievances.selectors import visible_tickets
 from meetings import services
 from meetings.models import AgendaItem, Meeting, MeetingType
 from meetings.selectors import deadline_conflicts, meeting_candidates, visible_meetings
 from responders.models import User
-from responders.selectors import EVERYTHING, user_scope, visible_tickets
+from responders.selectors import EVERYTHING, user_scope
 from tests.factories import UserFactory, department_for, make_ticket, staffed_zone
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from escalation.errors import ZhitongError
+from core.errors import ZhitongError
 from grievances.models import Status, TicketEvent
 from meetings.models import AgendaItem
 from meetings.services import agenda_decide

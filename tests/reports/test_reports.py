@@ -7,12 +7,12 @@ import io
 import pytest
 from django.utils import timezone
 
+from core.clock import SHANGHAI
 from escalation import transitions as t
-from escalation.calendar import SHANGHAI
 from escalation.models import Referral
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Ticket
-from grievances.services import visit_log
+from intake.services import visit_log
 from meetings.models import MeetingType
 from meetings.services import (
     agenda_add_ticket,

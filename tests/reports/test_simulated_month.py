@@ -10,9 +10,9 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
+from demo.month import simulate_month
+from demo.street import ensure_reference_data, seed_demo_street
 from reports.models import MonthlyReport
-from responders.demo import ensure_reference_data, seed_demo_street
-from responders.demo_month import simulate_month
 from responders.models import User
 
 pytestmark = pytest.mark.django_db

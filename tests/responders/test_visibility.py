@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from grievances.selectors import visible_households
 from responders import selectors
 from responders.models import User
 from tests.factories import (
@@ -42,7 +43,7 @@ def seen(user):
         "streets": set(selectors.visible_streets(scope)),
         "committees": set(selectors.visible_committees(scope)),
         "zones": set(selectors.visible_zones(scope)),
-        "households": set(selectors.visible_households(scope)),
+        "households": set(visible_households(scope)),
     }
 
 

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from api.models import PartnerKey, Scope
 from api.services import partner_key_create, partner_key_revoke
-from escalation.errors import InvalidInput
+from core.errors import InvalidInput
 from responders.models import PartnerSystem, StreetOffice
 
 

@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from escalation.errors import InvalidInput, InvalidTransition
+from core.errors import InvalidInput, InvalidTransition
 from escalation.transitions import Actor, ticket_open, ticket_resolve
+from grievances.models import Category, Channel, Household, Outcome, Ticket, Urgency, Visit
 from responders.models import (
     PartnerSystem,
     ResidentialCommittee,
@@ -17,8 +18,6 @@ from responders.models import (
     TeamMembership,
     User,
 )
-
-from .models import Category, Channel, Household, Outcome, Ticket, Urgency, Visit
 
 DESCRIPTION_MAX = 4000
 

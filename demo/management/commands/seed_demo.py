@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from demo import street as demo
 from meetings.services import schedule_recurring
-from responders import demo
 
 
 class Command(BaseCommand):

@@ -1,27 +1,28 @@
+"""Home: where a person stands (role, unit, zones) and their alerts."""
+
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.db.models import Q
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import selectors
+from grievances.selectors import visible_households, visible_tickets
+from responders.selectors import user_scope, visible_zones
 
 
 @login_required
 def home(request):
     """Where a person stands: who they are, their role and unit, and what they may see."""
-    scope = selectors.user_scope(request.user)
+    scope = user_scope(request.user)
     # Alerts about tickets the person can no longer see (moved away, team changed) are hidden.
     inbox = request.user.notifications.select_related("ticket").filter(
-        Q(ticket__isnull=True) | Q(ticket__in=selectors.visible_tickets(scope))
+        Q(ticket__isnull=True) | Q(ticket__in=visible_tickets(scope))
     )
     context = {
         "org_unit": request.user.org_unit,
-        "zones": selectors.visible_zones(scope).order_by("code")[:50],
-        "zone_count": selectors.visible_zones(scope).count(),
-        "household_count": selectors.visible_households(scope).count(),
+        "zones": visible_zones(scope).order_by("code")[:50],
+        "zone_count": visible_zones(scope).count(),
+        "household_count": visible_households(scope).count(),
         "duty_committees": request.user.duty_committees.order_by("code"),
         "notifications": inbox[:10],
         "unread_count": inbox.filter(read_at__isnull=True).count(),
@@ -35,10 +36,3 @@ def alerts_read(request):
     """Mark every alert of this person read."""
     request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
     return redirect("home")
-
-
-def healthz(request):
-    """For the load balancer and docker-compose: the process is up and the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -16,8 +16,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from grievances.models import Building, Household
-
-from .models import (
+from responders.models import (
     Department,
     DepartmentKind,
     District,

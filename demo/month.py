@@ -25,18 +25,18 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from core.clock import SHANGHAI
 from escalation import transitions as t
-from escalation.calendar import SHANGHAI
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Category, Channel, Household, Outcome, Ticket, TicketEvent, Tier, Visit
-from grievances.services import RaisedMatter, ticket_create, visit_log
+from intake.services import RaisedMatter, ticket_create, visit_log
 from meetings import services as meetings
 from meetings.models import Meeting, MeetingType
 from reports.models import MonthlyReport
 from reports.services import month_bounds, monthly_report_generate
+from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
 
-from .demo import DEMO_STREET
-from .models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
+from .street import DEMO_STREET
 
 # What becomes of the month's tickets, and each one's share of them.
 FATES = {

@@ -2,9 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grievances.models import Category, Household, Urgency, Visit
 from responders.models import TeamMembership
-
-from .models import Category, Household, Urgency, Visit
 
 
 class VisitForm(forms.Form):

@@ -5,8 +5,8 @@ transitions themselves still re-check the state under the row lock.
 """
 
 from grievances.models import Ticket, Tier
+from grievances.selectors import ticket_visible_to
 from responders.models import User
-from responders.selectors import ticket_visible_to
 
 from .transitions import ALLOWED_FROM, Action
 

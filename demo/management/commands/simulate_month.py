@@ -3,7 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from responders.demo_month import simulate_month
+from demo.month import simulate_month
 
 
 class Command(BaseCommand):

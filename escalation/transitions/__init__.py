@@ -1,0 +1,67 @@
+"""The one door for a ticket's status, tier and deadlines (DESIGN.md rule 1).
+
+Nothing outside this package writes them. Each module can be read alone:
+
+- `table`       the state machine's actions and the statuses each may start from;
+- `base`        the row lock, the state check, the event, the save, a batch of writes;
+- `numbering`   gap-free ticket references and request transfer numbers;
+- `opening`     `ticket_open`: the tier a new ticket starts at, its owner, its clock;
+- `moves`       the per-ticket moves a single action and a sweep step share;
+- `actions`     the actions on one ticket, `ticket_<verb>(*, ticket, actor, ..., now=None)`;
+- `sweep_steps` the overdue sweep's steps, batch by batch with `skip_locked`.
+
+Import from the package: `from escalation.transitions import ticket_resolve`.
+"""
+
+from .actions import (
+    ticket_acknowledge,
+    ticket_assign,
+    ticket_cancel,
+    ticket_close,
+    ticket_department_reply,
+    ticket_escalate,
+    ticket_note_meeting,
+    ticket_record_feedback,
+    ticket_refer,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_start,
+)
+from .opening import ticket_open
+from .sweep_steps import (
+    BatchResult,
+    SweepContext,
+    sweep_close_feedback_expired,
+    sweep_escalate_due,
+    sweep_flag_answer_overdue,
+    sweep_flag_respond_overdue,
+    sweep_flag_street_overdue,
+)
+from .table import ALLOWED_FROM, SWEEP, Action, Actor
+
+__all__ = [
+    "ALLOWED_FROM",
+    "SWEEP",
+    "Action",
+    "Actor",
+    "BatchResult",
+    "SweepContext",
+    "sweep_close_feedback_expired",
+    "sweep_escalate_due",
+    "sweep_flag_answer_overdue",
+    "sweep_flag_respond_overdue",
+    "sweep_flag_street_overdue",
+    "ticket_acknowledge",
+    "ticket_assign",
+    "ticket_cancel",
+    "ticket_close",
+    "ticket_department_reply",
+    "ticket_escalate",
+    "ticket_note_meeting",
+    "ticket_open",
+    "ticket_record_feedback",
+    "ticket_refer",
+    "ticket_reopen",
+    "ticket_resolve",
+    "ticket_start",
+]

@@ -1,0 +1,96 @@
+"""What every transition shares: the row lock, the state check, the event, the save, and
+the batch of writes a sweep step or a multi-part move collects."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from core.errors import InvalidInput, InvalidTransition
+from core.locks import lock_one
+from grievances.models import Ticket, TicketEvent
+from responders.models import User
+
+from .table import ALLOWED_FROM, Action, Actor
+
+
+def lock_ticket(ticket: Ticket) -> Ticket:
+    """The ticket's row, locked for this transaction and freshly read.
+
+    FOR NO KEY UPDATE: we never change a ticket's key, so rows that merely reference the
+    ticket (its events, referrals, feedback) can still be inserted meanwhile.
+    """
+    return lock_one(Ticket.objects, ticket.pk)
+
+
+def require_action(ticket: Ticket, action: Action, expected_version: int | None = None) -> None:
+    if expected_version is not None and ticket.version != expected_version:
+        raise InvalidTransition(
+            _("Ticket %(ref)s was changed by someone else (version %(now)s, not %(seen)s): reload and try again.")
+            % {"ref": ticket.reference, "now": ticket.version, "seen": expected_version},
+            code="stale_version",
+        )
+    if ticket.status not in ALLOWED_FROM[action]:
+        raise InvalidTransition(
+            _('Ticket %(ref)s is %(status)s: "%(action)s" is not possible now.')
+            % {"action": action.label, "ref": ticket.reference, "status": ticket.get_status_display()}
+        )
+
+
+def new_event(
+    ticket: Ticket,
+    kind: str,
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    from_status: str | None = None,
+    from_tier: str | None = None,
+    note="",
+    data=None,
+    meeting=None,
+) -> TicketEvent:
+    """An event for the ticket as it now stands; a from_status/from_tier given (even "",
+    for a new ticket) records the move to the ticket's present status/tier. A `meeting`
+    (meetings.Meeting) that decided the move is named on the timeline."""
+    if meeting is not None:
+        data = {**(data or {}), "meeting": meeting.pk, "meeting_title": meeting.display_title}
+    return TicketEvent(
+        ticket=ticket,
+        kind=kind,
+        at=now,
+        actor=actor if isinstance(actor, User) else None,
+        actor_label="" if isinstance(actor, User) else actor,
+        from_status=from_status or "",
+        to_status=ticket.status if from_status is not None else "",
+        from_tier=from_tier or "",
+        to_tier=ticket.tier if from_tier is not None else "",
+        note=note,
+        data=data or {},
+    )
+
+
+def save_with_events(ticket: Ticket, fields, events: TicketEvent | list[TicketEvent], now: dt.datetime) -> Ticket:
+    ticket.version += 1
+    ticket.updated_at = now
+    ticket.save(update_fields=[*sorted(set(fields)), "version", "updated_at"])
+    TicketEvent.objects.bulk_create(events if isinstance(events, list) else [events])
+    return ticket
+
+
+def required_text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(message, code="required", field=field)
+    return value
+
+
+@dataclass
+class Batch:
+    """What one sweep batch writes: the tickets' fields, the events and the alerts."""
+
+    fields: set[str] = field(default_factory=set)
+    events: list[TicketEvent] = field(default_factory=list)
+    alerts: list[tuple[int, str, int]] = field(default_factory=list)
+    # Tickets passed from a committee to its street, with the reason: each gets a numbered
+    # request transfer form (群众诉求转接单).
+    transfers: list[tuple[Ticket, str]] = field(default_factory=list)

@@ -1,0 +1,99 @@
+"""The per-ticket moves that both a single action and a sweep step make: climbing a tier,
+closing, withdrawing open referrals, noting a response. Each changes a locked ticket in
+memory and adds what must be written to a Batch; the caller writes it."""
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from alerts.models import Notification
+from core.errors import InvalidTransition
+from grievances.models import Status, Ticket, TicketEvent, Tier
+from responders.selectors import OwnerFinder
+
+from ..models import Referral
+from ..sla import SLA
+from .base import Batch, new_event
+from .table import Actor
+
+
+def mark_responded(ticket: Ticket, now: dt.datetime) -> list[str]:
+    """Record that the resident has been answered (at this tier, and at all if first); the
+    fields to save."""
+    ticket.responded_at = ticket.responded_at or now
+    ticket.first_responded_at = ticket.first_responded_at or now
+    return ["responded_at", "first_responded_at"]
+
+
+def escalate_one(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    reason: str,
+    now: dt.datetime,
+    sla: SLA,
+    owners: OwnerFinder,
+    batch: Batch,
+    meeting=None,
+) -> None:
+    """Move a locked ticket one tier up with a new owner and a fresh SLA clock (shared by the
+    single action and the sweep)."""
+    if ticket.tier == Tier.STREET:
+        raise InvalidTransition(
+            _("Ticket %(ref)s is already at the street tier: refer it to a department instead.")
+            % {"ref": ticket.reference}
+        )
+    from_status, from_tier = ticket.status, ticket.tier
+    to_tier = Tier(ticket.tier).above
+    owner = owners.owner(
+        tier=to_tier, zone_id=ticket.zone_id, committee_id=ticket.committee_id, street_id=ticket.street_id
+    )
+    if owner is None:
+        raise InvalidTransition(
+            _("Nobody at the %(tier)s tier can own ticket %(ref)s: add a staff account in the admin.")
+            % {"tier": to_tier.label, "ref": ticket.reference},
+            code="no_owner",
+        )
+    deadlines = sla.clock(to_tier, ticket.urgency, now)
+    ticket.tier, ticket.status, ticket.owner = to_tier, Status.NEW, owner
+    ticket.respond_by, ticket.resolve_by, ticket.responded_at = deadlines.respond_by, deadlines.resolve_by, None
+    ticket.respond_overdue = ticket.answer_overdue = False
+    ticket.answer_by = None
+    batch.fields |= {
+        "tier",
+        "status",
+        "owner",
+        "respond_by",
+        "resolve_by",
+        "responded_at",
+        "respond_overdue",
+        "answer_overdue",
+        "answer_by",
+    }
+    batch.events.append(
+        new_event(
+            ticket,
+            TicketEvent.Kind.ESCALATED,
+            actor,
+            now,
+            from_status=from_status,
+            from_tier=from_tier,
+            note=reason,
+            meeting=meeting,
+        )
+    )
+    batch.alerts.append((owner.pk, Notification.Kind.ESCALATED, ticket.pk))
+    if to_tier == Tier.STREET:
+        batch.transfers.append((ticket, reason))
+
+
+def withdraw_referrals(ticket_ids: list[int], now: dt.datetime) -> None:
+    Referral.objects.filter(ticket_id__in=ticket_ids, answered_at__isnull=True, withdrawn_at__isnull=True).update(
+        withdrawn_at=now
+    )
+
+
+def close_one(ticket: Ticket, *, actor: Actor, now: dt.datetime, note: str, batch: Batch) -> None:
+    ticket.status, ticket.closed_at, ticket.feedback_due_by = Status.CLOSED, now, None
+    batch.fields |= {"status", "closed_at", "feedback_due_by"}
+    batch.events.append(new_event(ticket, TicketEvent.Kind.CLOSED, actor, now, from_status=Status.RESOLVED, note=note))

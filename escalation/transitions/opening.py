@@ -1,0 +1,107 @@
+"""Opening a ticket: the tier it starts at, its owner (首问负责制) and its SLA clock."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from alerts.models import Notification
+from alerts.services import alerts_create
+from core import clock
+from core.errors import InvalidTransition
+from grievances.models import Category, Household, Status, Ticket, TicketEvent, Tier, Urgency, Visit
+from responders.models import PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
+from responders.selectors import OwnerFinder
+
+from ..sla import SLA
+from .base import new_event
+from .numbering import next_reference
+from .table import Actor
+
+
+def ticket_open(
+    *,
+    actor: Actor,
+    category: Category,
+    description: str,
+    urgency: str,
+    channel: str,
+    street: StreetOffice,
+    committee: ResidentialCommittee | None = None,
+    zone: ResponsibilityZone | None = None,
+    household: Household | None = None,
+    address: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    partner: PartnerSystem | None = None,
+    external_id: str = "",
+    visit: Visit | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Open a ticket at the lowest tier that knows where it belongs; an emergency at the street.
+
+    The caller (grievances.services.ticket_create) has validated the input and worked out
+    the location; this decides the tier, the owner and the SLA clock.
+    """
+    now = clock.now(now)
+    if urgency == Urgency.EMERGENCY:
+        tier = Tier.STREET  # 突发问题第一时间上报
+    elif zone is not None:
+        tier = Tier.ZONE
+    elif committee is not None:
+        tier = Tier.COMMITTEE
+    else:
+        tier = Tier.STREET
+    with transaction.atomic():
+        owner = OwnerFinder().owner(
+            tier=tier,
+            zone_id=zone and zone.pk,
+            committee_id=committee and committee.pk,
+            street_id=street.pk,
+            prefer=actor if isinstance(actor, User) else None,
+        )
+        if owner is None:
+            raise InvalidTransition(
+                _("Nobody at %(unit)s can own this ticket: add a staff account for it in the admin.")
+                % {"unit": street},
+                code="no_owner",
+            )
+        deadlines = SLA.load().clock(tier, urgency, now)
+        ticket = Ticket(
+            reference=next_reference(street, now),
+            category=category,
+            description=description,
+            urgency=urgency,
+            channel=channel,
+            street=street,
+            committee=committee,
+            zone=zone,
+            household=household,
+            address=address,
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            partner=partner,
+            external_id=external_id,
+            visit=visit,
+            first_receiver=actor if isinstance(actor, User) else None,
+            created_by=actor if isinstance(actor, User) else None,
+            owner=owner,
+            tier=tier,
+            status=Status.NEW,
+            respond_by=deadlines.respond_by,
+            resolve_by=deadlines.resolve_by,
+        )
+        try:
+            with transaction.atomic():
+                ticket.save()
+        except IntegrityError as error:
+            # The one unique field a caller supplies: a partner's external id, met twice
+            # (two requests racing past the check in grievances.services).
+            raise InvalidTransition(
+                _("This partner's external id %(id)s is already on another ticket.") % {"id": external_id},
+                code="duplicate_external_id",
+            ) from error
+        new_event(ticket, TicketEvent.Kind.CREATED, actor, now, from_status="", from_tier="").save()
+        if owner != actor:
+            alerts_create([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
+    return ticket

@@ -1,0 +1,224 @@
+"""The sweep's bulk moves (DESIGN.md rule 2): each step claims a batch of due tickets that no
+other sweep holds, applies the same per-ticket move as the single action (.moves), and
+writes the whole batch in one transaction."""
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alerts.models import Notification
+from alerts.services import alerts_create
+from core.errors import InvalidTransition
+from core.locks import claim
+from grievances.models import ESCALATING_STATUSES, OPEN_STATUSES, Status, Ticket, TicketEvent, Tier
+from responders.models import User
+from responders.selectors import OwnerFinder
+
+from ..models import Referral
+from ..sla import SLA
+from .base import Batch, new_event
+from .moves import close_one, escalate_one, withdraw_referrals
+from .numbering import number_transfers
+from .table import SWEEP
+
+logger = logging.getLogger(__name__)
+
+
+def _claim(queryset: QuerySet, order_by: str, batch_size: int) -> list[Ticket]:
+    """Lock up to `batch_size` due tickets that no other sweep holds, oldest deadline first."""
+    return claim(queryset, order_by=order_by, limit=batch_size)
+
+
+def _apply(tickets: list[Ticket], batch: Batch, now: dt.datetime) -> None:
+    if not tickets:
+        return
+    for ticket in tickets:
+        ticket.version += 1
+        ticket.updated_at = now
+    _write_fields(tickets, [*sorted(batch.fields), "version", "updated_at"])
+    TicketEvent.objects.bulk_create(batch.events)
+    number_transfers(batch.transfers, now)
+    alerts_create(batch.alerts)
+
+
+def _write_fields(tickets: list[Ticket], fields: list[str]) -> None:
+    """Write `fields` of many tickets in one statement.
+
+    On PostgreSQL one `UPDATE ... FROM unnest(arrays)`: bulk_update's CASE WHEN per ticket
+    and field costs about 2 s per 1,000 tickets in Python and SQL, this about 0.1 s.
+    Elsewhere (SQLite for `make run`) bulk_update does the same job.
+    """
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(tickets, fields)
+        return
+    columns = [Ticket._meta.get_field(name) for name in fields]
+    types = ["bigint", *(column.cast_db_type(connection).split("(")[0] for column in columns)]
+    values = [[ticket.pk for ticket in tickets]] + [
+        [column.get_db_prep_save(getattr(ticket, column.attname), connection) for ticket in tickets]
+        for column in columns
+    ]
+    names = [column.column for column in columns]
+    table = Ticket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET {', '.join(f'{n} = v.{n}' for n in names)} "  # noqa: S608 - our own names
+            f"FROM unnest({', '.join(f'%s::{kind}[]' for kind in types)}) AS v(id, {', '.join(names)}) "
+            "WHERE t.id = v.id",
+            values,
+        )
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    claimed: int
+    changed: int
+
+
+class SweepContext:
+    """What one sweep run loads once and shares across its batches: the SLA table and
+    calendar (with their memo of deadlines, all computed from the same `now`) and the owners."""
+
+    def __init__(self):
+        self.sla = SLA.load()
+        self.owners = OwnerFinder()
+
+
+def _sweep_batch(
+    due: Q,
+    order_by: str,
+    change: Callable[[Ticket, Batch], None],
+    now: dt.datetime,
+    batch_size: int,
+    skip: set[int],
+) -> BatchResult:
+    """Claim one batch of due tickets, change each, write them all.
+
+    A ticket that cannot move (no owner at the tier above) must not hold up the rest: it is
+    logged, left as it is, and added to `skip` so the rest of this sweep passes it by; the
+    next sweep tries it again.
+    """
+    with transaction.atomic():
+        tickets = _claim(Ticket.objects.filter(due).exclude(pk__in=skip), order_by, batch_size)
+        batch = Batch()
+        changed = []
+        for ticket in tickets:
+            try:
+                change(ticket, batch)
+            except InvalidTransition:
+                logger.exception("Sweep could not move ticket %s", ticket.reference)
+                skip.add(ticket.pk)
+                continue
+            changed.append(ticket)
+        _apply(changed, batch, now)
+        return BatchResult(claimed=len(tickets), changed=len(changed))
+
+
+def sweep_escalate_due(
+    *, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None
+) -> BatchResult:
+    """Escalate one batch of tickets past resolve-by below the street tier."""
+    context = context or SweepContext()
+    sla, owners = context.sla, context.owners
+    escalated: list[int] = []
+
+    def change(ticket: Ticket, batch: Batch) -> None:
+        reason = _("Not resolved by %(deadline)s at the %(tier)s tier: escalated automatically.") % {
+            "deadline": timezone.localtime(ticket.resolve_by).strftime("%Y-%m-%d %H:%M"),
+            "tier": Tier(ticket.tier).label,
+        }
+        escalate_one(ticket, actor=SWEEP, reason=reason, now=now, sla=sla, owners=owners, batch=batch)
+        escalated.append(ticket.pk)
+
+    due = Q(status__in=ESCALATING_STATUSES, tier__in=[Tier.ZONE, Tier.COMMITTEE], resolve_by__lt=now)
+    with transaction.atomic():
+        result = _sweep_batch(due, "resolve_by", change, now, batch_size, skip)
+        withdraw_referrals(escalated, now)
+    return result
+
+
+def sweep_flag_respond_overdue(
+    *, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None
+) -> BatchResult:
+    """Flag tickets nobody acknowledged by respond-by and alert their owners; the tier stays."""
+
+    def change(ticket: Ticket, batch: Batch) -> None:
+        ticket.respond_overdue = True
+        batch.fields.add("respond_overdue")
+        batch.events.append(
+            new_event(
+                ticket, TicketEvent.Kind.RESPOND_OVERDUE, SWEEP, now, data={"respond_by": ticket.respond_by.isoformat()}
+            )
+        )
+        batch.alerts.append((ticket.owner_id, Notification.Kind.RESPOND_OVERDUE, ticket.pk))
+
+    due = Q(status=Status.NEW, respond_overdue=False, respond_by__lt=now)
+    return _sweep_batch(due, "respond_by", change, now, batch_size, skip)
+
+
+def sweep_flag_street_overdue(
+    *, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None
+) -> BatchResult:
+    """Mark street-tier tickets past resolve-by overdue; alert the owner and the leader
+    responsible for the ticket's committee (领导包干制)."""
+    owners = (context or SweepContext()).owners
+
+    def change(ticket: Ticket, batch: Batch) -> None:
+        ticket.overdue = True
+        batch.fields.add("overdue")
+        batch.events.append(
+            new_event(ticket, TicketEvent.Kind.OVERDUE, SWEEP, now, data={"resolve_by": ticket.resolve_by.isoformat()})
+        )
+        recipients = {ticket.owner_id}
+        recipients |= {u.pk for u in owners.duty_leaders(committee_id=ticket.committee_id, street_id=ticket.street_id)}
+        batch.alerts += [(pk, Notification.Kind.OVERDUE, ticket.pk) for pk in recipients]
+
+    due = Q(status__in=OPEN_STATUSES, tier=Tier.STREET, overdue=False, resolve_by__lt=now)
+    return _sweep_batch(due, "resolve_by", change, now, batch_size, skip)
+
+
+def sweep_flag_answer_overdue(
+    *, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None
+) -> BatchResult:
+    """Chase referrals past answer-by: flag the ticket, alert the owner and the late
+    departments' liaisons."""
+
+    def change(ticket: Ticket, batch: Batch) -> None:
+        ticket.answer_overdue = True
+        batch.fields.add("answer_overdue")
+        late = Referral.objects.filter(
+            ticket=ticket, answered_at__isnull=True, withdrawn_at__isnull=True, answer_by__lt=now
+        ).select_related("department")
+        names = [r.department.name for r in late]
+        batch.events.append(
+            new_event(
+                ticket,
+                TicketEvent.Kind.ANSWER_OVERDUE,
+                SWEEP,
+                now,
+                data={"answer_by": ticket.answer_by.isoformat(), "departments": names},
+            )
+        )
+        liaisons = User.objects.filter(is_active=True, department__referrals__in=late).values_list("pk", flat=True)
+        recipients = {ticket.owner_id, *liaisons}
+        batch.alerts += [(pk, Notification.Kind.ANSWER_OVERDUE, ticket.pk) for pk in recipients]
+
+    due = Q(status=Status.REFERRED, answer_overdue=False, answer_by__lt=now)
+    return _sweep_batch(due, "answer_by", change, now, batch_size, skip)
+
+
+def sweep_close_feedback_expired(
+    *, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None
+) -> BatchResult:
+    """Close resolved tickets whose feedback window has ended without the resident's verdict."""
+
+    def change(ticket: Ticket, batch: Batch) -> None:
+        close_one(ticket, actor=SWEEP, now=now, batch=batch, note=_("Closed automatically: the feedback window ended."))
+
+    due = Q(status=Status.RESOLVED, feedback_due_by__lt=now)
+    return _sweep_batch(due, "feedback_due_by", change, now, batch_size, skip)

@@ -1,0 +1,45 @@
+"""The state machine's table (DESIGN.md): its actions and the statuses each may start from.
+
+The screens offer, and the API accepts, only these; escalation.policy narrows them by role
+and tier; the transitions re-check them under the row lock.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy
+
+from grievances.models import OPEN_STATUSES, Status
+from responders.models import User
+
+# A person, or the name of the system that acted ("sweep", a partner's name).
+Actor = User | str
+SWEEP = "sweep"
+
+
+class Action(models.TextChoices):
+    ACKNOWLEDGE = "acknowledge", gettext_lazy("Acknowledge")
+    START = "start", gettext_lazy("Start work")
+    REFER = "refer", gettext_lazy("Refer to a department")
+    DEPARTMENT_REPLY = "department_reply", gettext_lazy("Record the department's answer")
+    ESCALATE = "escalate", gettext_lazy("Escalate")
+    RESOLVE = "resolve", gettext_lazy("Resolve")
+    CLOSE = "close", gettext_lazy("Close")
+    REOPEN = "reopen", gettext_lazy("Reopen")
+    CANCEL = "cancel", gettext_lazy("Cancel")
+    FEEDBACK = "feedback", gettext_lazy("Record the resident's feedback")
+    ASSIGN = "assign", gettext_lazy("Assign an owner")
+
+
+# The statuses each action may start from; the screens offer, and the API accepts, only these.
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    Action.ACKNOWLEDGE: frozenset({Status.NEW}),
+    Action.START: frozenset({Status.NEW, Status.ACKNOWLEDGED}),
+    Action.REFER: frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS}),
+    Action.DEPARTMENT_REPLY: frozenset({Status.REFERRED}),
+    Action.ESCALATE: frozenset(OPEN_STATUSES),
+    Action.RESOLVE: frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS}),
+    Action.CLOSE: frozenset({Status.RESOLVED}),
+    Action.REOPEN: frozenset({Status.RESOLVED, Status.CLOSED}),
+    Action.CANCEL: frozenset(OPEN_STATUSES),
+    Action.FEEDBACK: frozenset({Status.RESOLVED, Status.CLOSED}),
+    Action.ASSIGN: frozenset(OPEN_STATUSES),
+}
