@@ -73,7 +73,7 @@ def save_with_events(ticket: Ticket, fields, events: TicketEvent | list[TicketEv
     ticket.version += 1
     ticket.updated_at = now
     ticket.save(update_fields=[*sorted(set(fields)), "version", "updated_at"])
-    TicketEvent.objects.bulk_create(events if isinstance(events, list) else [events])
+    append_events(events if isinstance(events, list) else [events])
     return ticket
 
 
@@ -94,3 +94,9 @@ class Batch:
     # Tickets passed from a committee to its street, with the reason: each gets a numbered
     # request transfer form (群众诉求转接单).
     transfers: list[tuple[Ticket, str]] = field(default_factory=list)
+
+
+def append_events(events: list[TicketEvent]) -> list[TicketEvent]:
+    """Add events to the timeline (append-only: a trigger refuses UPDATE and DELETE). The one
+    place every transition and sweep step writes them, in the caller's transaction."""
+    return TicketEvent.objects.bulk_create(events)

@@ -14,7 +14,7 @@ from responders.models import PartnerSystem, ResidentialCommittee, Responsibilit
 from responders.selectors import OwnerFinder
 
 from ..sla import SLA
-from .base import new_event
+from .base import append_events, new_event
 from .numbering import next_reference
 from .table import Actor
 
@@ -101,7 +101,7 @@ def ticket_open(
                 _("This partner's external id %(id)s is already on another ticket.") % {"id": external_id},
                 code="duplicate_external_id",
             ) from error
-        new_event(ticket, TicketEvent.Kind.CREATED, actor, now, from_status="", from_tier="").save()
+        append_events([new_event(ticket, TicketEvent.Kind.CREATED, actor, now, from_status="", from_tier="")])
         if owner != actor:
             alerts_create([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
     return ticket

@@ -22,7 +22,7 @@ from responders.selectors import OwnerFinder
 
 from ..models import Referral
 from ..sla import SLA
-from .base import Batch, new_event
+from .base import Batch, append_events, new_event
 from .moves import close_one, escalate_one, withdraw_referrals
 from .numbering import number_transfers
 from .table import SWEEP
@@ -42,7 +42,7 @@ def _apply(tickets: list[Ticket], batch: Batch, now: dt.datetime) -> None:
         ticket.version += 1
         ticket.updated_at = now
     _write_fields(tickets, [*sorted(batch.fields), "version", "updated_at"])
-    TicketEvent.objects.bulk_create(batch.events)
+    append_events(batch.events)
     number_transfers(batch.transfers, now)
     alerts_create(batch.alerts)
 
