@@ -155,7 +155,7 @@ def main(argv=None) -> None:
     from django.utils import timezone
 
     from grievances.models import Ticket
-    from reports.selectors import Unit, statistics
+    from reports.selectors import ReportUnit, statistics
     from responders.models import StreetOffice
     from responders.selectors import EVERYTHING
 
@@ -166,7 +166,7 @@ def main(argv=None) -> None:
         print("Zhitong report benchmark: no tickets; timing the city-wide year to date only")
         timed(
             f"city-wide year {today.year} (goal < 10 s on seed_demo --scale city data)",
-            lambda: statistics(EVERYTHING, Unit(), dt.date(today.year, 1, 1), today + dt.timedelta(days=1)),
+            lambda: statistics(EVERYTHING, ReportUnit(), dt.date(today.year, 1, 1), today + dt.timedelta(days=1)),
             args.repeat,
         )
         return
@@ -189,18 +189,18 @@ def main(argv=None) -> None:
     )
     timed(
         f"street {street.code}, month {month:%Y-%m} (goal < 2 s with 100,000 tickets in the year)",
-        lambda: statistics(EVERYTHING, Unit(street_id=street.pk), month, month_end),
+        lambda: statistics(EVERYTHING, ReportUnit(street_id=street.pk), month, month_end),
         args.repeat,
     )
     timed(
         f"street {street.code}, year {month.year} to {month_end}",
-        lambda: statistics(EVERYTHING, Unit(street_id=street.pk), year, month_end),
+        lambda: statistics(EVERYTHING, ReportUnit(street_id=street.pk), year, month_end),
         args.repeat,
     )
     if args.city:
         timed(
             f"city-wide year {month.year} (goal < 10 s on seed_demo --scale city data)",
-            lambda: statistics(EVERYTHING, Unit(), year, month_end),
+            lambda: statistics(EVERYTHING, ReportUnit(), year, month_end),
             args.repeat,
         )
 

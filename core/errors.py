@@ -1,4 +1,4 @@
-"""The two kinds of refusal the core gives; the API and the screens each render them in one place."""
+"""The kinds of refusal the core gives; the API and the screens each render them in one place."""
 
 
 class ZhitongError(Exception):
@@ -23,3 +23,9 @@ class InvalidTransition(ZhitongError):
     """A move the state machine or its invariants refuse in the ticket's present state (HTTP 409)."""
 
     default_code = "invalid_transition"
+
+
+class NotPermitted(ZhitongError):
+    """The person's role does not allow this here (HTTP 403); the policy (escalation.policy) says."""
+
+    default_code = "permission_denied"

@@ -1,19 +1,35 @@
 """One small form per action of the state machine, shared by the ticket page and bulk actions."""
 
-import datetime as dt
-
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.clock import SHANGHAI, WORKDAY_END
+from core.clock import end_of_working_day
 from grievances.models import CancelReason, Feedback, Outcome, Ticket
 from grievances.selectors import visible_tickets
 from responders.models import Department, User
 from responders.selectors import user_scope
 
+from . import policy
 from .transitions import Action
+
+
+class AnswerByField(forms.DateField):
+    """A department's answer-by date: optional, after today, due at the end of that working
+    day in Shanghai (a referral from the ticket page or from a meeting's decision)."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value):
+        day = super().clean(value)
+        if day is None:
+            return None
+        if day <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a day after today."))
+        return end_of_working_day(day)
 
 
 class NoteForm(forms.Form):
@@ -41,25 +57,11 @@ class ReferForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    answer_by = forms.DateField(
-        label=_("Answer by (default: one month)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    answer_by = AnswerByField(label=_("Answer by (default: one month)"))
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(active=True).filter(
-            Q(street=ticket.street_id) | Q(street__isnull=True, district=ticket.street.district_id)
-        )
-
-    def clean_answer_by(self):
-        day = self.cleaned_data.get("answer_by")
-        if day is None:
-            return None
-        if day <= timezone.localdate():
-            raise forms.ValidationError(_("Choose a day after today."))
-        return dt.datetime.combine(day, WORKDAY_END, tzinfo=SHANGHAI)
+        self.fields["department"].queryset = policy.departments_serving([ticket.street_id])
 
 
 class ReplyForm(forms.Form):
@@ -116,21 +118,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = assignable_owners(ticket)
-
-
-def assignable_owners(ticket: Ticket):
-    """The staff of the ticket's street, committee and zone team (the transition re-checks)."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(street_id=ticket.street_id, role__in=[User.Role.STREET_STAFF, User.Role.STREET_LEADER])
-            | Q(committee_id=ticket.committee_id, role=User.Role.COMMITTEE_STAFF)
-            | Q(memberships__team__zone_id=ticket.zone_id)
-        )
-        .distinct()
-        .order_by("role", "full_name")
-    )
+        self.fields["owner"].queryset = policy.owner_candidates(ticket)
 
 
 FORMS = {

@@ -20,8 +20,9 @@ from grievances.selectors import visible_tickets
 from responders.models import User
 from responders.selectors import user_scope, visible_committees
 
+from . import policy
 from .actions import perform_action
-from .forms import action_form, assignable_owners
+from .forms import action_form
 from .policy import allowed_actions
 from .transitions import Action
 
@@ -48,7 +49,7 @@ def queue(request):
     """The queue a person works from: the street's triage (street tier by default), the
     committee's tickets, a zone's tickets — whatever the visibility rule gives them."""
     user = request.user
-    filters = _queue_filters(request, selectors.default_queue_tier(user))
+    filters = _queue_filters(request, policy.default_queue_tier(user))
     scope = user_scope(user)
     tickets = selectors.ticket_queue(scope, filters)
     page = page_of(request, tickets)
@@ -64,20 +65,12 @@ def queue(request):
             "tiers": Tier.choices,
             "urgencies": Urgency.choices,
             "statuses": Status.choices,
-            "owners": assignable_owners_for_street(user),
+            "owners": policy.owner_candidates_in_street(user.street_id) if user.street_id else User.objects.none(),
             "bulk_actions": [Action.ACKNOWLEDGE, Action.ASSIGN],
             "querystring": request.GET.urlencode(),
             "now": timezone.now(),
         },
     )
-
-
-def assignable_owners_for_street(user):
-    if user.street_id is None:
-        return User.objects.none()
-    return User.objects.filter(
-        is_active=True, street_id=user.street_id, role__in=[User.Role.STREET_STAFF, User.Role.STREET_LEADER]
-    ).order_by("full_name")
 
 
 @login_required
@@ -120,7 +113,6 @@ def ticket_detail(request, pk, forms=None, status=200):
             "referrals": ticket.referrals.select_related("department"),
             "action_forms": action_forms,
             "has_transfer": ticket.transfers.exists(),
-            "owners": assignable_owners(ticket),
         },
         status=status,
     )
@@ -168,9 +160,10 @@ def bulk_action(request):
         messages.error(request, _("Choose tickets and an action."))
         return back
     done, refused = [], []
-    for ticket in visible_tickets(user_scope(request.user)).filter(pk__in=ids).order_by("pk"):
+    scope = user_scope(request.user)
+    for ticket in visible_tickets(scope).filter(pk__in=ids).order_by("pk"):
         form = action_form(action, ticket, request.user, request.POST, prefix="bulk")
-        if action not in allowed_actions(request.user, ticket):
+        if action not in allowed_actions(request.user, ticket, scope):
             refused.append(_("%(ref)s: not allowed now") % {"ref": ticket.reference})
             continue
         if not form.is_valid():

@@ -11,7 +11,7 @@ from django.utils import timezone
 from responders.models import User
 from responders.selectors import Scope, user_scope, visible_zones
 
-from .models import OPEN_STATUSES, Household, Ticket, Tier, Visit
+from .models import OPEN_STATUSES, Household, Ticket, Visit
 
 DUE_SOON = dt.timedelta(hours=24)
 
@@ -42,8 +42,16 @@ def visible_tickets(scope: Scope) -> QuerySet[Ticket]:
     )
 
 
-def ticket_visible_to(user: User, ticket: Ticket) -> bool:
-    return visible_tickets(user_scope(user)).filter(pk=ticket.pk).exists()
+def ticket_visible_to(user: User, ticket: Ticket, scope: Scope | None = None) -> bool:
+    """What `visible_tickets` says of one ticket, answered from its columns (a query only
+    for a department's referrals); `scope`: the person's, when the caller has it already."""
+    scope = scope if scope is not None else user_scope(user)
+    if scope.covers(street_id=ticket.street_id, committee_id=ticket.committee_id, zone_id=ticket.zone_id):
+        return True
+    return (
+        bool(scope.department_ids)
+        and visible_tickets(Scope(department_ids=scope.department_ids)).filter(pk=ticket.pk).exists()
+    )
 
 
 def household_search(scope: Scope, query: str = "", zone_id: int | None = None) -> QuerySet[Household]:
@@ -107,12 +115,6 @@ class QueueFilters:
     overdue: bool = False
     owner_id: int | None = None
     query: str = ""
-
-
-def default_queue_tier(user) -> str:
-    """Street staff triage what has reached the street; everyone else works from all the
-    open tickets they may see."""
-    return Tier.STREET if user.role in (User.Role.STREET_STAFF, User.Role.STREET_LEADER) else ""
 
 
 def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyTabularInline
 
-from .models import AgendaItem, Evaluation, Meeting, MeetingType, Participant
+from .models import AgendaItem, Evaluation, Meeting, MeetingEvent, MeetingType, Participant
 
 
 @admin.register(MeetingType)
@@ -32,6 +32,13 @@ class EvaluationInline(ReadOnlyTabularInline):
     fields = ["department", "body_name", "scores", "opinion"]
 
 
+class MeetingEventInline(ReadOnlyTabularInline):
+    """Who planned, changed, decided, recorded or cancelled the meeting."""
+
+    model = MeetingEvent
+    fields = ["at", "kind", "actor", "actor_label", "note", "data"]
+
+
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
     list_display = ["starts_at", "type", "street", "committee", "zone", "status"]
@@ -41,4 +48,4 @@ class MeetingAdmin(admin.ModelAdmin):
     list_select_related = ["type", "street", "committee", "zone"]
     readonly_fields = ["period", "held_at", "created_by", "created_at"]
     raw_id_fields = ["chair"]
-    inlines = [ParticipantInline, AgendaItemInline, EvaluationInline]
+    inlines = [ParticipantInline, AgendaItemInline, EvaluationInline, MeetingEventInline]

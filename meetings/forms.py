@@ -7,11 +7,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.clock import SHANGHAI, WORKDAY_END
 from core.params import whole_number
-from grievances.models import Outcome, Tier
+from escalation import policy
+from escalation.forms import AnswerByField
+from grievances.models import Outcome, Ticket, Tier
 from responders.models import Department, User
-from responders.selectors import Scope, visible_committees, visible_streets, visible_zones
 
 from .models import Decision, Meeting, MeetingType, RiskAssessment
 
@@ -19,16 +19,19 @@ from .models import Decision, Meeting, MeetingType, RiskAssessment
 MEETING_HORIZON = dt.timedelta(days=3653)
 
 
-def unit_choices(scope: Scope) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The units the person may plan meetings for, grouped by tier: ("zone:12", name)."""
-    return [
-        (str(Tier.STREET.label), [(f"street:{u.pk}", str(u)) for u in visible_streets(scope).order_by("code")]),
-        (
-            str(Tier.COMMITTEE.label),
-            [(f"committee:{u.pk}", str(u)) for u in visible_committees(scope).order_by("code")],
-        ),
-        (str(Tier.ZONE.label), [(f"zone:{u.pk}", str(u)) for u in visible_zones(scope).order_by("code")]),
+def unit_choices(streets, committees, zones) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Units grouped by tier for a select: ("zone:12", name). A tier with none is left out."""
+    groups = [
+        (Tier.STREET, "street", streets),
+        (Tier.COMMITTEE, "committee", committees),
+        (Tier.ZONE, "zone", zones),
     ]
+    choices = []
+    for tier, kind, units in groups:
+        options = [(f"{kind}:{unit.pk}", str(unit)) for unit in units.order_by("code")]
+        if options:
+            choices.append((str(tier.label), options))
+    return choices
 
 
 class MeetingForm(forms.Form):
@@ -40,10 +43,11 @@ class MeetingForm(forms.Form):
     place = forms.CharField(label=_("Place"), required=False, max_length=200)
     title = forms.CharField(label=_("Title (optional)"), required=False, max_length=200)
 
-    def __init__(self, *args, scope: Scope, **kwargs):
+    def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.scope = scope
-        self.fields["unit"].choices = unit_choices(scope)
+        self.user = user
+        # Planning is acting for the unit (the policy), not merely seeing it.
+        self.fields["unit"].choices = unit_choices(*policy.units_acted_for(user))
 
     def clean_starts_at(self):
         starts_at = self.cleaned_data["starts_at"]
@@ -53,10 +57,11 @@ class MeetingForm(forms.Form):
 
     def clean_unit(self):
         kind, _sep, pk = self.cleaned_data["unit"].partition(":")
-        lookup = {"street": visible_streets, "committee": visible_committees, "zone": visible_zones}
+        streets, committees, zones = policy.units_acted_for(self.user)
+        lookup = {"street": streets, "committee": committees, "zone": zones}
         if kind not in lookup or whole_number(pk) is None:
             raise forms.ValidationError(_("Choose who holds the meeting."))
-        unit = lookup[kind](self.scope).filter(pk=whole_number(pk)).first()
+        unit = lookup[kind].filter(pk=whole_number(pk)).first()
         if unit is None:
             raise forms.ValidationError(_("Choose who holds the meeting."))
         return unit
@@ -71,7 +76,7 @@ class ParticipantForm(forms.Form):
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = staff_of_street(meeting.street_id)
-        self.fields["department"].queryset = departments_serving(meeting)
+        self.fields["department"].queryset = policy.departments_serving([meeting.street_id])
         roles = [*meeting.type.required_participants, *meeting.type.optional_participants]
         self.fields["role"].widget.attrs["list"] = "roles"
         self.roles = roles
@@ -87,14 +92,6 @@ def staff_of_street(street_id: int):
         )
         .distinct()
         .order_by("full_name", "username")
-    )
-
-
-def departments_serving(meeting: Meeting):
-    return (
-        Department.objects.filter(active=True)
-        .filter(Q(street=meeting.street_id) | Q(street__isnull=True, district=meeting.street.district_id))
-        .order_by("name")
     )
 
 
@@ -131,27 +128,16 @@ class DecisionForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    answer_by = forms.DateField(
-        label=_("Answer by (refer; default: one month)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    answer_by = AnswerByField(label=_("Answer by (refer; default: one month)"))
     owner = forms.ModelChoiceField(label=_("New owner (assign)"), queryset=User.objects.none(), required=False)
 
-    def __init__(self, *args, meeting: Meeting, **kwargs):
+    def __init__(self, *args, meeting: Meeting, ticket: Ticket | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["departments"].queryset = departments_serving(meeting)
-        self.fields["owner"].queryset = staff_of_street(meeting.street_id)
-        if not meeting.agenda.filter(ticket__isnull=False).exists():
+        self.fields["departments"].queryset = policy.departments_serving([meeting.street_id])
+        if ticket is None:  # a free topic: only its written decision
             self.fields["decision"].choices = [(Decision.NOTE, Decision.NOTE.label)]
-
-    def clean_answer_by(self):
-        day = self.cleaned_data.get("answer_by")
-        if day is None:
-            return None
-        if day <= timezone.localdate():
-            raise forms.ValidationError(_("Choose a day after today."))
-        return dt.datetime.combine(day, WORKDAY_END, tzinfo=SHANGHAI)
+        else:
+            self.fields["owner"].queryset = policy.owner_candidates(ticket)
 
     def clean(self):
         data = super().clean()
@@ -190,7 +176,7 @@ class EvaluationForm(forms.Form):
 
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments_serving(meeting)
+        self.fields["department"].queryset = policy.departments_serving([meeting.street_id])
         self.criteria = list(meeting.type.criteria)
         for index, criterion in enumerate(self.criteria):
             self.fields[f"score_{index}"] = forms.TypedChoiceField(

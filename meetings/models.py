@@ -341,3 +341,44 @@ class Evaluation(models.Model):
     def average(self) -> float | None:
         mean = self.mean(self.scores)
         return None if mean is None else round(mean, 1)
+
+
+class MeetingEvent(models.Model):
+    """会议记录 — who did what to a meeting, and when: its audit trail, append-only like the
+    tickets' timeline. A meeting planned by beat's recurring schedule has no planning event
+    (no one planned it); every action of a person through the services has one."""
+
+    class Kind(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        PARTICIPANT_ADDED = "participant_added", _("participant added")
+        TICKET_TABLED = "ticket_tabled", _("ticket put on the agenda")
+        TOPIC_ADDED = "topic_added", _("topic added")
+        DECIDED = "decided", _("decision recorded")
+        RECORDED = "recorded", _("minutes and attendance recorded")
+        CANCELLED = "cancelled", _("cancelled")
+        RISK_ASSESSED = "risk_assessed", _("risk assessed")
+        EVALUATED = "evaluated", _("evaluation recorded")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="events", verbose_name=_("meeting"))
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    actor_label = models.CharField(_("by (system)"), max_length=100, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting event")
+        verbose_name_plural = _("meeting events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["meeting", "at"], name="meeting_event_timeline")]
+
+    def __str__(self):
+        return f"{self.meeting}: {self.get_kind_display()}"

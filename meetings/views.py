@@ -12,26 +12,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.clock import SHANGHAI
-from core.errors import InvalidInput, ZhitongError
+from core.errors import InvalidInput, NotPermitted, ZhitongError
 from core.params import whole_number
-from escalation.policy import permitted_actions
-from escalation.transitions import Action
+from escalation import policy
 from grievances.selectors import visible_tickets
 from responders.models import User
-from responders.selectors import user_scope
+from responders.selectors import user_scope, visible_committees, visible_streets, visible_zones
 
 from . import forms as f
 from . import selectors, services
-from .models import Decision, Evaluation, Meeting, Purpose
+from .models import Evaluation, Meeting, Purpose
 
 
 def _scope(request):
     return user_scope(request.user)
 
 
-def _may_run(user: User) -> bool:
-    """Department liaisons see the meetings they attend; the org units' staff run them."""
-    return user.role != User.Role.DEPARTMENT_LIAISON or user.is_superuser
+def _may_run(user: User, meeting: Meeting) -> bool:
+    """Whoever acts for the meeting's unit runs it (the policy); others, department liaisons
+    among them, may only read it."""
+    return policy.may(user, policy.Right.RUN_MEETING, meeting)
 
 
 def _month(value: str) -> dt.date:
@@ -74,9 +74,9 @@ def calendar(request):
             "previous": previous,
             "following": following,
             "days": sorted(days.items()),
-            "units": f.unit_choices(scope),
+            "units": f.unit_choices(visible_streets(scope), visible_committees(scope), visible_zones(scope)),
             "unit": unit,
-            "may_run": _may_run(request.user),
+            "may_plan": policy.acts_for_any(request.user),
         },
     )
 
@@ -84,10 +84,9 @@ def calendar(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request):
-    if not _may_run(request.user):
+    if not policy.acts_for_any(request.user):
         raise Http404
-    scope = _scope(request)
-    form = f.MeetingForm(request.POST or None, scope=scope, initial={"unit": request.GET.get("unit", "")})
+    form = f.MeetingForm(request.POST or None, user=request.user, initial={"unit": request.GET.get("unit", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -100,7 +99,7 @@ def meeting_new(request):
                 chair=request.user,
                 actor=request.user,
             )
-        except InvalidInput as error:
+        except (InvalidInput, NotPermitted) as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("Meeting planned: %(meeting)s.") % {"meeting": meeting.display_title})
@@ -119,13 +118,13 @@ def meeting_detail(request, pk, forms=None, status=200):
     agenda = list(
         meeting.agenda.select_related("ticket__category", "decided_by", "deferred_to", "risk").order_by("position")
     )
-    may_run = _may_run(request.user) and meeting.status != Meeting.Status.CANCELLED
+    may_run = _may_run(request.user, meeting) and meeting.status != Meeting.Status.CANCELLED
     decision_forms = {}
     if may_run:
         for item in agenda:
             if not item.decided_at:
                 decision_forms[item.pk] = forms.get(("decide", item.pk)) or f.DecisionForm(
-                    meeting=meeting, prefix=f"item{item.pk}"
+                    meeting=meeting, ticket=item.ticket, prefix=f"item{item.pk}"
                 )
     risk_forms = {}
     if may_run and meeting.type.purpose == Purpose.RISK_SCREENING:
@@ -185,33 +184,12 @@ def _item(meeting: Meeting, request):
     return get_object_or_404(meeting.agenda, pk=pk)
 
 
-# The state machine's action each decision takes (deferring and noting move no ticket).
-DECISION_ACTIONS = {
-    Decision.RESOLVE: Action.RESOLVE,
-    Decision.REFER: Action.REFER,
-    Decision.ESCALATE: Action.ESCALATE,
-    Decision.ASSIGN: Action.ASSIGN,
-}
-
-
-def _require_permitted(user, item, decision: str) -> None:
-    """Whoever records a decision must be someone who could take that action on the ticket
-    (as on its own page): a zone's opinion day cannot settle a committee's matter."""
-    action = DECISION_ACTIONS.get(decision)
-    if item.ticket is not None and action is not None and action not in permitted_actions(user, item.ticket):
-        raise InvalidInput(
-            _("Ticket %(ref)s is at the %(tier)s tier: this decision is not yours to record.")
-            % {"ref": item.ticket.reference, "tier": item.ticket.get_tier_display()},
-            field="decision",
-        )
-
-
 @login_required
 @require_POST
 def meeting_act(request, pk, action):
     """One change to a meeting from its page; a refusal shows the page again with the reason."""
     meeting = _visible_meeting(request, pk)
-    if not _may_run(request.user):
+    if not _may_run(request.user, meeting):
         raise Http404
     user = request.user
     form = None
@@ -220,7 +198,7 @@ def meeting_act(request, pk, action):
         if action == "participant":
             form = f.ParticipantForm(request.POST, meeting=meeting)
             if form.is_valid():
-                services.participant_add(meeting=meeting, **form.cleaned_data)
+                services.participant_add(meeting=meeting, actor=user, **form.cleaned_data)
                 messages.success(request, _("Participant added."))
         elif action == "record":
             form = f.RecordForm(request.POST, meeting=meeting)
@@ -265,10 +243,9 @@ def meeting_act(request, pk, action):
         elif action == "decide":
             item = _item(meeting, request)
             key = ("decide", item.pk)
-            form = f.DecisionForm(request.POST, meeting=meeting, prefix=f"item{item.pk}")
+            form = f.DecisionForm(request.POST, meeting=meeting, ticket=item.ticket, prefix=f"item{item.pk}")
             if form.is_valid():
                 data = form.cleaned_data
-                _require_permitted(user, item, data["decision"])
                 services.agenda_decide(
                     item=item,
                     actor=user,
@@ -304,7 +281,7 @@ def meeting_act(request, pk, action):
                 messages.success(request, _("Evaluation recorded."))
         else:
             raise Http404
-    except InvalidInput as error:
+    except (InvalidInput, NotPermitted) as error:
         if form is None:
             messages.error(request, error.message)
             return redirect("meeting", pk=pk)

@@ -45,8 +45,8 @@ GOAL_RESOLUTION_RATE = 0.9  # 90% of grassroots problems solved within the year 
 
 
 @dataclass(frozen=True)
-class Unit:
-    """An org unit to report on: a street, a committee or a zone (by id), or all visible."""
+class ReportUnit:
+    """The org unit a report counts: a street, a committee or a zone (by id), or all visible."""
 
     street_id: int | None = None
     committee_id: int | None = None
@@ -80,7 +80,7 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
     )
 
 
-def received(scope: Scope, unit: Unit, start: dt.date, end: dt.date) -> QuerySet[Ticket]:
+def received(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> QuerySet[Ticket]:
     since, until = period_bounds(start, end)
     return unit.narrow(visible_tickets(scope)).filter(created_at__gte=since, created_at__lt=until)
 
@@ -175,7 +175,7 @@ def hot_spots(tickets: QuerySet[Ticket], minimum: int = 2) -> list[dict]:
     )
 
 
-def overdue(scope: Scope, unit: Unit, now: dt.datetime | None = None) -> QuerySet[Ticket]:
+def overdue(scope: Scope, unit: ReportUnit, now: dt.datetime | None = None) -> QuerySet[Ticket]:
     now = now or timezone.now()
     return (
         unit.narrow(visible_tickets(scope))
@@ -186,7 +186,7 @@ def overdue(scope: Scope, unit: Unit, now: dt.datetime | None = None) -> QuerySe
     )
 
 
-def visit_coverage(scope: Scope, unit: Unit, year: int) -> dict:
+def visit_coverage(scope: Scope, unit: ReportUnit, year: int) -> dict:
     households = unit.narrow_households(visible_households(scope))
     total = households.count()
     visited = (
@@ -240,7 +240,7 @@ def department_scorecards(
     ]
 
 
-def held_meetings(scope: Scope, unit: Unit, start: dt.date, end: dt.date) -> QuerySet[Meeting]:
+def held_meetings(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> QuerySet[Meeting]:
     """The unit's meetings starting in the period that were not cancelled."""
     since, until = period_bounds(start, end)
     return (
@@ -250,7 +250,7 @@ def held_meetings(scope: Scope, unit: Unit, start: dt.date, end: dt.date) -> Que
     )
 
 
-def meeting_counts(scope: Scope, unit: Unit, meetings: QuerySet[Meeting], start: dt.date, end: dt.date) -> dict:
+def meeting_counts(scope: Scope, unit: ReportUnit, meetings: QuerySet[Meeting], start: dt.date, end: dt.date) -> dict:
     """Meetings held by type, hearings, coordination meetings, conflicts defused and
     referrals (agency cases) in the period."""
     held = meetings.filter(status=Meeting.Status.HELD).order_by()
@@ -285,7 +285,7 @@ def meeting_counts(scope: Scope, unit: Unit, meetings: QuerySet[Meeting], start:
     }
 
 
-def statistics(scope: Scope, unit: Unit, start: dt.date, end: dt.date) -> dict:
+def statistics(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> dict:
     """Everything a report or dashboard shows, for one unit and period."""
     tickets = received(scope, unit, start, end)
     meetings = held_meetings(scope, unit, start, end)

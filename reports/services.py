@@ -2,11 +2,12 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 
+from escalation import policy
 from responders.models import StreetOffice
 from responders.selectors import EVERYTHING
 
 from .models import MonthlyReport
-from .selectors import Unit, statistics
+from .selectors import ReportUnit, statistics
 
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
@@ -17,13 +18,16 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
 
 def monthly_report_generate(*, street: StreetOffice, month: dt.date, actor=None) -> MonthlyReport:
     """The street's report for `month`, computed once and then kept as issued: asking again
-    (beat running twice, a clerk clicking twice) returns the stored one."""
+    (beat running twice, a clerk clicking twice) returns the stored one. A person issuing
+    it must act for the street (beat, with no actor, issues every street's)."""
+    if actor is not None:
+        policy.require(actor, policy.Right.ISSUE_REPORT, street)
     start, end = month_bounds(month)
     existing = MonthlyReport.objects.filter(street=street, month=start).first()
     if existing is not None:
         return existing
     # The street's own figures: the report covers the whole street, whoever generates it.
-    data = statistics(EVERYTHING, Unit(street_id=street.pk), start, end)
+    data = statistics(EVERYTHING, ReportUnit(street_id=street.pk), start, end)
     try:
         with transaction.atomic():
             return MonthlyReport.objects.create(street=street, month=start, data=data, generated_by=actor)

@@ -167,6 +167,10 @@ class Department(models.Model):
             raise ValidationError({"street": _("The street must belong to the department's district.")})
 
 
+# The three units that hold meetings and answer for tickets (a street, a committee, a zone).
+OrgUnit = StreetOffice | ResidentialCommittee | ResponsibilityZone
+
+
 class User(AbstractUser):
     """A staff account. Its role and org unit decide what it may see (responders.selectors)."""
 

@@ -20,10 +20,10 @@ from core import clock
 from core.errors import InvalidInput, InvalidTransition
 from core.locks import lock_many
 from grievances.models import CancelReason, Feedback, Outcome, Status, Ticket, TicketEvent
-from grievances.selectors import ticket_visible_to
 from responders.models import Department, User
 from responders.selectors import OwnerFinder
 
+from .. import policy
 from ..models import Referral, TransferRecord
 from ..sla import SLA
 from .base import Batch, lock_ticket, new_event, require_action, required_text, save_with_events
@@ -39,7 +39,7 @@ def ticket_acknowledge(
     now = clock.now(now)
     with transaction.atomic():
         ticket = lock_ticket(ticket)
-        require_action(ticket, Action.ACKNOWLEDGE, expected_version)
+        require_action(ticket, Action.ACKNOWLEDGE, actor, expected_version)
         ticket.status = Status.ACKNOWLEDGED
         event = new_event(ticket, TicketEvent.Kind.ACKNOWLEDGED, actor, now, from_status=Status.NEW, note=note)
         return save_with_events(ticket, ["status", *mark_responded(ticket, now)], event, now)
@@ -52,7 +52,7 @@ def ticket_start(
     now = clock.now(now)
     with transaction.atomic():
         ticket = lock_ticket(ticket)
-        require_action(ticket, Action.START, expected_version)
+        require_action(ticket, Action.START, actor, expected_version)
         before = ticket.status
         ticket.status = Status.IN_PROGRESS
         event = new_event(ticket, TicketEvent.Kind.STARTED, actor, now, from_status=before, note=note)
@@ -84,14 +84,11 @@ def ticket_refer(
         raise InvalidInput(_("The answer-by date must be in the future."), field="answer_by")
     with transaction.atomic():
         ticket = lock_ticket(ticket)
-        require_action(ticket, Action.REFER, expected_version)
+        require_action(ticket, Action.REFER, actor, expected_version)
         # A referral lets the department's liaison see the ticket: only to departments
         # stationed in its street, or district-wide ones of its district.
         for each in chosen:
-            serves = each.street_id == ticket.street_id or (
-                each.street_id is None and each.district_id == ticket.street.district_id
-            )
-            if not serves:
+            if not policy.serves(each, ticket):
                 raise InvalidInput(
                     _("%(name)s does not serve %(street)s.") % {"name": each, "street": ticket.street},
                     field="department",
@@ -145,7 +142,7 @@ def ticket_department_reply(
     answer = required_text(answer, "answer", _("Write the department's answer."))
     with transaction.atomic():
         ticket = lock_ticket(ticket)
-        require_action(ticket, Action.DEPARTMENT_REPLY, expected_version)
+        require_action(ticket, Action.DEPARTMENT_REPLY, actor, expected_version)
         open_referrals = ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True)
         if department is not None:
             open_referrals = open_referrals.filter(department=department)
@@ -200,7 +197,7 @@ def ticket_escalate(
     reason = required_text(reason, "reason", _("Say why the tier above is needed."))
     with transaction.atomic():
         ticket = lock_ticket(ticket)
-        require_action(ticket, Action.ESCALATE, expected_version)
+        require_action(ticket, Action.ESCALATE, actor, expected_version)
         batch = Batch()
         escalate_one(
             ticket,
@@ -238,7 +235,7 @@ def ticket_resolve(
         reason = required_text(reason, "reason", _("An explained outcome needs the reason the resident was given."))
     with transaction.atomic():
         ticket = lock_ticket(ticket)
-        require_action(ticket, Action.RESOLVE, expected_version)
+        require_action(ticket, Action.RESOLVE, actor, expected_version)
         before = ticket.status
         ticket.status, ticket.outcome, ticket.outcome_reason = Status.RESOLVED, outcome, reason
         ticket.resolved_at = now
@@ -270,7 +267,7 @@ def ticket_close(
     note = required_text(note, "note", _("Say why the ticket is closed without the resident's feedback."))
     with transaction.atomic():
         ticket = lock_ticket(ticket)
-        require_action(ticket, Action.CLOSE, expected_version)
+        require_action(ticket, Action.CLOSE, actor, expected_version)
         batch = Batch()
         close_one(ticket, actor=actor, now=now, note=note, batch=batch)
         return save_with_events(ticket, batch.fields, batch.events, now)
@@ -295,7 +292,7 @@ def ticket_record_feedback(
         raise InvalidInput(_("Say how the feedback was collected."), code="required", field="collected_via")
     with transaction.atomic():
         ticket = lock_ticket(ticket)
-        require_action(ticket, Action.FEEDBACK, expected_version)
+        require_action(ticket, Action.FEEDBACK, actor, expected_version)
         feedback = Feedback.objects.create(
             ticket=ticket,
             satisfaction=satisfaction,
@@ -332,7 +329,7 @@ def ticket_reopen(
     reason = required_text(reason, "reason", _("Say why the resident is not satisfied."))
     with transaction.atomic():
         ticket = lock_ticket(ticket)
-        require_action(ticket, Action.REOPEN, expected_version)
+        require_action(ticket, Action.REOPEN, actor, expected_version)
         window = dt.timedelta(days=settings.ZHITONG_REOPEN_WINDOW_DAYS)
         if ticket.status == Status.CLOSED and ticket.closed_at < now - window:
             raise InvalidTransition(
@@ -402,7 +399,7 @@ def ticket_cancel(
                 raise InvalidInput(_("The original ticket is itself cancelled."), field="duplicate_of")
         else:
             ticket = lock_ticket(ticket)
-        require_action(ticket, Action.CANCEL, expected_version)
+        require_action(ticket, Action.CANCEL, actor, expected_version)
         before = ticket.status
         ticket.status, ticket.cancel_reason, ticket.duplicate_of = Status.CANCELLED, reason, duplicate_of
         ticket.answer_by = None
@@ -434,10 +431,11 @@ def ticket_assign(
         raise InvalidInput(_("%(name)s's account is not active.") % {"name": owner}, field="owner")
     with transaction.atomic():
         ticket = lock_ticket(ticket)
-        require_action(ticket, Action.ASSIGN, expected_version)
-        if not ticket_visible_to(owner, ticket):
+        require_action(ticket, Action.ASSIGN, actor, expected_version)
+        if not policy.may_own(owner, ticket):
             raise InvalidInput(
-                _("%(name)s cannot see ticket %(ref)s, so cannot own it.") % {"name": owner, "ref": ticket.reference},
+                _("%(name)s cannot own ticket %(ref)s: not among its street's, committee's or zone team's staff.")
+                % {"name": owner, "ref": ticket.reference},
                 field="owner",
             )
         before = ticket.owner

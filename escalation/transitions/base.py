@@ -11,6 +11,7 @@ from core.locks import lock_one
 from grievances.models import Ticket, TicketEvent
 from responders.models import User
 
+from .. import policy
 from .table import ALLOWED_FROM, Action, Actor
 
 
@@ -23,7 +24,10 @@ def lock_ticket(ticket: Ticket) -> Ticket:
     return lock_one(Ticket.objects, ticket.pk)
 
 
-def require_action(ticket: Ticket, action: Action, expected_version: int | None = None) -> None:
+def require_action(ticket: Ticket, action: Action, actor: Actor, expected_version: int | None = None) -> None:
+    """Under the row lock: the version the caller saw, the status the action starts from,
+    and, for a person, that their role allows the action at the ticket's tier (the policy;
+    systems such as the sweep or a partner key are checked where they come in)."""
     if expected_version is not None and ticket.version != expected_version:
         raise InvalidTransition(
             _("Ticket %(ref)s was changed by someone else (version %(now)s, not %(seen)s): reload and try again.")
@@ -34,6 +38,14 @@ def require_action(ticket: Ticket, action: Action, expected_version: int | None 
         raise InvalidTransition(
             _('Ticket %(ref)s is %(status)s: "%(action)s" is not possible now.')
             % {"action": action.label, "ref": ticket.reference, "status": ticket.get_status_display()}
+        )
+    if isinstance(actor, User):
+        policy.require(
+            actor,
+            action,
+            ticket,
+            message=_('You may not "%(action)s" ticket %(ref)s at the %(tier)s tier.')
+            % {"action": action.label, "ref": ticket.reference, "tier": ticket.get_tier_display()},
         )
 
 

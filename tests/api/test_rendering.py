@@ -17,6 +17,7 @@ from api.rendering import reads, row_renderer
 from api.serializers import TicketDetailSerializer, TicketSerializer
 from escalation import transitions as t
 from grievances.models import Ticket
+from responders.models import User
 from tests.factories import HouseholdFactory, UserFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def tickets(zone):
     """Tickets with something in every field: a reporter's phone, a household, an address, a
     staff actor and a partner actor, an escalation, a resolution with feedback, a line
     separator in the description (which orjson writes raw and DRF escapes)."""
-    clerk = UserFactory()
+    clerk = UserFactory(role=User.Role.STREET_STAFF, street=zone.committee.street)  # may act at every tier
     household = HouseholdFactory(zone=zone)
     plain = make_ticket(zone=zone, reporter_name="王先生", reporter_phone="13812345678")
     with_household = make_ticket(

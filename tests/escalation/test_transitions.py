@@ -11,7 +11,7 @@ from escalation import transitions as t
 from escalation.models import Referral
 from grievances.models import Feedback, Status, Ticket, Tier
 from responders.models import User
-from tests.factories import DepartmentFactory, UserFactory, department_for, make_ticket
+from tests.factories import DepartmentFactory, MembershipFactory, UserFactory, department_for, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -136,8 +136,10 @@ def test_resolving_needs_an_outcome():
 
 
 def test_feedback_closes_a_resolved_ticket():
-    resident_visitor = UserFactory()
     ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+    # Someone on the zone's team, who may see the ticket and so record the resident's verdict.
+    resident_visitor = UserFactory()
+    MembershipFactory(team=ticket.zone.team, user=resident_visitor, name=resident_visitor.full_name)
 
     feedback = t.ticket_record_feedback(
         ticket=ticket, actor=resident_visitor, satisfaction="satisfied", collected_via="phone", comment="很及时"

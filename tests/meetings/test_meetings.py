@@ -244,7 +244,7 @@ def test_the_mediation_meeting_refers_a_transfer_to_two_departments_and_chases_t
     urban_liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=urban)
     unrelated_liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=unrelated)
     meeting = plan("mediation", zone.committee.street, days=2, actor=leader)
-    services.participant_add(meeting=meeting, department=housing, role="相关职能部门负责人")
+    services.participant_add(meeting=meeting, actor="test", department=housing, role="相关职能部门负责人")
 
     assert ticket in meeting_candidates(user_scope(leader), meeting)
     item, _ = services.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=leader)

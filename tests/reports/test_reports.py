@@ -24,7 +24,7 @@ from meetings.services import (
     meeting_schedule,
 )
 from reports.models import MonthlyReport
-from reports.selectors import Unit, statistics
+from reports.selectors import ReportUnit, statistics
 from reports.services import monthly_report_generate
 from responders.models import User
 from responders.selectors import EVERYTHING
@@ -88,7 +88,7 @@ def month():
 
 
 def test_the_figures_match_the_hand_count(month):
-    stats = statistics(EVERYTHING, Unit(street_id=month["street"].pk), *OCTOBER)
+    stats = statistics(EVERYTHING, ReportUnit(street_id=month["street"].pk), *OCTOBER)
     head = stats["headline"]
 
     # Received: T1, T2, T3 (T4 cancelled, T5 in September).
@@ -120,7 +120,7 @@ def test_a_resident_answered_at_the_zone_counts_as_answered_after_the_ticket_mov
     t.ticket_escalate(ticket=carried, actor="test", reason="楼组长协调不了")
     created_on(carried, dt.date(2026, 10, 21))
 
-    head = statistics(EVERYTHING, Unit(street_id=street.pk), *OCTOBER)["headline"]
+    head = statistics(EVERYTHING, ReportUnit(street_id=street.pk), *OCTOBER)["headline"]
 
     # T1, T2 and now the escalated one answered, of 4 received (T3 never answered).
     assert (head["received"], head["responded"]) == (4, 3)
@@ -134,7 +134,7 @@ def test_a_cancelled_duplicate_makes_no_hot_spot(month):
     for ticket in (again, once):
         created_on(ticket, dt.date(2026, 10, 22))
 
-    stats = statistics(EVERYTHING, Unit(street_id=month["street"].pk), *OCTOBER)
+    stats = statistics(EVERYTHING, ReportUnit(street_id=month["street"].pk), *OCTOBER)
 
     assert [spot["category_name"] for spot in stats["hot_spots"]] == ["公共设施（电梯、道路、照明）"]
 
@@ -144,7 +144,7 @@ def test_figures_follow_the_visibility_rule(month):
     stranger = UserFactory(role=User.Role.COMMITTEE_STAFF, committee=other.committee)
     from responders.selectors import user_scope
 
-    stats = statistics(user_scope(stranger), Unit(street_id=month["street"].pk), *OCTOBER)
+    stats = statistics(user_scope(stranger), ReportUnit(street_id=month["street"].pk), *OCTOBER)
 
     assert stats["headline"]["received"] == 0
 
@@ -269,7 +269,9 @@ def test_meetings_referrals_and_department_ratings_match_the_hand_count(client):
     hold(plan("hearing", committee, october(12)))
     meeting_cancel(meeting=plan("hearing", committee, october(26)), actor=chair, reason="改期")
     hold(plan("hearing", committee, dt.datetime(2026, 11, 2, 14, tzinfo=SHANGHAI)))
-    hold(plan("hearing", staffed_zone().committee, october(12)))
+    # Another committee's hearing, recorded by its own staff (the chair acts for neither).
+    other = plan("hearing", staffed_zone().committee, october(12))
+    meeting_record(meeting=other, actor=other.committee.staff.get(), minutes="纪要", attended=[])
     coordination = plan("coordination", committee, october(18))
     for ticket in (make_ticket(zone=zone), make_ticket(zone=zone)):
         item, _ = agenda_add_ticket(meeting=coordination, ticket=ticket, actor=chair)
@@ -301,7 +303,7 @@ def test_meetings_referrals_and_department_ratings_match_the_hand_count(client):
         )
     hold(evaluation)
 
-    stats = statistics(EVERYTHING, Unit(street_id=street.pk), *OCTOBER)
+    stats = statistics(EVERYTHING, ReportUnit(street_id=street.pk), *OCTOBER)
     meetings = stats["meetings"]
 
     # Held in October at this street: the hearing of the 12th, coordination, evaluation.
@@ -322,8 +324,8 @@ def test_meetings_referrals_and_department_ratings_match_the_hand_count(client):
         for row in stats["departments"]
     ] == [("房管办", 1, 0, 2, 3.75), ("派出所", 1, 0, 0, None), ("绿城物业", 0, 0, 1, 2.25)]
     # A zone of the committee held none of these meetings.
-    assert statistics(EVERYTHING, Unit(zone_id=zone.pk), *OCTOBER)["meetings"]["held"] == 0
-    assert statistics(EVERYTHING, Unit(committee_id=committee.pk), *OCTOBER)["meetings"]["held"] == 3
+    assert statistics(EVERYTHING, ReportUnit(zone_id=zone.pk), *OCTOBER)["meetings"]["held"] == 0
+    assert statistics(EVERYTHING, ReportUnit(committee_id=committee.pk), *OCTOBER)["meetings"]["held"] == 3
 
     report = monthly_report_generate(street=street, month=dt.date(2026, 10, 1))
     assert report.data["meetings"]["conflicts_defused"] == 2
