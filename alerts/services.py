@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from core import clock
+
 from .channels import extra_channels
 from .models import Notification
 from .tasks import send_alerts
@@ -23,13 +25,19 @@ logger = logging.getLogger(__name__)
 RESEND_AFTER = dt.timedelta(minutes=5)
 
 
-def alerts_create(alerts: Iterable[tuple[int, str, int | None]]) -> list[Notification]:
-    """Write (recipient id, kind, ticket id) alerts in the caller's transaction."""
+def alerts_create(
+    alerts: Iterable[tuple[int, str, int | None]], *, now: dt.datetime | None = None
+) -> list[Notification]:
+    """Write (recipient id, kind, ticket id) alerts in the caller's transaction, dated `now`."""
+    now = clock.now(now)
     unique = sorted(set(alerts), key=lambda alert: (alert[0], alert[1], alert[2] or 0))
     if not unique:
         return []
     notifications = Notification.objects.bulk_create(
-        [Notification(recipient_id=recipient, kind=kind, ticket_id=ticket) for recipient, kind, ticket in unique]
+        [
+            Notification(recipient_id=recipient, kind=kind, ticket_id=ticket, created_at=now)
+            for recipient, kind, ticket in unique
+        ]
     )
     if extra_channels():
         ids = [notification.pk for notification in notifications]

@@ -6,9 +6,9 @@ referred by the street's mediation meeting to two departments who answer, left o
 withdrawn; residents give feedback; teams visit households; each tier holds its meetings and
 the committee rates departments. Then, as beat would on the 1st, the month's report is issued.
 
-Every step runs at its moment of the month: the clock the services read
-(django.utils.timezone.now) is set to that moment while the step runs, and the sweep is run
-at the moments a deadline is meant to be missed. A step scheduled after the month's end does
+Every step runs at its moment of the month: each service is called with `now=` that
+moment (the process's clock is left alone), and the sweep is run at the moments a deadline
+is meant to be missed. A step scheduled after the month's end does
 not run. Each step is written down in a `Ledger` as it runs, so what the month's report says
 can be checked against what happened (tests/reports/test_simulated_month.py).
 """
@@ -18,8 +18,7 @@ import heapq
 import itertools
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -90,17 +89,6 @@ class Ledger:
         return sum(self.resolved_at.values())
 
 
-@contextmanager
-def simulated_clock(moment: dt.datetime) -> Iterator[Callable[[dt.datetime], None]]:
-    """Make timezone.now() answer `moment` (movable with the setter yielded) until the end."""
-    original, current = timezone.now, [moment]
-    timezone.now = lambda: current[0]
-    try:
-        yield lambda when: current.__setitem__(0, when)
-    finally:
-        timezone.now = original
-
-
 class MonthSimulation:
     def __init__(self, street: StreetOffice, month: dt.date, tickets: int, seed: int):
         first, after = month_bounds(month)
@@ -167,23 +155,21 @@ class MonthSimulation:
         heapq.heappush(self.queue, (when, next(self.counter), steps))
 
     def run(self) -> Ledger:
-        with simulated_clock(self.start) as set_clock:
-            self.plan()
-            while self.queue:
-                when, _, steps = heapq.heappop(self.queue)
-                if when >= self.end:
-                    self.ledger.not_reached += 1
-                    continue
-                self.now = max(self.now, when)
-                set_clock(self.now)
-                self.ledger.steps += 1
-                with transaction.atomic():
-                    later = next(steps, None)
-                if later is not None:
-                    self.schedule(later, steps)
-            # Beat issues the report at 02:00 on the 1st (config/settings/base.py).
-            set_clock(self.end + dt.timedelta(hours=2))
-            monthly_report_generate(street=self.street, month=self.month)
+        self.plan()
+        while self.queue:
+            when, _, steps = heapq.heappop(self.queue)
+            if when >= self.end:
+                self.ledger.not_reached += 1
+                continue
+            self.now = max(self.now, when)
+            self.ledger.steps += 1
+            with transaction.atomic():
+                later = next(steps, None)
+            if later is not None:
+                self.schedule(later, steps)
+        # Beat issues the report at 02:00 on the 1st (config/settings/base.py).
+        self.now = self.end + dt.timedelta(hours=2)
+        monthly_report_generate(street=self.street, month=self.month, now=self.now)
         return self.ledger
 
     # --- the month's plan --------------------------------------------------------------
@@ -214,7 +200,12 @@ class MonthSimulation:
         def meeting(code: str, unit, day: int, hour: int = 14) -> Meeting:
             starts_at = self.start + dt.timedelta(days=min(day, self.days) - 1, hours=hour)
             planned = meetings.meeting_schedule(
-                type=types[code], unit=unit, starts_at=starts_at, actor=self.street_staff, place="社区党群服务站"
+                type=types[code],
+                unit=unit,
+                starts_at=starts_at,
+                actor=self.street_staff,
+                place="社区党群服务站",
+                now=self.now,
             )
             self.schedule(starts_at + dt.timedelta(hours=2), self.hold(planned))
             return planned
@@ -244,6 +235,7 @@ class MonthSimulation:
             zone=None if household else zone,
             reporter_name=household.contact_name if household else "",
             reporter_phone=household.phone if household else "",
+            now=self.now,
         )
         self.ledger.created += 1
         return ticket
@@ -253,9 +245,9 @@ class MonthSimulation:
 
     def acknowledge_and_start(self, ticket: Ticket) -> Iterator[dt.datetime]:
         yield self.within(2, ticket.respond_by)
-        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket))
+        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
         yield self.within(3, ticket.resolve_by)
-        t.ticket_start(ticket=self.refresh(ticket), actor=self.actor_for(ticket))
+        t.ticket_start(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
 
     def settle(self, ticket: Ticket, hours: float, outcome: str = Outcome.SOLVED) -> Iterator[dt.datetime]:
         ticket = self.refresh(ticket)
@@ -265,6 +257,7 @@ class MonthSimulation:
             actor=self.actor_for(ticket),
             outcome=outcome,
             reason="无法办理：不属于政府职责范围，已向居民说明" if outcome == Outcome.EXPLAINED else "",
+            now=self.now,
         )
         self.resolved(ticket)
         yield from self.feedback(ticket)
@@ -281,12 +274,18 @@ class MonthSimulation:
         yield self.within(20)
         satisfaction = self.rng.choices([s for s, _ in SATISFACTION], [w for _, w in SATISFACTION])[0]
         t.ticket_record_feedback(
-            ticket=self.refresh(ticket), actor=self.actor_for(ticket), satisfaction=satisfaction, collected_via="phone"
+            ticket=self.refresh(ticket),
+            actor=self.actor_for(ticket),
+            satisfaction=satisfaction,
+            collected_via="phone",
+            now=self.now,
         )
         self.ledger.feedback[satisfaction] += 1
 
     def escalate(self, ticket: Ticket, reason: str) -> Ticket:
-        ticket = t.ticket_escalate(ticket=self.refresh(ticket), actor=self.actor_for(ticket), reason=reason)
+        ticket = t.ticket_escalate(
+            ticket=self.refresh(ticket), actor=self.actor_for(ticket), reason=reason, now=self.now
+        )
         return ticket
 
     def fate_settled_at_visit(self) -> Iterator[dt.datetime]:
@@ -296,10 +295,11 @@ class MonthSimulation:
         visit = visit_log(
             actor=self.zone_actor(zone.pk),
             household=household,
-            visited_on=timezone.localdate(),
+            visited_on=timezone.localdate(self.now),
             method=Visit.Method.DOOR,
             result=Visit.Result.SETTLED,
             matters=[RaisedMatter(category=self.categories[category], description=DESCRIPTIONS[category])],
+            now=self.now,
         )
         ticket = visit.tickets.get()
         self.ledger.created += 1
@@ -318,7 +318,7 @@ class MonthSimulation:
     def fate_late_response(self) -> Iterator[dt.datetime]:
         ticket = self.open_ticket()
         yield ticket.respond_by + dt.timedelta(minutes=5)
-        sweep_overdue_tickets()
+        sweep_overdue_tickets(now=self.now)
         if self.refresh(ticket).events.filter(kind=TicketEvent.Kind.RESPOND_OVERDUE).exists():
             self.ledger.late_responses += 1
         yield from self.acknowledge_and_start(ticket)
@@ -336,13 +336,15 @@ class MonthSimulation:
         ticket = self.open_ticket()
         yield from self.acknowledge_and_start(ticket)
         yield self.refresh(ticket).resolve_by + dt.timedelta(minutes=5)
-        sweep_overdue_tickets()
+        sweep_overdue_tickets(now=self.now)
         ticket = self.refresh(ticket)
         carried = ticket.tier == Tier.COMMITTEE
         yield from self.acknowledge_and_start(ticket)
         ticket = self.refresh(ticket)
         yield self.within(30, ticket.resolve_by)
-        ticket = t.ticket_resolve(ticket=self.refresh(ticket), actor=self.actor_for(ticket), outcome=Outcome.SOLVED)
+        ticket = t.ticket_resolve(
+            ticket=self.refresh(ticket), actor=self.actor_for(ticket), outcome=Outcome.SOLVED, now=self.now
+        )
         self.resolved(ticket, carried=carried)
         yield from self.feedback(ticket)
 
@@ -354,11 +356,16 @@ class MonthSimulation:
         yield self.within(24, self.refresh(ticket).resolve_by)
         ticket = self.escalate(ticket, "双方各执一词，需居委会召开协调会")
         yield self.within(2, ticket.respond_by)
-        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket))
-        item, _ = meetings.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=self.actor_for(ticket))
+        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
+        item, _ = meetings.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=self.actor_for(ticket), now=self.now)
         yield meeting.starts_at + dt.timedelta(minutes=self.rng.randint(0, 90))
         meetings.agenda_decide(
-            item=item, actor=self.actor_for(ticket), decision="resolve", outcome=Outcome.SOLVED, note="双方达成谅解"
+            item=item,
+            actor=self.actor_for(ticket),
+            decision="resolve",
+            outcome=Outcome.SOLVED,
+            note="双方达成谅解",
+            now=self.now,
         )
         ticket = self.refresh(ticket)
         self.resolved(ticket)
@@ -372,12 +379,12 @@ class MonthSimulation:
         yield self.within(6, self.refresh(ticket).resolve_by)
         ticket = self.escalate(ticket, "违建拆除需执法部门")
         yield self.within(2, ticket.respond_by)
-        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket))
+        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
         yield self.within(6, ticket.resolve_by)
         ticket = self.escalate(ticket, "需街道综合调处")
         yield self.within(2, ticket.respond_by)
-        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket))
-        item, _ = meetings.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=self.street_staff)
+        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
+        item, _ = meetings.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=self.street_staff, now=self.now)
         yield meeting.starts_at + dt.timedelta(minutes=self.rng.randint(0, 90))
         departments = self.departments[:2]
         meetings.agenda_decide(
@@ -386,7 +393,8 @@ class MonthSimulation:
             decision="refer",
             departments=departments,
             duty="联合执法，限期拆除",
-            answer_by=timezone.now() + dt.timedelta(days=10),
+            answer_by=self.now + dt.timedelta(days=10),
+            now=self.now,
         )
         self.ledger.referrals += len(departments)
         answer_by = self.refresh(ticket).answer_by
@@ -397,6 +405,7 @@ class MonthSimulation:
                 actor=self.liaisons.get(department.pk) or self.street_staff,
                 department=department,
                 answer="已联合执法，违建已拆除",
+                now=self.now,
             )
         yield from self.settle(ticket, hours=24)
 
@@ -407,7 +416,7 @@ class MonthSimulation:
     def fate_cancelled(self) -> Iterator[dt.datetime]:
         ticket = self.open_ticket()
         yield self.within(3, ticket.respond_by)
-        t.ticket_cancel(ticket=self.refresh(ticket), actor=self.actor_for(ticket), reason="withdrawn")
+        t.ticket_cancel(ticket=self.refresh(ticket), actor=self.actor_for(ticket), reason="withdrawn", now=self.now)
         self.ledger.cancelled += 1
 
     def visit(self) -> Iterator[dt.datetime]:
@@ -418,16 +427,21 @@ class MonthSimulation:
         visit_log(
             actor=self.zone_actor(zone.pk),
             household=household,
-            visited_on=timezone.localdate(),
+            visited_on=timezone.localdate(self.now),
             method=self.rng.choice([Visit.Method.DOOR, Visit.Method.PHONE]),
             result=Visit.Result.NOTHING,
+            now=self.now,
         )
         self.ledger.visited.add(household.pk)
         yield from ()
 
     def hold(self, meeting: Meeting) -> Iterator[dt.datetime]:
         meetings.meeting_record(
-            meeting=meeting, actor=self.street_staff, minutes="会议按议程进行，决定事项见议程。", attended=[]
+            meeting=meeting,
+            actor=self.street_staff,
+            minutes="会议按议程进行，决定事项见议程。",
+            attended=[],
+            now=self.now,
         )
         self.ledger.meetings_held[meeting.type.code] += 1
         yield from ()
@@ -435,8 +449,8 @@ class MonthSimulation:
     def hearing(self) -> Iterator[dt.datetime]:
         meeting = self.meetings["hearing"]
         actor = self.committee_staff.get(meeting.committee_id) or self.street_staff
-        item = meetings.agenda_add_topic(meeting=meeting, topic="小区加装电梯方案听证", actor=actor)
-        meetings.agenda_decide(item=item, actor=actor, decision="note", note="多数居民同意，方案公示七天")
+        item = meetings.agenda_add_topic(meeting=meeting, topic="小区加装电梯方案听证", actor=actor, now=self.now)
+        meetings.agenda_decide(item=item, actor=actor, decision="note", note="多数居民同意，方案公示七天", now=self.now)
         yield from ()
 
     def evaluations(self) -> Iterator[dt.datetime]:
@@ -445,7 +459,12 @@ class MonthSimulation:
         for department in self.departments[:2]:
             scores = {criterion: self.rng.randint(3, 5) for criterion in meeting.type.criteria}
             meetings.evaluation_record(
-                meeting=meeting, actor=actor, scores=scores, opinion="请继续保持，加快答复", department=department
+                meeting=meeting,
+                actor=actor,
+                scores=scores,
+                opinion="请继续保持，加快答复",
+                department=department,
+                now=self.now,
             )
         yield from ()
 

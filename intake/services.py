@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import clock
 from core.errors import InvalidInput, InvalidTransition
 from escalation.transitions import Actor, ticket_open, ticket_resolve
 from grievances.models import Category, Channel, Household, Outcome, Ticket, Urgency, Visit
@@ -39,6 +40,7 @@ def ticket_create(
     partner: PartnerSystem | None = None,
     external_id: str = "",
     visit: Visit | None = None,
+    now: dt.datetime | None = None,
 ) -> Ticket:
     """Validate a request and open its ticket where it belongs.
 
@@ -110,6 +112,7 @@ def ticket_create(
         partner=partner,
         external_id=external_id,
         visit=visit,
+        now=now,
     )
 
 
@@ -132,6 +135,7 @@ def visit_log(
     visitors: list[TeamMembership] = (),
     notes: str = "",
     matters: list[RaisedMatter] = (),
+    now: dt.datetime | None = None,
 ) -> Visit:
     """Record a visit and what came of it, in one transaction.
 
@@ -139,7 +143,8 @@ def visit_log(
     the zone tier, so the pyramid counts it. Raised: each matter becomes an open ticket that
     the visitor, as first receiver, owns. Nothing raised: the visit only counts for coverage.
     """
-    if visited_on > timezone.localdate():
+    now = clock.now(now)
+    if visited_on > timezone.localdate(now):
         raise InvalidInput(_("The visit date cannot be in the future."), field="visited_on")
     if method not in Visit.Method.values:
         raise InvalidInput(_("Say whether the visit was at the door or by phone."), field="method")
@@ -161,6 +166,7 @@ def visit_log(
             notes=(notes or "").strip(),
             result=result,
             recorded_by=actor,
+            created_at=now,
         )
         visit.visitors.set(visitors)
         for matter in matters:
@@ -174,6 +180,7 @@ def visit_log(
                 reporter_name=household.contact_name,
                 reporter_phone=household.phone,
                 visit=visit,
+                now=now,
             )
             if result == Visit.Result.SETTLED:
                 ticket_resolve(
@@ -181,5 +188,6 @@ def visit_log(
                     actor=actor,
                     outcome=Outcome.SOLVED,
                     reason=_("Settled on the spot during the visit."),
+                    now=now,
                 )
     return visit

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grievances.models import Tier
@@ -132,7 +133,7 @@ class Meeting(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     held_at = models.DateTimeField(_("held at"), null=True, blank=True)
 
     class Meta:
@@ -274,7 +275,7 @@ class RiskAssessment(models.Model):
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    assessed_at = models.DateTimeField(_("assessed at"), auto_now=True)
+    assessed_at = models.DateTimeField(_("assessed at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("risk assessment")
@@ -312,7 +313,7 @@ class Evaluation(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("evaluation")

@@ -116,7 +116,8 @@ def meeting_schedule(
             place=place.strip(),
             title=title.strip(),
             chair=chair,
-            created_by=actor,
+            created_by=actor if isinstance(actor, User) else None,
+            created_at=now,
             **_unit_fields(unit),
         )
         _log(meeting, MeetingEvent.Kind.PLANNED, actor, now)
@@ -423,7 +424,7 @@ def agenda_decide(
                 if not note:
                     raise InvalidInput(_("Write what was decided."), code="required", field="note")
         item.decision, item.decision_note = decision, note or reason or duty
-        item.decided_at, item.decided_by = now, actor
+        item.decided_at, item.decided_by = now, actor if isinstance(actor, User) else None
         item.save(update_fields=["decision", "decision_note", "decided_at", "decided_by", "deferred_to"])
         _log(meeting, MeetingEvent.Kind.DECIDED, actor, now, note=item.decision_note, item=item.pk, decision=decision)
     return item
@@ -464,7 +465,8 @@ def risk_assess(
                 "responsible_person": responsible_person.strip(),
                 "level": level,
                 "mitigation": mitigation.strip(),
-                "assessed_by": actor,
+                "assessed_by": actor if isinstance(actor, User) else None,
+                "assessed_at": now,
             },
         )
         _log(meeting, MeetingEvent.Kind.RISK_ASSESSED, actor, now, item=item.pk, level=level)
@@ -504,7 +506,8 @@ def evaluation_record(
             scores={criterion: scores[criterion] for criterion in meeting.type.criteria},
             comments=comments.strip(),
             opinion=opinion.strip(),
-            created_by=actor,
+            created_by=actor if isinstance(actor, User) else None,
+            created_at=now,
         )
         _log(meeting, MeetingEvent.Kind.EVALUATED, actor, now, note=evaluation.evaluated, evaluation=evaluation.pk)
     return evaluation

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from responders.models import StreetOffice
@@ -15,7 +16,7 @@ class MonthlyReport(models.Model):
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month reported on."))
     data = models.JSONField(_("figures"))
-    generated_at = models.DateTimeField(_("generated at"), auto_now_add=True)
+    generated_at = models.DateTimeField(_("generated at"), default=timezone.now)
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

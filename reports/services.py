@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 
+from core import clock
 from escalation import policy
 from responders.models import StreetOffice
 from responders.selectors import EVERYTHING
@@ -16,7 +17,9 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def monthly_report_generate(*, street: StreetOffice, month: dt.date, actor=None) -> MonthlyReport:
+def monthly_report_generate(
+    *, street: StreetOffice, month: dt.date, actor=None, now: dt.datetime | None = None
+) -> MonthlyReport:
     """The street's report for `month`, computed once and then kept as issued: asking again
     (beat running twice, a clerk clicking twice) returns the stored one. A person issuing
     it must act for the street (beat, with no actor, issues every street's)."""
@@ -30,7 +33,9 @@ def monthly_report_generate(*, street: StreetOffice, month: dt.date, actor=None)
     data = statistics(EVERYTHING, ReportUnit(street_id=street.pk), start, end)
     try:
         with transaction.atomic():
-            return MonthlyReport.objects.create(street=street, month=start, data=data, generated_by=actor)
+            return MonthlyReport.objects.create(
+                street=street, month=start, data=data, generated_by=actor, generated_at=clock.now(now)
+            )
     except IntegrityError:
         return MonthlyReport.objects.get(street=street, month=start)
 

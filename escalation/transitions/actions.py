@@ -97,6 +97,7 @@ def ticket_refer(
         Referral.objects.bulk_create(
             Referral(
                 ticket=ticket,
+                created_at=now,
                 department=each,
                 duty=duty,
                 answer_by=answer_by,
@@ -122,7 +123,7 @@ def ticket_refer(
         save_with_events(ticket, ["status", "answer_by", "answer_overdue"], events, now)
         TransferRecord.objects.filter(ticket=ticket, referred_at__isnull=True).update(referred_at=now, meeting=meeting)
         liaisons = User.objects.filter(is_active=True, department__in=chosen).values_list("pk", flat=True)
-        alerts_create((pk, Notification.Kind.REFERRED, ticket.pk) for pk in liaisons)
+        alerts_create([(pk, Notification.Kind.REFERRED, ticket.pk) for pk in liaisons], now=now)
         return ticket
 
 
@@ -212,7 +213,7 @@ def ticket_escalate(
         withdraw_referrals([ticket.pk], now)
         save_with_events(ticket, batch.fields, batch.events, now)
         number_transfers(batch.transfers, now)
-        alerts_create(batch.alerts)
+        alerts_create(batch.alerts, now=now)
         return ticket
 
 
@@ -295,6 +296,7 @@ def ticket_record_feedback(
         require_action(ticket, Action.FEEDBACK, actor, expected_version)
         feedback = Feedback.objects.create(
             ticket=ticket,
+            created_at=now,
             satisfaction=satisfaction,
             comment=comment.strip(),
             collected_via=collected_via,
@@ -364,7 +366,7 @@ def ticket_reopen(
             now,
         )
         if ticket.owner_id != getattr(actor, "pk", None):
-            alerts_create([(ticket.owner_id, Notification.Kind.REOPENED, ticket.pk)])
+            alerts_create([(ticket.owner_id, Notification.Kind.REOPENED, ticket.pk)], now=now)
         return ticket
 
 
@@ -450,7 +452,7 @@ def ticket_assign(
         )
         save_with_events(ticket, ["owner"], event, now)
         if owner != actor:
-            alerts_create([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
+            alerts_create([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)], now=now)
         return ticket
 
 

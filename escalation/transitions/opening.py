@@ -68,6 +68,8 @@ def ticket_open(
             )
         deadlines = SLA.load().clock(tier, urgency, now)
         ticket = Ticket(
+            created_at=now,
+            updated_at=now,
             reference=next_reference(street, now),
             category=category,
             description=description,
@@ -103,5 +105,5 @@ def ticket_open(
             ) from error
         append_events([new_event(ticket, TicketEvent.Kind.CREATED, actor, now, from_status="", from_tier="")])
         if owner != actor:
-            alerts_create([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)])
+            alerts_create([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)], now=now)
     return ticket

@@ -44,7 +44,7 @@ def _apply(tickets: list[Ticket], batch: Batch, now: dt.datetime) -> None:
     _write_fields(tickets, [*sorted(batch.fields), "version", "updated_at"])
     append_events(batch.events)
     number_transfers(batch.transfers, now)
-    alerts_create(batch.alerts)
+    alerts_create(batch.alerts, now=now)
 
 
 def _write_fields(tickets: list[Ticket], fields: list[str]) -> None:

@@ -266,3 +266,36 @@ def test_the_closing_note_is_in_the_products_language_whoever_records_the_feedba
         t.ticket_record_feedback(ticket=ticket, actor="test", satisfaction="satisfied", collected_via="phone")
 
     assert ticket.events.get(kind="closed").note == "根据居民回访关闭。"
+
+
+def test_time_is_a_parameter_of_every_transition():
+    """A transition called with `now=` dates its events, deadlines, referral, feedback and
+    alerts at that moment, not the machine's: the simulated month and replays rely on it."""
+    # given a moment well in the past
+    opened = dt.datetime(2026, 3, 2, 9, 0, tzinfo=timezone.get_default_timezone())
+    step = dt.timedelta(hours=1)
+    ticket = make_ticket(now=opened)
+    department = department_for(ticket)
+
+    # when the ticket goes through its life at that moment's pace
+    ticket = t.ticket_acknowledge(ticket=ticket, actor="test", now=opened + step)
+    ticket = t.ticket_refer(ticket=ticket, actor="test", department=department, now=opened + 2 * step)
+    ticket = t.ticket_department_reply(ticket=ticket, actor="test", answer="已处理", now=opened + 3 * step)
+    ticket = t.ticket_escalate(ticket=ticket, actor="test", reason="需要居委会协调", now=opened + 4 * step)
+    ticket = t.ticket_resolve(ticket=ticket, actor="test", outcome="solved", now=opened + 5 * step)
+    feedback = t.ticket_record_feedback(
+        ticket=ticket, actor="test", satisfaction="satisfied", collected_via="phone", now=opened + 6 * step
+    )
+
+    # then every record carries the moments given, none of today
+    ticket.refresh_from_db()
+    assert ticket.created_at == opened
+    assert ticket.updated_at == ticket.closed_at == opened + 6 * step
+    assert list(ticket.events.values_list("at", flat=True)) == [opened + n * step for n in (0, 1, 2, 3, 4, 5, 6, 6)]
+    assert Referral.objects.get(ticket=ticket).created_at == opened + 2 * step
+    assert feedback.created_at == opened + 6 * step
+    assert set(Notification.objects.filter(ticket=ticket).values_list("created_at", flat=True)) <= {
+        opened,
+        opened + 4 * step,
+    }
+    assert ticket.resolve_by is not None and ticket.resolve_by < timezone.now() - dt.timedelta(days=30)
