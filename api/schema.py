@@ -1,3 +1,5 @@
+import copy
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -50,8 +52,46 @@ WRITE_ERRORS = {
 }
 
 
+def split_action_operations(result) -> None:
+    """One operation per action: `POST tickets/{id}/actions/refer/` with the refer body,
+    `.../cancel/` with the cancel body, and so on, in place of the one `{action}` operation
+    whose body could have been any of them. The URLs are the same ones; the schema now says
+    what each action needs (TicketAction documents its bodies as a oneOf in ACTION_SERIALIZERS'
+    order, which this unfolds)."""
+    from escalation.transitions import Action
+
+    from .serializers import ACTION_SERIALIZERS
+
+    schemas = result.get("components", {}).get("schemas", {})
+    paths = {}
+    for path, operations in result.get("paths", {}).items():
+        if not path.endswith("/actions/{action}/"):
+            paths[path] = operations
+            continue
+        template = operations["post"]
+        bodies = template["requestBody"]["content"]
+        proxy = next(iter(bodies.values()))["schema"]["$ref"].rsplit("/", 1)[-1]
+        refs = [each["$ref"] for each in schemas.pop(proxy)["oneOf"]]
+        for action, ref in zip(ACTION_SERIALIZERS, refs, strict=True):
+            operation = copy.deepcopy(template)
+            operation["operationId"] = template["operationId"].removesuffix("_create") + f"_{action}_create"
+            operation["summary"] = str(Action(action).label)
+            body = schemas[ref.rsplit("/", 1)[-1]]
+            operation["description"] = f"{body.get('description', '')}\n\n{template.get('description', '')}".strip()
+            operation["parameters"] = [each for each in template["parameters"] if each["name"] != "action"]
+            for content in operation["requestBody"]["content"].values():
+                content["schema"] = {"$ref": ref}
+            operation["requestBody"].pop("required", None)
+            if body.get("required"):  # as drf-spectacular says it: a body is needed if a field is
+                operation["requestBody"]["required"] = True
+            paths[path.replace("{action}", action)] = {**operations, "post": operation}
+    result["paths"] = paths
+
+
 def add_error_responses(result, generator, request, public):
-    """Every operation answers failures in the one error envelope; say so in the schema."""
+    """The schema's last touches (SPECTACULAR_SETTINGS' hook): one operation per action
+    (split_action_operations), then every operation's failures in the one error envelope."""
+    split_action_operations(result)
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for path in result.get("paths", {}).values():

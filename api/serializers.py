@@ -2,10 +2,23 @@ from django.db import models
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
+from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
+from core.errors import InvalidInput
 from escalation.transitions import Action
-from grievances.models import Category, Channel, Feedback, Outcome, Status, Ticket, TicketEvent, Tier, Urgency
+from grievances.models import (
+    CancelReason,
+    Category,
+    Channel,
+    Feedback,
+    Outcome,
+    Status,
+    Ticket,
+    TicketEvent,
+    Tier,
+    Urgency,
+)
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice
 
 from .models import WebhookSubscription
@@ -228,28 +241,147 @@ class TicketDetailSerializer(TicketSerializer):
 
 
 class ActionSerializer(serializers.Serializer):
-    """The parameters of the actions; each action reads the ones it needs."""
+    """What every action's body may carry. Each action has its own subclass declaring exactly
+    its fields (ACTION_SERIALIZERS); the view hands its `validated_data` to the transition,
+    which makes the checks that need the ticket. Fields an action does not take are ignored.
+    The caller's visible tickets come in the context as `tickets`."""
 
-    note = StrictCharField(required=False, allow_blank=True, max_length=2000)
-    reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
-    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
-    department = StrictIntegerField(required=False, min_value=1)
-    duty = StrictCharField(required=False, allow_blank=True, max_length=2000)
-    answer_by = serializers.DateTimeField(required=False)
-    answer = StrictCharField(required=False, allow_blank=True, max_length=4000)
-    duplicate_of = StrictCharField(required=False, max_length=40, help_text="The original's reference.")
-    satisfaction = serializers.ChoiceField(choices=Feedback.Satisfaction.choices, required=False)
-    collected_via = serializers.ChoiceField(choices=Feedback.Via.choices, required=False)
-    comment = StrictCharField(required=False, allow_blank=True, max_length=2000)
-    expected_version = StrictIntegerField(required=False, min_value=1)
+    expected_version = StrictIntegerField(
+        required=False,
+        min_value=1,
+        help_text="The ticket's `version` as last read: if it has moved on, 409 `stale_version`.",
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["expected_version"] = fields.pop("expected_version")  # last, after the action's own
+        return fields
+
+    def validated(self) -> dict:
+        """The valid input, or the 400 partners have always had: a lone missing field, or a
+        lone id or reference naming nothing the caller may use, is reported as the
+        transitions report theirs (code `required` or `invalid`, its message on top); anything
+        else as DRF's validation error."""
+        if self.is_valid():
+            return dict(self.validated_data)
+        if len(self.errors) == 1:
+            field, problems = next(iter(self.errors.items()))
+            if len(problems) == 1 and problems[0].code in ("required", "does_not_exist"):
+                code = "required" if problems[0].code == "required" else "invalid"
+                raise InvalidInput(str(problems[0]), code=code, field=field)
+        raise serializers.ValidationError(self.errors)
+
+
+class RequiredTextField(StrictCharField):
+    """Text an action needs: required, and in the schema at least one character. A blank one
+    still reaches the transition, whose refusal says what is missing as the screens say it."""
+
+    def run_validation(self, data=empty):
+        if isinstance(data, str) and not data.strip():
+            return ""
+        return super().run_validation(data)
+
+
+def optional_text(max_length: int = 2000, help_text: str | None = None) -> StrictCharField:
+    return StrictCharField(required=False, allow_blank=True, max_length=max_length, help_text=help_text)
+
+
+class AcknowledgeActionSerializer(ActionSerializer):
+    """new → acknowledged: the resident has been answered; stops the respond-by clock."""
+
+    note = optional_text()
+
+
+class StartActionSerializer(ActionSerializer):
+    """new or acknowledged → in_progress (starting work is also a response)."""
+
+    note = optional_text()
+
+
+class ReferActionSerializer(ActionSerializer):
+    """acknowledged or in_progress → referred: a functional department serving the ticket's
+    street must answer by a date."""
+
+    department = StrictIntegerField(min_value=1, help_text="An active department's `id` (GET departments/).")
+    duty = optional_text(help_text="What the department is asked to do.")
+    answer_by = serializers.DateTimeField(
+        required=False, help_text="When the department must answer by (in the future); default: the SLA's."
+    )
+
+    def validate_department(self, value: int) -> Department:
+        department = Department.objects.filter(pk=value, active=True).first()
+        if department is None:
+            raise serializers.ValidationError(_("No such department."), code="does_not_exist")
+        return department
+
+
+class DepartmentReplyActionSerializer(ActionSerializer):
+    """Record the referred department's answer; once every department has answered,
+    referred → in_progress."""
+
+    answer = RequiredTextField(max_length=4000, help_text="The department's answer.")
+
+
+class EscalateActionSerializer(ActionSerializer):
+    """One tier up, as new, with a new clock."""
+
+    reason = RequiredTextField(max_length=2000, help_text="Why the tier above is needed.")
+
+
+class ResolveActionSerializer(ActionSerializer):
+    """→ resolved: solved, or explained with the reason the resident was given."""
+
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    reason = optional_text(help_text="Required when `outcome` is `explained`: the reason the resident was given.")
+
+
+class CloseActionSerializer(ActionSerializer):
+    """resolved → closed without the resident's feedback, with the reason why."""
+
+    note = RequiredTextField(max_length=2000, help_text="Why the ticket is closed without the resident's feedback.")
+
+
+class ReopenActionSerializer(ActionSerializer):
+    """resolved, or closed within the reopen window → in_progress, with a fresh clock."""
+
+    reason = RequiredTextField(max_length=2000, help_text="Why the resident is not satisfied.")
+
+
+class CancelActionSerializer(ActionSerializer):
+    """Any open status → cancelled: a duplicate (naming its original), withdrawn, or invalid."""
+
+    reason = serializers.ChoiceField(choices=CancelReason.choices)
+    note = optional_text()
+    duplicate_of = StrictCharField(
+        required=False, max_length=40, help_text="Required when `reason` is `duplicate`: the original's reference."
+    )
+
+    def validate_duplicate_of(self, value: str) -> Ticket:
+        original = self.context["tickets"].filter(reference=value).first()
+        if original is None:
+            raise serializers.ValidationError(_("No such ticket in your streets."), code="does_not_exist")
+        return original
+
+
+# The actions the API offers, each with its body (assigning an owner is the screens' alone;
+# feedback has its own endpoint).
+ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
+    Action.ACKNOWLEDGE: AcknowledgeActionSerializer,
+    Action.START: StartActionSerializer,
+    Action.REFER: ReferActionSerializer,
+    Action.DEPARTMENT_REPLY: DepartmentReplyActionSerializer,
+    Action.ESCALATE: EscalateActionSerializer,
+    Action.RESOLVE: ResolveActionSerializer,
+    Action.CLOSE: CloseActionSerializer,
+    Action.REOPEN: ReopenActionSerializer,
+    Action.CANCEL: CancelActionSerializer,
+}
+API_ACTIONS = list(ACTION_SERIALIZERS)
 
 
 class FeedbackCreateSerializer(serializers.Serializer):
     satisfaction = serializers.ChoiceField(choices=Feedback.Satisfaction.choices)
     comment = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
-
-
-API_ACTIONS = [a for a in Action.values if a not in (Action.ASSIGN, Action.FEEDBACK)]
 
 
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):

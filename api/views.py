@@ -7,14 +7,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import InvalidInput
 from core.params import whole_number
 from escalation.actions import perform_action
 from escalation.policy import allowed_actions
@@ -248,7 +247,13 @@ class TicketAction(APIView):
     permission_classes = [KeyScopes]
 
     @extend_schema(
-        request=s.ActionSerializer,
+        # One body per action; api.schema.add_error_responses turns this one operation into
+        # one per action path (actions/refer/, actions/cancel/, ...), each with its own body.
+        request=PolymorphicProxySerializer(
+            component_name="TicketAction",
+            serializers=list(s.ACTION_SERIALIZERS.values()),
+            resource_type_field_name=None,
+        ),
         parameters=[OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=s.API_ACTIONS)],
         responses={
             200: s.TicketSerializer,
@@ -257,40 +262,13 @@ class TicketAction(APIView):
     )
     def post(self, request, pk, action):
         ticket = _visible_ticket(request, pk)
-        if action not in s.API_ACTIONS:
+        if action not in s.ACTION_SERIALIZERS:
             raise ValidationError({"action": [_("Unknown action %(action)s.") % {"action": action}]})
         _require_allowed(request, ticket, action)
-        serializer = s.ActionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        params = dict(serializer.validated_data)
-        if "department" in params:
-            department = Department.objects.filter(pk=params["department"], active=True).first()
-            if department is None:
-                raise InvalidInput(_("No such department."), field="department")
-            params["department"] = department
-        if "duplicate_of" in params:
-            original = ticket_queryset(request).filter(reference=params["duplicate_of"]).first()
-            if original is None:
-                raise InvalidInput(_("No such ticket in your streets."), field="duplicate_of")
-            params["duplicate_of"] = original
-        required = {
-            "refer": "department",
-            "department_reply": "answer",
-            "escalate": "reason",
-            "resolve": "outcome",
-            "reopen": "reason",
-            "cancel": "reason",
-            "close": "note",
-        }
-        if action in required and required[action] not in params:
-            raise InvalidInput(_("This field is required."), code="required", field=required[action])
-        perform_action(
-            action,
-            ticket=ticket,
-            actor=actor_of(request),
-            params=params,
-            expected_version=params.pop("expected_version", None),
-        )
+        serializer = s.ACTION_SERIALIZERS[action](data=request.data, context={"tickets": ticket_queryset(request)})
+        params = serializer.validated()
+        expected_version = params.pop("expected_version", None)
+        perform_action(action, ticket=ticket, actor=actor_of(request), params=params, expected_version=expected_version)
         renderer = row_renderer(s.TicketSerializer, pii=can_see_pii(request))
         return Response(renderer.render(ticket_queryset(request).filter(pk=ticket.pk).values(*renderer.columns))[0])
 
