@@ -15,10 +15,12 @@ class Channel(Protocol):
         """Deliver the notifications; raise to have the Celery task retried."""
 
 
-def extra_channels() -> list[Channel]:
+def extra_channels() -> list[tuple[str, Channel]]:
+    """(dotted path, channel) for each extra channel set up; the path names it in the record
+    of which channels took an alert."""
     return _channels(tuple(settings.ZHITONG_ALERT_CHANNELS))
 
 
 @cache
-def _channels(paths: tuple[str, ...]) -> list[Channel]:
-    return [import_string(path)() for path in paths]
+def _channels(paths: tuple[str, ...]) -> list[tuple[str, Channel]]:
+    return [(path, import_string(path)()) for path in paths]

@@ -36,6 +36,18 @@ class Notification(models.Model):
         blank=True,
         help_text=_("When SMS or e-mail took it; empty while waiting, or when no such channel is set up."),
     )
+    channels_done = models.JSONField(
+        _("channels that took it"),
+        default=list,
+        blank=True,
+        help_text=_("The extra channels that have taken it already: a retry after a failure skips them."),
+    )
+    claimed_until = models.DateTimeField(
+        _("being sent until"),
+        null=True,
+        blank=True,
+        help_text=_("A worker is handing it to the channels; another waits until then."),
+    )
 
     class Meta:
         verbose_name = _("notification")

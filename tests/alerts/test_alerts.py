@@ -1,8 +1,10 @@
 """Alerts are written with the change they announce; other channels get them after commit."""
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from alerts import delivery, services
@@ -27,12 +29,45 @@ class BrokenSMS:
         raise ConnectionError("SMS gateway unreachable")
 
 
+class FlakySMS:
+    """A second gateway that fails its first call, then works."""
+
+    calls = 0
+
+    def send(self, notifications):
+        FlakySMS.calls += 1
+        if FlakySMS.calls == 1:
+            raise ConnectionError("second gateway timed out")
+        SENT.extend(("flaky", n.kind, n.recipient_id) for n in notifications)
+
+
+class LockProbeSMS:
+    """While it 'sends', asks from another connection whether the alert's row is locked."""
+
+    found_locked: list[bool] = []
+
+    def send(self, notifications):
+        def probe():
+            try:
+                with transaction.atomic():
+                    Notification.objects.select_for_update(nowait=True).filter(pk=notifications[0].pk).exists()
+                LockProbeSMS.found_locked.append(False)
+            except OperationalError:
+                LockProbeSMS.found_locked.append(True)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=probe)
+        thread.start()
+        thread.join()
+
+
 @pytest.fixture
 def channel(settings):
     SENT.clear()
 
-    def use(path):
-        settings.ZHITONG_ALERT_CHANNELS = [path]
+    def use(*paths):
+        settings.ZHITONG_ALERT_CHANNELS = list(paths)
 
     yield use
     SENT.clear()
@@ -80,6 +115,41 @@ def test_a_failing_channel_keeps_the_inbox_row_and_is_tried_again(channel):
     # The sweep hands over what nobody took: this one, and the creation alert before it.
     assert services.alerts_resend_stale(now=timezone.now() + dt.timedelta(minutes=10)) == 2
     assert ("assigned", colleague.pk) in SENT
+
+
+def test_a_second_channel_failing_does_not_resend_the_first(channel):
+    # given two gateways, the second of which times out once
+    channel("tests.alerts.test_alerts.RecordingSMS", "tests.alerts.test_alerts.FlakySMS")
+    FlakySMS.calls = 0
+    ticket = make_ticket()
+    colleague = UserFactory(role="street_staff", street=ticket.street)
+    t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+    notification = Notification.objects.get(recipient=colleague)
+
+    # when the task runs, fails on the second gateway, and is retried
+    with pytest.raises(ConnectionError):
+        delivery.alerts_send([notification.pk])
+    assert [("assigned", colleague.pk)] == SENT
+    assert delivery.alerts_send([notification.pk]) == 1
+
+    # then each gateway sent the text message exactly once
+    assert [("assigned", colleague.pk), ("flaky", "assigned", colleague.pk)] == SENT
+    notification.refresh_from_db()
+    assert notification.sent_at is not None and notification.claimed_until is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_row_lock_is_held_while_a_channel_sends(channel):
+    channel("tests.alerts.test_alerts.LockProbeSMS")
+    LockProbeSMS.found_locked = []
+    ticket = make_ticket()
+    colleague = UserFactory(role="street_staff", street=ticket.street)
+    t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+
+    delivery.alerts_send([Notification.objects.get(recipient=colleague).pk])
+
+    # Each alert was handed over (on commit, and again by hand) with its row free.
+    assert LockProbeSMS.found_locked and not any(LockProbeSMS.found_locked)
 
 
 def test_a_broker_outage_does_not_undo_or_break_the_change(channel, monkeypatch, django_capture_on_commit_callbacks):
