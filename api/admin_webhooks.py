@@ -47,7 +47,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_filter = ["active", "key__partner"]
     search_fields = ["url", "key__name", "key__prefix", "key__partner__name"]
     list_select_related = ["key__partner"]
-    readonly_fields = ["secret", "last_event_id", "created_at"]
+    readonly_fields = ["secret", "starts_after_event_id", "created_at"]
 
     def has_delete_permission(self, request, obj=None):
         # Switch a subscription off instead (active): its deliveries and attempts are the
@@ -65,7 +65,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             # Like webhook_subscribe: start after the latest event, not replay the whole log.
-            obj.last_event_id = latest_event_id()
+            obj.starts_after_event_id = latest_event_id()
         super().save_model(request, obj, form, change)
 
 

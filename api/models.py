@@ -93,8 +93,8 @@ class WebhookSubscription(models.Model):
     secret = models.CharField(_("signing secret"), max_length=100, default=secrets.token_urlsafe, editable=False)
     event_kinds = models.JSONField(_("event kinds"), default=list, blank=True, help_text=_("Empty: every kind."))
     active = models.BooleanField(_("active"), default=True)
-    # The last ticket event already fanned out to this subscription.
-    last_event_id = models.BigIntegerField(default=0, editable=False)
+    # The latest ticket event when the subscription was made: it is sent only later ones.
+    starts_after_event_id = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

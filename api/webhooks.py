@@ -1,10 +1,18 @@
 """Outgoing webhooks (DESIGN.md "Partner REST API (v1)"): signed POSTs on ticket events.
 
-The ticket event log is the outbox. `webhooks_fan_out` turns each new event a subscription
-may see into one `WebhookDelivery` row; `webhooks_send_due` POSTs the rows that are due and
-retries failures with exponential back-off for three days. Beat runs both every few seconds
-(`api.tasks.dispatch_webhooks`), so a delivery leaves shortly after its change committed and
-a broker or partner outage loses nothing.
+The work comes from an outbox written with the events. `append_events`
+(escalation/transitions/base.py), the one writer of ticket events, inserts a
+`grievances.EventOutbox` row for each event in the same transaction, so a row exists
+exactly when its event committed: one rolled back (a refused meeting decision, a failed
+sweep batch) leaves neither, and nothing waits on the gap its id leaves. The table sits
+in grievances because escalation may write there but must not import api.
+`webhooks_fan_out` claims committed rows (skip_locked), turns each event into one
+`WebhookDelivery` per live subscription that wants it and may see its ticket, and deletes
+the rows, all in one transaction; rows nobody wants are deleted too, so the table holds
+only what the next run will take. `webhooks_send_due` POSTs the deliveries that are due and
+retries failures with exponential back-off for three days. Beat runs both every few
+seconds (`api.tasks.dispatch_webhooks`), so a delivery leaves shortly after its change
+committed and a broker or partner outage loses nothing.
 
 What a partner receives, and how to check it (see `verify_signature`):
 
@@ -20,9 +28,10 @@ What a partner receives, and how to check it (see `verify_signature`):
 
 The ticket is shown as it stands when the event is fanned out (a few seconds after it
 happened), with the reporter's phone masked unless the key has `pii:read`; the event
-itself says what changed. Events go out in the order they were logged, but a retried one
-arrives after those behind it: keep the ticket with the highest `version` you have seen,
-not the one that arrived last.
+itself says what changed. One ticket's events commit one at a time (its row lock), so
+they are queued in the order they happened; events of different tickets roughly in the
+order they committed. A retried one arrives after those behind it: keep the ticket with
+the highest `version` you have seen, not the one that arrived last.
 """
 
 import datetime as dt
@@ -39,14 +48,14 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, InvalidTransition
-from core.locks import claim, claim_one, lock_one_or_none
-from grievances.models import TicketEvent, mask_phone
+from core.locks import claim, lock_one_or_none
+from grievances.models import EventOutbox, TicketEvent, mask_phone
 from grievances.selectors import visible_tickets
 from responders.selectors import partner_scope
 
@@ -89,7 +98,8 @@ def webhook_validate(*, key: PartnerKey | None, url: str, event_kinds: Iterable[
 
 
 def latest_event_id() -> int:
-    """Where a new subscription starts: it hears of events after it was made, not the past."""
+    """Where a new subscription starts: it hears of events after it was made, not the past.
+    (An event in a transaction still open then, with a smaller id, counts as the past.)"""
     return TicketEvent.objects.aggregate(last=Max("pk"))["last"] or 0
 
 
@@ -105,7 +115,9 @@ def webhook_subscribe(*, key: PartnerKey, url: str, event_kinds: Iterable[str] =
                 _("This key already sends to this URL (subscription %(id)s).") % {"id": existing.pk},
                 code="already_subscribed",
             )
-        return WebhookSubscription.objects.create(key=key, url=url, event_kinds=kinds, last_event_id=latest_event_id())
+        return WebhookSubscription.objects.create(
+            key=key, url=url, event_kinds=kinds, starts_after_event_id=latest_event_id()
+        )
 
 
 def webhook_unsubscribe(*, subscription: WebhookSubscription) -> WebhookSubscription:
@@ -124,123 +136,84 @@ def _live_subscriptions():
     return WebhookSubscription.objects.filter(active=True, key__revoked_at__isnull=True, key__partner__active=True)
 
 
-def _settled_event_id() -> int:
-    """An event id up to which every id is final: committed, or never will be.
+def _deliveries(subscription: WebhookSubscription, events: list[TicketEvent], now: dt.datetime):
+    """The deliveries of `events` (in id order) that `subscription` wants and may see."""
+    key = subscription.key
+    wanted = [
+        event
+        for event in events
+        if event.pk > subscription.starts_after_event_id
+        and (not subscription.event_kinds or event.kind in subscription.event_kinds)
+    ]
+    if not wanted:
+        return []
+    # The one visibility rule decides, as for GET: tickets in the key's streets only.
+    scope = partner_scope(key.streets.values_list("pk", flat=True))
+    tickets = visible_tickets(scope).filter(pk__in={e.ticket_id for e in wanted}).select_related("category", "owner")
+    context = {"pii": key.has_scope(Scope.PII_READ)}
+    ticket_data = {ticket.pk: TicketSerializer(ticket, context=context).data for ticket in tickets}
 
-    Event ids are drawn when a row is inserted but become visible when its transaction
-    commits, so a later id can be visible while an earlier one is still in flight; moving
-    a subscription's cursor past that earlier id would lose its event for good. On
-    PostgreSQL, a transaction that is inserting events holds ROW EXCLUSIVE on the table
-    from before it draws an id until it ends. So if, after reading the sequence, no other
-    transaction holds that lock, every id drawn up to then is final. If some writer is busy,
-    nothing is known to be settled (0), and fan-out goes only as far as the ids run without
-    a gap (`_passable`). SQLite lets one writer at a time insert, in id order, so whatever
-    it shows is settled.
-    """
-    if connection.vendor != "postgresql":
-        return 2**63 - 1
-    table = TicketEvent._meta.db_table
-    with connection.cursor() as cursor:
-        # The sequence first, then the locks: the other order could miss a writer that
-        # draws an id between the two reads.
-        cursor.execute(
-            "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, %s)::regclass)",
-            [table, TicketEvent._meta.pk.column],
-        )
-        (drawn,) = cursor.fetchone()
-        cursor.execute(
-            """
-            SELECT EXISTS (
-                SELECT 1 FROM pg_locks
-                WHERE locktype = 'relation'
-                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                  AND relation = %s::regclass
-                  AND mode = 'RowExclusiveLock'
-                  AND pid IS DISTINCT FROM pg_backend_pid()
+    deliveries = []
+    for event in wanted:
+        if event.ticket_id not in ticket_data:
+            continue
+        event_id = uuid.uuid4()
+        event_data = EventSerializer(event).data
+        payload = {
+            "id": str(event_id),
+            "type": f"ticket.{event.kind}",
+            "created_at": event_data["at"],
+            "data": {"event": event_data, "ticket": ticket_data[event.ticket_id]},
+        }
+        deliveries.append(
+            WebhookDelivery(
+                subscription=subscription, event=event, event_uuid=event_id, payload=payload, next_attempt_at=now
             )
-            """,
-            [table],
         )
-        (writing,) = cursor.fetchone()
-    return 0 if writing else drawn or 0
+    return deliveries
 
 
-def _passable(events: list[TicketEvent], *, after: int, settled: int) -> list[TicketEvent]:
-    """The leading events the cursor can move past for good: up to the first gap in the ids
-    that may still be an uncommitted event (a gap at or below `settled` is a rolled-back id)."""
-    passable = []
-    previous = after
-    for event in events:
-        if event.pk > settled and event.pk != previous + 1:
-            break
-        passable.append(event)
-        previous = event.pk
-    return passable
-
-
-def _fan_out_batch(subscription_id: int, *, settled: int, batch_size: int) -> tuple[int, bool]:
-    """Queue deliveries for the next batch of one subscription's events; returns (queued, done)."""
+def _fan_out_batch(batch_size: int) -> tuple[int, bool]:
+    """Queue the deliveries of the next batch of outbox rows and delete the rows, in one
+    transaction; returns (queued, done)."""
     with transaction.atomic():
-        subscription = claim_one(_live_subscriptions().select_related("key__partner"), subscription_id)
-        if subscription is None:  # another worker has it, or it was switched off meanwhile
+        # Committed rows only (the others are invisible), none another worker holds.
+        claimed = claim(EventOutbox.objects.all(), order_by="event_id", limit=batch_size)
+        if not claimed:
             return 0, True
-        after = subscription.last_event_id
-        read = list(TicketEvent.objects.filter(pk__gt=after).select_related("actor").order_by("pk")[:batch_size])
-        events = _passable(read, after=after, settled=settled)
-        if not events:
-            return 0, True
-
-        key = subscription.key
-        wanted = [e for e in events if not subscription.event_kinds or e.kind in subscription.event_kinds]
-        # The one visibility rule decides, as for GET: tickets in the key's streets only.
-        scope = partner_scope(key.streets.values_list("pk", flat=True))
-        tickets = (
-            visible_tickets(scope).filter(pk__in={e.ticket_id for e in wanted}).select_related("category", "owner")
-        )
-        context = {"pii": key.has_scope(Scope.PII_READ)}
-        ticket_data = {ticket.pk: TicketSerializer(ticket, context=context).data for ticket in tickets}
-
-        now = timezone.now()
+        ids = [row.event_id for row in claimed]
+        subscriptions = [
+            subscription
+            for subscription in _live_subscriptions().select_related("key").order_by("pk")
+            if subscription.key.has_scope(Scope.TICKETS_READ) and subscription.starts_after_event_id < ids[-1]
+        ]
         deliveries = []
-        for event in wanted:
-            if event.ticket_id not in ticket_data:
-                continue
-            event_id = uuid.uuid4()
-            event_data = EventSerializer(event).data
-            payload = {
-                "id": str(event_id),
-                "type": f"ticket.{event.kind}",
-                "created_at": event_data["at"],
-                "data": {"event": event_data, "ticket": ticket_data[event.ticket_id]},
-            }
-            deliveries.append(
-                WebhookDelivery(
-                    subscription=subscription, event=event, event_uuid=event_id, payload=payload, next_attempt_at=now
-                )
-            )
-        # The unique (subscription, event) pair makes a repeated fan-out a no-op.
-        WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-        # Past every event read, kept or not, so the next run does not read them again.
-        subscription.last_event_id = events[-1].pk
-        subscription.save(update_fields=["last_event_id"])
-    return len(deliveries), len(events) < batch_size
+        if subscriptions:  # nobody listening: the rows are simply dropped
+            events = list(TicketEvent.objects.filter(pk__in=ids).select_related("actor").order_by("pk"))
+            now = timezone.now()
+            for subscription in subscriptions:
+                deliveries += _deliveries(subscription, events, now)
+            # The unique (subscription, event) pair makes a repeated fan-out a no-op.
+            WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        EventOutbox.objects.filter(pk__in=ids).delete()
+    return len(deliveries), len(claimed) < batch_size
 
 
 def webhooks_fan_out(*, batch_size: int = 500) -> int:
     """Queue a delivery for each new ticket event that each live subscription may see.
 
-    Each subscription moves in batches, each batch its own short transaction with the
-    subscription row locked (skip_locked), so two workers never fan out the same one.
-    Returns the number of deliveries queued.
+    Works through the committed outbox rows in batches, each its own short transaction
+    that claims its rows (skip_locked, so two workers never take the same row), queues the
+    deliveries and deletes the rows. An event still in an open transaction is not seen,
+    and holds nothing up; it is fanned out by a later run once it commits. A subscription
+    gets the events after the one that was latest when it was made, if it is live when
+    they are fanned out. Returns the number of deliveries queued.
     """
-    settled = _settled_event_id()
     queued = 0
-    subscriptions = _live_subscriptions().select_related("key")
-    for subscription_id in [s.pk for s in subscriptions if s.key.has_scope(Scope.TICKETS_READ)]:
-        done = False
-        while not done:
-            count, done = _fan_out_batch(subscription_id, settled=settled, batch_size=batch_size)
-            queued += count
+    done = False
+    while not done:
+        count, done = _fan_out_batch(batch_size)
+        queued += count
     return queued
 
 

@@ -482,6 +482,25 @@ class TicketEvent(models.Model):
 EventKind = TicketEvent.Kind
 
 
+class EventOutbox(models.Model):
+    """A ticket event not yet handed to the partner webhooks: the outbox.
+
+    `escalation.transitions.base.append_events`, the one writer of events, inserts a row
+    for each event right after the events, in the same transaction, so a row exists
+    exactly when its event committed (a rolled-back event leaves neither). `api.webhooks`
+    claims the rows, queues a delivery per subscription that wants the event, and deletes
+    them, wanted or not: the table holds only what the next fan-out will take. It lives
+    here, beside the event, because escalation may write grievances but not import api.
+    Not shown anywhere.
+    """
+
+    # The event's id is the row's: one row per event, and the table is read in event order.
+    event = models.OneToOneField(TicketEvent, on_delete=models.CASCADE, primary_key=True, related_name="+")
+
+    def __str__(self):
+        return str(self.event_id)
+
+
 class Feedback(models.Model):
     """The resident's verdict on a resolved ticket."""
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, InvalidTransition
 from core.locks import lock_one
-from grievances.models import Ticket, TicketEvent
+from grievances.models import EventOutbox, Ticket, TicketEvent
 from responders.models import User
 
 from .. import policy
@@ -110,5 +110,11 @@ class Batch:
 
 def append_events(events: list[TicketEvent]) -> list[TicketEvent]:
     """Add events to the timeline (append-only: a trigger refuses UPDATE and DELETE). The one
-    place every transition and sweep step writes them, in the caller's transaction."""
-    return TicketEvent.objects.bulk_create(events)
+    place every transition and sweep step writes them, in the caller's transaction.
+
+    Each event also gets its `EventOutbox` row, in the same transaction: the partner
+    webhooks' work (`api.webhooks` fans the rows out). So an event that commits is sent, and
+    one rolled back leaves nothing behind. One INSERT for the events, one for the rows."""
+    events = TicketEvent.objects.bulk_create(events)
+    EventOutbox.objects.bulk_create([EventOutbox(event_id=event.pk) for event in events])
+    return events

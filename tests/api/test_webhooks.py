@@ -19,7 +19,7 @@ from api.tasks import dispatch_webhooks
 from api.webhooks import sign, verify_signature, webhook_subscribe, webhooks_fan_out, webhooks_send_due
 from core.errors import InvalidInput
 from escalation import transitions as t
-from grievances.models import TicketEvent
+from grievances.models import EventOutbox, TicketEvent
 from responders.models import User
 from tests.factories import UserFactory, make_ticket
 
@@ -266,14 +266,13 @@ def test_a_revoked_key_gets_nothing_more(receiver, key_for, zone):
 
 
 def test_fanning_out_again_sends_each_event_once(receiver, key_for, zone):
-    subscription = webhook_subscribe(key=key_for(zone.committee.street)[0], url=receiver.url)
-    start = subscription.last_event_id
+    webhook_subscribe(key=key_for(zone.committee.street)[0], url=receiver.url)
     make_ticket(zone=zone)
 
     webhooks_fan_out()
     webhooks_fan_out()
-    # Even a cursor set back (a restored backup, a hand edit) finds the events already queued.
-    WebhookSubscription.objects.filter(pk=subscription.pk).update(last_event_id=start)
+    # Even an event put in the outbox again (a restored backup, a hand edit) is found queued.
+    EventOutbox.objects.bulk_create([EventOutbox(event=event) for event in TicketEvent.objects.all()])
     webhooks_fan_out()
     webhooks_send_due()
     webhooks_send_due(now=timezone.now() + dt.timedelta(hours=1))
@@ -282,21 +281,65 @@ def test_fanning_out_again_sends_each_event_once(receiver, key_for, zone):
     assert len(receiver.requests) == 1
 
 
+class Refused(Exception):
+    pass
+
+
 def test_an_id_never_used_does_not_hold_up_the_events_after_it(receiver, key_for, zone):
+    refused = make_ticket(zone=zone)
     webhook_subscribe(key=key_for(zone.committee.street)[0], url=receiver.url)
-    with connection.cursor() as cursor:  # what a rolled-back transition leaves: a drawn, unused id
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [TicketEvent._meta.db_table])
+    # What a refused decision leaves: an event written, then rolled back with its change.
+    with pytest.raises(Refused), transaction.atomic():
+        t.ticket_acknowledge(ticket=refused, actor="test")
+        unused = refused.events.latest("pk").pk
+        raise Refused
     make_ticket(zone=zone)
+    assert TicketEvent.objects.latest("pk").pk > unused and not TicketEvent.objects.filter(pk=unused).exists()
 
     dispatch_webhooks.delay()
 
     assert [p["type"] for p in receiver.payloads()] == ["ticket.created"]
 
 
+def test_every_event_is_written_with_its_outbox_row_and_the_fan_out_empties_the_outbox(zone):
+    ticket = make_ticket(zone=zone)  # no subscription at all
+    t.ticket_acknowledge(ticket=ticket, actor="test")
+    with pytest.raises(Refused), transaction.atomic():
+        t.ticket_start(ticket=ticket, actor="test")
+        raise Refused
+
+    assert sorted(EventOutbox.objects.values_list("event_id", flat=True)) == sorted(
+        ticket.events.values_list("pk", flat=True)
+    )
+    assert ticket.events.count() == 2
+    assert webhooks_fan_out() == 0
+    assert not EventOutbox.objects.exists()  # nobody wanted them: dropped, not kept forever
+
+
+def test_a_sweep_batch_writes_its_outbox_rows_in_one_statement(zone):
+    from django.test.utils import CaptureQueriesContext
+
+    from escalation.sweep import sweep_overdue_tickets
+
+    tickets = [make_ticket(zone=zone) for _ in range(5)]
+    webhooks_fan_out()
+    now = max(ticket.resolve_by for ticket in tickets) + dt.timedelta(minutes=1)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep_overdue_tickets(now=now, batch_size=100).escalated == 5
+
+    inserts = [q["sql"] for q in queries if q["sql"].startswith(f'INSERT INTO "{EventOutbox._meta.db_table}"')]
+    assert len(inserts) == 1
+    assert set(EventOutbox.objects.values_list("event_id", flat=True)) == set(
+        TicketEvent.objects.filter(kind="escalated").values_list("pk", flat=True)
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_event_that_commits_late_is_not_skipped(receiver, key_for, zone):
     """A transition whose transaction is still open when a later event commits: its event
-    has the smaller id, and must still be sent once it commits."""
+    has the smaller id, and must still be sent once it commits, without holding up the
+    later one meanwhile."""
     slow, quick = make_ticket(zone=zone), make_ticket(zone=zone)
     webhook_subscribe(key=key_for(zone.committee.street)[0], url=receiver.url)
     written, release = threading.Event(), threading.Event()
@@ -317,7 +360,10 @@ def test_an_event_that_commits_late_is_not_skipped(receiver, key_for, zone):
         t.ticket_start(ticket=quick, actor="test")
 
         dispatch_webhooks.delay()
-        assert receiver.requests == []
+        # The open transaction's event is not visible yet, and holds nothing up.
+        assert [(p["type"], p["data"]["ticket"]["reference"]) for p in receiver.payloads()] == [
+            ("ticket.started", quick.reference)
+        ]
     finally:
         release.set()
         worker.join(timeout=30)
@@ -395,7 +441,7 @@ def test_a_subscription_added_in_the_admin_starts_after_the_latest_event(admin_c
     assert added.status_code == 302
     subscription = WebhookSubscription.objects.get()
     assert subscription.event_kinds == ["resolved"]
-    assert subscription.last_event_id == TicketEvent.objects.latest("pk").pk
+    assert subscription.starts_after_event_id == TicketEvent.objects.latest("pk").pk
 
 
 # --- the partner API: GET/POST webhooks/, GET/DELETE webhooks/{id}/ ------------------------
