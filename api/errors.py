@@ -6,7 +6,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import InvalidInput, InvalidTransition
+from core.errors import InvalidInput, InvalidTransition, NotPermitted
 
 
 def envelope(code: str, message: str, fields: dict | None = None) -> dict:
@@ -53,6 +53,8 @@ def exception_handler(exc, context):
         return Response(envelope(exc.code, exc.message, fields), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, InvalidTransition):
         return Response(envelope(exc.code, exc.message), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, NotPermitted):
+        return Response(envelope(exc.code, exc.message), status=status.HTTP_403_FORBIDDEN)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

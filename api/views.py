@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.params import whole_number
+from escalation import policy
 from escalation.actions import perform_action
 from escalation.policy import allowed_actions
 from grievances.models import Category, Feedback, Ticket
@@ -90,7 +91,7 @@ class OrgTree(generics.ListAPIView):
 
 
 class DepartmentList(generics.ListAPIView):
-    """The functional departments serving the caller's streets."""
+    """The functional departments serving the caller's streets (stationed there or district-wide)."""
 
     serializer_class = s.DepartmentSerializer
     permission_classes = [KeyScopes]
@@ -99,8 +100,10 @@ class DepartmentList(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Department.objects.none()
-        streets = visible_streets(request_scope(self.request))
-        return Department.objects.filter(active=True, street__in=streets).select_related("kind").order_by("name")
+        # The departments a ticket of the caller's streets may be referred to, district-wide
+        # ones included (the policy): what `refer` accepts is what a partner can discover.
+        streets = visible_streets(request_scope(self.request)).values_list("pk", flat=True)
+        return policy.departments_serving(streets).select_related("kind")
 
 
 def ticket_queryset(request):

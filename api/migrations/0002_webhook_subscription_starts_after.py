@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('api', '0001_initial'),
-        ('grievances', '0008_event_outbox'),
+        ('grievances', '0009_event_outbox'),
     ]
 
     operations = [

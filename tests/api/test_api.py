@@ -9,7 +9,7 @@ from django.test import Client
 from api.models import IdempotencyRecord
 from escalation import transitions as t
 from grievances.models import Ticket
-from tests.factories import HouseholdFactory, make_ticket, staffed_zone
+from tests.factories import DepartmentFactory, HouseholdFactory, StreetFactory, make_ticket, staffed_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -289,6 +289,26 @@ def test_reference_lists(api_client, zone):
         "active": True,
     } in categories
     assert departments == []
+
+
+def test_a_partner_discovers_every_department_it_may_refer_to_and_no_other(api_client, zone):
+    # given a department stationed in the key's street, a district-wide one, and another street's
+    street = zone.committee.street
+    stationed = DepartmentFactory(district=street.district, street=street, name="五里桥派出所")
+    district_wide = DepartmentFactory(district=street.district, street=None, name="区房管局")
+    elsewhere = DepartmentFactory(district=street.district, street=StreetFactory(district=street.district))
+    client = api_client(street)
+
+    # when the partner lists the departments
+    listed = {each["name"] for each in client.get("/api/v1/departments/").json()}
+
+    # then it sees the two that serve its street, and referring to the district-wide one works
+    assert listed == {stationed.name, district_wide.name}
+    assert elsewhere.name not in listed
+    ticket = post(client, "/api/v1/tickets/", new_ticket_body(zone)).json()
+    post(client, f"/api/v1/tickets/{ticket['id']}/actions/acknowledge/", {})
+    referred = post(client, f"/api/v1/tickets/{ticket['id']}/actions/refer/", {"department": district_wide.pk})
+    assert referred.status_code == 200 and referred.json()["status"] == "referred"
 
 
 def test_a_household_ticket_and_an_address_in_a_one_street_key(api_client, zone):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grievances', '0007_ticket_first_responded_at'),
+        ('grievances', '0008_clock_from_services'),
     ]
 
     operations = [
