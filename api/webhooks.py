@@ -59,6 +59,7 @@ from grievances.models import EventOutbox, TicketEvent, mask_phone
 from grievances.selectors import visible_tickets
 from responders.selectors import partner_scope
 
+from . import outbound
 from .models import PartnerKey, Scope, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from .serializers import EventSerializer, TicketSerializer
 
@@ -88,6 +89,7 @@ def webhook_validate(*, key: PartnerKey | None, url: str, event_kinds: Iterable[
         raise InvalidInput(_("Give an http:// or https:// URL."), field="url") from None
     if len(url) > WebhookSubscription._meta.get_field("url").max_length:
         raise InvalidInput(_("The URL is too long."), field="url")
+    outbound.check_url(url)
     if isinstance(event_kinds, str) or not all(isinstance(kind, str) for kind in event_kinds):
         raise InvalidInput(_("Give the event kinds as a list of names."), field="event_kinds")
     kinds = set(event_kinds)
@@ -251,22 +253,7 @@ def verify_signature(
     return hmac.compare_digest(parts["v1"].encode(), sign(secret, timestamp, body).encode())
 
 
-# HTTP and HTTPS only, and no redirects: following one would turn the POST into a GET
-# (301-303) or send a partner's data to an address nobody subscribed, so a 3xx is a failure.
-def _build_opener() -> urllib.request.OpenerDirector:
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.ProxyHandler(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        urllib.request.HTTPErrorProcessor(),
-    ):
-        opener.add_handler(handler)
-    return opener
-
-
-_opener = _build_opener()
+_opener = outbound.build_opener()
 
 
 def _as_sent(delivery: WebhookDelivery) -> dict:

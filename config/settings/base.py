@@ -158,6 +158,10 @@ ZHITONG_SWEEP_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_SWEEP_INTERVAL_SE
 ZHITONG_ALERT_CHANNELS = env_list("ZHITONG_ALERT_CHANNELS")
 
 ZHITONG_WEBHOOK_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_WEBHOOK_INTERVAL_SECONDS", "10"))
+# Webhooks reach public addresses only (api/outbound.py); these host names are exempt (an
+# on-premises partner, the tests' local receiver). Plain http is refused where HTTPS_ONLY.
+ZHITONG_WEBHOOK_ALLOWED_HOSTS = [h for h in os.environ.get("ZHITONG_WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()]
+ZHITONG_WEBHOOK_HTTPS_ONLY = os.environ.get("ZHITONG_WEBHOOK_HTTPS_ONLY", "false").lower() == "true"
 # How long a partner's Idempotency-Key is remembered: at least a day, the contract's promise.
 ZHITONG_IDEMPOTENCY_KEEP_DAYS = int(os.environ.get("ZHITONG_IDEMPOTENCY_KEEP_DAYS", "7"))
 if ZHITONG_IDEMPOTENCY_KEEP_DAYS < 1:

@@ -41,3 +41,5 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Partner webhooks carry residents' requests: over TLS only.
+ZHITONG_WEBHOOK_HTTPS_ONLY = env_bool("ZHITONG_WEBHOOK_HTTPS_ONLY", True)

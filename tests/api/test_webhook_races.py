@@ -17,7 +17,7 @@ from api.webhooks import webhook_subscribe, webhooks_fan_out, webhooks_send_due
 from escalation import transitions as t
 from grievances.models import TicketEvent
 from responders.models import PartnerSystem
-from tests.api.test_webhooks import Receiver
+from tests.api.conftest import Receiver
 from tests.escalation.test_races import run_in_threads
 from tests.factories import make_ticket, staffed_zone
 

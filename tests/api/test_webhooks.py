@@ -6,7 +6,6 @@ import json
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connection, transaction
@@ -14,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from api.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from api.services import partner_key_create, partner_key_revoke
+from api.services import partner_key_revoke
 from api.tasks import dispatch_webhooks
 from api.webhooks import sign, verify_signature, webhook_subscribe, webhooks_fan_out, webhooks_send_due
 from core.errors import InvalidInput
@@ -24,54 +23,6 @@ from responders.models import User
 from tests.factories import UserFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
-
-
-class Receiver:
-    """A partner's webhook endpoint: records each request, answers the statuses queued in
-    `statuses` in turn, then 200. Its thread never touches the database."""
-
-    def __init__(self):
-        self.requests = []
-        self.statuses = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((self.headers, body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass  # keep the test output to what the tests say
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/zhitong"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def payloads(self):
-        return [json.loads(body) for _, body in self.requests]
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-
-
-@pytest.fixture
-def key_for(hotline):
-    """Issue a key of the hotline partner (tests/api/conftest.py) on the streets: (key, raw key)."""
-
-    def make(*streets, scopes=("tickets:read",)):
-        return partner_key_create(partner=hotline, name="webhooks", streets=list(streets), scopes=list(scopes))
-
-    return make
 
 
 def test_an_event_in_the_keys_street_arrives_signed_and_shows_what_the_api_shows(receiver, key_for, zone):
