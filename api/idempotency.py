@@ -25,16 +25,26 @@ class IdempotencyMismatch(exceptions.APIException):
 
 
 def request_hash(request) -> str:
-    body = json.dumps(request.data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    data = request.data
+    if hasattr(data, "lists"):  # a form (Open311): every value of a repeated field
+        data = dict(data.lists())
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    # surrogatepass: a lone surrogate in the body is the serializer's to refuse (400 naming
+    # its field), not a reason for the hash to fail.
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def idempotent(request, handler: Callable[[], Response]) -> Response:
-    """Run `handler` at most once per (key, Idempotency-Key); partners must send the header."""
+def idempotent(request, handler: Callable[[], Response], *, required: bool = False) -> Response:
+    """Run `handler` at most once per (key, Idempotency-Key). Every partner POST honours the
+    header (a retried action, feedback, subscription or Open311 request does its work once);
+    `required`: partners must send it (creating a ticket, where a lost answer is likeliest
+    to be retried)."""
     idempotency_key = request.headers.get(HEADER, "").strip()
     if not isinstance(request.user, Partner):
         return handler() if not idempotency_key else _once(request, request.auth, idempotency_key, handler)
     if not idempotency_key:
+        if not required:
+            return handler()
         raise exceptions.ValidationError({HEADER: [_("Partners must send an Idempotency-Key header with POST.")]})
     if len(idempotency_key) > 255:
         raise exceptions.ValidationError({HEADER: [_("At most 255 characters.")]})

@@ -26,6 +26,12 @@ class ApiEnvelopeMiddleware:
             return self.get_response(request)
         if carries_nul(request):
             return json_error(400, _("The address has a NUL character."), "invalid")
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() and not request.META.get(
+            "CONTENT_LENGTH"
+        ):
+            # Django reads a body by its Content-Length: a chunked one would be read as
+            # empty and the request judged on nothing. Say so instead.
+            return json_error(411, _("Send the request body with a Content-Length header, not chunked."))
         length = whole_number(request.META.get("CONTENT_LENGTH") or "0")
         if length is not None and length > settings.API_MAX_BODY_BYTES:
             return json_error(

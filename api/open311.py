@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,6 +33,8 @@ from responders.selectors import visible_streets
 from . import errors
 from .access import KeyScopes, actor_of, request_scope
 from .authentication import ApiKeyAuthentication, Partner, partner_key_for
+from .idempotency import idempotent
+from .parsers import JSONParser
 from .serializers import PHONE
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -392,6 +394,11 @@ class Requests(Open311View):
         return Response([service_request(ticket) for ticket in tickets])
 
     def post(self, request, format):
+        # GeoReport has no retry header of its own; an Idempotency-Key sent with the request
+        # is honoured as on the REST API, so a client's retry does not file a second ticket.
+        return idempotent(request, lambda: self._file(request))
+
+    def _file(self, request):
         serializer = NewRequest(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -35,6 +35,15 @@ from .renderers import OrjsonRenderer
 from .rendering import row_renderer
 from .webhooks import webhook_subscribe, webhook_unsubscribe
 
+# Optional on every other POST: sent, it makes a retry replay the first answer.
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Optional: a retry with the same key and body replays the first response; another body is a 422.",
+)
+
 
 class Pagination(CursorPagination):
     """Cursor pages of at most 100 (default 50), newest first; a bad page_size is a 400."""
@@ -185,7 +194,7 @@ class TicketListCreate(generics.ListCreateAPIView):
         },
     )
     def post(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return idempotent(request, lambda: self._create(request), required=True)
 
     def _create(self, request) -> Response:
         serializer = s.TicketCreateSerializer(data=request.data)
@@ -257,13 +266,21 @@ class TicketAction(APIView):
             serializers=list(s.ACTION_SERIALIZERS.values()),
             resource_type_field_name=None,
         ),
-        parameters=[OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=s.API_ACTIONS)],
+        parameters=[
+            OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=s.API_ACTIONS),
+            IDEMPOTENCY_KEY,
+        ],
         responses={
             200: s.TicketSerializer,
             409: OpenApiResponse(description="Not possible in the ticket's state."),
+            422: OpenApiResponse(description="Idempotency-Key reused with another body."),
         },
     )
     def post(self, request, pk, action):
+        # A retried escalate must not climb two tiers: the same Idempotency-Key replays.
+        return idempotent(request, lambda: self._act(request, pk, action))
+
+    def _act(self, request, pk, action) -> Response:
         ticket = _visible_ticket(request, pk)
         if action not in s.ACTION_SERIALIZERS:
             raise ValidationError({"action": [_("Unknown action %(action)s.") % {"action": action}]})
@@ -283,9 +300,17 @@ class TicketFeedback(APIView):
 
     @extend_schema(
         request=s.FeedbackCreateSerializer,
-        responses={201: s.FeedbackSerializer, 409: OpenApiResponse(description="Not resolved yet.")},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: s.FeedbackSerializer,
+            409: OpenApiResponse(description="Not resolved yet."),
+            422: OpenApiResponse(description="Idempotency-Key reused with another body."),
+        },
     )
     def post(self, request, pk):
+        return idempotent(request, lambda: self._record(request, pk))
+
+    def _record(self, request, pk) -> Response:
         ticket = _visible_ticket(request, pk)
         _require_allowed(request, ticket, "feedback")
         serializer = s.FeedbackCreateSerializer(data=request.data)
@@ -327,8 +352,15 @@ class WebhookListCreate(WebhookViewMixin, generics.ListAPIView):
     serializer_class = s.WebhookSubscriptionSerializer
     pagination_class = None
 
-    @extend_schema(request=s.WebhookCreateSerializer, responses={201: s.WebhookCreatedSerializer})
+    @extend_schema(
+        request=s.WebhookCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: s.WebhookCreatedSerializer},
+    )
     def post(self, request):
+        return idempotent(request, lambda: self._subscribe(request))
+
+    def _subscribe(self, request) -> Response:
         serializer = s.WebhookCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         subscription = webhook_subscribe(key=request.auth, **serializer.validated_data)

@@ -214,7 +214,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PartnerKeyThrottle"],
     "DEFAULT_THROTTLE_RATES": {"partner": os.environ.get("ZHITONG_API_RATE", "1200/min")},
     "EXCEPTION_HANDLER": "api.errors.exception_handler",

@@ -72,7 +72,8 @@ def test_the_schema_has_one_operation_per_action_with_its_own_body(schema):
         operation, body = body_schema(schema, action)
         assert set(body.get("required", [])) == REQUIRED[action], action
         assert "expected_version" in body["properties"]
-        assert [p["name"] for p in operation["parameters"]] == ["id"]
+        # The ticket in the path, and the optional retry key (no {action} parameter left).
+        assert sorted(p["name"] for p in operation["parameters"]) == ["Idempotency-Key", "id"]
         assert operation.get("requestBody", {}).get("required", False) == bool(REQUIRED[action])
         assert {"200", "400", "403", "404", "409"} <= set(operation["responses"])
 
