@@ -119,7 +119,9 @@ class QueueFilters:
 
 def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
     """Open tickets (or those of one status) in the caller's scope, soonest deadline first."""
-    tickets = visible_tickets(scope).select_related("category", "owner", "committee", "zone")
+    # Every related object a row of the list shows (the street too: a row without a
+    # committee names its street), so that a page costs one query, not one per row.
+    tickets = visible_tickets(scope).select_related("category", "owner", "committee", "zone", "street")
     tickets = tickets.filter(status=filters.status) if filters.status else tickets.filter(status__in=OPEN_STATUSES)
     if filters.tier:
         tickets = tickets.filter(tier=filters.tier)

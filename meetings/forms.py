@@ -131,13 +131,21 @@ class DecisionForm(forms.Form):
     answer_by = AnswerByField(label=_("Answer by (refer; default: one month)"))
     owner = forms.ModelChoiceField(label=_("New owner (assign)"), queryset=User.objects.none(), required=False)
 
-    def __init__(self, *args, meeting: Meeting, ticket: Ticket | None, **kwargs):
+    def __init__(self, *args, meeting: Meeting, ticket: Ticket | None, options: dict | None = None, **kwargs):
+        """`options`: a dict shared by the decision forms of one page, so that the agenda's
+        forms load the street's departments once, and the owners of each unit once, rather
+        than both once per form (validating still reads the fields' querysets)."""
         super().__init__(*args, **kwargs)
         self.fields["departments"].queryset = policy.departments_serving([meeting.street_id])
+        if options is not None:
+            _shared_choices(self.fields["departments"], options, ("departments", meeting.street_id))
         if ticket is None:  # a free topic: only its written decision
             self.fields["decision"].choices = [(Decision.NOTE, Decision.NOTE.label)]
         else:
             self.fields["owner"].queryset = policy.owner_candidates(ticket)
+            if options is not None:
+                unit = (ticket.street_id, ticket.committee_id, ticket.zone_id)  # what owner_candidates reads
+                _shared_choices(self.fields["owner"], options, ("owners", *unit))
 
     def clean(self):
         data = super().clean()
@@ -147,6 +155,14 @@ class DecisionForm(forms.Form):
         if decision == Decision.RESOLVE and not data.get("outcome"):
             self.add_error("outcome", _("Choose an outcome: solved or explained."))
         return data
+
+
+def _shared_choices(field: forms.ModelChoiceField, options: dict, key: tuple) -> None:
+    """Render `field` with the choices stored under `key`, loading them on first use."""
+    if key not in options:
+        # Through iter(): list() would first ask the choices their length, a COUNT query.
+        options[key] = list(iter(field.choices))
+    field.choices = options[key]
 
 
 class RiskForm(forms.Form):

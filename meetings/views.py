@@ -121,10 +121,11 @@ def meeting_detail(request, pk, forms=None, status=200):
     may_run = _may_run(request.user, meeting) and meeting.status != Meeting.Status.CANCELLED
     decision_forms = {}
     if may_run:
+        options = {}
         for item in agenda:
             if not item.decided_at:
                 decision_forms[item.pk] = forms.get(("decide", item.pk)) or f.DecisionForm(
-                    meeting=meeting, ticket=item.ticket, prefix=f"item{item.pk}"
+                    meeting=meeting, ticket=item.ticket, prefix=f"item{item.pk}", options=options
                 )
     risk_forms = {}
     if may_run and meeting.type.purpose == Purpose.RISK_SCREENING:

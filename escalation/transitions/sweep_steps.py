@@ -96,8 +96,12 @@ def _sweep_batch(
     now: dt.datetime,
     batch_size: int,
     skip: set[int],
+    prepare: Callable[[list[Ticket]], None] | None = None,
 ) -> BatchResult:
     """Claim one batch of due tickets, change each, write them all.
+
+    `prepare`, given the claimed tickets before any is changed, reads at once what `change`
+    needs of them all (a query per batch, not per ticket).
 
     A ticket that cannot move (no owner at the tier above) must not hold up the rest: it is
     logged, left as it is, and added to `skip` so the rest of this sweep passes it by; the
@@ -105,6 +109,8 @@ def _sweep_batch(
     """
     with transaction.atomic():
         tickets = _claim(Ticket.objects.filter(due).exclude(pk__in=skip), order_by, batch_size)
+        if prepare is not None:
+            prepare(tickets)
         batch = Batch()
         changed = []
         for ticket in tickets:
@@ -187,13 +193,25 @@ def sweep_flag_answer_overdue(
 ) -> BatchResult:
     """Chase referrals past answer-by: flag the ticket, alert the owner and the late
     departments' liaisons."""
+    late_by_ticket: dict[int, list[Referral]] = {}
+    liaisons_by_department: dict[int, list[int]] = {}
+
+    def prepare(tickets: list[Ticket]) -> None:
+        referrals = Referral.objects.filter(
+            ticket__in=tickets, answered_at__isnull=True, withdrawn_at__isnull=True, answer_by__lt=now
+        ).select_related("department")
+        for referral in referrals:
+            late_by_ticket.setdefault(referral.ticket_id, []).append(referral)
+        departments = {referral.department_id for late in late_by_ticket.values() for referral in late}
+        for pk, department_id in User.objects.filter(is_active=True, department__in=departments).values_list(
+            "pk", "department_id"
+        ):
+            liaisons_by_department.setdefault(department_id, []).append(pk)
 
     def change(ticket: Ticket, batch: Batch) -> None:
         ticket.answer_overdue = True
         batch.fields.add("answer_overdue")
-        late = Referral.objects.filter(
-            ticket=ticket, answered_at__isnull=True, withdrawn_at__isnull=True, answer_by__lt=now
-        ).select_related("department")
+        late = late_by_ticket.get(ticket.pk, [])
         names = [r.department.name for r in late]
         batch.events.append(
             new_event(
@@ -204,12 +222,12 @@ def sweep_flag_answer_overdue(
                 data={"answer_by": ticket.answer_by.isoformat(), "departments": names},
             )
         )
-        liaisons = User.objects.filter(is_active=True, department__referrals__in=late).values_list("pk", flat=True)
+        liaisons = [pk for r in late for pk in liaisons_by_department.get(r.department_id, [])]
         recipients = {ticket.owner_id, *liaisons}
         batch.alerts += [(pk, Notification.Kind.ANSWER_OVERDUE, ticket.pk) for pk in recipients]
 
     due = Q(status=Status.REFERRED, answer_overdue=False, answer_by__lt=now)
-    return _sweep_batch(due, "answer_by", change, now, batch_size, skip)
+    return _sweep_batch(due, "answer_by", change, now, batch_size, skip, prepare=prepare)
 
 
 def sweep_close_feedback_expired(
