@@ -39,11 +39,6 @@ def key_for(partner):
 
 
 @pytest.fixture
-def zone():
-    return staffed_zone()
-
-
-@pytest.fixture
 def key(key_for, zone):
     return key_for(zone.committee.street)
 

@@ -39,11 +39,6 @@ def visit_post(household, **overrides):
 
 
 @pytest.fixture
-def zone():
-    return staffed_zone()
-
-
-@pytest.fixture
 def category():
     from grievances.models import Category
 
