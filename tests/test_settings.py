@@ -14,7 +14,7 @@ def test_the_filesystem_broker_keeps_every_folder_under_the_var_dir(tmp_path):
     folder left to kombu's default lands in the working directory (the checkout)."""
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     env["ZHITONG_VAR_DIR"] = str(tmp_path)
-    code = "import json, config.settings.local as s; print(json.dumps(s.CELERY_BROKER_TRANSPORT_OPTIONS))"
+    code = "import json; from config.settings import local; print(json.dumps(local.CELERY_BROKER_TRANSPORT_OPTIONS))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     options = json.loads(result.stdout)
 
