@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyTabularInline
+from core.admin import ReadOnlyAdminMixin, ReadOnlyTabularInline
 from core.errors import InvalidInput
 from grievances.models import TicketEvent
 
@@ -92,7 +92,7 @@ class WebhookAttemptInline(ReadOnlyTabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the record of what was sent, tried and answered."""
 
     list_display = [
@@ -114,12 +114,3 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description=_("type"))
     def event_type(self, delivery):
         return delivery.payload.get("type", "")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

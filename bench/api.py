@@ -31,9 +31,9 @@ import time
 import urllib.request
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, bench_database, ensure_database
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhitong_bench_api"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 PARTNER = "bench-api"
@@ -151,9 +151,7 @@ def parse_args(argv):
 
 def configure(args, work_dir: Path) -> dict:
     """The environment of config.settings.production for this process and gunicorn; django.setup()."""
-    name = unquote(urlsplit(args.database_url).path.lstrip("/"))
-    if "bench" not in name:
-        sys.exit(f"Refusing database {name!r}: the benchmark fills it with tickets; use one named like zhitong_bench.")
+    name = bench_database(args.database_url, "the benchmark fills it with tickets")
     static_root = work_dir / "static"
     static_root.mkdir()
     env = {
@@ -170,35 +168,12 @@ def configure(args, work_dir: Path) -> dict:
     }
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
-    _ensure_database(args.database_url, name)
+    ensure_database(args.database_url, name)
 
     import django
 
     django.setup()
     return {**os.environ, **env}
-
-
-def _ensure_database(url: str, name: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(url)
-    conn = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=unquote(parts.username or "") or None,
-        password=unquote(parts.password or "") or None,
-        dbname="postgres",
-    )
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone() is None:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                print(f"created database {name}")
-    finally:
-        conn.close()
 
 
 # --- the run ----------------------------------------------------------------------------

@@ -28,14 +28,14 @@ import os
 import statistics as stats
 import sys
 import time
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
+
+from _common import ROOT, bench_database
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhitong_bench"
 
 
 def configure(database_url: str) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(ROOT))
     os.environ.update(
         DJANGO_SETTINGS_MODULE="config.settings.local", DATABASE_URL=database_url, DEBUG="false", LOG_LEVEL="WARNING"
     )
@@ -48,9 +48,7 @@ def make_events(database_url: str) -> None:
     """Replace the timelines, feedback and referrals of every ticket with generated ones."""
     from django.db import connection, transaction
 
-    name = unquote(urlsplit(database_url).path.lstrip("/"))
-    if "bench" not in name:
-        sys.exit(f"Refusing database {name!r} for --make-events: it truncates tables; use one named like *bench*.")
+    bench_database(database_url, "--make-events truncates tables")
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")

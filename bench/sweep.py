@@ -29,9 +29,9 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, bench_database, ensure_database
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhitong_bench"
 
 # The goals (lead engineer's brief).
@@ -154,9 +154,7 @@ def _escalatable(last_id: int) -> int:
 
 def configure(database_url: str) -> Path:
     """Environment for config.settings.local, the bench database, then django.setup()."""
-    name = unquote(urlsplit(database_url).path.lstrip("/"))
-    if "bench" not in name:
-        sys.exit(f"Refusing database {name!r}: the benchmark truncates tables; use one named like zhitong_bench.")
+    name = bench_database(database_url, "the benchmark truncates tables")
     var_dir = Path(tempfile.mkdtemp(prefix="zhitong-bench-"))
     os.environ.update(
         DJANGO_SETTINGS_MODULE="config.settings.local",
@@ -169,35 +167,12 @@ def configure(database_url: str) -> Path:
     # kombu warns that filesystem:// names no host; that is how the local broker is meant to be.
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     sys.path.insert(0, str(ROOT))
-    _ensure_database(database_url, name)
+    ensure_database(database_url, name)
 
     import django
 
     django.setup()
     return var_dir
-
-
-def _ensure_database(url: str, name: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(url)
-    conn = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=unquote(parts.username or "") or None,
-        password=unquote(parts.password or "") or None,
-        dbname="postgres",
-    )
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone() is None:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                print(f"created database {name}")
-    finally:
-        conn.close()
 
 
 # --- the run ----------------------------------------------------------------------------

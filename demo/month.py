@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.clock import SHANGHAI
-from escalation import transitions as t
+from escalation import transitions
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Category, Channel, Household, Outcome, Ticket, TicketEvent, Tier, Visit
 from intake.services import RaisedMatter, ticket_create, visit_log
@@ -245,14 +245,14 @@ class MonthSimulation:
 
     def acknowledge_and_start(self, ticket: Ticket) -> Iterator[dt.datetime]:
         yield self.within(2, ticket.respond_by)
-        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
+        ticket = transitions.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
         yield self.within(3, ticket.resolve_by)
-        t.ticket_start(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
+        transitions.ticket_start(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
 
     def settle(self, ticket: Ticket, hours: float, outcome: str = Outcome.SOLVED) -> Iterator[dt.datetime]:
         ticket = self.refresh(ticket)
         yield self.within(hours, ticket.resolve_by)
-        ticket = t.ticket_resolve(
+        ticket = transitions.ticket_resolve(
             ticket=self.refresh(ticket),
             actor=self.actor_for(ticket),
             outcome=outcome,
@@ -273,7 +273,7 @@ class MonthSimulation:
             return  # no one reached the resident
         yield self.within(20)
         satisfaction = self.rng.choices([s for s, _ in SATISFACTION], [w for _, w in SATISFACTION])[0]
-        t.ticket_record_feedback(
+        transitions.ticket_record_feedback(
             ticket=self.refresh(ticket),
             actor=self.actor_for(ticket),
             satisfaction=satisfaction,
@@ -283,7 +283,7 @@ class MonthSimulation:
         self.ledger.feedback[satisfaction] += 1
 
     def escalate(self, ticket: Ticket, reason: str) -> Ticket:
-        ticket = t.ticket_escalate(
+        ticket = transitions.ticket_escalate(
             ticket=self.refresh(ticket), actor=self.actor_for(ticket), reason=reason, now=self.now
         )
         return ticket
@@ -342,7 +342,7 @@ class MonthSimulation:
         yield from self.acknowledge_and_start(ticket)
         ticket = self.refresh(ticket)
         yield self.within(30, ticket.resolve_by)
-        ticket = t.ticket_resolve(
+        ticket = transitions.ticket_resolve(
             ticket=self.refresh(ticket), actor=self.actor_for(ticket), outcome=Outcome.SOLVED, now=self.now
         )
         self.resolved(ticket, carried=carried)
@@ -356,7 +356,7 @@ class MonthSimulation:
         yield self.within(24, self.refresh(ticket).resolve_by)
         ticket = self.escalate(ticket, "双方各执一词，需居委会召开协调会")
         yield self.within(2, ticket.respond_by)
-        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
+        ticket = transitions.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
         item, _ = meetings.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=self.actor_for(ticket), now=self.now)
         yield meeting.starts_at + dt.timedelta(minutes=self.rng.randint(0, 90))
         meetings.agenda_decide(
@@ -379,11 +379,11 @@ class MonthSimulation:
         yield self.within(6, self.refresh(ticket).resolve_by)
         ticket = self.escalate(ticket, "违建拆除需执法部门")
         yield self.within(2, ticket.respond_by)
-        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
+        ticket = transitions.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
         yield self.within(6, ticket.resolve_by)
         ticket = self.escalate(ticket, "需街道综合调处")
         yield self.within(2, ticket.respond_by)
-        ticket = t.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
+        ticket = transitions.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
         item, _ = meetings.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=self.street_staff, now=self.now)
         yield meeting.starts_at + dt.timedelta(minutes=self.rng.randint(0, 90))
         departments = self.departments[:2]
@@ -400,7 +400,7 @@ class MonthSimulation:
         answer_by = self.refresh(ticket).answer_by
         for department in departments:
             yield self.within(24 * 4, answer_by)
-            t.ticket_department_reply(
+            transitions.ticket_department_reply(
                 ticket=self.refresh(ticket),
                 actor=self.liaisons.get(department.pk) or self.street_staff,
                 department=department,
@@ -416,7 +416,9 @@ class MonthSimulation:
     def fate_cancelled(self) -> Iterator[dt.datetime]:
         ticket = self.open_ticket()
         yield self.within(3, ticket.respond_by)
-        t.ticket_cancel(ticket=self.refresh(ticket), actor=self.actor_for(ticket), reason="withdrawn", now=self.now)
+        transitions.ticket_cancel(
+            ticket=self.refresh(ticket), actor=self.actor_for(ticket), reason="withdrawn", now=self.now
+        )
         self.ledger.cancelled += 1
 
     def visit(self) -> Iterator[dt.datetime]:

@@ -3,44 +3,49 @@
 from grievances.models import Feedback, Ticket
 from responders.models import User
 
-from . import transitions as t
+from . import transitions
 from .transitions import Action
 
 
 def perform_action(
-    action: str, *, ticket: Ticket, actor: t.Actor, params: dict, expected_version: int | None = None
+    action: str, *, ticket: Ticket, actor: transitions.Actor, params: dict, expected_version: int | None = None
 ) -> Ticket | Feedback:
     """Call the transition for `action` with the cleaned `params` of its form or serializer."""
     common = {"ticket": ticket, "actor": actor, "expected_version": expected_version}
-    p = params
     match action:
         case Action.ACKNOWLEDGE:
-            return t.ticket_acknowledge(**common, note=p.get("note", ""))
+            return transitions.ticket_acknowledge(**common, note=params.get("note", ""))
         case Action.START:
-            return t.ticket_start(**common, note=p.get("note", ""))
+            return transitions.ticket_start(**common, note=params.get("note", ""))
         case Action.REFER:
-            return t.ticket_refer(
-                **common, department=p["department"], duty=p.get("duty", ""), answer_by=p.get("answer_by")
+            return transitions.ticket_refer(
+                **common,
+                department=params["department"],
+                duty=params.get("duty", ""),
+                answer_by=params.get("answer_by"),
             )
         case Action.DEPARTMENT_REPLY:
             department = actor.department if isinstance(actor, User) and actor.department_id else None
-            return t.ticket_department_reply(**common, answer=p["answer"], department=department)
+            return transitions.ticket_department_reply(**common, answer=params["answer"], department=department)
         case Action.ESCALATE:
-            return t.ticket_escalate(**common, reason=p["reason"])
+            return transitions.ticket_escalate(**common, reason=params["reason"])
         case Action.RESOLVE:
-            return t.ticket_resolve(**common, outcome=p["outcome"], reason=p.get("reason", ""))
+            return transitions.ticket_resolve(**common, outcome=params["outcome"], reason=params.get("reason", ""))
         case Action.CLOSE:
-            return t.ticket_close(**common, note=p.get("note", ""))
+            return transitions.ticket_close(**common, note=params.get("note", ""))
         case Action.REOPEN:
-            return t.ticket_reopen(**common, reason=p["reason"])
+            return transitions.ticket_reopen(**common, reason=params["reason"])
         case Action.CANCEL:
-            return t.ticket_cancel(
-                **common, reason=p["reason"], note=p.get("note", ""), duplicate_of=p.get("duplicate_of")
+            return transitions.ticket_cancel(
+                **common, reason=params["reason"], note=params.get("note", ""), duplicate_of=params.get("duplicate_of")
             )
         case Action.FEEDBACK:
-            return t.ticket_record_feedback(
-                **common, satisfaction=p["satisfaction"], collected_via=p["collected_via"], comment=p.get("comment", "")
+            return transitions.ticket_record_feedback(
+                **common,
+                satisfaction=params["satisfaction"],
+                collected_via=params["collected_via"],
+                comment=params.get("comment", ""),
             )
         case Action.ASSIGN:
-            return t.ticket_assign(**common, owner=p["owner"])
+            return transitions.ticket_assign(**common, owner=params["owner"])
     raise ValueError(f"Unknown action {action!r}")

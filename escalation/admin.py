@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdminMixin
+
 from .calendar import official_calendar_knows
 from .models import CalendarOverride, Referral, SLAPolicy, TransferRecord
 
@@ -57,19 +59,10 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(TransferRecord)
-class TransferRecordAdmin(admin.ModelAdmin):
+class TransferRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Numbered by the state machine when a committee passes a ticket to its street."""
 
     list_display = ["number", "ticket", "committee", "created_at", "referred_at", "meeting"]
     list_filter = ["street", "referred_at"]
     search_fields = ["number", "ticket__reference"]
     list_select_related = ["ticket", "committee", "meeting__type"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyTabularInline
+from core.admin import ReadOnlyFieldsAdminMixin, ReadOnlyTabularInline
 
 from .models import Building, Category, Feedback, Household, Ticket, TicketEvent
 
@@ -61,7 +61,7 @@ class FeedbackInline(ReadOnlyTabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyFieldsAdminMixin, admin.ModelAdmin):
     """Read-only: tickets move through the state machine (the screens and the API), never here."""
 
     list_display = [
@@ -92,12 +92,6 @@ class TicketAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     inlines = [TicketEventInline, FeedbackInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

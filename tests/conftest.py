@@ -1,6 +1,8 @@
 import pytest
 from django.core.management import call_command
 
+from tests.factories import staffed_zone
+
 
 @pytest.fixture(autouse=True)
 def reference_data(request):
@@ -21,3 +23,9 @@ def reference_data(request):
 def demo(db):
     """The demo street as `make run` seeds it."""
     call_command("seed_demo", "--no-progress")
+
+
+@pytest.fixture
+def zone():
+    """A zone with an owner at every tier (tests.factories.staffed_zone)."""
+    return staffed_zone()

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from api.services import partner_key_create
-from escalation import transitions as t
+from escalation import transitions
 from responders.models import PartnerSystem, User
 from tests.factories import make_ticket, staffed_zone, tabled_at_opinion_day
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def world():
     zone = staffed_zone()
     staff = User.objects.get(street=zone.committee.street, role="street_staff")
-    ticket = t.ticket_acknowledge(ticket=make_ticket(zone=zone), actor="test")
+    ticket = transitions.ticket_acknowledge(ticket=make_ticket(zone=zone), actor="test")
     meeting, item = tabled_at_opinion_day(ticket, by=staff)
     partner = PartnerSystem.objects.create(code="hotline12345", name="热线")
     _key, raw = partner_key_create(partner=partner, name="t", streets=[zone.committee.street], scopes=["tickets:read"])

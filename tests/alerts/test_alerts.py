@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alerts import delivery, services
 from alerts.models import Notification
-from escalation import transitions as t
+from escalation import transitions
 from tests.factories import UserFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def test_the_inbox_row_is_written_with_the_change_itself():
     ticket = make_ticket()
     colleague = UserFactory(role="street_staff", street=ticket.street)
 
-    t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+    transitions.ticket_assign(ticket=ticket, actor="test", owner=colleague)
 
     # No on-commit work has run in this test transaction, yet the alert is there.
     assert Notification.objects.filter(recipient=colleague, kind="assigned", ticket=ticket).exists()
@@ -89,7 +89,7 @@ def test_an_sms_channel_gets_each_alert_once_after_commit(channel, django_captur
     colleague = UserFactory(role="street_staff", street=ticket.street)
 
     with django_capture_on_commit_callbacks(execute=True):
-        t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+        transitions.ticket_assign(ticket=ticket, actor="test", owner=colleague)
 
     assert [("assigned", colleague.pk)] == SENT
     assert Notification.objects.get(recipient=colleague).sent_at is not None
@@ -102,7 +102,7 @@ def test_a_failing_channel_keeps_the_inbox_row_and_is_tried_again(channel):
     channel("tests.alerts.test_alerts.BrokenSMS")
     ticket = make_ticket()
     colleague = UserFactory(role="street_staff", street=ticket.street)
-    t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+    transitions.ticket_assign(ticket=ticket, actor="test", owner=colleague)
     notification = Notification.objects.get(recipient=colleague)
 
     with pytest.raises(ConnectionError):
@@ -163,7 +163,7 @@ def test_a_broker_outage_does_not_undo_or_break_the_change(channel, monkeypatch,
     colleague = UserFactory(role="street_staff", street=ticket.street)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assigned = t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+        assigned = transitions.ticket_assign(ticket=ticket, actor="test", owner=colleague)
 
     assert assigned.owner == colleague
     assert Notification.objects.get(recipient=colleague).sent_at is None

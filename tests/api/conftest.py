@@ -7,7 +7,6 @@ from django.test import Client
 
 from api.services import partner_key_create
 from responders.models import PartnerSystem
-from tests.factories import staffed_zone
 
 ALL_SCOPES = ["tickets:read", "tickets:write", "pii:read"]
 
@@ -15,11 +14,6 @@ ALL_SCOPES = ["tickets:read", "tickets:write", "pii:read"]
 @pytest.fixture
 def hotline():
     return PartnerSystem.objects.create(code="hotline12345", name="12345 市民服务热线")
-
-
-@pytest.fixture
-def zone():
-    return staffed_zone()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from api.serializers import ACTION_SERIALIZERS, API_ACTIONS
-from escalation import transitions as t
+from escalation import transitions
 from escalation.models import Referral
 from grievances.models import CancelReason, Ticket
 from responders.models import User
@@ -40,7 +40,7 @@ def act(client, ticket, action, body):
 
 
 def acknowledged(zone):
-    return t.ticket_acknowledge(ticket=make_ticket(zone=zone), actor="test")
+    return transitions.ticket_acknowledge(ticket=make_ticket(zone=zone), actor="test")
 
 
 @pytest.fixture
@@ -219,7 +219,7 @@ def test_a_liaison_records_their_departments_answer(client, zone):
 
     ticket = acknowledged(zone)
     department = department_for(ticket)
-    ticket = t.ticket_refer(ticket=ticket, actor="test", department=department)
+    ticket = transitions.ticket_refer(ticket=ticket, actor="test", department=department)
     client.force_login(UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department))
 
     response = act(client, ticket, "department_reply", {"answer": "已清运"})

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from api.models import IdempotencyRecord
-from escalation import transitions as t
+from escalation import transitions
 from grievances.models import Ticket
 from tests.factories import DepartmentFactory, HouseholdFactory, StreetFactory, make_ticket, staffed_zone
 
@@ -152,7 +152,7 @@ def test_a_key_for_one_street_sees_nothing_of_another(api_client, zone):
 def test_list_filters_and_cursor_pagination(api_client, zone):
     client = api_client(zone.committee.street)
     tickets = [make_ticket(zone=zone) for _ in range(5)]
-    t.ticket_escalate(ticket=tickets[0], actor="test", reason="上报")
+    transitions.ticket_escalate(ticket=tickets[0], actor="test", reason="上报")
 
     page = client.get("/api/v1/tickets/", {"page_size": 2}).json()
     second = client.get(page["next"]).json()
@@ -168,7 +168,7 @@ def test_list_filters_and_cursor_pagination(api_client, zone):
 
 def test_detail_has_the_timeline_and_feedback(api_client, zone):
     client = api_client(zone.committee.street)
-    ticket = t.ticket_resolve(ticket=make_ticket(zone=zone), actor="test", outcome="solved")
+    ticket = transitions.ticket_resolve(ticket=make_ticket(zone=zone), actor="test", outcome="solved")
     post(client, f"/api/v1/tickets/{ticket.pk}/feedback/", {"satisfaction": "satisfied", "comment": "好"})
 
     body = client.get(f"/api/v1/tickets/{ticket.pk}/").json()
@@ -344,10 +344,10 @@ def test_staff_record_feedback_only_where_their_role_lets_them(client, zone):
 
     ticket = make_ticket(zone=zone)
     department = department_for(ticket)
-    ticket = t.ticket_acknowledge(ticket=ticket, actor="test")
-    ticket = t.ticket_refer(ticket=ticket, actor="test", departments=[department])
-    ticket = t.ticket_department_reply(ticket=ticket, actor="test", answer="已处理")
-    ticket = t.ticket_resolve(ticket=ticket, actor="test", outcome="solved")
+    ticket = transitions.ticket_acknowledge(ticket=ticket, actor="test")
+    ticket = transitions.ticket_refer(ticket=ticket, actor="test", departments=[department])
+    ticket = transitions.ticket_department_reply(ticket=ticket, actor="test", answer="已处理")
+    ticket = transitions.ticket_resolve(ticket=ticket, actor="test", outcome="solved")
     client.force_login(UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department))
 
     response = post(client, f"/api/v1/tickets/{ticket.pk}/feedback/", {"satisfaction": "dissatisfied"})

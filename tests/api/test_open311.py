@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from api import open311
 from api.services import partner_key_create, partner_key_revoke
-from escalation import transitions as t
+from escalation import transitions
 from grievances.models import Category, Ticket
 from responders.models import PartnerSystem
 from tests.factories import StreetFactory, make_ticket, staffed_zone
@@ -36,11 +36,6 @@ def key_for(partner):
         return raw
 
     return make
-
-
-@pytest.fixture
-def zone():
-    return staffed_zone()
 
 
 @pytest.fixture
@@ -141,8 +136,8 @@ def test_a_client_files_a_request_and_follows_it_until_it_is_closed(key, zone):
     assert "环境与卫生" in text
     assert "13812345678" not in text and "王芳" not in text
 
-    ticket = t.ticket_resolve(ticket=ticket, actor="test", outcome="solved", reason="已安排保洁清运")
-    t.ticket_record_feedback(ticket=ticket, actor="test", satisfaction="satisfied", collected_via="partner")
+    ticket = transitions.ticket_resolve(ticket=ticket, actor="test", outcome="solved", reason="已安排保洁清运")
+    transitions.ticket_record_feedback(ticket=ticket, actor="test", satisfaction="satisfied", collected_via="partner")
 
     (request,) = Client().get(follow, {"api_key": key}).json()
     assert request["status"] == "closed"
@@ -155,13 +150,17 @@ def test_a_client_files_a_request_and_follows_it_until_it_is_closed(key, zone):
     [
         (lambda ticket: ticket, "open", "责任区办理中"),
         (
-            lambda ticket: t.ticket_escalate(ticket=ticket, actor="test", reason="责任区协调无果"),
+            lambda ticket: transitions.ticket_escalate(ticket=ticket, actor="test", reason="责任区协调无果"),
             "open",
             "居委会办理中",
         ),
-        (lambda ticket: t.ticket_cancel(ticket=ticket, actor="test", reason="withdrawn"), "closed", "居民已撤回"),
         (
-            lambda ticket: t.ticket_resolve(
+            lambda ticket: transitions.ticket_cancel(ticket=ticket, actor="test", reason="withdrawn"),
+            "closed",
+            "居民已撤回",
+        ),
+        (
+            lambda ticket: transitions.ticket_resolve(
                 ticket=ticket, actor="test", outcome="explained", reason="属于业主自治事项"
             ),
             "closed",
@@ -192,7 +191,9 @@ def test_a_json_body_works_too_and_the_key_may_ride_in_the_query_string(key):
 def test_requests_filter_by_status_service_dates_and_ids_within_a_90_day_default_window(key, zone):
     now = timezone.now()
     fresh = make_ticket(zone=zone, category="environment")
-    solved = t.ticket_resolve(ticket=make_ticket(zone=zone, category="housing"), actor="test", outcome="solved")
+    solved = transitions.ticket_resolve(
+        ticket=make_ticket(zone=zone, category="housing"), actor="test", outcome="solved"
+    )
     last_month = make_ticket(zone=zone, category="housing")
     old = make_ticket(zone=zone, category="environment")
     Ticket.objects.filter(pk=last_month.pk).update(created_at=now - dt.timedelta(days=30))
@@ -342,7 +343,7 @@ def test_an_xml_client_files_a_request_and_follows_it_until_it_is_closed(key, zo
 
     filed = xml(client.post(f"{BASE}/requests.xml", urlencode(form), "application/x-www-form-urlencoded"))
     reference = filed.find("request/service_request_id").text
-    t.ticket_resolve(ticket=Ticket.objects.get(reference=reference), actor="test", outcome="solved")
+    transitions.ticket_resolve(ticket=Ticket.objects.get(reference=reference), actor="test", outcome="solved")
     followed = xml(client.get(f"{BASE}/requests/{reference}.xml", {"api_key": key}))
     listed = xml(client.get(f"{BASE}/requests.xml", {"api_key": key, "status": "closed"}))
     refused = xml(client.post(f"{BASE}/requests.xml", urlencode({**form, "description": ""}), FORM), 400)

@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 
 from api.rendering import reads, row_renderer
 from api.serializers import TicketDetailSerializer, TicketSerializer
-from escalation import transitions as t
+from escalation import transitions
 from grievances.models import Ticket
 from responders.models import User
 from tests.factories import HouseholdFactory, UserFactory, make_ticket
@@ -40,9 +40,11 @@ def tickets(zone):
     with_household = make_ticket(
         zone=zone, household=household, actor=clerk, description="第一行\u2028第二行", urgency="urgent"
     )
-    escalated = t.ticket_escalate(ticket=make_ticket(zone=zone), actor=clerk, reason="楼组长协调不了")
-    closed = t.ticket_resolve(ticket=make_ticket(zone=zone, address="幸福路 8 号"), actor=clerk, outcome="solved")
-    t.ticket_record_feedback(
+    escalated = transitions.ticket_escalate(ticket=make_ticket(zone=zone), actor=clerk, reason="楼组长协调不了")
+    closed = transitions.ticket_resolve(
+        ticket=make_ticket(zone=zone, address="幸福路 8 号"), actor=clerk, outcome="solved"
+    )
+    transitions.ticket_record_feedback(
         ticket=closed, actor="partner:hotline12345", satisfaction="satisfied", collected_via="phone", comment="好"
     )
     return [plain, with_household, escalated, closed]

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 
 from core.errors import InvalidTransition
-from escalation import transitions as t
+from escalation import transitions
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Status, Ticket, TicketEvent, Tier
 from tests.factories import make_ticket, staffed_zone
@@ -52,8 +52,8 @@ def test_two_racing_transitions_one_wins_the_other_gets_a_clear_conflict():
     ticket = make_ticket()
 
     results = race(
-        (ticket.pk, lambda: t.ticket_resolve(ticket=ticket, actor="desk A", outcome="solved")),
-        (ticket.pk, lambda: t.ticket_cancel(ticket=ticket, actor="desk B", reason="withdrawn")),
+        (ticket.pk, lambda: transitions.ticket_resolve(ticket=ticket, actor="desk A", outcome="solved")),
+        (ticket.pk, lambda: transitions.ticket_cancel(ticket=ticket, actor="desk B", reason="withdrawn")),
     )
 
     winners = [r for r in results if isinstance(r, Ticket)]
@@ -70,8 +70,11 @@ def test_two_desks_acting_on_the_same_version_one_is_told_to_reload():
     seen = ticket.version
 
     results = race(
-        (ticket.pk, lambda: t.ticket_acknowledge(ticket=ticket, actor="desk A", expected_version=seen)),
-        (ticket.pk, lambda: t.ticket_escalate(ticket=ticket, actor="desk B", reason="上报", expected_version=seen)),
+        (ticket.pk, lambda: transitions.ticket_acknowledge(ticket=ticket, actor="desk A", expected_version=seen)),
+        (
+            ticket.pk,
+            lambda: transitions.ticket_escalate(ticket=ticket, actor="desk B", reason="上报", expected_version=seen),
+        ),
     )
 
     losers = [r for r in results if isinstance(r, InvalidTransition)]
@@ -83,7 +86,7 @@ def test_two_desks_acting_on_the_same_version_one_is_told_to_reload():
 def test_two_racing_acknowledgements_one_wins():
     ticket = make_ticket()
 
-    results = race(*[(ticket.pk, lambda: t.ticket_acknowledge(ticket=ticket, actor="desk"))] * 2)
+    results = race(*[(ticket.pk, lambda: transitions.ticket_acknowledge(ticket=ticket, actor="desk"))] * 2)
 
     assert sorted(type(r).__name__ for r in results) == ["InvalidTransition", "Ticket"]
     assert ticket.events.filter(kind="acknowledged").count() == 1
@@ -112,7 +115,7 @@ def test_the_database_refuses_a_second_escalation_from_the_same_tier():
     from django.db import IntegrityError
 
     ticket = make_ticket()
-    up = t.ticket_escalate(ticket=ticket, actor="test", reason="一次")
+    up = transitions.ticket_escalate(ticket=ticket, actor="test", reason="一次")
 
     with pytest.raises(IntegrityError), transaction.atomic():
         TicketEvent.objects.create(ticket=up, kind="escalated", at=up.updated_at, from_tier="zone", to_tier="committee")

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from alerts.models import Notification
-from escalation import transitions as t
+from escalation import transitions
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Status, Ticket, TicketEvent, Tier
 from responders.models import User
@@ -60,7 +60,9 @@ def test_at_the_street_a_breach_marks_overdue_and_alerts_the_responsible_leader(
     ticket = make_ticket(urgency="emergency")
     leader = ticket.committee.duty_leader
     other_leader = UserFactory(role=User.Role.STREET_LEADER, street=ticket.street)
-    t.ticket_assign(ticket=ticket, actor="test", owner=UserFactory(role=User.Role.STREET_STAFF, street=ticket.street))
+    transitions.ticket_assign(
+        ticket=ticket, actor="test", owner=UserFactory(role=User.Role.STREET_STAFF, street=ticket.street)
+    )
 
     report = sweep_after(ticket.resolve_by)
     again = sweep_after(ticket.resolve_by + dt.timedelta(days=1))
@@ -86,16 +88,16 @@ def test_a_response_breach_alerts_once_and_does_not_move_the_ticket(sweep_after)
 
 
 def test_an_acknowledged_ticket_is_not_flagged_for_its_response(sweep_after):
-    ticket = t.ticket_acknowledge(ticket=make_ticket(), actor="test")
+    ticket = transitions.ticket_acknowledge(ticket=make_ticket(), actor="test")
     assert sweep_after(ticket.respond_by).respond_overdue == 0
 
 
 def test_a_late_department_is_chased(sweep_after):
-    ticket = t.ticket_start(ticket=make_ticket(urgency="emergency"), actor="test")
+    ticket = transitions.ticket_start(ticket=make_ticket(urgency="emergency"), actor="test")
     department = department_for(ticket)
     liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
     answer_by = ticket.resolve_by - dt.timedelta(hours=1)
-    ticket = t.ticket_refer(ticket=ticket, actor="test", department=department, answer_by=answer_by)
+    ticket = transitions.ticket_refer(ticket=ticket, actor="test", department=department, answer_by=answer_by)
 
     report = sweep_after(answer_by)
 
@@ -108,7 +110,7 @@ def test_a_late_department_is_chased(sweep_after):
 
 
 def test_a_resolved_ticket_closes_when_the_feedback_window_ends(sweep_after):
-    ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+    ticket = transitions.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
 
     early = sweep_overdue_tickets(now=ticket.feedback_due_by - MINUTE)
     late = sweep_after(ticket.feedback_due_by)
@@ -180,8 +182,8 @@ def test_the_sweep_is_a_management_command_too():
 
 
 def test_a_referred_ticket_waits_for_its_department_instead_of_climbing(sweep_after):
-    ticket = t.ticket_start(ticket=make_ticket(), actor="test")
-    ticket = t.ticket_refer(ticket=ticket, actor="test", department=department_for(ticket))
+    ticket = transitions.ticket_start(ticket=make_ticket(), actor="test")
+    ticket = transitions.ticket_refer(ticket=ticket, actor="test", department=department_for(ticket))
     assert ticket.answer_by > ticket.resolve_by  # a month for the department, ten days for the zone
 
     report = sweep_after(ticket.resolve_by)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from alerts.models import Notification
 from core.errors import InvalidInput, InvalidTransition
-from escalation import transitions as t
+from escalation import transitions
 from escalation.models import Referral
 from grievances.models import Feedback, Status, Ticket, Tier
 from responders.models import User
@@ -33,17 +33,17 @@ def put_in_status(ticket: Ticket, status: str) -> Ticket:
     """Reach `status` through the state machine itself."""
     actor = "test"
     if status in (Status.ACKNOWLEDGED, Status.REFERRED):
-        ticket = t.ticket_acknowledge(ticket=ticket, actor=actor)
+        ticket = transitions.ticket_acknowledge(ticket=ticket, actor=actor)
     if status == Status.IN_PROGRESS:
-        ticket = t.ticket_start(ticket=ticket, actor=actor)
+        ticket = transitions.ticket_start(ticket=ticket, actor=actor)
     if status == Status.REFERRED:
-        ticket = t.ticket_refer(ticket=ticket, actor=actor, department=department_for(ticket))
+        ticket = transitions.ticket_refer(ticket=ticket, actor=actor, department=department_for(ticket))
     if status in (Status.RESOLVED, Status.CLOSED):
-        ticket = t.ticket_resolve(ticket=ticket, actor=actor, outcome="solved")
+        ticket = transitions.ticket_resolve(ticket=ticket, actor=actor, outcome="solved")
     if status == Status.CLOSED:
-        ticket = t.ticket_close(ticket=ticket, actor=actor, note="居民电话多次无法接通")
+        ticket = transitions.ticket_close(ticket=ticket, actor=actor, note="居民电话多次无法接通")
     if status == Status.CANCELLED:
-        ticket = t.ticket_cancel(ticket=ticket, actor=actor, reason="withdrawn")
+        ticket = transitions.ticket_cancel(ticket=ticket, actor=actor, reason="withdrawn")
     assert ticket.status == status
     return ticket
 
@@ -58,7 +58,7 @@ def act(action: str, ticket: Ticket) -> Ticket:
         "cancel": {"reason": "withdrawn"},
         "close": {"note": "居民电话多次无法接通"},
     }.get(action, {})
-    return getattr(t, f"ticket_{action}")(ticket=ticket, actor="test", **arguments)
+    return getattr(transitions, f"ticket_{action}")(ticket=ticket, actor="test", **arguments)
 
 
 @pytest.mark.parametrize("status", ALL)
@@ -85,10 +85,10 @@ def test_every_action_from_every_status(action, status):
 
 
 def test_escalation_climbs_a_tier_with_a_new_owner_and_a_new_clock(django_capture_on_commit_callbacks):
-    ticket = t.ticket_acknowledge(ticket=make_ticket(), actor="test")
+    ticket = transitions.ticket_acknowledge(ticket=make_ticket(), actor="test")
 
     with django_capture_on_commit_callbacks(execute=True):
-        up = t.ticket_escalate(ticket=ticket, actor="test", reason="需要居委会协调")
+        up = transitions.ticket_escalate(ticket=ticket, actor="test", reason="需要居委会协调")
 
     assert (up.tier, up.status) == (Tier.COMMITTEE, Status.NEW)
     assert up.owner.full_name == "居委干部"
@@ -101,47 +101,49 @@ def test_escalation_climbs_a_tier_with_a_new_owner_and_a_new_clock(django_captur
 def test_escalation_is_refused_at_the_street():
     ticket = make_ticket(urgency="emergency")
     with pytest.raises(InvalidTransition, match="street|街道"):
-        t.ticket_escalate(ticket=ticket, actor="test", reason="x")
+        transitions.ticket_escalate(ticket=ticket, actor="test", reason="x")
 
 
 def test_escalation_needs_a_reason():
     with pytest.raises(InvalidInput) as error:
-        t.ticket_escalate(ticket=make_ticket(), actor="test", reason="  ")
+        transitions.ticket_escalate(ticket=make_ticket(), actor="test", reason="  ")
     assert error.value.field == "reason"
 
 
 def test_escalating_a_referred_ticket_withdraws_its_referral():
     ticket = put_in_status(make_ticket(), Status.REFERRED)
 
-    t.ticket_escalate(ticket=ticket, actor="test", reason="部门未能处理")
+    transitions.ticket_escalate(ticket=ticket, actor="test", reason="部门未能处理")
 
     assert Referral.objects.get(ticket=ticket).withdrawn_at is not None
 
 
 def test_explained_needs_a_reason_and_solved_does_not():
     with pytest.raises(InvalidInput) as error:
-        t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="explained", reason="")
+        transitions.ticket_resolve(ticket=make_ticket(), actor="test", outcome="explained", reason="")
     assert error.value.field == "reason"
 
-    explained = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="explained", reason="属于司法程序")
-    solved = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+    explained = transitions.ticket_resolve(
+        ticket=make_ticket(), actor="test", outcome="explained", reason="属于司法程序"
+    )
+    solved = transitions.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
     assert (explained.outcome, explained.outcome_reason) == ("explained", "属于司法程序")
     assert solved.outcome == "solved" and solved.feedback_due_by > solved.resolved_at
 
 
 def test_resolving_needs_an_outcome():
     with pytest.raises(InvalidInput) as error:
-        t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="")
+        transitions.ticket_resolve(ticket=make_ticket(), actor="test", outcome="")
     assert error.value.field == "outcome"
 
 
 def test_feedback_closes_a_resolved_ticket():
-    ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+    ticket = transitions.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
     # Someone on the zone's team, who may see the ticket and so record the resident's verdict.
     resident_visitor = UserFactory()
     MembershipFactory(team=ticket.zone.team, user=resident_visitor, name=resident_visitor.full_name)
 
-    feedback = t.ticket_record_feedback(
+    feedback = transitions.ticket_record_feedback(
         ticket=ticket, actor=resident_visitor, satisfaction="satisfied", collected_via="phone", comment="很及时"
     )
 
@@ -153,10 +155,10 @@ def test_feedback_closes_a_resolved_ticket():
 
 @pytest.mark.parametrize(("field", "value"), [("satisfaction", "meh"), ("collected_via", "telepathy")])
 def test_feedback_with_a_bad_value_names_the_field(field, value):
-    ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+    ticket = transitions.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
     arguments = {"satisfaction": "satisfied", "collected_via": "phone", field: value}
     with pytest.raises(InvalidInput) as error:
-        t.ticket_record_feedback(ticket=ticket, actor="test", **arguments)
+        transitions.ticket_record_feedback(ticket=ticket, actor="test", **arguments)
     assert error.value.field == field
     assert not Feedback.objects.exists()
 
@@ -167,9 +169,9 @@ def test_reopen_only_within_thirty_days_of_closing():
     Ticket.objects.filter(pk=old.pk).update(closed_at=timezone.now() - dt.timedelta(days=31))
     Ticket.objects.filter(pk=recent.pk).update(closed_at=timezone.now() - dt.timedelta(days=29))
 
-    reopened = t.ticket_reopen(ticket=recent, actor="test", reason="又漏水了")
+    reopened = transitions.ticket_reopen(ticket=recent, actor="test", reason="又漏水了")
     with pytest.raises(InvalidTransition) as error:
-        t.ticket_reopen(ticket=old, actor="test", reason="又漏水了")
+        transitions.ticket_reopen(ticket=old, actor="test", reason="又漏水了")
 
     assert reopened.status == Status.IN_PROGRESS and reopened.outcome == "" and reopened.resolve_by > timezone.now()
     assert error.value.code == "reopen_window_passed"
@@ -179,12 +181,12 @@ def test_a_cancelled_duplicate_names_its_original():
     original, copy = make_ticket(), make_ticket()
 
     with pytest.raises(InvalidInput) as error:
-        t.ticket_cancel(ticket=copy, actor="test", reason="duplicate")
+        transitions.ticket_cancel(ticket=copy, actor="test", reason="duplicate")
     assert error.value.field == "duplicate_of"
     with pytest.raises(InvalidInput):
-        t.ticket_cancel(ticket=copy, actor="test", reason="duplicate", duplicate_of=copy)
+        transitions.ticket_cancel(ticket=copy, actor="test", reason="duplicate", duplicate_of=copy)
 
-    cancelled = t.ticket_cancel(ticket=copy, actor="test", reason="duplicate", duplicate_of=original)
+    cancelled = transitions.ticket_cancel(ticket=copy, actor="test", reason="duplicate", duplicate_of=original)
     assert cancelled.duplicate_of == original
     assert cancelled.events.last().data["duplicate_of"] == original.reference
 
@@ -195,9 +197,9 @@ def test_assigning_an_owner_who_cannot_see_the_ticket_is_refused(django_capture_
     colleague = UserFactory(role=User.Role.STREET_STAFF, street=ticket.street)
 
     with pytest.raises(InvalidInput) as error:
-        t.ticket_assign(ticket=ticket, actor="test", owner=stranger)
+        transitions.ticket_assign(ticket=ticket, actor="test", owner=stranger)
     with django_capture_on_commit_callbacks(execute=True):
-        assigned = t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+        assigned = transitions.ticket_assign(ticket=ticket, actor="test", owner=colleague)
 
     assert error.value.field == "owner"
     assert assigned.owner == colleague
@@ -206,47 +208,49 @@ def test_assigning_an_owner_who_cannot_see_the_ticket_is_refused(django_capture_
 
 def test_a_stale_version_is_a_conflict():
     ticket = make_ticket()
-    t.ticket_acknowledge(ticket=ticket, actor="test")
+    transitions.ticket_acknowledge(ticket=ticket, actor="test")
 
     with pytest.raises(InvalidTransition) as error:
-        t.ticket_start(ticket=ticket, actor="test", expected_version=ticket.version)
+        transitions.ticket_start(ticket=ticket, actor="test", expected_version=ticket.version)
 
     assert error.value.code == "stale_version"
 
 
 def test_referral_and_department_reply(django_capture_on_commit_callbacks):
-    ticket = t.ticket_start(ticket=make_ticket(), actor="test")
+    ticket = transitions.ticket_start(ticket=make_ticket(), actor="test")
     department = department_for(ticket)
     liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
 
     with django_capture_on_commit_callbacks(execute=True):
-        referred = t.ticket_refer(ticket=ticket, actor="test", department=department, duty="清理违章搭建")
+        referred = transitions.ticket_refer(ticket=ticket, actor="test", department=department, duty="清理违章搭建")
     referral = Referral.objects.get(ticket=ticket)
     # Default answer-by: one calendar month.
     assert 28 <= (referral.answer_by - referral.created_at).days <= 31
     assert referred.answer_by == referral.answer_by
     assert Notification.objects.filter(recipient=liaison, kind="referred", ticket=ticket).exists()
 
-    replied = t.ticket_department_reply(ticket=referred, actor=liaison, answer="已拆除", department=department)
+    replied = transitions.ticket_department_reply(
+        ticket=referred, actor=liaison, answer="已拆除", department=department
+    )
     referral.refresh_from_db()
     assert replied.status == Status.IN_PROGRESS and replied.answer_by is None
     assert (referral.answer, referral.answered_at is not None) == ("已拆除", True)
 
 
 def test_closing_without_feedback_needs_a_reason():
-    ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+    ticket = transitions.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
 
     with pytest.raises(InvalidInput) as error:
-        t.ticket_close(ticket=ticket, actor="test", note=" ")
+        transitions.ticket_close(ticket=ticket, actor="test", note=" ")
 
     assert error.value.field == "note"
 
 
 def test_a_department_of_another_district_cannot_be_referred_to():
-    ticket = t.ticket_start(ticket=make_ticket(), actor="test")
+    ticket = transitions.ticket_start(ticket=make_ticket(), actor="test")
 
     with pytest.raises(InvalidInput) as error:
-        t.ticket_refer(ticket=ticket, actor="test", department=DepartmentFactory())
+        transitions.ticket_refer(ticket=ticket, actor="test", department=DepartmentFactory())
 
     assert error.value.field == "department"
     assert not Referral.objects.exists()
@@ -260,10 +264,10 @@ def test_the_created_event_records_where_the_ticket_started():
 def test_the_closing_note_is_in_the_products_language_whoever_records_the_feedback():
     from django.utils import translation
 
-    ticket = t.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
+    ticket = transitions.ticket_resolve(ticket=make_ticket(), actor="test", outcome="solved")
 
     with translation.override("en"):
-        t.ticket_record_feedback(ticket=ticket, actor="test", satisfaction="satisfied", collected_via="phone")
+        transitions.ticket_record_feedback(ticket=ticket, actor="test", satisfaction="satisfied", collected_via="phone")
 
     assert ticket.events.get(kind="closed").note == "根据居民回访关闭。"
 
@@ -278,12 +282,12 @@ def test_time_is_a_parameter_of_every_transition():
     department = department_for(ticket)
 
     # when the ticket goes through its life at that moment's pace
-    ticket = t.ticket_acknowledge(ticket=ticket, actor="test", now=opened + step)
-    ticket = t.ticket_refer(ticket=ticket, actor="test", department=department, now=opened + 2 * step)
-    ticket = t.ticket_department_reply(ticket=ticket, actor="test", answer="已处理", now=opened + 3 * step)
-    ticket = t.ticket_escalate(ticket=ticket, actor="test", reason="需要居委会协调", now=opened + 4 * step)
-    ticket = t.ticket_resolve(ticket=ticket, actor="test", outcome="solved", now=opened + 5 * step)
-    feedback = t.ticket_record_feedback(
+    ticket = transitions.ticket_acknowledge(ticket=ticket, actor="test", now=opened + step)
+    ticket = transitions.ticket_refer(ticket=ticket, actor="test", department=department, now=opened + 2 * step)
+    ticket = transitions.ticket_department_reply(ticket=ticket, actor="test", answer="已处理", now=opened + 3 * step)
+    ticket = transitions.ticket_escalate(ticket=ticket, actor="test", reason="需要居委会协调", now=opened + 4 * step)
+    ticket = transitions.ticket_resolve(ticket=ticket, actor="test", outcome="solved", now=opened + 5 * step)
+    feedback = transitions.ticket_record_feedback(
         ticket=ticket, actor="test", satisfaction="satisfied", collected_via="phone", now=opened + 6 * step
     )
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from escalation import transitions as t
+from escalation import transitions
 from grievances.models import Status, Ticket, Tier, Visit
 from responders.models import TeamMembership, User
 from tests.factories import DepartmentFactory, HouseholdFactory, UserFactory, department_for, make_ticket, staffed_zone
@@ -36,11 +36,6 @@ def visit_post(household, **overrides):
     }
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def zone():
-    return staffed_zone()
 
 
 @pytest.fixture
@@ -149,10 +144,10 @@ def test_the_ticket_page_offers_only_what_the_person_may_do(client, zone):
 
 
 def test_a_liaison_sees_and_answers_only_what_is_referred_to_the_department(client, zone):
-    referred = t.ticket_start(ticket=make_ticket(zone=zone), actor="test")
+    referred = transitions.ticket_start(ticket=make_ticket(zone=zone), actor="test")
     department = department_for(referred)
     liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
-    referred = t.ticket_refer(ticket=referred, actor="test", department=department)
+    referred = transitions.ticket_refer(ticket=referred, actor="test", department=department)
     other = make_ticket(zone=zone)
     client.force_login(liaison)
 
@@ -190,7 +185,7 @@ def test_an_action_with_a_missing_field_is_shown_again_with_the_reason(client, z
 def test_acting_on_a_stale_page_says_to_reload(client, zone):
     ticket = make_ticket(zone=zone)
     client.force_login(member_of(zone))
-    t.ticket_start(ticket=ticket, actor="someone else")
+    transitions.ticket_start(ticket=ticket, actor="someone else")
 
     response = client.post(
         f"/tickets/{ticket.pk}/actions/escalate/", {"version": ticket.version, "escalate-reason": "上报"}, follow=True
@@ -203,7 +198,7 @@ def test_acting_on_a_stale_page_says_to_reload(client, zone):
 
 def test_an_action_the_person_may_not_take_is_refused(client, zone):
     ticket = make_ticket(zone=zone)
-    t.ticket_escalate(ticket=ticket, actor="test", reason="上报居委会")
+    transitions.ticket_escalate(ticket=ticket, actor="test", reason="上报居委会")
     client.force_login(member_of(zone))
 
     response = client.post(f"/tickets/{ticket.pk}/actions/acknowledge/", {"version": 2}, follow=True)
@@ -242,15 +237,15 @@ def test_bulk_acknowledge_and_assign_from_the_triage_queue(client, zone):
     client.post("/queue/bulk/", {"action": "assign", "tickets": [tickets[2].pk], "bulk-owner": staff.pk})
 
     statuses = dict(Ticket.objects.values_list("pk", "status"))
-    assert [statuses[t.pk] for t in tickets] == ["acknowledged", "acknowledged", "new"]
+    assert [statuses[ticket.pk] for ticket in tickets] == ["acknowledged", "acknowledged", "new"]
     assert Ticket.objects.get(pk=tickets[2].pk).owner == staff
 
 
 def test_the_transfer_form_prints_what_the_committee_tried_and_asks(client, zone):
     ticket = make_ticket(zone=zone)
-    ticket = t.ticket_escalate(ticket=ticket, actor="test", reason="需居委会协调")
-    ticket = t.ticket_acknowledge(ticket=ticket, actor="test", note="约谈双方未果")
-    ticket = t.ticket_escalate(ticket=ticket, actor="test", reason="请街道召集城管和房管协调")
+    ticket = transitions.ticket_escalate(ticket=ticket, actor="test", reason="需居委会协调")
+    ticket = transitions.ticket_acknowledge(ticket=ticket, actor="test", note="约谈双方未果")
+    ticket = transitions.ticket_escalate(ticket=ticket, actor="test", reason="请街道召集城管和房管协调")
     client.force_login(User.objects.get(committee=zone.committee, role="committee_staff"))
 
     page = client.get(f"/tickets/{ticket.pk}/transfer-form/").content.decode()
@@ -268,7 +263,7 @@ def test_empty_queue_says_so(client, zone):
 def test_my_tickets_lists_resolved_ones_awaiting_feedback(client, zone):
     member = member_of(zone)
     open_ticket = make_ticket(zone=zone, actor=member)
-    resolved = t.ticket_resolve(ticket=make_ticket(zone=zone, actor=member), actor=member, outcome="solved")
+    resolved = transitions.ticket_resolve(ticket=make_ticket(zone=zone, actor=member), actor=member, outcome="solved")
     client.force_login(member)
 
     page = client.get("/tickets/mine/").content.decode()
@@ -286,7 +281,7 @@ def test_the_screens_speak_english_on_request(client, zone):
 
 def test_street_staff_are_not_offered_escalation_at_the_top_or_zone_members_a_bare_close(client, zone):
     street_ticket = make_ticket(zone=zone, urgency="emergency")
-    resolved = t.ticket_resolve(ticket=make_ticket(zone=zone), actor="test", outcome="solved")
+    resolved = transitions.ticket_resolve(ticket=make_ticket(zone=zone), actor="test", outcome="solved")
     street_staff = User.objects.get(street=zone.committee.street, role="street_staff")
 
     client.force_login(street_staff)

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from core.errors import InvalidInput, InvalidTransition
-from escalation import transitions as t
+from escalation import transitions
 from escalation.models import Referral, TransferRecord
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Status, Tier
@@ -44,8 +44,8 @@ def plan(code, unit, *, days=7, actor=None):
 def at_street(zone, **kwargs):
     """A ticket passed from the committee to the street, with its transfer form."""
     ticket = make_ticket(zone=zone, **kwargs)
-    t.ticket_escalate(ticket=ticket, actor="test", reason="本区解决不了")
-    return t.ticket_escalate(ticket=ticket, actor="test", reason="需要街道协调多个部门")
+    transitions.ticket_escalate(ticket=ticket, actor="test", reason="本区解决不了")
+    return transitions.ticket_escalate(ticket=ticket, actor="test", reason="需要街道协调多个部门")
 
 
 # --- scheduling ------------------------------------------------------------------------
@@ -117,9 +117,9 @@ def test_escalate_and_assign_decisions_apply_their_transitions():
     leader = staff(zone, User.Role.STREET_LEADER)
     committee_staff = staff(zone, User.Role.COMMITTEE_STAFF)
     climbing = make_ticket(zone=zone)
-    t.ticket_escalate(ticket=climbing, actor="test", reason="片区无法解决")
+    transitions.ticket_escalate(ticket=climbing, actor="test", reason="片区无法解决")
     handed = make_ticket(zone=zone)
-    t.ticket_escalate(ticket=handed, actor="test", reason="片区无法解决")
+    transitions.ticket_escalate(ticket=handed, actor="test", reason="片区无法解决")
     other = UserFactory(role=User.Role.COMMITTEE_STAFF, committee=zone.committee)
     meeting = plan("coordination", zone.committee, actor=committee_staff)
     first, _ = services.agenda_add_ticket(meeting=meeting, ticket=climbing, actor=committee_staff)
@@ -161,7 +161,7 @@ def test_a_refused_transition_leaves_the_item_undecided():
     ticket = make_ticket()
     meeting = plan("opinion_day", ticket.zone)
     item, _ = services.agenda_add_ticket(meeting=meeting, ticket=ticket, actor="test")
-    t.ticket_cancel(ticket=ticket, actor="test", reason="withdrawn")
+    transitions.ticket_cancel(ticket=ticket, actor="test", reason="withdrawn")
 
     with pytest.raises(InvalidTransition):
         services.agenda_decide(item=item, actor=None, decision="resolve", outcome="solved")
@@ -220,7 +220,7 @@ def test_the_sweep_numbers_the_transfers_it_makes(django_capture_on_commit_callb
     zone = staffed_zone()
     tickets = [make_ticket(zone=zone) for _ in range(3)]
     for ticket in tickets:
-        t.ticket_escalate(ticket=ticket, actor="test", reason="片区无法解决")
+        transitions.ticket_escalate(ticket=ticket, actor="test", reason="片区无法解决")
         ticket.refresh_from_db()
     due = max(ticket.resolve_by for ticket in tickets)
 
@@ -228,7 +228,7 @@ def test_the_sweep_numbers_the_transfers_it_makes(django_capture_on_commit_callb
 
     numbers = sorted(TransferRecord.objects.values_list("number", flat=True))
     assert [n.rsplit("-", 1)[1] for n in numbers] == ["0001", "0002", "0003"]
-    assert set(TransferRecord.objects.values_list("ticket", flat=True)) == {t.pk for t in tickets}
+    assert set(TransferRecord.objects.values_list("ticket", flat=True)) == {ticket.pk for ticket in tickets}
 
 
 def test_the_mediation_meeting_refers_a_transfer_to_two_departments_and_chases_the_late_one(
@@ -268,7 +268,7 @@ def test_the_mediation_meeting_refers_a_transfer_to_two_departments_and_chases_t
     assert not visible_meetings(user_scope(urban_liaison)).filter(pk=meeting.pk).exists()
 
     # The housing office answers in time: the ticket still waits for urban management.
-    t.ticket_department_reply(ticket=ticket, actor=housing_liaison, answer="已安排维修", department=housing)
+    transitions.ticket_department_reply(ticket=ticket, actor=housing_liaison, answer="已安排维修", department=housing)
     ticket.refresh_from_db()
     assert ticket.status == Status.REFERRED
     # Urban management misses the date: the sweep chases it, and only it.
@@ -279,7 +279,7 @@ def test_the_mediation_meeting_refers_a_transfer_to_two_departments_and_chases_t
     assert report.answer_overdue == 1 and ticket.answer_overdue
     assert chase.data["departments"] == ["城管中队"]
     # Its late answer completes the referral.
-    t.ticket_department_reply(ticket=ticket, actor=urban_liaison, answer="已清理占道", department=urban)
+    transitions.ticket_department_reply(ticket=ticket, actor=urban_liaison, answer="已清理占道", department=urban)
     ticket.refresh_from_db()
     assert ticket.status == Status.IN_PROGRESS and not ticket.answer_overdue
     assert list(ticket.events.filter(kind="referred").values_list("data__department_name", flat=True)) == [

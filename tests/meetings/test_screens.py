@@ -6,7 +6,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from escalation import transitions as t
+from escalation import transitions
 from escalation.models import TransferRecord
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Status, Tier
@@ -87,7 +87,7 @@ def test_a_street_runs_a_month_of_its_meeting_cycle(client, django_capture_on_co
 
     # 2. The committee's coordination meeting settles a dispute between neighbours.
     dispute = make_ticket(zone=zone, category="neighbour_dispute", description="楼上漏水，邻里纠纷")
-    t.ticket_escalate(ticket=dispute, actor=member, reason="双方各执一词")
+    transitions.ticket_escalate(ticket=dispute, actor=member, reason="双方各执一词")
     client.force_login(committee_staff)
     coordination = plan(client, "coordination", f"committee:{committee.pk}", now + 2 * DAY)
     act(client, coordination, "add_ticket", {"ticket": dispute.pk})
@@ -105,8 +105,8 @@ def test_a_street_runs_a_month_of_its_meeting_cycle(client, django_capture_on_co
     # 3. A matter the committee cannot settle goes to the street with a numbered transfer form;
     #    the mediation meeting refers it to two departments.
     matter = make_ticket(zone=zone, description="小区围墙倒塌，涉及房管和城管")
-    t.ticket_escalate(ticket=matter, actor=member, reason="需要居委协调")
-    t.ticket_escalate(ticket=matter, actor=committee_staff, reason="涉及多个职能部门")
+    transitions.ticket_escalate(ticket=matter, actor=member, reason="需要居委协调")
+    transitions.ticket_escalate(ticket=matter, actor=committee_staff, reason="涉及多个职能部门")
     transfer = TransferRecord.objects.get(ticket=matter)
     form = client.get(f"/tickets/{matter.pk}/transfer-form/")
     assert transfer.number in form.content.decode()
@@ -231,8 +231,8 @@ def test_bad_input_names_the_field_and_writes_nothing(client):
 
 def test_a_decision_without_its_departments_is_refused_on_the_page(client):
     ticket = make_ticket()
-    t.ticket_escalate(ticket=ticket, actor="test", reason="x")
-    t.ticket_escalate(ticket=ticket, actor="test", reason="y")
+    transitions.ticket_escalate(ticket=ticket, actor="test", reason="x")
+    transitions.ticket_escalate(ticket=ticket, actor="test", reason="y")
     client.force_login(User.objects.get(role=User.Role.STREET_LEADER, street=ticket.street))
     meeting = plan(client, "mediation", f"street:{ticket.street_id}", timezone.now() + DAY)
     act(client, meeting, "add_ticket", {"ticket": ticket.pk})
@@ -288,7 +288,7 @@ def test_a_meeting_takes_up_only_its_own_units_matters(client):
 
 def test_a_decision_is_recorded_only_by_someone_who_could_take_that_action(client):
     zone = staffed_zone()
-    carried_up = t.ticket_escalate(ticket=make_ticket(zone=zone), actor="test", reason="楼组长协调不了")
+    carried_up = transitions.ticket_escalate(ticket=make_ticket(zone=zone), actor="test", reason="楼组长协调不了")
     member = User.objects.get(role="zone_member", memberships__team__zone=zone)
     client.force_login(User.objects.get(street=zone.committee.street, role="street_staff"))
     opinion_day = plan(client, "opinion_day", f"zone:{zone.pk}", timezone.now() + DAY)

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from core.clock import SHANGHAI
-from escalation import transitions as t
+from escalation import transitions
 from escalation.models import Referral
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Ticket
@@ -74,13 +74,13 @@ def month():
     t3 = make_ticket(zone=zone, urgency="emergency")
     t4 = make_ticket(zone=zone)
     t5 = make_ticket(zone=zone)
-    t.ticket_resolve(ticket=t1, actor="test", outcome="solved")
-    t.ticket_record_feedback(ticket=t1, actor="test", satisfaction="satisfied", collected_via="phone")
-    t.ticket_cancel(ticket=t4, actor="test", reason="withdrawn")
+    transitions.ticket_resolve(ticket=t1, actor="test", outcome="solved")
+    transitions.ticket_record_feedback(ticket=t1, actor="test", satisfaction="satisfied", collected_via="phone")
+    transitions.ticket_cancel(ticket=t4, actor="test", reason="withdrawn")
     sweep_overdue_tickets(now=t2.resolve_by + dt.timedelta(minutes=1))
     t2.refresh_from_db()
-    t.ticket_resolve(ticket=t2, actor="test", outcome="solved")
-    t.ticket_record_feedback(ticket=t2, actor="test", satisfaction="dissatisfied", collected_via="visit")
+    transitions.ticket_resolve(ticket=t2, actor="test", outcome="solved")
+    transitions.ticket_record_feedback(ticket=t2, actor="test", satisfaction="dissatisfied", collected_via="visit")
     for ticket, day in ((t1, 3), (t2, 9), (t3, 15), (t4, 20)):
         created_on(ticket, dt.date(2026, 10, day))
     created_on(t5, dt.date(2026, 9, 30))
@@ -116,8 +116,8 @@ def test_the_figures_match_the_hand_count(month):
 
 def test_a_resident_answered_at_the_zone_counts_as_answered_after_the_ticket_moves_up(month):
     street = month["street"]
-    carried = t.ticket_acknowledge(ticket=make_ticket(zone=month["zone"]), actor="test")
-    t.ticket_escalate(ticket=carried, actor="test", reason="楼组长协调不了")
+    carried = transitions.ticket_acknowledge(ticket=make_ticket(zone=month["zone"]), actor="test")
+    transitions.ticket_escalate(ticket=carried, actor="test", reason="楼组长协调不了")
     created_on(carried, dt.date(2026, 10, 21))
 
     head = statistics(EVERYTHING, ReportUnit(street_id=street.pk), *OCTOBER)["headline"]
@@ -130,7 +130,7 @@ def test_a_cancelled_duplicate_makes_no_hot_spot(month):
     t1 = month["tickets"][0]
     again = make_ticket(household=t1.household, zone=None, category="environment")
     once = make_ticket(household=t1.household, zone=None, category="environment")
-    t.ticket_cancel(ticket=again, actor="test", reason="duplicate", duplicate_of=once)
+    transitions.ticket_cancel(ticket=again, actor="test", reason="duplicate", duplicate_of=once)
     for ticket in (again, once):
         created_on(ticket, dt.date(2026, 10, 22))
 
@@ -152,7 +152,7 @@ def test_figures_follow_the_visibility_rule(month):
 def test_the_monthly_report_is_kept_as_issued(month):
     report = monthly_report_generate(street=month["street"], month=dt.date(2026, 10, 1))
     t3 = month["tickets"][2]
-    t.ticket_resolve(ticket=t3, actor="test", outcome="solved")
+    transitions.ticket_resolve(ticket=t3, actor="test", outcome="solved")
 
     again = monthly_report_generate(street=month["street"], month=dt.date(2026, 10, 15))
 
@@ -220,7 +220,7 @@ def test_the_dashboard_shows_this_months_figures_and_the_queue(client):
     zone = staffed_zone()
     make_ticket(zone=zone)
     acknowledged = make_ticket(zone=zone)
-    t.ticket_acknowledge(ticket=acknowledged, actor="test")
+    transitions.ticket_acknowledge(ticket=acknowledged, actor="test")
     client.force_login(User.objects.get(committee=zone.committee, role="committee_staff"))
 
     page = client.get("/dashboard/").content.decode()
@@ -283,8 +283,8 @@ def test_meetings_referrals_and_department_ratings_match_the_hand_count(client):
     referred = make_ticket(zone=zone)
     created_on(referred, dt.date(2026, 10, 5))
     housing, police = department_for(referred, name="房管办"), department_for(referred, name="派出所")
-    t.ticket_acknowledge(ticket=referred, actor="test")
-    t.ticket_refer(ticket=referred, actor="test", departments=[housing, police], duty="核查违建")
+    transitions.ticket_acknowledge(ticket=referred, actor="test")
+    transitions.ticket_refer(ticket=referred, actor="test", departments=[housing, police], duty="核查违建")
     Referral.objects.update(created_at=october(10))
     evaluation = plan("evaluation", committee, october(20))
     criteria = evaluation.type.criteria  # four criteria, 1-5 each

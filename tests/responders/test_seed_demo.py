@@ -18,21 +18,32 @@ from responders.models import (
 pytestmark = pytest.mark.django_db
 
 
+def household_rows(*more):
+    """Every household seed_demo writes, in order, as the tuple of what it decides (and `more`)."""
+    return list(
+        Household.objects.order_by("zone__code", "address").values_list(
+            "zone__code",
+            "building__name",
+            "address",
+            "contact_name",
+            "phone",
+            "household_type",
+            "elderly_living_alone",
+            "low_income",
+            "disability",
+            *more,
+        )
+    )
+
+
+def membership_rows():
+    return list(TeamMembership.objects.order_by("team__zone__code", "name").values_list("team__zone__code", "name"))
+
+
 def snapshot():
     """Every row seed_demo writes, as a digest, plus the counts."""
     digest = hashlib.sha256()
-    for row in Household.objects.order_by("zone__code", "address").values_list(
-        "zone__code",
-        "address",
-        "contact_name",
-        "phone",
-        "household_type",
-        "elderly_living_alone",
-        "low_income",
-        "disability",
-        "building__name",
-        "updated_at",
-    ):
+    for row in household_rows("updated_at"):
         digest.update(repr(row).encode())
     counts = {
         model.__name__: model.objects.count()
@@ -68,11 +79,11 @@ def test_demo_street_has_the_sizes_of_wuliqiao(demo):
     assert all(row["duty_leader"] and row["n"] <= 2 for row in leaders)
 
 
-def test_demo_has_one_login_per_role(demo, client):
+def test_demo_has_one_login_per_role(log_in):
     roles = set(User.objects.values_list("role", flat=True))
     assert roles == set(User.Role.values)
     for username in ("admin", "street_staff", "leader_wang", "committee_staff", "zone_member", "dept_liaison"):
-        assert client.login(username=username, password="zhitong-demo"), username
+        log_in(username)
 
 
 def test_demo_addresses_look_like_shanghai_lanes(demo):
@@ -90,25 +101,9 @@ def test_a_second_run_changes_nothing(demo):
     assert snapshot() == before
 
 
-def household_rows():
-    return list(
-        Household.objects.order_by("zone__code", "address").values_list(
-            "zone__code",
-            "building__name",
-            "address",
-            "contact_name",
-            "phone",
-            "household_type",
-            "elderly_living_alone",
-            "low_income",
-            "disability",
-        )
-    )
-
-
 def test_the_demo_is_deterministic(demo):
     first = household_rows()
-    members = list(TeamMembership.objects.order_by("team__zone__code", "name").values_list("team__zone__code", "name"))
+    members = membership_rows()
     TeamMembership.objects.all().delete()
     Household.objects.all().delete()
     Building.objects.all().delete()
@@ -116,10 +111,7 @@ def test_the_demo_is_deterministic(demo):
     call_command("seed_demo", "--no-progress")
 
     assert household_rows() == first
-    assert (
-        list(TeamMembership.objects.order_by("team__zone__code", "name").values_list("team__zone__code", "name"))
-        == members
-    )
+    assert membership_rows() == members
 
 
 def test_scale_numbers_generate_streets_of_committees_of_zones(demo):

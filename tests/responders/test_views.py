@@ -36,8 +36,8 @@ def test_a_wrong_password_says_so(client, demo):
         ("dept_liaison", "职能部门联络员", "五里桥派出所", "0"),
     ],
 )
-def test_home_tells_each_demo_role_where_they_stand(client, demo, username, role, unit, zones):
-    assert client.login(username=username, password="zhitong-demo")
+def test_home_tells_each_demo_role_where_they_stand(client, log_in, username, role, unit, zones):
+    log_in(username)
 
     page = client.get("/").content.decode()
 
@@ -46,21 +46,21 @@ def test_home_tells_each_demo_role_where_they_stand(client, demo, username, role
     assert f'data-testid="zone-count">{zones}<' in page
 
 
-def test_leader_home_names_their_committees(client, demo):
-    client.login(username="leader_wang", password="zhitong-demo")
+def test_leader_home_names_their_committees(client, log_in):
+    log_in("leader_wang")
     page = client.get("/").content.decode()
     assert "桑城居民区" in page and "瞿溪居民区" in page
 
 
-def test_only_staff_accounts_get_the_admin_link(client, demo):
-    client.login(username="admin", password="zhitong-demo")
+def test_only_staff_accounts_get_the_admin_link(client, log_in):
+    log_in("admin")
     assert "/admin/" in client.get("/").content.decode()
-    client.login(username="street_staff", password="zhitong-demo")
+    log_in("street_staff")
     assert "/admin/" not in client.get("/").content.decode()
 
 
-def test_admin_lists_households_in_chinese_with_masked_phones(client, demo):
-    client.login(username="admin", password="zhitong-demo")
+def test_admin_lists_households_in_chinese_with_masked_phones(client, log_in):
+    log_in("admin")
 
     page = client.get("/admin/grievances/household/", {"q": "瞿溪路"}).content.decode()
 
@@ -72,13 +72,13 @@ def test_healthz_answers_when_the_database_does(client):
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_home_lists_the_persons_alerts(client, demo):
+def test_home_lists_the_persons_alerts(client, log_in):
     from alerts.models import Notification
     from responders.models import User
 
     leader = User.objects.get(username="leader_wang")
     Notification.objects.create(recipient=leader, kind="overdue")
-    client.login(username="leader_wang", password="zhitong-demo")
+    log_in("leader_wang")
 
     page = client.get("/").content.decode()
 
@@ -86,6 +86,6 @@ def test_home_lists_the_persons_alerts(client, demo):
     assert '<span class="badge">1</span>' in page
 
 
-def test_home_without_alerts_says_what_will_appear(client, demo):
-    client.login(username="street_staff", password="zhitong-demo")
+def test_home_without_alerts_says_what_will_appear(client, log_in):
+    log_in("street_staff")
     assert "暂无提醒" in client.get("/").content.decode()
