@@ -24,7 +24,7 @@ from intake.services import ticket_create
 from responders.models import Department
 from responders.selectors import visible_committees, visible_streets, visible_zones
 
-from . import serializers as s
+from . import serializers
 from .access import KeyScopes, actor_of, can_see_pii, request_scope
 from .authentication import Partner
 from .filters import TicketFilter
@@ -73,7 +73,7 @@ class Pagination(CursorPagination):
 class CategoryList(generics.ListAPIView):
     """The request categories, with their codes."""
 
-    serializer_class = s.CategorySerializer
+    serializer_class = serializers.CategorySerializer
     permission_classes = [KeyScopes]
     pagination_class = None
     queryset = Category.objects.all()
@@ -82,7 +82,7 @@ class CategoryList(generics.ListAPIView):
 class OrgTree(generics.ListAPIView):
     """The streets the caller may see, with their committees and zones."""
 
-    serializer_class = s.StreetSerializer
+    serializer_class = serializers.StreetSerializer
     permission_classes = [KeyScopes]
     pagination_class = None
 
@@ -102,7 +102,7 @@ class OrgTree(generics.ListAPIView):
 class DepartmentList(generics.ListAPIView):
     """The functional departments serving the caller's streets (stationed there or district-wide)."""
 
-    serializer_class = s.DepartmentSerializer
+    serializer_class = serializers.DepartmentSerializer
     permission_classes = [KeyScopes]
     pagination_class = None
 
@@ -155,7 +155,7 @@ class TicketListCreate(generics.ListCreateAPIView):
     def list(self, request, *args, **kwargs):
         # The page is read with .values() and rendered by TicketSerializer's own fields
         # (api.rendering): the same answer without a model instance and a serializer per row.
-        renderer = row_renderer(s.TicketSerializer, pii=can_see_pii(request))
+        renderer = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request))
         queryset = self.filter_queryset(self.get_queryset()).values(*renderer.columns)
         return self.get_paginated_response(renderer.render(self.paginate_queryset(queryset)))
 
@@ -171,7 +171,7 @@ class TicketListCreate(generics.ListCreateAPIView):
         return ticket_queryset(self.request)
 
     def get_serializer_class(self):
-        return s.TicketCreateSerializer if self.request.method == "POST" else s.TicketSerializer
+        return serializers.TicketCreateSerializer if self.request.method == "POST" else serializers.TicketSerializer
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "pii": can_see_pii(self.request)}
@@ -186,9 +186,9 @@ class TicketListCreate(generics.ListCreateAPIView):
                 description="Required for partner keys: the same key replays the first response.",
             )
         ],
-        request=s.TicketCreateSerializer,
+        request=serializers.TicketCreateSerializer,
         responses={
-            201: s.TicketSerializer,
+            201: serializers.TicketSerializer,
             409: OpenApiResponse(description="No one can own a ticket there."),
             422: OpenApiResponse(description="Idempotency-Key reused with another body."),
         },
@@ -197,7 +197,7 @@ class TicketListCreate(generics.ListCreateAPIView):
         return idempotent(request, lambda: self._create(request), required=True)
 
     def _create(self, request) -> Response:
-        serializer = s.TicketCreateSerializer(data=request.data)
+        serializer = serializers.TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         place = _resolve_place(request, data)
@@ -217,14 +217,14 @@ class TicketListCreate(generics.ListCreateAPIView):
             **place,
         )
         # The ticket as saved (its category and owner objects at hand): no second read.
-        body = row_renderer(s.TicketSerializer, pii=can_see_pii(request)).render_objects([ticket])[0]
+        body = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request)).render_objects([ticket])[0]
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class TicketDetail(generics.RetrieveAPIView):
     """One ticket with its timeline and the resident's feedback."""
 
-    serializer_class = s.TicketDetailSerializer
+    serializer_class = serializers.TicketDetailSerializer
     permission_classes = [KeyScopes]
     renderer_classes = [OrjsonRenderer]
 
@@ -235,7 +235,7 @@ class TicketDetail(generics.RetrieveAPIView):
 
     def retrieve(self, request, *args, **kwargs):
         # Read with .values() and rendered by TicketDetailSerializer's own fields (api.rendering).
-        renderer = row_renderer(s.TicketDetailSerializer, pii=can_see_pii(request))
+        renderer = row_renderer(serializers.TicketDetailSerializer, pii=can_see_pii(request))
         rows = self.get_queryset().filter(pk=kwargs["pk"]).values(*renderer.columns)
         if not rows:
             raise Http404
@@ -263,15 +263,15 @@ class TicketAction(APIView):
         # one per action path (actions/refer/, actions/cancel/, ...), each with its own body.
         request=PolymorphicProxySerializer(
             component_name="TicketAction",
-            serializers=list(s.ACTION_SERIALIZERS.values()),
+            serializers=list(serializers.ACTION_SERIALIZERS.values()),
             resource_type_field_name=None,
         ),
         parameters=[
-            OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=s.API_ACTIONS),
+            OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=serializers.API_ACTIONS),
             IDEMPOTENCY_KEY,
         ],
         responses={
-            200: s.TicketSerializer,
+            200: serializers.TicketSerializer,
             409: OpenApiResponse(description="Not possible in the ticket's state."),
             422: OpenApiResponse(description="Idempotency-Key reused with another body."),
         },
@@ -282,14 +282,16 @@ class TicketAction(APIView):
 
     def _act(self, request, pk, action) -> Response:
         ticket = _visible_ticket(request, pk)
-        if action not in s.ACTION_SERIALIZERS:
+        if action not in serializers.ACTION_SERIALIZERS:
             raise ValidationError({"action": [_("Unknown action %(action)s.") % {"action": action}]})
         _require_allowed(request, ticket, action)
-        serializer = s.ACTION_SERIALIZERS[action](data=request.data, context={"tickets": ticket_queryset(request)})
+        serializer = serializers.ACTION_SERIALIZERS[action](
+            data=request.data, context={"tickets": ticket_queryset(request)}
+        )
         params = serializer.validated()
         expected_version = params.pop("expected_version", None)
         perform_action(action, ticket=ticket, actor=actor_of(request), params=params, expected_version=expected_version)
-        renderer = row_renderer(s.TicketSerializer, pii=can_see_pii(request))
+        renderer = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request))
         return Response(renderer.render(ticket_queryset(request).filter(pk=ticket.pk).values(*renderer.columns))[0])
 
 
@@ -299,10 +301,10 @@ class TicketFeedback(APIView):
     permission_classes = [KeyScopes]
 
     @extend_schema(
-        request=s.FeedbackCreateSerializer,
+        request=serializers.FeedbackCreateSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
-            201: s.FeedbackSerializer,
+            201: serializers.FeedbackSerializer,
             409: OpenApiResponse(description="Not resolved yet."),
             422: OpenApiResponse(description="Idempotency-Key reused with another body."),
         },
@@ -313,7 +315,7 @@ class TicketFeedback(APIView):
     def _record(self, request, pk) -> Response:
         ticket = _visible_ticket(request, pk)
         _require_allowed(request, ticket, "feedback")
-        serializer = s.FeedbackCreateSerializer(data=request.data)
+        serializer = serializers.FeedbackCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         via = Feedback.Via.PARTNER if isinstance(request.user, Partner) else Feedback.Via.PHONE
         feedback = perform_action(
@@ -322,7 +324,7 @@ class TicketFeedback(APIView):
             actor=actor_of(request),
             params={**serializer.validated_data, "collected_via": via},
         )
-        return Response(s.FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+        return Response(serializers.FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
 
 
 class PartnerKeysOnly(KeyScopes):
@@ -349,28 +351,28 @@ class WebhookListCreate(WebhookViewMixin, generics.ListAPIView):
     """This key's active webhook subscriptions, or a new one (needs webhooks:manage, and
     tickets:read, since a webhook carries what GET tickets/{id}/ shows)."""
 
-    serializer_class = s.WebhookSubscriptionSerializer
+    serializer_class = serializers.WebhookSubscriptionSerializer
     pagination_class = None
 
     @extend_schema(
-        request=s.WebhookCreateSerializer,
+        request=serializers.WebhookCreateSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: s.WebhookCreatedSerializer},
+        responses={201: serializers.WebhookCreatedSerializer},
     )
     def post(self, request):
         return idempotent(request, lambda: self._subscribe(request))
 
     def _subscribe(self, request) -> Response:
-        serializer = s.WebhookCreateSerializer(data=request.data)
+        serializer = serializers.WebhookCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         subscription = webhook_subscribe(key=request.auth, **serializer.validated_data)
-        return Response(s.WebhookCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED)
+        return Response(serializers.WebhookCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED)
 
 
 class WebhookDetail(WebhookViewMixin, generics.RetrieveDestroyAPIView):
     """One subscription of this key; DELETE stops sending to it."""
 
-    serializer_class = s.WebhookSubscriptionSerializer
+    serializer_class = serializers.WebhookSubscriptionSerializer
 
     def perform_destroy(self, instance):
         webhook_unsubscribe(subscription=instance)

@@ -19,8 +19,7 @@ from grievances.selectors import visible_tickets
 from responders.models import User
 from responders.selectors import user_scope, visible_committees, visible_streets, visible_zones
 
-from . import forms as f
-from . import selectors, services
+from . import forms, selectors, services
 from .models import Evaluation, Meeting, Purpose
 
 
@@ -74,7 +73,7 @@ def calendar(request):
             "previous": previous,
             "following": following,
             "days": sorted(days.items()),
-            "units": f.unit_choices(visible_streets(scope), visible_committees(scope), visible_zones(scope)),
+            "units": forms.unit_choices(visible_streets(scope), visible_committees(scope), visible_zones(scope)),
             "unit": unit,
             "may_plan": policy.acts_for_any(request.user),
         },
@@ -86,7 +85,7 @@ def calendar(request):
 def meeting_new(request):
     if not policy.acts_for_any(request.user):
         raise Http404
-    form = f.MeetingForm(request.POST or None, user=request.user, initial={"unit": request.GET.get("unit", "")})
+    form = forms.MeetingForm(request.POST or None, user=request.user, initial={"unit": request.GET.get("unit", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -112,9 +111,9 @@ def _visible_meeting(request, pk) -> Meeting:
 
 
 @login_required
-def meeting_detail(request, pk, forms=None, status=200):
+def meeting_detail(request, pk, bound=None, status=200):
     meeting = _visible_meeting(request, pk)
-    forms = forms or {}
+    bound = bound or {}
     agenda = list(
         meeting.agenda.select_related("ticket__category", "decided_by", "deferred_to", "risk").order_by("position")
     )
@@ -124,7 +123,7 @@ def meeting_detail(request, pk, forms=None, status=200):
         options = {}
         for item in agenda:
             if not item.decided_at:
-                decision_forms[item.pk] = forms.get(("decide", item.pk)) or f.DecisionForm(
+                decision_forms[item.pk] = bound.get(("decide", item.pk)) or forms.DecisionForm(
                     meeting=meeting, ticket=item.ticket, prefix=f"item{item.pk}", options=options
                 )
     risk_forms = {}
@@ -140,7 +139,7 @@ def meeting_detail(request, pk, forms=None, status=200):
                     "level": risk.level,
                     "mitigation": risk.mitigation,
                 }
-            risk_forms[item.pk] = forms.get(("risk", item.pk)) or f.RiskForm(
+            risk_forms[item.pk] = bound.get(("risk", item.pk)) or forms.RiskForm(
                 meeting=meeting, prefix=f"risk{item.pk}", initial=initial
             )
     items = [(item, decision_forms.get(item.pk), risk_forms.get(item.pk)) for item in agenda]
@@ -160,18 +159,18 @@ def meeting_detail(request, pk, forms=None, status=200):
             candidates=selectors.meeting_candidates(_scope(request), meeting)
             if meeting.status == Meeting.Status.PLANNED
             else [],
-            participant_form=forms.get("participant") or f.ParticipantForm(meeting=meeting),
-            record_form=forms.get("record")
-            or f.RecordForm(
+            participant_form=bound.get("participant") or forms.ParticipantForm(meeting=meeting),
+            record_form=bound.get("record")
+            or forms.RecordForm(
                 meeting=meeting,
                 initial={
                     "minutes": meeting.minutes,
                     "attended": [str(p.pk) for p in meeting.participants.all() if p.attended],
                 },
             ),
-            cancel_form=forms.get("cancel") or f.CancelForm(),
-            topic_form=forms.get("topic") or f.TopicForm(),
-            evaluation_form=(forms.get("evaluate") or f.EvaluationForm(meeting=meeting))
+            cancel_form=bound.get("cancel") or forms.CancelForm(),
+            topic_form=bound.get("topic") or forms.TopicForm(),
+            evaluation_form=(bound.get("evaluate") or forms.EvaluationForm(meeting=meeting))
             if meeting.type.purpose == Purpose.EVALUATION
             else None,
         )
@@ -197,12 +196,12 @@ def meeting_act(request, pk, action):
     key = action
     try:
         if action == "participant":
-            form = f.ParticipantForm(request.POST, meeting=meeting)
+            form = forms.ParticipantForm(request.POST, meeting=meeting)
             if form.is_valid():
                 services.participant_add(meeting=meeting, actor=user, **form.cleaned_data)
                 messages.success(request, _("Participant added."))
         elif action == "record":
-            form = f.RecordForm(request.POST, meeting=meeting)
+            form = forms.RecordForm(request.POST, meeting=meeting)
             if form.is_valid():
                 data = form.cleaned_data
                 services.meeting_record(
@@ -214,12 +213,12 @@ def meeting_act(request, pk, action):
                 )
                 messages.success(request, _("Minutes and attendance saved."))
         elif action == "cancel":
-            form = f.CancelForm(request.POST)
+            form = forms.CancelForm(request.POST)
             if form.is_valid():
                 services.meeting_cancel(meeting=meeting, actor=user, reason=form.cleaned_data["reason"])
                 messages.success(request, _("Meeting cancelled."))
         elif action == "topic":
-            form = f.TopicForm(request.POST)
+            form = forms.TopicForm(request.POST)
             if form.is_valid():
                 services.agenda_add_topic(meeting=meeting, topic=form.cleaned_data["topic"], actor=user)
         elif action == "add_ticket":
@@ -244,7 +243,7 @@ def meeting_act(request, pk, action):
         elif action == "decide":
             item = _item(meeting, request)
             key = ("decide", item.pk)
-            form = f.DecisionForm(request.POST, meeting=meeting, ticket=item.ticket, prefix=f"item{item.pk}")
+            form = forms.DecisionForm(request.POST, meeting=meeting, ticket=item.ticket, prefix=f"item{item.pk}")
             if form.is_valid():
                 data = form.cleaned_data
                 services.agenda_decide(
@@ -261,12 +260,12 @@ def meeting_act(request, pk, action):
         elif action == "risk":
             item = _item(meeting, request)
             key = ("risk", item.pk)
-            form = f.RiskForm(request.POST, meeting=meeting, prefix=f"risk{item.pk}")
+            form = forms.RiskForm(request.POST, meeting=meeting, prefix=f"risk{item.pk}")
             if form.is_valid():
                 services.risk_assess(item=item, actor=user, **form.cleaned_data)
                 messages.success(request, _("Risk assessment saved."))
         elif action == "evaluate":
-            form = f.EvaluationForm(request.POST, meeting=meeting)
+            form = forms.EvaluationForm(request.POST, meeting=meeting)
             if form.is_valid():
                 data = form.cleaned_data
                 services.evaluation_record(
@@ -291,7 +290,7 @@ def meeting_act(request, pk, action):
         messages.error(request, error.message)
         return redirect("meeting", pk=pk)
     if form is not None and form.errors:
-        return meeting_detail(request, pk, forms={key: form}, status=400)
+        return meeting_detail(request, pk, bound={key: form}, status=400)
     return redirect("meeting", pk=pk)
 
 

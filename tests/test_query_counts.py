@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from alerts.models import Notification
 from api.services import partner_key_create
-from escalation import transitions as t
+from escalation import transitions
 from escalation.transitions import SweepContext
 from grievances.models import Status, Tier
 from meetings.models import MeetingType
@@ -121,7 +121,7 @@ def timeline(ticket, zone, count):
     street = zone.committee.street
     people = [person(User.Role.STREET_STAFF, street=street), person(User.Role.STREET_LEADER, street=street)]
     for index in range(count - ticket.events.count()):
-        t.ticket_assign(ticket=ticket, actor=people[index % 2], owner=people[(index + 1) % 2])
+        transitions.ticket_assign(ticket=ticket, actor=people[index % 2], owner=people[(index + 1) % 2])
 
 
 def test_the_ticket_page(client, zone, street_staff):
@@ -160,8 +160,9 @@ def test_bulk_acknowledge_from_the_queue(client, zone, street_staff):
         ticket.refresh_from_db()
         assert ticket.status == Status.ACKNOWLEDGED
     # session, user, scope, the ticked tickets; per ticket its own transaction (the state
-    # machine's): the row lock, the UPDATE, the event, inside SAVEPOINT/RELEASE
-    assert_linear(small, large, fixed=4, per_row=5)
+    # machine's): the row lock, the UPDATE, the event and its webhook outbox row, inside
+    # SAVEPOINT/RELEASE
+    assert_linear(small, large, fixed=4, per_row=6)
 
 
 def test_my_tickets(client, zone):
@@ -172,7 +173,7 @@ def test_my_tickets(client, zone):
         """Tickets the member owns, one in three resolved (waiting for the resident's verdict)."""
         tickets = [make_ticket(zone=zone, actor=member) for _ in range(count)]
         for ticket in tickets[::3]:
-            t.ticket_resolve(ticket=ticket, actor=member, outcome="solved")
+            transitions.ticket_resolve(ticket=ticket, actor=member, outcome="solved")
         return tickets
 
     tickets = mine(SMALL)
@@ -291,8 +292,8 @@ def test_the_api_creates_a_ticket(partner, zone):
 
     # the idempotency record (insert, lock, save) in its transaction; the category, the
     # zone; the owner, the SLA table and calendar, the reference, the ticket, its event and
-    # the owner's alert in the ticket's transaction
-    assert_flat(small, large, pinned=18)
+    # the owner's alert in the ticket's transaction; the event's webhook outbox row
+    assert_flat(small, large, pinned=19)
 
 
 def test_the_api_acknowledges_a_ticket(partner, zone):
@@ -311,8 +312,10 @@ def test_the_api_acknowledges_a_ticket(partner, zone):
     small = queries(acknowledge(SMALL))
     large = queries(acknowledge(LARGE))
 
-    # the ticket; the lock, the UPDATE, the event in its transaction; the answer's row, its owner
-    assert_flat(small, large, pinned=8)
+    # the idempotency record (savepoint, insert, lock, save, release: a retry replays);
+    # the ticket; the lock, the UPDATE, the event and its webhook outbox row in its
+    # transaction; the answer's row, its owner
+    assert_flat(small, large, pinned=14)
 
 
 # --- the sweep -----------------------------------------------------------------------------
@@ -345,29 +348,30 @@ def measure_sweep(step, due_tickets, deadline: str):
 
 def test_sweep_escalate_due(zone):
     small, large = measure_sweep(
-        t.sweep_escalate_due, lambda n: [make_ticket(zone=zone) for _ in range(n)], "resolve_by"
+        transitions.sweep_escalate_due, lambda n: [make_ticket(zone=zone) for _ in range(n)], "resolve_by"
     )
 
     # the claim; the committee and its staff (the new owner, once per unit); the UPDATE, the
-    # events, the alerts; withdrawing open referrals; two transactions
-    assert_flat(small, large, pinned=11)
+    # events and their webhook outbox rows, the alerts; withdrawing open referrals; two
+    # transactions
+    assert_flat(small, large, pinned=12)
 
 
 def test_sweep_flag_respond_overdue(zone):
     small, large = measure_sweep(
-        t.sweep_flag_respond_overdue, lambda n: [make_ticket(zone=zone) for _ in range(n)], "respond_by"
+        transitions.sweep_flag_respond_overdue, lambda n: [make_ticket(zone=zone) for _ in range(n)], "respond_by"
     )
 
-    # the claim, the UPDATE, the events, the alerts, in one transaction
-    assert_flat(small, large, pinned=6)
+    # the claim, the UPDATE, the events, their webhook outbox rows, the alerts, in one transaction
+    assert_flat(small, large, pinned=7)
 
 
 def test_sweep_flag_street_overdue(zone):
-    small, large = measure_sweep(t.sweep_flag_street_overdue, lambda n: street_tickets(zone, n), "resolve_by")
+    small, large = measure_sweep(transitions.sweep_flag_street_overdue, lambda n: street_tickets(zone, n), "resolve_by")
 
     # the claim; the leaders to alert (a committee's, a street's: once per unit); the UPDATE,
-    # the events, the alerts, in one transaction
-    assert_flat(small, large, pinned=8)
+    # the events, their webhook outbox rows, the alerts, in one transaction
+    assert_flat(small, large, pinned=9)
 
 
 def test_sweep_flag_answer_overdue(zone):
@@ -380,17 +384,20 @@ def test_sweep_flag_answer_overdue(zone):
     tickets = []
 
     def referred(count):
-        acknowledged = [t.ticket_acknowledge(ticket=make_ticket(zone=zone), actor="test") for _ in range(count)]
+        acknowledged = [
+            transitions.ticket_acknowledge(ticket=make_ticket(zone=zone), actor="test") for _ in range(count)
+        ]
         tickets.extend(
-            t.ticket_refer(ticket=ticket, actor="test", departments=[police, housing]) for ticket in acknowledged
+            transitions.ticket_refer(ticket=ticket, actor="test", departments=[police, housing])
+            for ticket in acknowledged
         )
         return tickets[-count:]
 
-    small, large = measure_sweep(t.sweep_flag_answer_overdue, referred, "answer_by")
+    small, large = measure_sweep(transitions.sweep_flag_answer_overdue, referred, "answer_by")
 
     # the claim; the late referrals and their departments' liaisons, for the whole batch;
-    # the UPDATE, the events, the alerts, in one transaction
-    assert_flat(small, large, pinned=8)
+    # the UPDATE, the events, their webhook outbox rows, the alerts, in one transaction
+    assert_flat(small, large, pinned=9)
     for ticket in tickets:  # each ticket names its own late departments and alerts their liaisons
         assert sorted(ticket.events.get(kind="answer_overdue").data["departments"]) == sorted(
             [police.name, housing.name]
@@ -403,9 +410,12 @@ def test_sweep_flag_answer_overdue(zone):
 
 def test_sweep_close_feedback_expired(zone):
     def resolved(count):
-        return [t.ticket_resolve(ticket=make_ticket(zone=zone), actor="test", outcome="solved") for _ in range(count)]
+        return [
+            transitions.ticket_resolve(ticket=make_ticket(zone=zone), actor="test", outcome="solved")
+            for _ in range(count)
+        ]
 
-    small, large = measure_sweep(t.sweep_close_feedback_expired, resolved, "feedback_due_by")
+    small, large = measure_sweep(transitions.sweep_close_feedback_expired, resolved, "feedback_due_by")
 
-    # the claim, the UPDATE, the events, in one transaction
-    assert_flat(small, large, pinned=5)
+    # the claim, the UPDATE, the events, their webhook outbox rows, in one transaction
+    assert_flat(small, large, pinned=6)

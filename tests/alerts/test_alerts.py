@@ -123,7 +123,7 @@ def test_a_second_channel_failing_does_not_resend_the_first(channel):
     FlakySMS.calls = 0
     ticket = make_ticket()
     colleague = UserFactory(role="street_staff", street=ticket.street)
-    t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+    transitions.ticket_assign(ticket=ticket, actor="test", owner=colleague)
     notification = Notification.objects.get(recipient=colleague)
 
     # when the task runs, fails on the second gateway, and is retried
@@ -144,7 +144,7 @@ def test_no_row_lock_is_held_while_a_channel_sends(channel):
     LockProbeSMS.found_locked = []
     ticket = make_ticket()
     colleague = UserFactory(role="street_staff", street=ticket.street)
-    t.ticket_assign(ticket=ticket, actor="test", owner=colleague)
+    transitions.ticket_assign(ticket=ticket, actor="test", owner=colleague)
 
     delivery.alerts_send([Notification.objects.get(recipient=colleague).pk])
 

@@ -131,7 +131,11 @@ def test_deeply_nested_json_is_a_400_not_a_crash(api_client, zone, depth):
     client = api_client(zone.committee.street)
 
     answer = client.post(
-        "/api/v1/tickets/", "[" * depth + "]" * depth, content_type="application/json", HTTP_IDEMPOTENCY_KEY="n1"
+        "/api/v1/tickets/",
+        "[" * depth + "]" * depth,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="n1",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert answer.status_code == 400

@@ -14,7 +14,7 @@ from django.db import transaction
 from api.models import WebhookDelivery
 from api.services import partner_key_create
 from api.webhooks import webhook_subscribe, webhooks_fan_out, webhooks_send_due
-from escalation import transitions as t
+from escalation import transitions
 from grievances.models import TicketEvent
 from responders.models import PartnerSystem
 from tests.api.conftest import Receiver
@@ -28,7 +28,11 @@ WAIT = 30  # seconds: only ever reached when something is broken
 
 # Each writer takes its tickets through these; any of them may be rolled back, and each is
 # allowed whether or not the ones before it committed.
-STEPS = [(t.ticket_acknowledge, {}), (t.ticket_start, {}), (t.ticket_resolve, {"outcome": "solved"})]
+STEPS = [
+    (transitions.ticket_acknowledge, {}),
+    (transitions.ticket_start, {}),
+    (transitions.ticket_resolve, {"outcome": "solved"}),
+]
 
 
 class Refused(Exception):
@@ -74,7 +78,7 @@ def test_events_committed_out_of_order_or_rolled_back_are_each_sent_once_or_neve
     def slow_acknowledge():
         # T1: draws the smallest id, and commits last.
         with transaction.atomic():
-            t.ticket_acknowledge(ticket=slow, actor="slow desk")
+            transitions.ticket_acknowledge(ticket=slow, actor="slow desk")
             slow_written.set()
             assert slow_release.wait(WAIT)
         return slow.events.get(kind="acknowledged").pk
@@ -82,7 +86,7 @@ def test_events_committed_out_of_order_or_rolled_back_are_each_sent_once_or_neve
     def quick_acknowledge():
         # T2: a larger id, committed while T1 is still open.
         assert slow_written.wait(WAIT)
-        t.ticket_acknowledge(ticket=quick, actor="quick desk")
+        transitions.ticket_acknowledge(ticket=quick, actor="quick desk")
         return quick.events.get(kind="acknowledged").pk
 
     def refused_acknowledge():
@@ -90,7 +94,7 @@ def test_events_committed_out_of_order_or_rolled_back_are_each_sent_once_or_neve
         assert slow_written.wait(WAIT)
         try:
             with transaction.atomic():
-                t.ticket_acknowledge(ticket=refused, actor="refused desk")
+                transitions.ticket_acknowledge(ticket=refused, actor="refused desk")
                 rolled_back["id"] = TicketEvent.objects.get(ticket=refused, kind="acknowledged").pk
                 raise Refused
         except Refused:
@@ -100,10 +104,10 @@ def test_events_committed_out_of_order_or_rolled_back_are_each_sent_once_or_neve
         # T4: commits its first event; the second is rolled back with its savepoint.
         assert slow_written.wait(WAIT)
         with transaction.atomic():
-            t.ticket_start(ticket=partly, actor="partly desk")
+            transitions.ticket_start(ticket=partly, actor="partly desk")
             try:
                 with transaction.atomic():
-                    t.ticket_resolve(ticket=partly, actor="partly desk", outcome="solved")
+                    transitions.ticket_resolve(ticket=partly, actor="partly desk", outcome="solved")
                     rolled_back["savepoint"] = TicketEvent.objects.get(ticket=partly, kind="resolved").pk
                     raise Refused
             except Refused:
@@ -202,7 +206,7 @@ def test_under_steady_load_with_rollbacks_each_committed_event_is_queued_once(zo
 
     def still_writing():
         with transaction.atomic():
-            t.ticket_acknowledge(ticket=busy, actor="still writing")
+            transitions.ticket_acknowledge(ticket=busy, actor="still writing")
             written.set()
             assert release.wait(WAIT)
         return busy.events.get(kind="acknowledged").pk

@@ -17,7 +17,7 @@ from api.services import partner_key_revoke
 from api.tasks import dispatch_webhooks
 from api.webhooks import sign, verify_signature, webhook_subscribe, webhooks_fan_out, webhooks_send_due
 from core.errors import InvalidInput
-from escalation import transitions as t
+from escalation import transitions
 from grievances.models import EventOutbox, TicketEvent
 from responders.models import User
 from tests.factories import UserFactory, make_ticket
@@ -88,7 +88,7 @@ def test_each_key_sees_the_phone_as_its_scopes_allow_and_each_subscription_has_i
 def test_events_of_other_streets_send_nothing(receiver, key_for, zone):
     webhook_subscribe(key=key_for(zone.committee.street)[0], url=receiver.url)
     elsewhere = make_ticket()
-    t.ticket_acknowledge(ticket=elsewhere, actor="test")
+    transitions.ticket_acknowledge(ticket=elsewhere, actor="test")
     mine = make_ticket(zone=zone)
 
     dispatch_webhooks.delay()
@@ -100,8 +100,8 @@ def test_events_of_other_streets_send_nothing(receiver, key_for, zone):
 def test_only_the_subscribed_kinds_are_sent(receiver, key_for, zone):
     webhook_subscribe(key=key_for(zone.committee.street)[0], url=receiver.url, event_kinds=["acknowledged"])
     ticket = make_ticket(zone=zone)
-    t.ticket_acknowledge(ticket=ticket, actor="test", note="已电话联系居民")
-    t.ticket_start(ticket=ticket, actor="test")
+    transitions.ticket_acknowledge(ticket=ticket, actor="test", note="已电话联系居民")
+    transitions.ticket_start(ticket=ticket, actor="test")
 
     dispatch_webhooks.delay()
 
@@ -241,7 +241,7 @@ def test_an_id_never_used_does_not_hold_up_the_events_after_it(receiver, key_for
     webhook_subscribe(key=key_for(zone.committee.street)[0], url=receiver.url)
     # What a refused decision leaves: an event written, then rolled back with its change.
     with pytest.raises(Refused), transaction.atomic():
-        t.ticket_acknowledge(ticket=refused, actor="test")
+        transitions.ticket_acknowledge(ticket=refused, actor="test")
         unused = refused.events.latest("pk").pk
         raise Refused
     make_ticket(zone=zone)
@@ -254,9 +254,9 @@ def test_an_id_never_used_does_not_hold_up_the_events_after_it(receiver, key_for
 
 def test_every_event_is_written_with_its_outbox_row_and_the_fan_out_empties_the_outbox(zone):
     ticket = make_ticket(zone=zone)  # no subscription at all
-    t.ticket_acknowledge(ticket=ticket, actor="test")
+    transitions.ticket_acknowledge(ticket=ticket, actor="test")
     with pytest.raises(Refused), transaction.atomic():
-        t.ticket_start(ticket=ticket, actor="test")
+        transitions.ticket_start(ticket=ticket, actor="test")
         raise Refused
 
     assert sorted(EventOutbox.objects.values_list("event_id", flat=True)) == sorted(
@@ -298,7 +298,7 @@ def test_an_event_that_commits_late_is_not_skipped(receiver, key_for, zone):
     def slow_transition():
         try:
             with transaction.atomic():
-                t.ticket_acknowledge(ticket=slow, actor="slow worker")
+                transitions.ticket_acknowledge(ticket=slow, actor="slow worker")
                 written.set()
                 release.wait(timeout=30)
         finally:
@@ -308,7 +308,7 @@ def test_an_event_that_commits_late_is_not_skipped(receiver, key_for, zone):
     worker.start()
     try:
         assert written.wait(timeout=30)
-        t.ticket_start(ticket=quick, actor="test")
+        transitions.ticket_start(ticket=quick, actor="test")
 
         dispatch_webhooks.delay()
         # The open transaction's event is not visible yet, and holds nothing up.
