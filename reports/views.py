@@ -1,13 +1,12 @@
-import csv
 import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.exports import csv_response
 from escalation import policy
 from grievances.selectors import QueueFilters, queue_counts, ticket_queue
 from responders.selectors import user_scope
@@ -88,8 +87,4 @@ def report_detail(request, pk):
 @login_required
 def report_csv(request, pk):
     report = get_object_or_404(_readable_reports(request.user), pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="report-{report.street.code}-{report.month:%Y-%m}.csv"'
-    response.write("\ufeff")  # so Excel opens the Chinese text as UTF-8
-    csv.writer(response).writerows(report_rows(report))
-    return response
+    return csv_response(report_rows(report), f"report-{report.street.code}-{report.month:%Y-%m}.csv")

