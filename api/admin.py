@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import NoDeleteAdminMixin
+
 from . import admin_webhooks  # noqa: F401 - registers the webhook admins
 from .models import PartnerKey, Scope, hash_key
 from .services import partner_key_revoke
@@ -16,8 +18,10 @@ class PartnerKeyForm(forms.ModelForm):
 
 
 @admin.register(PartnerKey)
-class PartnerKeyAdmin(admin.ModelAdmin):
-    """Keys are created here or with `manage.py partner_key create`; the key is shown once."""
+class PartnerKeyAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    """Keys are created here or with `manage.py partner_key create`; the key is shown once.
+    A key is revoked (the action), never deleted: its idempotency records and webhook
+    subscriptions stay on record."""
 
     form = PartnerKeyForm
     list_display = ["prefix", "partner", "name", "scope_list", "created_at", "last_used_at", "revoked_at"]

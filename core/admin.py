@@ -17,6 +17,16 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class NoDeleteAdminMixin:
+    """For records whose end is a state, not a deletion (a meeting is cancelled, a partner key
+    revoked, a referral withdrawn by the state machine): the admin never deletes them, one
+    by one or in bulk, so what hangs from them (evaluations, idempotency records, a
+    ticket's waiting state) is never lost with them."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyFieldsAdminMixin:
     """For a ModelAdmin of records made elsewhere and kept as they were: none added here, and
     every field read-only on its page. The page itself stays a change page (for its inlines and

@@ -50,7 +50,10 @@ class CalendarOverrideAdmin(CalendarWarningMixin, admin.ModelAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Referrals are made, answered and withdrawn by the state machine; here they are read.
+    (Deleting one left its ticket waiting, referred, on nothing.)"""
+
     list_display = ["ticket", "department", "answer_by", "answered_at", "withdrawn_at"]
     list_filter = ["department__kind", "department"]
     search_fields = ["ticket__reference", "department__name", "duty", "answer"]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyTabularInline
+from core.admin import NoDeleteAdminMixin, ReadOnlyTabularInline
 
 from .models import AgendaItem, Evaluation, Meeting, MeetingEvent, MeetingType, Participant
 
@@ -40,12 +40,16 @@ class MeetingEventInline(ReadOnlyTabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    """A meeting is cancelled with a reason on its page, never deleted (a held one takes its
+    minutes, decisions and evaluations with it). Its time, place and title can be corrected
+    here; its status only through the meeting page, which records who did it."""
+
     list_display = ["starts_at", "type", "street", "committee", "zone", "status"]
     list_filter = ["status", "type__tier", "type", "street"]
     search_fields = ["title", "place", "zone__name", "committee__name"]
     date_hierarchy = "starts_at"
     list_select_related = ["type", "street", "committee", "zone"]
-    readonly_fields = ["period", "held_at", "created_by", "created_at"]
+    readonly_fields = ["status", "cancel_reason", "period", "held_at", "created_by", "created_at"]
     raw_id_fields = ["chair"]
     inlines = [ParticipantInline, AgendaItemInline, EvaluationInline, MeetingEventInline]
