@@ -4,7 +4,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext as _
 
-from grievances.models import Status, Ticket, Tier
+from core.enums import Status, Tier
+from grievances.models import Ticket
 
 
 class UtcDateTimeField(django_filters.fields.IsoDateTimeField):

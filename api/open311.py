@@ -24,7 +24,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from grievances.models import OPEN_STATUSES, CancelReason, Category, Channel, Outcome, Status, Ticket, Tier
+from core.enums import OPEN_STATUSES, CancelReason, Channel, Outcome, Status, Tier
+from grievances.models import Category, Ticket
 from grievances.selectors import visible_tickets
 from intake.services import DESCRIPTION_MAX, ticket_create
 from responders.models import StreetOffice

@@ -5,20 +5,10 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
+from core.enums import CancelReason, Channel, Outcome, Status, Tier, Urgency
 from core.errors import InvalidInput
 from escalation.transitions import Action
-from grievances.models import (
-    CancelReason,
-    Category,
-    Channel,
-    Feedback,
-    Outcome,
-    Status,
-    Ticket,
-    TicketEvent,
-    Tier,
-    Urgency,
-)
+from grievances.models import Category, Feedback, Ticket, TicketEvent
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice
 
 from .models import WebhookSubscription

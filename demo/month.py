@@ -25,9 +25,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.clock import SHANGHAI
+from core.enums import Channel, Outcome, Tier
 from escalation import transitions
 from escalation.sweep import sweep_overdue_tickets
-from grievances.models import Category, Channel, Household, Outcome, Ticket, TicketEvent, Tier, Visit
+from grievances.models import Category, Household, Ticket, TicketEvent, Visit
 from intake.services import RaisedMatter, ticket_create, visit_log
 from meetings import services as meetings
 from meetings.models import Meeting, MeetingType

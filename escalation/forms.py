@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.clock import end_of_working_day
-from grievances.models import CancelReason, Feedback, Outcome, Ticket
+from core.enums import CancelReason, Outcome
+from grievances.models import Feedback, Ticket
 from grievances.selectors import visible_tickets
 from responders.models import Department, User
 from responders.selectors import user_scope

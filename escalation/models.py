@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grievances.models import Tier, Urgency
+from core.enums import Tier, Urgency
 
 
 class DurationUnit(models.TextChoices):

@@ -22,8 +22,9 @@ from enum import StrEnum
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from core.enums import Tier
 from core.errors import NotPermitted
-from grievances.models import Ticket, Tier
+from grievances.models import Ticket
 from grievances.selectors import ticket_visible_to
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
 from responders.selectors import EVERYTHING, NOTHING, Scope, user_scope

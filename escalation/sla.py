@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.enums import Urgency
 from core.errors import InvalidTransition
-from grievances.models import Urgency
 
 from .calendar import WorkingCalendar
 from .models import DurationUnit, SLAPolicy

@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.enums import Status, Tier, Urgency
 from core.errors import InvalidInput, ZhitongError
 from core.pages import PAGE_SIZE, page_of
 from core.params import whole_number
 from grievances import selectors
-from grievances.models import Category, Status, Tier, Urgency
+from grievances.models import Category
 from grievances.selectors import visible_tickets
 from responders.models import User
 from responders.selectors import user_scope, visible_committees

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from core.enums import OPEN_STATUSES
 from responders.models import User
 from responders.selectors import Scope, user_scope, visible_zones
 
-from .models import OPEN_STATUSES, Household, Ticket, Visit
+from .models import Household, Ticket, Visit
 
 DUE_SOON = dt.timedelta(hours=24)
 

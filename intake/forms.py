@@ -2,7 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grievances.models import Category, Household, Urgency, Visit
+from core.enums import Urgency
+from grievances.models import Category, Household, Visit
 from responders.models import TeamMembership
 
 

@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.enums import Channel, Outcome, Urgency
 from core.errors import InvalidInput, InvalidTransition
 from escalation.transitions import Actor, ticket_open, ticket_resolve
-from grievances.models import Category, Channel, Household, Outcome, Ticket, Urgency, Visit
+from grievances.models import Category, Household, Ticket, Visit
 from responders.models import (
     PartnerSystem,
     ResidentialCommittee,

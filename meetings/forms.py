@@ -7,10 +7,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.enums import Outcome, Tier
 from core.params import whole_number
 from escalation import policy
 from escalation.forms import AnswerByField
-from grievances.models import Outcome, Ticket, Tier
+from grievances.models import Ticket
 from responders.models import Department, User
 
 from .models import Decision, Meeting, MeetingType, RiskAssessment

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grievances.models import Tier
+from core.enums import Tier
 
 
 class Cadence(models.TextChoices):

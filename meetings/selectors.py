@@ -4,8 +4,9 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
+from core.enums import OPEN_STATUSES, Status, Tier
 from escalation.models import TransferRecord
-from grievances.models import OPEN_STATUSES, Status, Ticket, Tier
+from grievances.models import Ticket
 from grievances.selectors import visible_tickets
 from responders.selectors import Scope
 

@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.enums import OPEN_STATUSES, Status, Tier
 from core.errors import InvalidInput, InvalidTransition
 from core.locks import lock_one
 from escalation import policy, transitions
-from grievances.models import OPEN_STATUSES, Status, Ticket, TicketEvent, Tier
+from grievances.models import Ticket, TicketEvent
 from responders.models import Department, OrgUnit, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
 
 from .models import (

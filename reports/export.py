@@ -4,7 +4,7 @@ report keeps codes and names; the words are put on here)."""
 
 from django.utils.translation import gettext as _
 
-from grievances.models import Tier
+from core.enums import Tier
 
 from .models import MonthlyReport
 from .templatetags.charts import channel_names

@@ -32,9 +32,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.clock import SHANGHAI
+from core.enums import OPEN_STATUSES, Status, Tier
 from escalation.models import Referral
 from escalation.transitions import SWEEP
-from grievances.models import OPEN_STATUSES, Feedback, Household, Status, Ticket, TicketEvent, Tier, Visit
+from grievances.models import Feedback, Household, Ticket, TicketEvent, Visit
 from grievances.selectors import visible_households, visible_tickets
 from meetings.models import AgendaItem, Decision, Evaluation, Meeting, Purpose
 from meetings.selectors import visible_meetings

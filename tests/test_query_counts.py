@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from alerts.models import Notification
 from api.services import partner_key_create
+from core.enums import Status, Tier
 from escalation import transitions
 from escalation.transitions import SweepContext
-from grievances.models import Status, Tier
 from meetings.models import MeetingType
 from meetings.services import agenda_add_ticket, meeting_schedule
 from responders.models import PartnerSystem, User

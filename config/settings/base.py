@@ -243,8 +243,8 @@ SPECTACULAR_SETTINGS = {
         "api.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "TicketStatusEnum": "grievances.models.Status",
-        "TicketTierEnum": "grievances.models.Tier",
+        "TicketStatusEnum": "core.enums.Status",
+        "TicketTierEnum": "core.enums.Tier",
         "TicketEventKindEnum": "grievances.models.EventKind",
     },
 }

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from alerts.models import Notification
 from alerts.services import alerts_create
 from core import clock
+from core.enums import CancelReason, Outcome, Status
 from core.errors import InvalidInput, InvalidTransition
 from core.locks import lock_many
-from grievances.models import CancelReason, Feedback, Outcome, Status, Ticket, TicketEvent
+from grievances.models import Feedback, Ticket, TicketEvent
 from responders.models import Department, User
 from responders.selectors import OwnerFinder
 

@@ -7,8 +7,9 @@ import datetime as dt
 from django.utils.translation import gettext as _
 
 from alerts.models import Notification
+from core.enums import Status, Tier
 from core.errors import InvalidTransition
-from grievances.models import Status, Ticket, TicketEvent, Tier
+from grievances.models import Ticket, TicketEvent
 from responders.selectors import OwnerFinder
 
 from ..models import Referral

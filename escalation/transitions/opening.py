@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from alerts.models import Notification
 from alerts.services import alerts_create
 from core import clock
+from core.enums import Status, Tier, Urgency
 from core.errors import InvalidTransition
-from grievances.models import Category, Household, Status, Ticket, TicketEvent, Tier, Urgency, Visit
+from grievances.models import Category, Household, Ticket, TicketEvent, Visit
 from responders.models import PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
 from responders.selectors import OwnerFinder
 

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from alerts.models import Notification
 from alerts.services import alerts_create
+from core.enums import ESCALATING_STATUSES, OPEN_STATUSES, Status, Tier
 from core.errors import InvalidTransition
 from core.locks import claim
-from grievances.models import ESCALATING_STATUSES, OPEN_STATUSES, Status, Ticket, TicketEvent, Tier
+from grievances.models import Ticket, TicketEvent
 from responders.models import User
 from responders.selectors import OwnerFinder
 

@@ -7,7 +7,7 @@ and tier; the transitions re-check them under the row lock.
 from django.db import models
 from django.utils.translation import gettext_lazy
 
-from grievances.models import OPEN_STATUSES, Status
+from core.enums import OPEN_STATUSES, Status
 from responders.models import User
 
 # A person, or the name of the system that acted ("sweep", a partner's name).

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html, format_html_join
 
-from grievances.models import Channel
+from core.enums import Channel
 
 register = template.Library()
 

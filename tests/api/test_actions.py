@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 
 from api.serializers import ACTION_SERIALIZERS, API_ACTIONS
+from core.enums import CancelReason
 from escalation import transitions
 from escalation.models import Referral
-from grievances.models import CancelReason, Ticket
+from grievances.models import Ticket
 from responders.models import User
 from tests.factories import DepartmentFactory, department_for, make_ticket, staffed_zone
 

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from grievances.models import Ticket, Tier
+from core.enums import Tier
+from grievances.models import Ticket
 from tests.factories import department_for
 
 pytestmark = pytest.mark.django_db

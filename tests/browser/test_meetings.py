@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from grievances.models import Category, Household, Status, Ticket
+from core.enums import Status
+from grievances.models import Category, Household, Ticket
 from intake.services import ticket_create
 from meetings.models import Meeting
 from tests.browser.conftest import PHONE

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from core.enums import Status, Tier
 from escalation.sweep import sweep_overdue_tickets
-from grievances.models import Household, Status, Ticket, Tier
+from grievances.models import Household, Ticket
 from tests.browser.conftest import DESK, PHONE
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -14,7 +14,8 @@ from django.db import connection
 from django.utils import timezone
 
 from alerts.models import Notification
-from grievances.models import Ticket, Tier
+from core.enums import Tier
+from grievances.models import Ticket
 from tests.factories import make_ticket
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -7,10 +7,11 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from core.enums import Status, Tier
 from core.errors import InvalidTransition
 from escalation import transitions
 from escalation.sweep import sweep_overdue_tickets
-from grievances.models import Status, Ticket, TicketEvent, Tier
+from grievances.models import Ticket, TicketEvent
 from tests.factories import make_ticket, staffed_zone
 
 pytestmark = pytest.mark.django_db(transaction=True)

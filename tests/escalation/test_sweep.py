@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from alerts.models import Notification
+from core.enums import Status, Tier
 from escalation import transitions
 from escalation.sweep import sweep_overdue_tickets
-from grievances.models import Status, Ticket, TicketEvent, Tier
+from grievances.models import Ticket, TicketEvent
 from responders.models import User
 from tests.factories import UserFactory, department_for, make_ticket
 

@@ -6,10 +6,11 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import Notification
+from core.enums import Status, Tier
 from core.errors import InvalidInput, InvalidTransition
 from escalation import transitions
 from escalation.models import Referral
-from grievances.models import Feedback, Status, Ticket, Tier
+from grievances.models import Feedback, Ticket
 from responders.models import User
 from tests.factories import DepartmentFactory, MembershipFactory, UserFactory, department_for, make_ticket
 

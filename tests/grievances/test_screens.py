@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from core.enums import Status, Tier
 from escalation import transitions
-from grievances.models import Status, Ticket, Tier, Visit
+from grievances.models import Ticket, Visit
 from responders.models import TeamMembership, User
 from tests.factories import DepartmentFactory, HouseholdFactory, UserFactory, department_for, make_ticket, staffed_zone
 

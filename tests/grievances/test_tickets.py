@@ -4,8 +4,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core.enums import Status, Tier
 from core.errors import InvalidInput, InvalidTransition
-from grievances.models import Category, Status, TicketEvent, Tier
+from grievances.models import Category, TicketEvent
 from responders.models import User
 from tests.factories import CommitteeFactory, HouseholdFactory, StreetFactory, make_ticket, staffed_zone
 

@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from core.enums import Status, Tier
 from core.errors import InvalidInput, InvalidTransition
 from escalation import transitions
 from escalation.models import Referral, TransferRecord
 from escalation.sweep import sweep_overdue_tickets
-from grievances.models import Status, Tier
 from grievances.selectors import visible_tickets
 from meetings import services
 from meetings.models import AgendaItem, Meeting, MeetingType

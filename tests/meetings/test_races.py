@@ -6,8 +6,9 @@ import threading
 import pytest
 from django.db import connection
 
+from core.enums import Status
 from core.errors import ZhitongError
-from grievances.models import Status, TicketEvent
+from grievances.models import TicketEvent
 from meetings.models import AgendaItem
 from meetings.services import agenda_decide
 from responders.models import User

@@ -6,10 +6,10 @@ import re
 import pytest
 from django.utils import timezone
 
+from core.enums import Status, Tier
 from escalation import transitions
 from escalation.models import TransferRecord
 from escalation.sweep import sweep_overdue_tickets
-from grievances.models import Status, Tier
 from meetings.models import AgendaItem, Evaluation, Meeting, MeetingType
 from meetings.services import meeting_schedule
 from responders.models import User
