@@ -3,6 +3,7 @@ import hashlib
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.http import HttpRequest
 
 from grievances.models import Building, Household
 from responders.models import (
@@ -72,7 +73,7 @@ def test_demo_has_one_login_per_role(demo, client):
     roles = set(User.objects.values_list("role", flat=True))
     assert roles == set(User.Role.values)
     for username in ("admin", "street_staff", "leader_wang", "committee_staff", "zone_member", "dept_liaison"):
-        assert client.login(username=username, password="zhitong-demo"), username
+        assert client.login(request=HttpRequest(), username=username, password="zhitong-demo"), username
 
 
 def test_demo_addresses_look_like_shanghai_lanes(demo):
