@@ -95,7 +95,7 @@ class ResponsibilityZoneAdmin(admin.ModelAdmin):
     def households(self, zone):
         warning = zone_size_warning(zone.household_count)
         if warning:
-            return format_html('<span style="color:#b45309" title="{}">⚠ {}</span>', warning, zone.household_count)
+            return format_html('<span class="zone-size-warning" title="{}">⚠ {}</span>', warning, zone.household_count)
         return zone.household_count
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

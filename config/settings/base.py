@@ -1,10 +1,12 @@
 """Settings shared by every environment. Everything that differs comes from the environment."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +37,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     # Zhitong's apps, bottom to top: each imports only from those above it in this list
     # (core, a plain package of shared errors, clock and parameters, sits below them all).
     "responders",
@@ -50,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a sign-in refused for too many failures into our page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +100,63 @@ AUTH_USER_MODEL = "responders.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in resists guessing (django-axes; README "Configuration", "Operations"). Every failed
+# sign-in, on /accounts/login/ or /admin/login/, is recorded; an account is locked after
+# ZHITONG_SIGN_IN_FAILURES_PER_ACCOUNT failures from anywhere, an address after
+# ZHITONG_SIGN_IN_FAILURES_PER_ADDRESS failures for any accounts (a street office signs in
+# from behind one address, hence the larger number), each until ZHITONG_SIGN_IN_LOCK_MINUTES
+# pass without another failure. An administrator unlocks in the admin (Axes → access
+# attempts: delete the rows) or with `manage.py axes_reset_username` / `axes_reset_ip`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked account or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+ZHITONG_SIGN_IN_FAILURES_PER_ACCOUNT = int(os.environ.get("ZHITONG_SIGN_IN_FAILURES_PER_ACCOUNT", "5"))
+ZHITONG_SIGN_IN_FAILURES_PER_ADDRESS = int(os.environ.get("ZHITONG_SIGN_IN_FAILURES_PER_ADDRESS", "30"))
+ZHITONG_SIGN_IN_LOCK_MINUTES = int(os.environ.get("ZHITONG_SIGN_IN_LOCK_MINUTES", "30"))
+# How many reverse proxies in front of the web server append to X-Forwarded-For: 0 reads the
+# address from the connection; behind one proxy, 1 (else every sign-in comes from the proxy).
+ZHITONG_TRUSTED_PROXIES = int(os.environ.get("ZHITONG_TRUSTED_PROXIES", "0"))
+if not 1 <= ZHITONG_SIGN_IN_FAILURES_PER_ACCOUNT <= ZHITONG_SIGN_IN_FAILURES_PER_ADDRESS:
+    raise ImproperlyConfigured(
+        "ZHITONG_SIGN_IN_FAILURES_PER_ACCOUNT must be at least 1 and at most ZHITONG_SIGN_IN_FAILURES_PER_ADDRESS."
+    )
+if ZHITONG_SIGN_IN_LOCK_MINUTES < 1 or ZHITONG_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("ZHITONG_SIGN_IN_LOCK_MINUTES must be at least 1, ZHITONG_TRUSTED_PROXIES at least 0.")
+AXES_HANDLER = "config.lockout.SignInAttempts"  # the two limits above, one per parameter
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = ZHITONG_SIGN_IN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=ZHITONG_SIGN_IN_LOCK_MINUTES)
+AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_address"
+# A success clears that account's failures from that address only (config.lockout): axes'
+# own reset would also clear every failure from the address, so one valid account could
+# wipe the record of guesses at others.
+AXES_RESET_ON_SUCCESS = False
+
+# Staff sessions end after a working day without a request: each request moves the expiry.
+ZHITONG_SESSION_IDLE_HOURS = float(os.environ.get("ZHITONG_SESSION_IDLE_HOURS", "10"))
+if ZHITONG_SESSION_IDLE_HOURS <= 0:
+    raise ImproperlyConfigured("ZHITONG_SESSION_IDLE_HOURS must be more than 0.")
+SESSION_COOKIE_AGE = round(ZHITONG_SESSION_IDLE_HOURS * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Content-Security-Policy (django-csp) on every response: our own scripts, styles and images
+# only; no inline script or style, no eval. The screens' JavaScript is static/zhitong.js and
+# htmx, both from our static files (README "Screens").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -48,15 +48,57 @@ def screenshot():
     return take
 
 
+# Every page the browser tests open reports what the Content-Security-Policy refused: the
+# browser fires `securitypolicyviolation` on the document (and says "Refused to ..." in its
+# console); both are collected, and a test that saw one fails at its end.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => window.__cspViolation({
+  directive: event.violatedDirective, blocked: event.blockedURI, sample: event.sample,
+  source: `${event.sourceFile}:${event.lineNumber}`, page: document.location.href,
+}));
+"""
+
+
 @pytest.fixture
-def sign_in(browser, live_server):
+def csp_violations():
+    """What the Content-Security-Policy refused on the pages of this test; it must stay empty
+    (a test that provokes a refusal on purpose reads and clears it)."""
+    return []
+
+
+@pytest.fixture
+def open_page(browser, csp_violations):
+    """A new page in a new browser context (its own cookies), watched for CSP violations."""
     contexts = []
 
-    def open_as(username: str, device: dict):
+    def console_message(message):
+        if "Content Security Policy" in message.text:
+            csp_violations.append({"console": message.text, "page": message.page.url if message.page else ""})
+
+    def open_new(device: dict):
         context = browser.new_context(locale="zh-CN", **device)
         contexts.append(context)
+        context.expose_binding("__cspViolation", lambda source, report: csp_violations.append(report))
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", console_message)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        return page
+
+    yield open_new
+    for context in contexts:
+        for page in context.pages:
+            # A round trip to each page delivers the reports it has already sent.
+            page.evaluate("() => new Promise((done) => setTimeout(done, 50))")
+        context.close()
+    if csp_violations:
+        pytest.fail(f"Content-Security-Policy violations: {csp_violations}")
+
+
+@pytest.fixture
+def sign_in(open_page, live_server):
+    def open_as(username: str, device: dict):
+        page = open_page(device)
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", "zhitong-demo")
@@ -64,6 +106,4 @@ def sign_in(browser, live_server):
         expect(page).to_have_url(f"{live_server.url}/")
         return page
 
-    yield open_as
-    for context in contexts:
-        context.close()
+    return open_as

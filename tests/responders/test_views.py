@@ -1,4 +1,5 @@
 import pytest
+from django.http import HttpRequest
 
 pytestmark = pytest.mark.django_db
 

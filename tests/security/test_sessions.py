@@ -1,0 +1,48 @@
+"""Staff sessions end after a working day without a request (ZHITONG_SESSION_IDLE_HOURS,
+default 10), not Django's 14 days; every request starts the day again. The clock is moved
+forward, the session row is left as the server wrote it."""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from responders.models import User
+from tests.factories import StreetFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def at(moment):
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def test_a_session_lasts_a_working_day_and_slides():
+    assert settings.SESSION_COOKIE_AGE == 10 * 3600
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_an_idle_session_is_signed_out_after_ten_hours(client):
+    leader = UserFactory(username="leader_sun", role=User.Role.STREET_LEADER, street=StreetFactory())
+    start = timezone.now()
+    with at(start):
+        client.post("/accounts/login/", {"username": "leader_sun", "password": "pw-for-tests"})
+        assert client.get("/").status_code == 200
+    session = Session.objects.get()
+    assert session.get_decoded()["_auth_user_id"] == str(leader.pk)
+    assert abs(session.expire_date - (start + dt.timedelta(hours=10))) < dt.timedelta(seconds=5)
+
+    # Nine and a half hours later: still signed in, and the day starts again from here.
+    later = start + dt.timedelta(hours=9, minutes=30)
+    with at(later):
+        assert client.get("/").status_code == 200
+    # Another nine and a half hours (nineteen since signing in): still signed in.
+    with at(later + dt.timedelta(hours=9, minutes=30)):
+        assert client.get("/").status_code == 200
+    # Then ten hours and a minute without a request: signed out.
+    with at(later + dt.timedelta(hours=19, minutes=31)):
+        answer = client.get("/")
+    assert answer.status_code == 302 and answer["Location"].startswith("/accounts/login/")
