@@ -3,7 +3,6 @@ import hashlib
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
-from django.http import HttpRequest
 
 from grievances.models import Building, Household
 from responders.models import (

@@ -1,5 +1,4 @@
 import pytest
-from django.http import HttpRequest
 
 pytestmark = pytest.mark.django_db
 
