@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,10 @@ logger = logging.getLogger(__name__)
 ANONYMISED = "已匿名"
 
 HOUSEHOLD_FIELDS = ("contact_name", "phone", "care_flags", "notes")
+# Sent inside an erasure's transaction with `household` and `ticket_ids`, so that apps above
+# this one scrub their own copies of the tickets' reporters (api: webhook payloads and
+# replayable first responses) in the same transaction.
+household_erased = Signal()
 REPORTER_FIELDS = ("reporter_name", "reporter_phone")
 
 How = PersonalDataAccess.How
@@ -198,7 +203,8 @@ def erase_household(
     what was done — with the reporter anonymised. Left as they are: the tickets' descriptions
     and outcomes, the residents' feedback comments and the timeline's notes (the event log is
     append-only), which are the matter's record and should not name the person. Who erased and
-    why is in the access log, and on the household (`erased_at`, `erased_by`)."""
+    why is in the access log, and on the household (`erased_at`, `erased_by`). Other apps'
+    copies of the reporters are scrubbed by the receivers of `household_erased`."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why the data is erased (the resident's request)."), field="reason")
@@ -230,6 +236,7 @@ def erase_household(
         who = {"user": user, "actor_label": actor_label, "path": path, "note": reason, "how": How.ERASE, "now": now}
         record_access(subject=Subject.HOUSEHOLD, ids=[household.pk], fields=HOUSEHOLD_FIELDS, **who)
         record_access(subject=Subject.TICKET, ids=ticket_ids, fields=REPORTER_FIELDS, **who)
+        household_erased.send(sender=Household, household=household, ticket_ids=ticket_ids)
     return Erasure(household, ticket_ids, visits)
 
 

@@ -152,3 +152,34 @@ def test_a_department_of_another_street_is_not_named(api_client, zone):
         assert answer.status_code == 400
         assert answer.json()["error"]["fields"] == {"department": ["该职能部门不负责本街道。"]}
         assert department.name not in answer.content.decode()
+
+
+# --- erasure reaches what is kept for partners ----------------------------------------------------
+
+
+def test_an_erasure_scrubs_webhook_payloads_and_replayable_responses(api_client, hotline, zone):
+    from api.models import WebhookDelivery
+    from api.services import partner_key_create
+    from api.webhooks import webhook_subscribe, webhooks_fan_out
+    from grievances import privacy
+    from tests.factories import HouseholdFactory
+
+    household = HouseholdFactory(zone=zone, contact_name="王先生", phone=PHONE)
+    key, _raw = partner_key_create(
+        partner=hotline, name="hooks", streets=[zone.committee.street], scopes=["tickets:read", "pii:read"]
+    )
+    webhook_subscribe(key=key, url="http://127.0.0.1:9/hooks")
+    client = api_client(zone.committee.street, scopes=("tickets:read", "tickets:write", "pii:read"))
+    body = {"category": "environment", "description": "垃圾没人清运", "household": household.pk}
+    body["reporter"] = {"name": "王先生", "phone": PHONE}
+    first = client.post("/api/v1/tickets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="order-7")
+    webhooks_fan_out()
+    assert WebhookDelivery.objects.get().payload["data"]["ticket"]["reporter"]["phone"] == PHONE
+
+    privacy.erase_household(household, reason="本人申请", actor_label="test")
+
+    erased = {"name": privacy.ANONYMISED, "phone": ""}
+    assert WebhookDelivery.objects.get().payload["data"]["ticket"]["reporter"] == erased
+    replay = client.post("/api/v1/tickets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="order-7")
+    assert replay["Idempotent-Replayed"] == "true" and replay.json()["id"] == first.json()["id"]
+    assert replay.json()["reporter"] == erased
