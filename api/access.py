@@ -3,10 +3,12 @@
 from django.utils.translation import gettext as _
 from rest_framework import permissions
 
+from escalation import policy
 from responders.selectors import Scope, partner_scope, user_scope
 
 from .authentication import Partner
 from .models import Scope as KeyScope
+from .rendering import Reader, reading_as
 
 
 def request_scope(request) -> Scope:
@@ -37,6 +39,17 @@ class KeyScopes(permissions.BasePermission):
 
 
 def can_see_pii(request) -> bool:
+    """Whether the caller sees reporters' phone numbers in full: a partner key with pii:read;
+    a staff member whom the policy lets see the personal data of every ticket they may see
+    (`escalation.policy.personal_data_everywhere`: not a department liaison). When it does,
+    the caller is named as the reader of what this request's renders show, which they log
+    (api.rendering, DESIGN.md rule 9)."""
     if isinstance(request.user, Partner):
-        return request.auth.has_scope(KeyScope.PII_READ)
-    return True
+        key = request.auth
+        allowed = key.has_scope(KeyScope.PII_READ)
+        reader = Reader(partner_id=key.partner_id, label=f"{request.user} {key.prefix}", path=request.path)
+    else:
+        allowed = policy.personal_data_everywhere(request.user)
+        reader = Reader(user=request.user, path=request.path)
+    reading_as(reader if allowed else None)
+    return allowed

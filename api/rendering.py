@@ -23,15 +23,24 @@ Anything else is refused when the renderer is built, never rendered differently.
 
 A field with a `representer()` (serializers.DateTimeField) gives a function for the whole
 render, so what it looks up per request (the time zone) it looks up once.
+
+Personal data (DESIGN.md rule 9): a renderer whose context has `pii` shows reporters' phone
+numbers in full, so each render logs, in one row, the tickets whose phone it showed and the
+reader that `api.access.can_see_pii` named for the request (`reading_as`).
 """
 
 from collections import defaultdict
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from rest_framework import relations, serializers
+
+from grievances import privacy
+from grievances.models import Ticket
 
 # DRF fields whose to_representation returns the value unchanged for values of the given
 # database field types (str(str), int(int), a str choice that is among the choices...).
@@ -45,6 +54,31 @@ _IDENTITY = {
 # What a step does with its row: pass a column through, call a function on it (None stays
 # None, as in DRF), call a method field with a view of the row, render nested rows.
 VALUE, CALL, METHOD, MANY = range(4)
+
+
+# What `pii` reveals in full, per model: the columns logged when a render shows them.
+PII_COLUMNS = {Ticket: privacy.REPORTER_FIELDS}
+# The column whose value makes a row count as shown (the phone: the name is shown anyway).
+PII_REVEALED_BY = {Ticket: "reporter_phone"}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who a request's renders show personal data to: a staff member, or a partner's key."""
+
+    user: object = None
+    partner_id: int | None = None
+    label: str = ""
+    path: str = ""
+
+
+# Set by api.access.can_see_pii, which every view asks before it builds a renderer with `pii`.
+_reader: ContextVar[Reader | None] = ContextVar("zhitong_pii_reader", default=None)
+
+
+def reading_as(reader: Reader | None) -> None:
+    """Name who the next renders with `pii` show personal data to (None: nobody in full)."""
+    _reader.set(reader)
 
 
 def reads(*names):
@@ -73,6 +107,8 @@ class RowRenderer:
         self.model = model = serializer.Meta.model
         self.name = type(serializer).__name__
         self.pk = model._meta.pk.attname
+        # The column that, non-empty in a row, means the render showed personal data in full.
+        self.revealing = PII_REVEALED_BY.get(model) if serializer.context.get("pii") else None
         self.steps = []  # (kind, name, column or nested renderer, function or field)
         self.readers = []  # for model instances: how each step reads its value
         self.relations = {}  # a method's related object: attribute -> (column, model)
@@ -114,6 +150,8 @@ class RowRenderer:
                 else:
                     self.steps.append((CALL, name, column, field.to_representation))
         columns[self.pk] = None
+        if self.revealing is not None and self.revealing not in columns:
+            self.revealing = None  # the serializer does not show it
         self.columns = list(columns)
 
     # --- building ---------------------------------------------------------------------
@@ -183,12 +221,35 @@ class RowRenderer:
         self._load(rows, page)
         for model, ids in page.wanted.items():
             page.objects[model] = model._default_manager.in_bulk(ids)
-        return self._render(rows, page)
+        rendered = self._render(rows, page)
+        if self.revealing is not None:
+            self._log_shown([row[self.pk] for row in rows if row[self.revealing]])
+        return rendered
 
     def render_objects(self, objects) -> list[dict]:
         """The representations of model instances at hand (a ticket just saved), read from
         their attributes as the serializer would, without reading them again."""
-        return self._render_objects(list(objects), Page())
+        objects = list(objects)
+        rendered = self._render_objects(objects, Page())
+        if self.revealing is not None:
+            self._log_shown([obj.pk for obj in objects if getattr(obj, self.revealing)])
+        return rendered
+
+    def _log_shown(self, ids) -> None:
+        """One access-log row for the rows whose personal data this render showed in full."""
+        if not ids:
+            return
+        reader = _reader.get() or Reader(label="api")
+        privacy.record_access(
+            how=privacy.How.API,
+            subject=self.model._meta.model_name,
+            ids=ids,
+            fields=PII_COLUMNS[self.model],
+            user=reader.user,
+            partner_id=reader.partner_id,
+            actor_label=reader.label,
+            path=reader.path,
+        )
 
     def _render_objects(self, objects, page: "Page") -> list[dict]:
         steps = page.steps(self)

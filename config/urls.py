@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from alerts import views as alert_views
+from escalation import personal_data_views
 from escalation import views as escalation_views
 from grievances import views as grievance_views
 from intake import views as intake_views
@@ -18,6 +19,8 @@ urlpatterns = [
     path("zone/", grievance_views.my_zone, name="zone"),
     path("households/<int:pk>/", grievance_views.household_detail, name="household"),
     path("households/<int:household_pk>/visits/new/", intake_views.visit_new, name="visit_new"),
+    path("households/<int:pk>/export/", personal_data_views.household_export, name="household_export"),
+    path("households/<int:pk>/erase/", personal_data_views.household_erase, name="household_erase"),
     path("queue/", escalation_views.queue, name="queue"),
     path("queue/bulk/", escalation_views.bulk_action, name="queue_bulk"),
     path("tickets/mine/", escalation_views.my_tickets, name="my_tickets"),

@@ -11,12 +11,16 @@ Beside the visibility rule (responders.selectors.user_scope: which units a perso
 - `may(user, action, obj)` and `require(...)`: the same questions asked by name, for
   services to enforce and for views, forms and serializers to ask;
 - `owner_candidates`: who may own a ticket; `departments_serving`: which departments a
-  street may refer to; `default_queue_tier` and `home_unit`: where a role starts.
+  street may refer to; `default_queue_tier` and `home_unit`: where a role starts;
+- personal data (DESIGN.md rule 9): `personal_data_scope` and `care_flags_scope` (whose
+  names, phones and care flags a person may see), `handles_data_requests` (who exports or
+  erases a household's data on the resident's request).
 
 Services enforce these rules (the transitions refuse a person's action their role does not
 allow, whoever calls them); the screens and the API only ask, to offer what will succeed.
 """
 
+from dataclasses import replace
 from enum import StrEnum
 
 from django.db.models import Q, QuerySet
@@ -24,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from core.enums import Tier
 from core.errors import NotPermitted
-from grievances.models import Ticket
+from grievances.models import Household, Ticket
 from grievances.selectors import ticket_visible_to
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
 from responders.selectors import EVERYTHING, NOTHING, Scope, user_scope
@@ -216,6 +220,73 @@ def home_unit(user: User) -> dict:
     return {}
 
 
+# --- personal data (DESIGN.md rule 9) ----------------------------------------------------
+#
+# Residents' names and phones (a household's contact, a ticket's reporter) are for the people
+# who deal with the resident: whoever sees the household or ticket through their own units —
+# the zone's team (they visit), the committee's staff (the residents' agent), the street's
+# staff and leaders (triage, the feedback call), administrators. Not a department liaison on
+# a ticket referred to the department: the department gets the matter, not the person.
+# Care flags (elderly living alone, low income, disability) are sensitive personal
+# information under the PIPL (health, disability, financial hardship): narrower still, only
+# those who visit and look after the household — its zone's team, its committee's staff,
+# administrators. A resident's request to export or erase their data is the street's to handle.
+
+
+def personal_data_scope(user: User) -> Scope:
+    """The units whose residents' names and phones `user` may see: the units of their role and
+    teams, not the tickets they see only because one was referred to their department."""
+    return replace(user_scope(user), department_ids=frozenset())
+
+
+def care_flags_scope(user: User) -> Scope:
+    """The units whose households' care flags `user` may see: their committee and their teams'
+    zones (administrators: all). A street's staff and leaders, a liaison: none but their teams'."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if _is_administrator(user):
+        return EVERYTHING
+    scope = user_scope(user)
+    return Scope(committee_ids=scope.committee_ids, zone_ids=scope.zone_ids)
+
+
+def personal_data_everywhere(user: User) -> bool:
+    """Whether `user` may see the names and phones of everything they may see at all (the API's
+    one switch per request): everyone but a department liaison, who also sees referred tickets."""
+    scope = user_scope(user)
+    return scope.everything or not scope.department_ids
+
+
+def _residence(obj) -> dict:
+    """The street, committee and zone ids of a household or a ticket."""
+    if isinstance(obj, Household):
+        zone = obj.zone
+        return {"street_id": zone.committee.street_id, "committee_id": zone.committee_id, "zone_id": zone.pk}
+    return {"street_id": obj.street_id, "committee_id": obj.committee_id, "zone_id": obj.zone_id}
+
+
+def may_see_personal_data(user: User, obj: Household | Ticket) -> bool:
+    """A household's contact name and phone, a ticket's reporter's name and phone."""
+    return personal_data_scope(user).covers(**_residence(obj))
+
+
+def may_see_care_flags(user: User, household: Household) -> bool:
+    return care_flags_scope(user).covers(**_residence(household))
+
+
+def handles_data_requests(user: User, household: Household) -> bool:
+    """Whether `user` may export or erase `household`'s personal data at the resident's request
+    (PIPL art. 45, 47): the staff and leaders of its street, administrators."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if _is_administrator(user):
+        return True
+    return (
+        user.role in (User.Role.STREET_STAFF, User.Role.STREET_LEADER)
+        and user.street_id == _residence(household)["street_id"]
+    )
+
+
 # --- asking by name ----------------------------------------------------------------------
 
 
@@ -227,6 +298,10 @@ class Right(StrEnum):
     ISSUE_REPORT = "issue_report"  # obj: the street
     READ_REPORT = "read_report"  # obj: the street
     OWN = "own"  # obj: the ticket
+    SEE_PERSONAL_DATA = "see_personal_data"  # obj: the household or ticket
+    SEE_CARE_FLAGS = "see_care_flags"  # obj: the household
+    EXPORT_PERSONAL_DATA = "export_personal_data"  # obj: the household
+    ERASE_PERSONAL_DATA = "erase_personal_data"  # obj: the household
 
 
 def may(user: User, action: str, obj) -> bool:
@@ -238,6 +313,12 @@ def may(user: User, action: str, obj) -> bool:
             return acts_for(user, **_unit_ids(obj))
         case Right.OWN:
             return may_own(user, obj)
+        case Right.SEE_PERSONAL_DATA:
+            return may_see_personal_data(user, obj)
+        case Right.SEE_CARE_FLAGS:
+            return may_see_care_flags(user, obj)
+        case Right.EXPORT_PERSONAL_DATA | Right.ERASE_PERSONAL_DATA:
+            return handles_data_requests(user, obj)
 
 
 def require(user: User, action: str, obj, *, message: str | None = None, field: str | None = None) -> None:

@@ -1,9 +1,48 @@
 from django.contrib import admin
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyFieldsAdminMixin, ReadOnlyTabularInline
 
-from .models import Building, Category, Feedback, Household, Ticket, TicketEvent
+from . import privacy
+from .models import Building, Category, Feedback, Household, PersonalDataAccess, Ticket, TicketEvent
+
+
+class LogsPersonalData:
+    """An admin whose pages show residents' personal data logs each showing (DESIGN.md rule
+    9): a list page as one row naming its records, a record's page as one."""
+
+    subject: str
+    list_fields: tuple = ()
+    detail_fields: tuple = ()
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None and self.list_fields:
+            privacy.record_access(
+                user=request.user,
+                how=privacy.How.ADMIN,
+                subject=self.subject,
+                ids=[obj.pk for obj in changelist.result_list],
+                fields=self.list_fields,
+                path=request.path,
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and original is not None:
+            privacy.record_access(
+                user=request.user,
+                how=privacy.How.ADMIN,
+                subject=self.subject,
+                ids=[original.pk],
+                fields=self.detail_fields,
+                path=request.path,
+            )
+        return response
 
 
 @admin.register(Building)
@@ -16,7 +55,11 @@ class BuildingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(LogsPersonalData, admin.ModelAdmin):
+    subject = privacy.Subject.HOUSEHOLD
+    list_fields = ("contact_name", "care_flags")
+    detail_fields = privacy.HOUSEHOLD_FIELDS
+    readonly_fields = ["erased_at", "erased_by"]
     list_display = ["address", "contact_name", "masked_phone", "household_type", "zone", "care"]
     list_filter = [
         "household_type",
@@ -61,8 +104,11 @@ class FeedbackInline(ReadOnlyTabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(ReadOnlyFieldsAdminMixin, admin.ModelAdmin):
+class TicketAdmin(LogsPersonalData, ReadOnlyFieldsAdminMixin, admin.ModelAdmin):
     """Read-only: tickets move through the state machine (the screens and the API), never here."""
+
+    subject = privacy.Subject.TICKET
+    detail_fields = privacy.REPORTER_FIELDS
 
     list_display = [
         "reference",
@@ -92,6 +138,53 @@ class TicketAdmin(ReadOnlyFieldsAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     inlines = [TicketEventInline, FeedbackInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The access log of residents' personal data: read only, never added, changed or deleted.
+    Search by a household's or ticket's id, a staff member, a partner's key, a page."""
+
+    list_display = ["at", "who", "how", "subject", "records", "shown_fields", "path"]
+    list_filter = ["how", "subject", "at", "user__role"]
+    search_fields = ["user__username", "user__full_name", "actor_label", "partner__name", "path", "note"]
+    list_select_related = ["user", "partner"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+    list_per_page = 100
+
+    @admin.display(description=_("who"))
+    def who(self, access):
+        return access.who
+
+    @admin.display(description=_("record ids"))
+    def records(self, access):
+        ids = [str(pk) for pk in access.object_ids]
+        return ", ".join(ids[:10]) + (f" … (+{len(ids) - 10})" if len(ids) > 10 else "")
+
+    @admin.display(description=_("fields"))
+    def shown_fields(self, access):
+        return ", ".join(access.fields)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term.isascii() and term.isdigit():
+            # A record's id: the accesses that showed it (JSON containment where the database has it).
+            if connection.features.supports_json_field_contains:
+                results |= queryset.filter(object_ids__contains=[int(term)])
+            else:
+                results |= queryset.filter(object_ids__icontains=term)
+        return results, duplicates
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -65,6 +65,17 @@ class Household(models.Model):
     low_income = models.BooleanField(_("low income"), default=False)
     disability = models.BooleanField(_("disability"), default=False)
     notes = models.TextField(_("notes"), blank=True)
+    # Set when the resident's personal data was erased at their request (grievances.privacy).
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True, editable=False)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("personal data erased by"),
+        editable=False,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -95,6 +106,12 @@ def mask_phone(phone: str) -> str:
     if len(phone) <= 7:
         return "*" * len(phone)
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """王**: the first character (a Chinese surname), the rest starred."""
+    name = name.strip()
+    return f"{name[0]}{'*' * max(len(name) - 1, 1)}" if name else ""
 
 
 class Visit(models.Model):
@@ -487,3 +504,62 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"{self.ticket} {self.get_satisfaction_display()}"
+
+
+class PersonalDataAccess(models.Model):
+    """One showing of residents' personal data (DESIGN.md rule 9): who saw or exported which
+    households' or tickets' names, phones or care flags, when, and how. Written only by
+    `grievances.privacy.record_access`; read-only in the admin. A list or an API page is one
+    row naming every record it showed."""
+
+    class How(models.TextChoices):
+        PAGE = "page", _("page")
+        LIST = "list", _("list")
+        API = "api", _("partner API")
+        ADMIN = "admin", _("admin site")
+        EXPORT = "export", _("export")
+        ERASE = "erase", _("erasure")
+
+    class Subject(models.TextChoices):
+        HOUSEHOLD = "household", _("household")
+        TICKET = "ticket", _("ticket")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    partner = models.ForeignKey(
+        PartnerSystem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner system"),
+    )
+    actor_label = models.CharField(
+        _("caller"), max_length=100, blank=True, help_text=_("A partner's key, or the command that was run.")
+    )
+    how = models.CharField(_("how"), max_length=10, choices=How.choices)
+    subject = models.CharField(_("record type"), max_length=10, choices=Subject.choices)
+    object_ids = models.JSONField(_("record ids"), default=list)
+    fields = models.JSONField(_("fields"), default=list)
+    path = models.CharField(_("page or endpoint"), max_length=255, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "at"], name="pd_access_user_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.who} {self.get_how_display()}"
+
+    @property
+    def who(self) -> str:
+        return str(self.user) if self.user_id else self.actor_label

@@ -19,7 +19,8 @@ DUE_SOON = dt.timedelta(hours=24)
 
 def visible_households(scope: Scope) -> QuerySet[Household]:
     return scope.filter(
-        Household.objects.select_related("zone", "building"),
+        # The zone's committee too: whose personal data a person may see is decided by it.
+        Household.objects.select_related("zone__committee", "building"),
         street="zone__committee__street",
         committee="zone__committee",
         zone="zone",

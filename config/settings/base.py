@@ -208,11 +208,22 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Every line we log has Open311's `api_key=` (a partner's secret, in its query strings)
+# redacted: on the console handler, and on the two Django loggers that print request lines
+# and paths (runserver's `django.server` has its own handler otherwise). gunicorn's access
+# log is configured apart: docker-compose.yml prints the path without the query string.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "config.logfilters.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]},
+    },
+    "loggers": {
+        "django.server": {"handlers": ["console"], "filters": ["redact_secrets"], "level": "INFO", "propagate": False},
+        "django.request": {"filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
@@ -234,6 +245,11 @@ ZHITONG_WEBHOOK_HTTPS_ONLY = os.environ.get("ZHITONG_WEBHOOK_HTTPS_ONLY", "false
 ZHITONG_IDEMPOTENCY_KEEP_DAYS = int(os.environ.get("ZHITONG_IDEMPOTENCY_KEEP_DAYS", "7"))
 if ZHITONG_IDEMPOTENCY_KEEP_DAYS < 1:
     raise ImproperlyConfigured("ZHITONG_IDEMPOTENCY_KEEP_DAYS must be at least 1: partners may retry for 24 hours.")
+# Residents' personal data (DESIGN.md rule 9): visit notes are blanked after this many days
+# (default three years, a full round of yearly visits and more); 0 keeps them for ever.
+ZHITONG_VISIT_NOTES_KEEP_DAYS = int(os.environ.get("ZHITONG_VISIT_NOTES_KEEP_DAYS", "1095"))
+if ZHITONG_VISIT_NOTES_KEEP_DAYS < 0:
+    raise ImproperlyConfigured("ZHITONG_VISIT_NOTES_KEEP_DAYS must be 0 (keep for ever) or more.")
 CELERY_BEAT_SCHEDULE = {
     # 社情民意月报: last month's report for every street, on the 1st at 02:00 Shanghai time.
     "monthly-reports": {
@@ -261,6 +277,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "api.tasks.purge_idempotency_records",
         "schedule": crontab(minute=10, hour=3),
+    },
+    # Visit notes past ZHITONG_VISIT_NOTES_KEEP_DAYS, nightly.
+    "purge-old-visit-notes": {
+        "task": "grievances.tasks.purge_old_visit_notes",
+        "schedule": crontab(minute=20, hour=3),
     },
 }
 

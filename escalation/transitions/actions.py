@@ -78,9 +78,11 @@ def ticket_refer(
     chosen = list(dict.fromkeys([*([department] if department is not None else []), *departments]))
     if not chosen:
         raise InvalidInput(_("Choose a department."), code="required", field="department")
+    # Neither refusal names the department: an id of another street's department must not
+    # tell the caller whose it is (department enumeration).
     for each in chosen:
         if not each.active:
-            raise InvalidInput(_("Department %(name)s is not active.") % {"name": each}, field="department")
+            raise InvalidInput(_("This department is no longer active."), field="department")
     if answer_by is not None and answer_by <= now:
         raise InvalidInput(_("The answer-by date must be in the future."), field="answer_by")
     with transaction.atomic():
@@ -90,10 +92,7 @@ def ticket_refer(
         # stationed in its street, or district-wide ones of its district.
         for each in chosen:
             if not policy.serves(each, ticket):
-                raise InvalidInput(
-                    _("%(name)s does not serve %(street)s.") % {"name": each, "street": ticket.street},
-                    field="department",
-                )
+                raise InvalidInput(_("This department does not serve this street."), field="department")
         answer_by = answer_by or SLA.load().default_answer_by(now)
         Referral.objects.bulk_create(
             Referral(
