@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.middleware.SlideSessionExpiry",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "api.middleware.ApiEnvelopeMiddleware",
@@ -135,12 +136,12 @@ AXES_CLIENT_IP_CALLABLE = "config.lockout.client_address"
 # wipe the record of guesses at others.
 AXES_RESET_ON_SUCCESS = False
 
-# Staff sessions end after a working day without a request: each request moves the expiry.
+# Staff sessions end after a working day without a request: each request moves the expiry
+# (config.middleware.SlideSessionExpiry, at most one session write every five minutes).
 ZHITONG_SESSION_IDLE_HOURS = float(os.environ.get("ZHITONG_SESSION_IDLE_HOURS", "10"))
 if ZHITONG_SESSION_IDLE_HOURS <= 0:
     raise ImproperlyConfigured("ZHITONG_SESSION_IDLE_HOURS must be more than 0.")
 SESSION_COOKIE_AGE = round(ZHITONG_SESSION_IDLE_HOURS * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
 
 # Content-Security-Policy (django-csp) on every response: our own scripts, styles and images
 # only; no inline script or style, no eval. The screens' JavaScript is static/zhitong.js and

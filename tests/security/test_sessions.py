@@ -20,9 +20,23 @@ def at(moment):
     return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
-def test_a_session_lasts_a_working_day_and_slides():
+def test_a_session_lasts_a_working_day_and_is_not_rewritten_on_every_page(client):
     assert settings.SESSION_COOKIE_AGE == 10 * 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    UserFactory(username="clerk_li", role=User.Role.STREET_STAFF, street=StreetFactory())
+    start = timezone.now()
+    with at(start):
+        client.post("/accounts/login/", {"username": "clerk_li", "password": "pw-for-tests"})
+        client.get("/")
+    first = Session.objects.get().expire_date
+
+    with at(start + dt.timedelta(minutes=2)):  # a page a little later: the session is left alone
+        client.get("/")
+    unchanged = Session.objects.get().expire_date
+    with at(start + dt.timedelta(minutes=7)):  # a few minutes on: its end moves with the request
+        client.get("/")
+
+    assert unchanged == first
+    assert Session.objects.get().expire_date - first >= dt.timedelta(minutes=6)
 
 
 def test_an_idle_session_is_signed_out_after_ten_hours(client):
