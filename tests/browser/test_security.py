@@ -34,6 +34,9 @@ def test_every_kind_of_page_works_under_the_policy(sign_in, live_server, screens
 
     # The queue's filters submit through htmx on change (hx-trigger), no inline code.
     desk.get_by_role("link", name="工单队列").click()
+    desk.wait_for_url(f"{url}/queue/")
+    # htmx has taken up the swapped-in filter form (its triggers are bound) before we use it.
+    desk.wait_for_function("() => document.querySelector('form.filters')?.['htmx-internal-data']")
     desk.locator("select[name=urgency]").select_option("normal")
     desk.wait_for_url("**urgency=normal**")
     expect(desk.locator(f'tr[data-ref="{ticket.reference}"]')).to_be_visible()
