@@ -167,7 +167,7 @@ class KeyCache:
         # for whoever read the rows in between. One wait, if any, for the whole transaction.
         cls._bump(epochs)
         pending = getattr(connection, "_zhitong_forget_after_commit", None)
-        if pending is None or not any(func is pending.run for _sids, func, _robust in connection.run_on_commit):
+        if pending is None or not any(func == pending.run for _sids, func, _robust in connection.run_on_commit):
             pending = connection._zhitong_forget_after_commit = _AfterCommit(set())
             transaction.on_commit(pending.run, robust=True)
         pending.epochs |= epochs

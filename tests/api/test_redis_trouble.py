@@ -224,3 +224,27 @@ def test_a_cached_copy_counts_only_for_seconds_after_it_was_read_whatever_redis_
     KeyCache.offer(key, epoch, time.time() - KeyCache.SECONDS - 0.01)
     assert redis_cache.client().get(f":1:api:key2:{key.prefix}") is not None
     assert KeyCache.get(key.prefix) == (None, epoch)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_that_changes_a_key_several_times_waits_once(redis_cache, raw_key):
+    from django.db import transaction
+
+    from api.authentication import KeyCache
+    from tests.factories import StreetFactory
+
+    key, other = PartnerKey.objects.get(), StreetFactory()
+    redis_cache.hang()
+    try:
+        with KeyCache.watch() as outcomes:
+            start = time.monotonic()
+            with transaction.atomic():
+                key.name = "renamed"
+                key.save()
+                key.streets.add(other)
+                key.streets.remove(other)
+            took = time.monotonic() - start
+    finally:
+        redis_cache.resume()
+    assert [outcome for outcome, _seconds in outcomes] == ["waited"]
+    assert took < 3.5
