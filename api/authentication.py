@@ -1,6 +1,9 @@
 """`Authorization: Api-Key <key>` for partner systems; staff keep their browser session."""
 
 import pickle
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -10,7 +13,7 @@ from rest_framework import authentication, exceptions
 
 from responders.models import PartnerSystem
 
-from .cache import cache_key, redis_client
+from .cache import REDIS_ERRORS, cache_key, redis_answering, redis_client, redis_failed
 from .models import PartnerKey
 
 
@@ -48,9 +51,10 @@ def partner_key_for(raw: str) -> PartnerKey:
     prefix = raw.split(".", 1)[0]
     key, epoch = KeyCache.get(prefix)
     if key is None:
+        read_at = time.time()
         key = _load(prefix)
-        if key is not None:
-            KeyCache.offer(key, epoch)
+        if key is not None and epoch is not None:
+            KeyCache.offer(key, epoch, read_at)
     if key is None or not key.matches(raw):
         raise exceptions.AuthenticationFailed(_("Unknown API key."))
     if not key.is_active:
@@ -64,7 +68,6 @@ def _load(prefix: str) -> PartnerKey | None:
         return None
     now = timezone.now()
     # Record use at most once a minute: a write per request would cost more than the check.
-    # (A cached key comes back here when its minute in the cache is over.)
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         PartnerKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
@@ -73,36 +76,53 @@ def _load(prefix: str) -> PartnerKey | None:
 
 
 class KeyCache:
-    """Resolved partner keys in Redis for a minute, so that a request does not read the key,
-    its partner and its streets from PostgreSQL every time.
+    """Resolved partner keys in Redis for a few seconds, so that a request does not read the
+    key, its partner and its streets from PostgreSQL every time: one Redis round trip instead.
 
-    Whatever changes a key, its partner or its streets (api.signals) bumps the key's epoch,
-    at once and again when the transaction commits. A cached key carries the epoch that was
-    current before it was read from the database and counts only while that is still the
-    current one, so a request that read the old rows just before a change cannot put them
-    back: a revoked key is refused from the next request on, in every worker. Without Redis
-    (`make run` on the embedded defaults) nothing is cached.
+    A revoked key is refused from the next request on, in every worker, even when Redis
+    cannot be written at the moment of the change:
+
+    - Whatever changes a key, its partner or its streets (api.signals) bumps the key's epoch
+      in Redis, at once and again when the transaction commits. A cached key carries the
+      epoch that was current before it was read from the database and counts only while
+      that is still the current one, so a request that read the old rows just before a
+      change cannot put them back.
+    - A cached key also counts only for `SECONDS` after it was read from the database (by
+      the clock of the process reading it; the hosts' clocks are taken to agree within
+      `CLOCK_MARGIN`). When the epoch cannot be bumped after the commit (Redis hung or
+      down), the change waits until every copy read before it has lapsed, and only then
+      returns: the next request finds no copy, or one read after the change.
+    - A request that cannot read Redis reads PostgreSQL, and caches nothing.
+
+    Without Redis (`make run` on the embedded defaults) nothing is cached.
     """
 
-    SECONDS = 60
+    SECONDS = 2.0
+    CLOCK_MARGIN = 0.5
     EPOCH_SECONDS = 24 * 60 * 60  # far longer than any cached key lives
+    _watchers: ContextVar[list | None] = ContextVar("key_cache_watchers", default=None)
 
     @staticmethod
     def _names(prefix: str) -> tuple[str, str]:
-        return cache_key(f"api:key:{prefix}"), cache_key(f"api:key-epoch:{prefix}")
+        return cache_key(f"api:key2:{prefix}"), cache_key(f"api:key-epoch:{prefix}")
 
     @classmethod
-    def get(cls, prefix: str) -> tuple[PartnerKey | None, int]:
-        """The cached key, if it is current, and the key's epoch."""
+    def get(cls, prefix: str) -> tuple[PartnerKey | None, int | None]:
+        """The cached key, if it is current, and the key's epoch (None: Redis is not there to
+        cache in)."""
         client = redis_client()
-        if client is None:
-            return None, 0
-        stored, epoch = client.mget(cls._names(prefix))
+        if client is None or not redis_answering():
+            return None, None
+        try:
+            stored, epoch = client.mget(cls._names(prefix))
+        except REDIS_ERRORS as error:
+            redis_failed("partner key cache", error)
+            return None, None
         epoch = int(epoch or 0)
         if stored is None:
             return None, epoch
-        stored_epoch, key_values, partner_values, street_ids = pickle.loads(stored)
-        if stored_epoch != epoch:
+        stored_epoch, read_at, key_values, partner_values, street_ids = pickle.loads(stored)
+        if stored_epoch != epoch or not -cls.CLOCK_MARGIN <= time.time() - read_at < cls.SECONDS:
             return None, epoch
         key = PartnerKey.from_db("default", [f.attname for f in PartnerKey._meta.concrete_fields], key_values)
         key.partner = PartnerSystem.from_db(
@@ -112,36 +132,94 @@ class KeyCache:
         return key, epoch
 
     @classmethod
-    def offer(cls, key: PartnerKey, epoch: int) -> None:
-        """Cache `key`, read from the database after `epoch` was current."""
+    def offer(cls, key: PartnerKey, epoch: int, read_at: float) -> None:
+        """Cache `key`, read from the database from `read_at` on, after `epoch` was current."""
         client = redis_client()
-        if client is None:
+        if client is None or not redis_answering():
             return
         stored = pickle.dumps(
             (
                 epoch,
+                read_at,
                 [getattr(key, f.attname) for f in PartnerKey._meta.concrete_fields],
                 [getattr(key.partner, f.attname) for f in PartnerSystem._meta.concrete_fields],
                 sorted(key.street_ids),
             )
         )
-        client.set(cls._names(key.prefix)[0], stored, ex=cls.SECONDS)
+        try:
+            client.set(cls._names(key.prefix)[0], stored, px=int((cls.SECONDS + cls.CLOCK_MARGIN) * 1000))
+        except REDIS_ERRORS as error:
+            redis_failed("partner key cache", error)
 
     @classmethod
     def forget(cls, prefixes) -> None:
+        """Make the keys' cached copies stale from the next request on (see the class)."""
         if redis_client() is None:
             return
-        epochs = [cls._names(prefix)[1] for prefix in prefixes if prefix]
+        epochs = {cls._names(prefix)[1] for prefix in prefixes if prefix}
         if not epochs:
             return
+        connection = transaction.get_connection()
+        if not connection.in_atomic_block:
+            cls._bump_or_wait(epochs)
+            return
+        # At once, for whoever reads this transaction's own writes; again after the commit,
+        # for whoever read the rows in between. One wait, if any, for the whole transaction.
+        cls._bump(epochs)
+        pending = getattr(connection, "_zhitong_forget_after_commit", None)
+        if pending is None or not any(func == pending.run for _sids, func, _robust in connection.run_on_commit):
+            pending = connection._zhitong_forget_after_commit = _AfterCommit(set())
+            transaction.on_commit(pending.run, robust=True)
+        pending.epochs |= epochs
 
-        def bump():
+    @classmethod
+    def _bump(cls, epochs) -> bool:
+        if not redis_answering():
+            return False
+        try:
             with redis_client().pipeline(transaction=False) as pipe:
                 for name in epochs:
                     pipe.incr(name)
                     pipe.expire(name, cls.EPOCH_SECONDS)
                 pipe.execute()
+        except REDIS_ERRORS as error:
+            redis_failed("partner key cache", error)
+            return False
+        return True
 
-        bump()
-        if transaction.get_connection().in_atomic_block:
-            transaction.on_commit(bump)
+    @classmethod
+    def _bump_or_wait(cls, epochs) -> None:
+        committed_by = time.time()
+        if cls._bump(epochs):
+            cls._tell("cleared", 0.0)
+            return
+        # Every copy that could predate the change was read before `committed_by`.
+        wait = committed_by + cls.SECONDS + cls.CLOCK_MARGIN - time.time()
+        if wait > 0:
+            time.sleep(wait)
+        cls._tell("waited", cls.SECONDS + cls.CLOCK_MARGIN)
+
+    @classmethod
+    def _tell(cls, outcome: str, seconds: float) -> None:
+        watchers = cls._watchers.get()
+        if watchers is not None:
+            watchers.append((outcome, seconds))
+
+    @classmethod
+    @contextmanager
+    def watch(cls):
+        """Collect what `forget` did within the block: ("cleared" | "waited", seconds) each."""
+        outcomes: list[tuple[str, float]] = []
+        token = cls._watchers.set(outcomes)
+        try:
+            yield outcomes
+        finally:
+            cls._watchers.reset(token)
+
+
+@dataclass
+class _AfterCommit:
+    epochs: set
+
+    def run(self):
+        KeyCache._bump_or_wait(self.epochs)

@@ -13,8 +13,9 @@ from .models import IdempotencyRecord, PartnerKey, WebhookDelivery
 
 
 @receiver([post_save, post_delete], sender=PartnerKey)
-def forget_key(sender, instance, **kwargs):
-    KeyCache.forget([instance.prefix])
+def forget_key(sender, instance, created=False, **kwargs):
+    if not created:  # a new key has no cached copy to forget
+        KeyCache.forget([instance.prefix])
 
 
 @receiver(m2m_changed, sender=PartnerKey.streets.through)

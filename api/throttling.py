@@ -1,6 +1,6 @@
 from rest_framework.throttling import SimpleRateThrottle
 
-from .cache import cache_key, redis_client
+from .cache import REDIS_ERRORS, cache_key, redis_answering, redis_client, redis_failed
 
 # INCR the window's counter and give the window its lifetime if it has none: one round trip,
 # atomic, so a counter can never be left without an expiry (which would refuse a key forever).
@@ -23,6 +23,10 @@ class PartnerKeyThrottle(SimpleRateThrottle):
     rest of the window) until it ends. At a window's edge a key may send up to twice the rate
     within one period, the price of one INCR per request instead of DRF's list of request
     times, read and written whole on every request. Without Redis: DRF's own throttle.
+
+    When Redis does not answer, the throttle lets requests through (a warning in the log,
+    once a minute): refusing partners' requests because a counter cannot be kept would turn
+    a Redis blip into an outage of the API.
     """
 
     scope = "partner"
@@ -44,9 +48,15 @@ class PartnerKeyThrottle(SimpleRateThrottle):
         name = self.get_cache_key(request, view)
         if name is None:
             return True
+        if not redis_answering():
+            return True
         if PartnerKeyThrottle._script is None:
             PartnerKeyThrottle._script = client.register_script(FIXED_WINDOW)
-        count, ttl_ms = self._script(keys=[cache_key(name)], args=[self.duration * 1000], client=client)
+        try:
+            count, ttl_ms = self._script(keys=[cache_key(name)], args=[self.duration * 1000], client=client)
+        except REDIS_ERRORS as error:
+            redis_failed("throttle", error)
+            return True
         self.window_left = ttl_ms / 1000
         return count <= self.num_requests
 

@@ -149,3 +149,17 @@ class TransferSequence(models.Model):
 
     def __str__(self):
         return f"{self.street_id}/{self.year}: {self.last_value}"
+
+
+class SweepRun(models.Model):
+    """When the scheduled overdue sweep last ran (one row, rewritten by every sweep beat
+    starts), so that /healthz and the admin's front page can say when sweeps have stopped:
+    beat or every worker dead, or a sweep that fails each time."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    finished_at = models.DateTimeField()
+    took_ms = models.PositiveIntegerField(default=0)
+    report = models.CharField(max_length=500, blank=True)
+
+    def __str__(self):
+        return f"{self.name} at {self.finished_at.isoformat()}"

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from alerts.services import alerts_resend_stale
 
 from . import transitions
+from .models import SweepRun
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +68,55 @@ def sweep_overdue_tickets(*, now: dt.datetime | None = None, batch_size: int | N
     if any(value for key, value in asdict(report).items()):
         logger.info("Sweep at %s: %s", now.isoformat(), report)
     return report
+
+
+# The row of SweepRun that the scheduled sweep rewrites.
+SCHEDULED = "overdue"
+
+
+def sweep_run_record(report: SweepReport, *, took_seconds: float, now: dt.datetime | None = None) -> None:
+    """Note that the scheduled sweep has just run (escalation.tasks): one upsert."""
+    SweepRun.objects.bulk_create(
+        [
+            SweepRun(
+                name=SCHEDULED,
+                finished_at=now or timezone.now(),
+                took_ms=round(took_seconds * 1000),
+                report=str(report)[:500],
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["name"],
+        update_fields=["finished_at", "took_ms", "report"],
+    )
+
+
+@dataclass(frozen=True)
+class SweepStatus:
+    """`ok`, `late` (no scheduled sweep for three intervals) or `never` (none yet)."""
+
+    state: str
+    last_run: dt.datetime | None
+    age_seconds: float | None
+    interval_seconds: float
+
+    @property
+    def healthy(self) -> bool:
+        return self.state == "ok"
+
+    @property
+    def late_after_seconds(self) -> float:
+        return LATE_AFTER_INTERVALS * self.interval_seconds
+
+
+LATE_AFTER_INTERVALS = 3
+
+
+def sweep_status(now: dt.datetime | None = None) -> SweepStatus:
+    """Whether the scheduled sweep is running: /healthz and the admin's front page ask."""
+    interval = settings.ZHITONG_SWEEP_INTERVAL_SECONDS
+    last = SweepRun.objects.filter(name=SCHEDULED).values_list("finished_at", flat=True).first()
+    if last is None:
+        return SweepStatus("never", None, None, interval)
+    age = ((now or timezone.now()) - last).total_seconds()
+    return SweepStatus("late" if age > LATE_AFTER_INTERVALS * interval else "ok", last, age, interval)

@@ -90,10 +90,14 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 # SQLite by default so `make run` needs nothing but Python; PostgreSQL through DATABASE_URL.
+# A persistent connection is checked before its first use in each request, so one that the
+# server dropped meanwhile (PostgreSQL restarted, a failover) is replaced instead of failing
+# that request.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -186,9 +190,22 @@ STORAGES = {
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport, which needs
 # no server at all (enough for `make run`: one worker with embedded beat).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis trouble degrades, never stalls: a Redis that does not answer within this many
+# seconds counts as down for the request at hand (the partner key is read from PostgreSQL,
+# the throttle lets the request through, an alert waits for the sweep to re-send it).
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("ZHITONG_REDIS_TIMEOUT_SECONDS", "0.25"))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # Without these a publish to a hung Redis waits forever (kombu's default). The
+        # worker's BRPOP runs in its event loop, which no socket timeout applies to.
+        "socket_timeout": 2 * REDIS_TIMEOUT_SECONDS,
+        "socket_connect_timeout": 2 * REDIS_TIMEOUT_SECONDS,
+    }
+    # One try, then give up (Celery's default retries thrice, a socket timeout each): what
+    # is published after a commit and never arrived is re-sent by the sweep.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 else:
     # Every folder the transport writes, named here: kombu's defaults are relative to the
     # working directory (its exchange table would land in ./control/ of the checkout).
@@ -286,10 +303,15 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Throttling counters and other short-lived shared state: Redis when there is one.
+# Throttling counters and other short-lived shared state: Redis when there is one, with
+# short socket timeouts (no timeout is redis-py's default: a hung Redis would hang requests).
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -68,10 +68,6 @@ def test_admin_lists_households_in_chinese_with_masked_phones(client, log_in):
     assert "****" in page
 
 
-def test_healthz_answers_when_the_database_does(client):
-    assert client.get("/healthz").json() == {"status": "ok"}
-
-
 def test_home_lists_the_persons_alerts(client, log_in):
     from alerts.models import Notification
     from responders.models import User

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from api.authentication import KeyCache
 from api.models import PartnerKey, Scope
 from api.services import partner_key_create, partner_key_revoke
 from core.errors import InvalidInput
@@ -54,5 +55,18 @@ class Command(BaseCommand):
         key = PartnerKey.objects.filter(prefix=prefix).first()
         if key is None:
             raise CommandError(f"No key with prefix {prefix}")
-        partner_key_revoke(key=key)
-        self.stdout.write(f"Revoked {prefix}")
+        if key.revoked_at is not None:
+            self.stdout.write(f"{prefix} was already revoked at {key.revoked_at.isoformat(timespec='seconds')}.")
+            return
+        # Revoking clears the key's cached copies in Redis (api.signals); when Redis does not
+        # answer, it waits instead until they have lapsed. Either way the key is refused from
+        # the next request on; say which happened.
+        with KeyCache.watch() as outcomes:
+            partner_key_revoke(key=key)
+        self.stdout.write(f"Revoked {prefix}: refused from the next request on.")
+        waited = [seconds for outcome, seconds in outcomes if outcome == "waited"]
+        if waited:
+            self.stdout.write(
+                f"Redis did not answer, so its cached copies of the key could not be cleared: "
+                f"waited {max(waited):.1f} s for them to lapse."
+            )
