@@ -17,9 +17,8 @@ from api.webhooks import webhook_subscribe, webhooks_fan_out, webhooks_send_due
 from escalation import transitions
 from grievances.models import TicketEvent
 from responders.models import PartnerSystem
-from tests.api.conftest import Receiver
 from tests.escalation.test_races import run_in_threads
-from tests.factories import make_ticket, staffed_zone
+from tests.factories import make_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,20 +36,6 @@ STEPS = [
 
 class Refused(Exception):
     """Rolls a transaction back after its event was written, as a refused decision does."""
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-
-
-@pytest.fixture
-def zone():
-    return staffed_zone()
 
 
 def subscribe(zone, url, event_kinds=()):
