@@ -192,6 +192,15 @@ def test_the_sweep_alerts_the_street_desk_too(zone):
     assert Notification.objects.filter(ticket=ticket, recipient__in=[staff, ticket.owner]).count() == 2
 
 
+def test_an_emergency_opened_at_the_street_alerts_the_street_desk(zone):
+    ticket = make_ticket(zone=zone, urgency="emergency")
+
+    desk = User.objects.filter(street=zone.committee.street, is_active=True).exclude(pk=ticket.owner_id)
+    assert ticket.tier == Tier.STREET and desk.exists()
+    for person in desk:
+        assert Notification.objects.filter(recipient=person, ticket=ticket, kind="reached_street").exists()
+
+
 # --- item 5: the department liaison's day ---------------------------------------------------
 
 
