@@ -179,6 +179,18 @@ def test_every_street_staff_and_leader_is_alerted_when_a_ticket_reaches_the_stre
     assert not Notification.objects.filter(recipient=ticket.owner, ticket=ticket, kind="reached_street").exists()
 
 
+def test_the_street_staff_see_the_arrival_among_their_alerts(client, zone):
+    street = zone.committee.street
+    second = UserFactory(role=User.Role.STREET_STAFF, street=street, full_name="值班干部")
+    ticket = transitions.ticket_escalate(ticket=make_ticket(zone=zone), actor="test", reason="协调无果")
+    ticket = transitions.ticket_escalate(ticket=ticket, actor="test", reason="居委会协调无果")
+    client.force_login(second)
+
+    alerts = page(client, "/").split('data-testid="alerts"')[1]
+
+    assert "有工单上报到街道，请分拣" in alerts and ticket.reference in alerts
+
+
 def test_the_sweep_alerts_the_street_desk_too(zone):
     from escalation.sweep import sweep_overdue_tickets
 
