@@ -15,6 +15,8 @@ class Notification(models.Model):
         ANSWER_OVERDUE = "answer_overdue", _("A department is late with its answer")
         REFERRED = "referred", _("A ticket was referred to your department")
         REOPENED = "reopened", _("A resident reopened a ticket")
+        REACHED_STREET = "reached_street", _("A ticket reached the street: triage it")
+        REFERRAL_RETURNED = "referral_returned", _("A department sent a referral back")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")

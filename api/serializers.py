@@ -312,6 +312,20 @@ class DepartmentReplyActionSerializer(ActionSerializer):
     answer = RequiredTextField(max_length=4000, help_text="The department's answer.")
 
 
+class DepartmentUpdateActionSerializer(ActionSerializer):
+    """An interim reply from the referred department (正在处理): the referral stays open and
+    its answer-by stands."""
+
+    note = RequiredTextField(max_length=4000, help_text="What the department has done so far.")
+
+
+class ReturnReferralActionSerializer(ActionSerializer):
+    """The department sends the referral back as not its matter, with the reason; the referrer
+    is alerted, and with no other referral waiting, referred → in_progress."""
+
+    reason = RequiredTextField(max_length=2000, help_text="Why this is not the department's matter.")
+
+
 class EscalateActionSerializer(ActionSerializer):
     """One tier up, as new, with a new clock."""
 
@@ -365,6 +379,8 @@ ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
     Action.CLOSE: CloseActionSerializer,
     Action.REOPEN: ReopenActionSerializer,
     Action.CANCEL: CancelActionSerializer,
+    Action.DEPARTMENT_UPDATE: DepartmentUpdateActionSerializer,
+    Action.RETURN_REFERRAL: ReturnReferralActionSerializer,
 }
 API_ACTIONS = list(ACTION_SERIALIZERS)
 

@@ -25,8 +25,11 @@ def perform_action(
                 answer_by=params.get("answer_by"),
             )
         case Action.DEPARTMENT_REPLY:
-            department = actor.department if isinstance(actor, User) and actor.department_id else None
-            return transitions.ticket_department_reply(**common, answer=params["answer"], department=department)
+            return transitions.ticket_department_reply(**common, answer=params["answer"], department=_department(actor))
+        case Action.DEPARTMENT_UPDATE:
+            return transitions.ticket_department_update(**common, note=params["note"], department=_department(actor))
+        case Action.RETURN_REFERRAL:
+            return transitions.ticket_return_referral(**common, reason=params["reason"], department=_department(actor))
         case Action.ESCALATE:
             return transitions.ticket_escalate(**common, reason=params["reason"])
         case Action.RESOLVE:
@@ -49,3 +52,8 @@ def perform_action(
         case Action.ASSIGN:
             return transitions.ticket_assign(**common, owner=params["owner"])
     raise ValueError(f"Unknown action {action!r}")
+
+
+def _department(actor: transitions.Actor):
+    """A liaison acts for their own department's referrals; anyone else for all of them."""
+    return actor.department if isinstance(actor, User) and actor.department_id else None

@@ -71,6 +71,18 @@ class ReplyForm(forms.Form):
     )
 
 
+class ProgressForm(forms.Form):
+    note = forms.CharField(
+        label=_("What the department has done so far"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReturnReferralForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why this is not the department's matter"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class CancelForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=CancelReason.choices)
     duplicate_of = forms.CharField(label=_("Original ticket (for a duplicate)"), required=False, max_length=40)
@@ -127,6 +139,8 @@ FORMS = {
     Action.START: NoteForm,
     Action.REFER: ReferForm,
     Action.DEPARTMENT_REPLY: ReplyForm,
+    Action.DEPARTMENT_UPDATE: ProgressForm,
+    Action.RETURN_REFERRAL: ReturnReferralForm,
     Action.ESCALATE: EscalateForm,
     Action.RESOLVE: ResolveForm,
     Action.CLOSE: CloseForm,

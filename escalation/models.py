@@ -67,6 +67,11 @@ class Referral(models.Model):
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # The department's latest interim reply (正在处理): the referral stays open.
+    progress = models.TextField(_("progress"), blank=True)
+    progress_at = models.DateTimeField(_("progress reported at"), null=True, blank=True)
+    # Sent back by the department (not its matter): withdrawn, with the department's reason.
+    return_reason = models.TextField(_("reason sent back"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -52,17 +52,19 @@ _HANDLE = frozenset(
     }
 )
 # Closing without the resident's verdict (e.g. unreachable) is the street's call.
-_STREET = _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY, Action.CLOSE}
+_STREET = _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY, Action.DEPARTMENT_UPDATE, Action.CLOSE}
 # Whoever can see a ticket can tell the resident its outcome and record their verdict
 # (首问负责制: the first receiver follows it wherever it went).
 _FOLLOW_UP = frozenset({Action.FEEDBACK, Action.REOPEN})
+# A department liaison, on a ticket waiting for their department.
+_DEPARTMENT = frozenset({Action.DEPARTMENT_REPLY, Action.DEPARTMENT_UPDATE, Action.RETURN_REFERRAL})
 
 ROLE_ACTIONS: dict[str, dict[str, frozenset]] = {
     User.Role.ZONE_MEMBER: {Tier.ZONE: _HANDLE},
     # The committee takes up its zones' matters and acts as the residents' agent (群众事务代理).
     User.Role.COMMITTEE_STAFF: {
-        Tier.ZONE: _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY},
-        Tier.COMMITTEE: _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY},
+        Tier.ZONE: _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY, Action.DEPARTMENT_UPDATE},
+        Tier.COMMITTEE: _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY, Action.DEPARTMENT_UPDATE},
     },
     # The street supervises every tier and records departments' answers on their behalf.
     User.Role.STREET_STAFF: dict.fromkeys(Tier, _STREET),
@@ -86,7 +88,8 @@ def permitted_actions(user: User, ticket: Ticket, scope: Scope | None = None) ->
         referred_now = ticket.referrals.filter(
             department_id=user.department_id, answered_at__isnull=True, withdrawn_at__isnull=True
         ).exists()
-        return {Action.DEPARTMENT_REPLY} if referred_now else set()
+        # The department answers, reports progress (正在处理), or sends back what is not its own.
+        return set(_DEPARTMENT) if referred_now else set()
     return set(ROLE_ACTIONS.get(user.role, {}).get(ticket.tier, frozenset())) | _FOLLOW_UP
 
 

@@ -2,6 +2,8 @@
 person may take, bulk actions and the printable request transfer form. Views only translate
 HTTP: reads from selectors, writes through the transitions, permissions from the policy."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -24,6 +26,7 @@ from responders.selectors import user_scope, visible_committees
 from . import policy
 from .actions import perform_action
 from .forms import action_form
+from .models import Referral
 from .policy import allowed_actions
 from .transitions import Action
 
@@ -39,10 +42,35 @@ def _queue_filters(request, default_tier: str) -> selectors.QueueFilters:
         committee=number("committee"),
         category=number("category"),
         urgency=get.get("urgency", "") if get.get("urgency", "") in Urgency.values else "",
-        status=get.get("status", "") if get.get("status", "") in Status.values else "",
+        status=get.get("status", "") if get.get("status", "") in [*Status.values, selectors.ALL_STATUSES] else "",
         overdue=get.get("overdue") == "1",
-        query=get.get("q", ""),
+        query=get.get("q", "")[:200],
+        # Reporters' names and phones are searched only where the person may see them.
+        personal_scope=policy.personal_data_scope(request.user),
     )
+
+
+def _filters_in_force(filters: selectors.QueueFilters, committees, categories) -> list[str]:
+    """The filters in force, in words, for the counter cards to say what they count."""
+    words = []
+    if filters.tier:
+        words.append(_("%(tier)s tier") % {"tier": Tier(filters.tier).label})
+    if filters.status == selectors.ALL_STATUSES:
+        words.append(_("every status"))
+    elif filters.status:
+        words.append(Status(filters.status).label)
+    else:
+        words.append(_("open"))
+    for chosen, options in ((filters.committee, committees), (filters.category, categories)):
+        if chosen:
+            words.extend(str(option) for option in options if option.pk == chosen)
+    if filters.urgency:
+        words.append(Urgency(filters.urgency).label)
+    if filters.overdue:
+        words.append(_("overdue only"))
+    if filters.query.strip():
+        words.append(_("matching “%(words)s”") % {"words": filters.query.strip()})
+    return words
 
 
 @login_required
@@ -54,18 +82,37 @@ def queue(request):
     scope = user_scope(user)
     tickets = selectors.ticket_queue(scope, filters)
     page = page_of(request, tickets)
+    committees = list(visible_committees(scope).order_by("code"))
+    categories = list(Category.objects.filter(active=True))
+    # One query counts the cards and what the tier filter hides at the other tiers.
+    counts = selectors.queue_counts(selectors.ticket_queue(scope, replace(filters, tier="")), tier=filters.tier)
+    without_tier = request.GET.copy()
+    without_tier["tier"] = ""
+    without_tier.pop("page", None)
+    # The cards' links keep the filters in force and change one.
+    cards = request.GET.copy()
+    for name in ("page", "overdue", "status"):
+        cards.pop(name, None)
+    cards["tier"] = filters.tier
     return render(
         request,
         "grievances/queue.html",
         {
             "page": page,
             "filters": filters,
-            "counts": selectors.queue_counts(tickets),
-            "committees": visible_committees(scope).order_by("code"),
-            "categories": Category.objects.filter(active=True),
+            "counts": counts,
+            "in_force": _filters_in_force(filters, committees, categories),
+            "hidden": [(Tier(tier).label, count) for tier, count in counts["hidden"].items()],
+            "hidden_total": sum(counts["hidden"].values()),
+            "all_tiers_query": without_tier.urlencode(),
+            "cards_query": cards.urlencode(),
+            "committees": committees,
+            "categories": categories,
             "tiers": Tier.choices,
             "urgencies": Urgency.choices,
             "statuses": Status.choices,
+            "all_statuses": selectors.ALL_STATUSES,
+            "status_label": Status(filters.status).label if filters.status in Status.values else "",
             "owners": policy.owner_candidates_in_street(user.street_id) if user.street_id else User.objects.none(),
             "bulk_actions": [Action.ACKNOWLEDGE, Action.ASSIGN],
             "querystring": request.GET.urlencode(),
@@ -87,8 +134,20 @@ def my_tickets(request):
         {
             "page": page_of(request, tickets),
             "awaiting": awaiting[:PAGE_SIZE],
+            "referrals": department_referrals(request.user)[:PAGE_SIZE] if request.user.department_id else None,
             "now": timezone.now(),
         },
+    )
+
+
+def department_referrals(user):
+    """The open referrals to the person's department, the soonest answer-by first: what its
+    liaison must answer (the date is the department's answer-by, not the ticket's resolve-by)."""
+    return (
+        Referral.objects.filter(department_id=user.department_id, answered_at__isnull=True, withdrawn_at__isnull=True)
+        .filter(ticket__in=visible_tickets(user_scope(user)))
+        .select_related("ticket__category", "ticket__committee", "ticket__zone", "ticket__street", "department")
+        .order_by("answer_by", "pk")
     )
 
 

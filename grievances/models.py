@@ -386,6 +386,8 @@ class TicketEvent(models.Model):
         STARTED = "started", _("work started")
         REFERRED = "referred", _("referred to a department")
         DEPARTMENT_REPLIED = "department_replied", _("department replied")
+        DEPARTMENT_UPDATE = "department_update", _("department working on it")
+        REFERRAL_RETURNED = "referral_returned", _("referral sent back by the department")
         ESCALATED = "escalated", _("escalated")
         RESOLVED = "resolved", _("resolved")
         CLOSED = "closed", _("closed")

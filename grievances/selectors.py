@@ -5,10 +5,11 @@ of responders.selectors, applied here to the rows this app owns (`visible_househ
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 
-from core.enums import OPEN_STATUSES
+from core.enums import OPEN_STATUSES, Tier
 from responders.models import User
 from responders.selectors import Scope, user_scope, visible_zones
 
@@ -107,24 +108,85 @@ def deadline_state(ticket: Ticket, now: dt.datetime | None = None) -> str:
     return "on_time"
 
 
+# The queue's status filter: every status, open or not.
+ALL_STATUSES = "all"
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     tier: str = ""
     committee: int | None = None
     category: int | None = None
     urgency: str = ""
-    status: str = ""
+    status: str = ""  # "" the open ones, ALL_STATUSES every one, else that status
     overdue: bool = False
     owner_id: int | None = None
     query: str = ""
+    # The units whose reporters' names and phones the person may see (escalation.policy's
+    # personal_data_scope): the words search them only there; None searches no reporter.
+    personal_scope: Scope | None = None
+
+    @property
+    def includes_open(self) -> bool:
+        """Whether open tickets are among those shown (the overdue and due-soon cards count them)."""
+        return not self.status or self.status == ALL_STATUSES or self.status in OPEN_STATUSES
+
+
+def _units(scope: Scope) -> Q | None:
+    """The tickets under a scope's units, as a condition on Ticket (None: no unit at all)."""
+    if scope.everything:
+        return Q()
+    condition = Q()
+    units = (("street_id", scope.street_ids), ("committee_id", scope.committee_ids), ("zone_id", scope.zone_ids))
+    for path, ids in units:
+        if ids:
+            condition |= Q(**{f"{path}__in": sorted(ids)})
+    return condition if condition else None
+
+
+def _squeezed(value: str) -> str:
+    return "".join(value.split())
+
+
+def _search(query: str, personal_scope: Scope | None) -> Q:
+    """Reference, description, address (typed with or without spaces), and, where the person
+    may see residents' personal data, the reporter's name and phone."""
+    squeezed = _squeezed(query)
+    condition = (
+        Q(reference__icontains=query)
+        | Q(description__icontains=query)
+        | Q(address__icontains=query)
+        | Q(address_squeezed__icontains=squeezed)
+    )
+    units = _units(personal_scope) if personal_scope is not None else None
+    if units is not None:
+        reporter = Q(reporter_name__icontains=query)
+        digits = squeezed.replace("-", "")
+        if digits.isascii() and digits.isdigit() and len(digits) >= 3:
+            reporter |= Q(reporter_phone__contains=digits)
+        condition |= reporter & units
+    return condition
 
 
 def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
-    """Open tickets (or those of one status) in the caller's scope, soonest deadline first."""
+    """Open tickets (or those of one status, or all) in the caller's scope, soonest deadline first."""
     # Every related object a row of the list shows (the street too: a row without a
     # committee names its street), so that a page costs one query, not one per row.
     tickets = visible_tickets(scope).select_related("category", "owner", "committee", "zone", "street")
-    tickets = tickets.filter(status=filters.status) if filters.status else tickets.filter(status__in=OPEN_STATUSES)
+    # The request transfer form's number (escalation.TransferRecord, reached through its
+    # relation: escalation sits above this app): a row says the committee passed it up.
+    transfers = Ticket._meta.get_field("transfers").related_model.objects
+    tickets = tickets.annotate(
+        transfer_number=Subquery(
+            transfers.filter(ticket=OuterRef("pk")).order_by("created_at", "pk").values("number")[:1]
+        )
+    )
+    if filters.status == ALL_STATUSES:
+        pass
+    elif filters.status:
+        tickets = tickets.filter(status=filters.status)
+    else:
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
     if filters.tier:
         tickets = tickets.filter(tier=filters.tier)
     if filters.committee:
@@ -134,21 +196,35 @@ def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
     if filters.urgency:
         tickets = tickets.filter(urgency=filters.urgency)
     if filters.overdue:
-        tickets = tickets.filter(Q(overdue=True) | Q(resolve_by__lt=timezone.now()))
+        tickets = tickets.filter(Q(overdue=True) | Q(resolve_by__lt=timezone.now()), status__in=OPEN_STATUSES)
     if filters.owner_id:
         tickets = tickets.filter(Q(owner_id=filters.owner_id) | Q(first_receiver_id=filters.owner_id))
-    if filters.query.strip():
-        query = filters.query.strip()
-        tickets = tickets.filter(Q(reference__icontains=query) | Q(description__icontains=query))
+    query = filters.query.strip()
+    if query:
+        tickets = tickets.alias(address_squeezed=Replace("address", Value(" "), Value(""))).filter(
+            _search(query, filters.personal_scope)
+        )
     return tickets.order_by("resolve_by", "pk")
 
 
-def queue_counts(tickets: QuerySet[Ticket]) -> dict[str, int]:
-    """How much is open, overdue, due within a day, and not yet acknowledged: one query."""
+def queue_counts(tickets: QuerySet[Ticket], *, tier: str = "") -> dict:
+    """For `tickets` (at `tier` when given): how many, and of the open ones how many are
+    overdue, due within a day, not yet acknowledged; with a tier, also how many of `tickets`
+    that tier filter hides at each other tier (`hidden`: {tier: count}). One query."""
     now = timezone.now()
-    return tickets.order_by().aggregate(
-        open_count=Count("pk"),
-        overdue_count=Count("pk", filter=Q(overdue=True) | Q(resolve_by__lt=now)),
-        due_soon_count=Count("pk", filter=Q(overdue=False, resolve_by__gte=now, resolve_by__lt=now + DUE_SOON)),
-        new_count=Count("pk", filter=Q(status="new")),
-    )
+    shown = Q(tier=tier) if tier else Q()
+    is_open = Q(status__in=OPEN_STATUSES)
+    counts = {
+        "open_count": Count("pk", filter=shown),
+        "overdue_count": Count("pk", filter=shown & is_open & (Q(overdue=True) | Q(resolve_by__lt=now))),
+        "due_soon_count": Count(
+            "pk", filter=shown & is_open & Q(overdue=False, resolve_by__gte=now, resolve_by__lt=now + DUE_SOON)
+        ),
+        "new_count": Count("pk", filter=shown & Q(status="new")),
+    }
+    others = [other for other in Tier.values if tier and other != tier]
+    for other in others:
+        counts[f"hidden_{other}"] = Count("pk", filter=Q(tier=other))
+    result = tickets.order_by().aggregate(**counts)
+    result["hidden"] = {other: result.pop(f"hidden_{other}") for other in others if result[f"hidden_{other}"]}
+    return result

@@ -19,3 +19,32 @@
     field.form.requestSubmit();
   });
 })();
+
+// <input type="checkbox" data-select-all="NAME">: tick or untick every checkbox named NAME
+// (the queue's "select all" for its bulk actions); it follows them when they are ticked one by one.
+(function () {
+  "use strict";
+
+  function boxes(master) {
+    var name = master.getAttribute("data-select-all");
+    return Array.prototype.filter.call(document.querySelectorAll('input[type="checkbox"]'), function (box) {
+      return box.name === name && box !== master;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var master = event.target.closest("[data-select-all]");
+    if (master) {
+      boxes(master).forEach(function (box) {
+        box.checked = master.checked;
+      });
+      return;
+    }
+    if (event.target.type !== "checkbox" || !event.target.name) return;
+    document.querySelectorAll("[data-select-all]").forEach(function (each) {
+      if (each.getAttribute("data-select-all") !== event.target.name) return;
+      var all = boxes(each);
+      each.checked = all.length > 0 && all.every(function (box) { return box.checked; });
+    });
+  });
+})();

@@ -186,6 +186,31 @@ def test_my_tickets(client, zone):
     assert_flat(small, large, pinned=6)
 
 
+def test_a_liaisons_my_tickets(client, zone):
+    street = zone.committee.street
+    staff = person(User.Role.STREET_STAFF, street=street)
+    department = department_for(make_ticket(zone=zone))
+    liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
+    client.force_login(liaison)
+
+    def referred(count):
+        tickets = [make_ticket(zone=zone) for _ in range(count)]
+        for ticket in tickets:
+            transitions.ticket_acknowledge(ticket=ticket, actor=staff)
+            transitions.ticket_refer(ticket=ticket, actor=staff, department=department)
+        return tickets
+
+    tickets = referred(SMALL)
+    page(client, "/tickets/mine/")()
+    small = queries(page(client, "/tickets/mine/", [ticket.reference for ticket in tickets]))
+    tickets += referred(LARGE - SMALL)
+    large = queries(page(client, "/tickets/mine/", [ticket.reference for ticket in tickets]))
+
+    # session, user, scope, the paginator's count, the open page, the resolved ones, and the
+    # department's open referrals (each with its ticket, category and units)
+    assert_flat(small, large, pinned=7)
+
+
 def test_the_meeting_page(client, zone):
     member = User.objects.get(memberships__team__zone=zone)
     client.force_login(member)

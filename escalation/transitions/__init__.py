@@ -19,12 +19,14 @@ from .actions import (
     ticket_cancel,
     ticket_close,
     ticket_department_reply,
+    ticket_department_update,
     ticket_escalate,
     ticket_note_meeting,
     ticket_record_feedback,
     ticket_refer,
     ticket_reopen,
     ticket_resolve,
+    ticket_return_referral,
     ticket_start,
 )
 from .opening import ticket_open
@@ -56,6 +58,7 @@ __all__ = [
     "ticket_cancel",
     "ticket_close",
     "ticket_department_reply",
+    "ticket_department_update",
     "ticket_escalate",
     "ticket_note_meeting",
     "ticket_open",
@@ -63,5 +66,6 @@ __all__ = [
     "ticket_refer",
     "ticket_reopen",
     "ticket_resolve",
+    "ticket_return_referral",
     "ticket_start",
 ]

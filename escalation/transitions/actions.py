@@ -183,6 +183,94 @@ def ticket_department_reply(
         return save_with_events(ticket, ["status", "answer_by", "answer_overdue"], event, now)
 
 
+def _open_referrals(ticket: Ticket, department: Department | None) -> list[Referral]:
+    """The ticket's referrals still waiting, to `department` when given (a liaison's own)."""
+    waiting = ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True)
+    if department is not None:
+        waiting = waiting.filter(department=department)
+    referrals = list(waiting.select_related("department", "created_by"))
+    if not referrals:
+        raise InvalidInput(
+            _("Nothing on this ticket is waiting for an answer from %(name)s.") % {"name": department},
+            field="department",
+        )
+    return referrals
+
+
+def ticket_department_update(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    note: str,
+    department: Department | None = None,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """An interim reply (正在处理): the department says how the matter stands. The referral
+    stays open and its answer-by stands; the timeline and the referral show the words."""
+    now = clock.now(now)
+    note = required_text(note, "note", _("Write what the department has done so far."))
+    with transaction.atomic():
+        ticket = lock_ticket(ticket)
+        require_action(ticket, Action.DEPARTMENT_UPDATE, actor, expected_version)
+        referrals = _open_referrals(ticket, department)
+        Referral.objects.filter(pk__in=[r.pk for r in referrals]).update(progress=note, progress_at=now)
+        event = new_event(
+            ticket,
+            TicketEvent.Kind.DEPARTMENT_UPDATE,
+            actor,
+            now,
+            note=note,
+            data={"departments": [r.department.name for r in referrals]},
+        )
+        return save_with_events(ticket, [], event, now)
+
+
+def ticket_return_referral(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    reason: str,
+    department: Department | None = None,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """The department sends back a referral that is not its matter, saying why: the referral
+    is withdrawn with the reason and whoever referred it is alerted. With no other referral
+    waiting, referred → in_progress (as when the last answer comes), back with its owner."""
+    now = clock.now(now)
+    reason = required_text(reason, "reason", _("Say why this is not the department's matter."))
+    with transaction.atomic():
+        ticket = lock_ticket(ticket)
+        require_action(ticket, Action.RETURN_REFERRAL, actor, expected_version)
+        referrals = _open_referrals(ticket, department)
+        Referral.objects.filter(pk__in=[r.pk for r in referrals]).update(withdrawn_at=now, return_reason=reason)
+        waiting = list(
+            ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True).values_list(
+                "answer_by", flat=True
+            )
+        )
+        if waiting:
+            ticket.answer_by = min(waiting)
+            ticket.answer_overdue = ticket.answer_overdue and ticket.answer_by < now
+        else:
+            ticket.status, ticket.answer_by, ticket.answer_overdue = Status.IN_PROGRESS, None, False
+        event = new_event(
+            ticket,
+            TicketEvent.Kind.REFERRAL_RETURNED,
+            actor,
+            now,
+            from_status=Status.REFERRED,
+            note=reason,
+            data={"departments": [r.department.name for r in referrals], "still_waiting": len(waiting)},
+        )
+        save_with_events(ticket, ["status", "answer_by", "answer_overdue"], event, now)
+        # Whoever referred it (a person; else, a meeting's or a system's referral, the owner).
+        referrers = {r.created_by_id or ticket.owner_id for r in referrals} - {getattr(actor, "pk", None)}
+        alerts_create([(pk, Notification.Kind.REFERRAL_RETURNED, ticket.pk) for pk in referrers], now=now)
+        return ticket
+
+
 def ticket_escalate(
     *,
     ticket: Ticket,

@@ -106,6 +106,8 @@ class Batch:
     # Tickets passed from a committee to its street, with the reason: each gets a numbered
     # request transfer form (群众诉求转接单).
     transfers: list[tuple[Ticket, str]] = field(default_factory=list)
+    # The street's staff and leaders, by street: whom a ticket reaching the street alerts.
+    street_desks: dict[int, list[int]] = field(default_factory=dict)
 
 
 def append_events(events: list[TicketEvent]) -> list[TicketEvent]:

@@ -10,6 +10,7 @@ from alerts.models import Notification
 from core.enums import Status, Tier
 from core.errors import InvalidTransition
 from grievances.models import Ticket, TicketEvent
+from responders.models import User
 from responders.selectors import OwnerFinder
 
 from ..models import Referral
@@ -86,6 +87,26 @@ def escalate_one(
     batch.alerts.append((owner.pk, Notification.Kind.ESCALATED, ticket.pk))
     if to_tier == Tier.STREET:
         batch.transfers.append((ticket, reason))
+        # The street triages together: its staff and leaders all see the arrival, not only
+        # the owner the chain picked.
+        batch.alerts.extend(
+            (pk, Notification.Kind.REACHED_STREET, ticket.pk)
+            for pk in street_desk(ticket.street_id, batch)
+            if pk != owner.pk
+        )
+
+
+def street_desk(street_id: int, batch: Batch) -> list[int]:
+    """The active staff and leaders of a street (ids), asked once per street and batch."""
+    if street_id not in batch.street_desks:
+        batch.street_desks[street_id] = list(
+            User.objects.filter(
+                is_active=True, street_id=street_id, role__in=[User.Role.STREET_STAFF, User.Role.STREET_LEADER]
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    return batch.street_desks[street_id]
 
 
 def withdraw_referrals(ticket_ids: list[int], now: dt.datetime) -> None:

@@ -15,7 +15,8 @@ from responders.models import PartnerSystem, ResidentialCommittee, Responsibilit
 from responders.selectors import OwnerFinder
 
 from ..sla import SLA
-from .base import append_events, new_event
+from .base import Batch, append_events, new_event
+from .moves import street_desk
 from .numbering import next_reference
 from .table import Actor
 
@@ -105,6 +106,15 @@ def ticket_open(
                 code="duplicate_external_id",
             ) from error
         append_events([new_event(ticket, TicketEvent.Kind.CREATED, actor, now, from_status="", from_tier="")])
-        if owner != actor:
-            alerts_create([(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)], now=now)
+        alerts = [(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)] if owner != actor else []
+        if tier == Tier.STREET:
+            # Opened at the street (an emergency, an address known only by its street): the
+            # street's desk triages it together, as when one is passed up to it.
+            me = {owner.pk, getattr(actor, "pk", None)}
+            alerts += [
+                (pk, Notification.Kind.REACHED_STREET, ticket.pk)
+                for pk in street_desk(street.pk, Batch())
+                if pk not in me
+            ]
+        alerts_create(alerts, now=now)
     return ticket

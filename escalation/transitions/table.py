@@ -20,6 +20,8 @@ class Action(models.TextChoices):
     START = "start", gettext_lazy("Start work")
     REFER = "refer", gettext_lazy("Refer to a department")
     DEPARTMENT_REPLY = "department_reply", gettext_lazy("Record the department's answer")
+    DEPARTMENT_UPDATE = "department_update", gettext_lazy("Report progress (working on it)")
+    RETURN_REFERRAL = "return_referral", gettext_lazy("Send the referral back")
     ESCALATE = "escalate", gettext_lazy("Escalate")
     RESOLVE = "resolve", gettext_lazy("Resolve")
     CLOSE = "close", gettext_lazy("Close")
@@ -35,6 +37,8 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     Action.START: frozenset({Status.NEW, Status.ACKNOWLEDGED}),
     Action.REFER: frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS}),
     Action.DEPARTMENT_REPLY: frozenset({Status.REFERRED}),
+    Action.DEPARTMENT_UPDATE: frozenset({Status.REFERRED}),
+    Action.RETURN_REFERRAL: frozenset({Status.REFERRED}),
     Action.ESCALATE: frozenset(OPEN_STATUSES),
     Action.RESOLVE: frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS}),
     Action.CLOSE: frozenset({Status.RESOLVED}),

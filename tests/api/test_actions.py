@@ -28,6 +28,8 @@ REQUIRED = {
     "close": {"note"},
     "reopen": {"reason"},
     "cancel": {"reason"},
+    "department_update": {"note"},
+    "return_referral": {"reason"},
 }
 
 
@@ -227,3 +229,25 @@ def test_a_liaison_records_their_departments_answer(client, zone):
 
     assert response.status_code == 200 and response.json()["status"] == "in_progress"
     assert Referral.objects.get(ticket=ticket).answer == "已清运"
+
+
+def test_a_liaison_reports_progress_and_sends_a_referral_back_through_the_api(client, zone):
+    from alerts.models import Notification
+    from tests.factories import UserFactory
+
+    staff = User.objects.get(role=User.Role.STREET_STAFF, street=zone.committee.street)
+    ticket = acknowledged(zone)
+    department = department_for(ticket)
+    ticket = transitions.ticket_refer(ticket=ticket, actor=staff, department=department)
+    client.force_login(UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department))
+
+    progress = act(client, ticket, "department_update", {"note": "正在调查"})
+    missing = act(client, ticket, "return_referral", {})
+    returned = act(client, ticket, "return_referral", {"reason": "不属本部门职责"})
+
+    assert progress.status_code == 200 and progress.json()["status"] == "referred"
+    assert missing.status_code == 400 and "reason" in missing.json()["error"]["fields"]
+    assert returned.status_code == 200 and returned.json()["status"] == "in_progress"
+    referral = Referral.objects.get(ticket=ticket)
+    assert (referral.progress, referral.return_reason) == ("正在调查", "不属本部门职责")
+    assert Notification.objects.filter(recipient=staff, ticket=ticket, kind="referral_returned").exists()
