@@ -135,7 +135,11 @@ class DeskForm(forms.Form):
 
     channel = forms.ChoiceField(
         label=_("Came in by"),
-        choices=[(c.value, c.label) for c in (Channel.WALK_IN, Channel.PHONE, Channel.LETTER)],
+        choices=[
+            (Channel.WALK_IN, _("walk-in")),
+            (Channel.PHONE, _("phoned in")),
+            (Channel.LETTER, _("letter")),
+        ],
         widget=forms.RadioSelect,
         initial=Channel.WALK_IN,
     )
