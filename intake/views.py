@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.errors import ZhitongError
+from core.errors import NotPermitted, ZhitongError
 from core.params import whole_number
 from escalation.policy import acting_scope, acts_for_any, personal_data_scope, units_acted_for
 from grievances.selectors import household_search, visible_households
@@ -21,17 +21,20 @@ from .services import DeskMatter, RaisedMatter, desk_intake, visit_log
 DESK_SEARCH_LIMIT = 20
 
 
-def _add_service_error(error: ZhitongError, form, matters) -> None:
+def _add_service_error(error: ZhitongError, form, matters) -> int:
     """Show a refusal of the service on the field it names (a matter's field on the first
-    filled matter), else above the form."""
+    filled matter), else above the form; the status to answer with (403 for a refusal of
+    the person's rights, else 400)."""
+    status = 403 if isinstance(error, NotPermitted) else 400
     if error.field in form.fields:
         form.add_error(error.field, error.message)
-        return
+        return status
     for matter in matters:
         if error.field in matter.fields and matter.has_changed():
             matter.add_error(error.field, error.message)
-            return
+            return status
     form.add_error(None, error.message)
+    return status
 
 
 @login_required
@@ -41,6 +44,7 @@ def visit_new(request, household_pk):
     spot with the resident's verdict, or raised as a ticket); nothing raised is a visit too."""
     household = get_object_or_404(visible_households(user_scope(request.user)), pk=household_pk)
     form = VisitForm(request.POST or None, household=household, user=request.user)
+    status = 400 if request.method == "POST" else 200
     matters = VisitMatterFormSet(request.POST or None, prefix="matter")
     if request.method == "POST" and form.is_valid() and matters.is_valid():
         raised = [
@@ -65,7 +69,7 @@ def visit_new(request, household_pk):
                 matters=raised,
             )
         except ZhitongError as error:
-            _add_service_error(error, form, matters)
+            status = _add_service_error(error, form, matters)
         else:
             tickets = list(visit.tickets.values_list("reference", flat=True))
             if tickets:
@@ -73,7 +77,6 @@ def visit_new(request, household_pk):
             else:
                 messages.success(request, _("Visit logged."))
             return redirect("household", pk=household.pk)
-    status = 400 if request.method == "POST" else 200
     return render(
         request, "grievances/visit_form.html", {"household": household, "form": form, "matters": matters}, status=status
     )
@@ -113,6 +116,7 @@ def desk(request):
         initial["household"] = get_object_or_404(households, pk=chosen)
     form = DeskForm(request.POST or None, initial=initial, households=households, places=places)
     matters = MatterFormSet(request.POST or None, prefix="matter")
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid() and matters.is_valid():
         data = form.cleaned_data
         kind, unit = units.get(data["place"], (None, None))
@@ -134,7 +138,7 @@ def desk(request):
                 ],
             )
         except ZhitongError as error:
-            _add_service_error(error, form, matters)
+            status = _add_service_error(error, form, matters)
         else:
             messages.success(
                 request,
@@ -155,5 +159,5 @@ def desk(request):
             "more": found is not None and len(found) > DESK_SEARCH_LIMIT,
             "household": household,
         },
-        status=400 if request.method == "POST" else 200,
+        status=status,
     )

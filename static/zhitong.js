@@ -67,4 +67,25 @@
   document.addEventListener("DOMContentLoaded", function () { countAll(document); });
   // A page htmx swaps in (hx-boost): count its fields too.
   document.addEventListener("htmx:load", function (event) { countAll(event.target); });
+
+  // A visit's matter: the resident's verdict is asked only for a matter settled on the spot.
+  // Without this script the field is always shown (and the server says when it is missing).
+  function syncVerdict(matter) {
+    var settled = matter.querySelector('input[name$="-outcome"][value="settled"]');
+    var verdict = matter.querySelector('[data-field$="-satisfaction"]');
+    if (!settled || !verdict) return;
+    verdict.hidden = !settled.checked;
+  }
+
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches('input[name$="-outcome"]')) return;
+    var matter = event.target.closest(".matter");
+    if (matter) syncVerdict(matter);
+  });
+
+  function syncAllVerdicts(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll(".matter").forEach(syncVerdict);
+  }
+  document.addEventListener("DOMContentLoaded", function () { syncAllVerdicts(document); });
+  document.addEventListener("htmx:load", function (event) { syncAllVerdicts(event.target); });
 })();

@@ -72,6 +72,8 @@ def test_a_zone_members_visit_with_mixed_outcomes_on_a_phone(sign_in, live_serve
     description.fill("屋顶漏水，需要物业公司维修。")
     expect(raised.locator("[data-counter]")).to_have_text("14 / 4000 字")
     raised.get_by_label("需后续处理：生成工单").check()
+    # The verdict is asked for the settled matter only.
+    expect(raised.get_by_label("居民评价（现场解决的事项）")).to_be_hidden()
     screenshot(phone, "21-phone-visit-mixed-outcomes")
     phone.get_by_role("button", name="保存走访").click()
     expect(phone.locator(".messages")).to_contain_text("走访已登记")

@@ -178,6 +178,20 @@ def test_the_desk_is_for_staff_of_units_and_only_their_own(client, zone, categor
     assert not Ticket.objects.exists()
 
 
+def test_a_household_outside_the_persons_units_is_refused_naming_it(client, zone, category):
+    other = HouseholdFactory()
+    client.force_login(committee_staff(zone))
+
+    response = client.post(
+        "/desk/",
+        desk_post(household=other.pk, **{"matter-0-category": category.pk, "matter-0-description": "别处的住户"}),
+    )
+
+    assert response.status_code == 400
+    assert 'data-field="household"' in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
 def test_the_nav_offers_the_desk_to_staff(client, zone):
     client.force_login(member_of(zone))
     assert 'href="/desk/"' in client.get("/").content.decode()
