@@ -5,6 +5,7 @@ from django.urls import include, path
 from alerts import views as alert_views
 from escalation import personal_data_views
 from escalation import views as escalation_views
+from escalation.policy import personal_data_scope
 from grievances import views as grievance_views
 from intake import views as intake_views
 
@@ -16,7 +17,9 @@ admin.site.site_title = "直通 Zhitong"
 urlpatterns = [
     path("", alert_views.home, name="home"),
     path("alerts/read/", alert_views.alerts_read, name="alerts_read"),
-    path("zone/", grievance_views.my_zone, name="zone"),
+    # The households list searches phones only where the policy lets the person see them.
+    path("zone/", grievance_views.my_zone, {"phone_scope_of": personal_data_scope}, name="zone"),
+    path("desk/", intake_views.desk, name="desk"),
     path("households/<int:pk>/", grievance_views.household_detail, name="household"),
     path("households/<int:household_pk>/visits/new/", intake_views.visit_new, name="visit_new"),
     path("households/<int:pk>/export/", personal_data_views.household_export, name="household_export"),

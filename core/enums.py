@@ -49,6 +49,7 @@ class Channel(models.TextChoices):
     VISIT = "visit", _("door-to-door visit")
     PHONE = "phone", _("phone")
     WALK_IN = "walk_in", _("walk-in")
+    LETTER = "letter", _("letter")
     OPINION_DAY = "opinion_day", _("public-opinion day")
     HOTLINE = "hotline", _("city hotline")
     PARTNER = "partner", _("partner system")

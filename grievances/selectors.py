@@ -3,9 +3,10 @@ of responders.selectors, applied here to the rows this app owns (`visible_househ
 `visible_tickets`)."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
@@ -57,14 +58,65 @@ def ticket_visible_to(user: User, ticket: Ticket, scope: Scope | None = None) ->
     )
 
 
-def household_search(scope: Scope, query: str = "", zone_id: int | None = None) -> QuerySet[Household]:
+# What a typed address or phone may carry that the stored one may not (or the other way):
+# spaces, full-width spaces, and in a phone the dashes and a country code's plus.
+_SPACES = re.compile(r"\s+")
+_PHONE_PUNCTUATION = re.compile(r"[\s\-+()（）]")
+# A query of this many digits or more (and nothing else) is also looked for among phones.
+PHONE_QUERY_MIN_DIGITS = 4
+# The spaces an address may be stored with (searches compare addresses without them).
+ADDRESS_SPACES = " \u3000\t"
+
+
+def _without(expression, characters: str):
+    for character in characters:
+        expression = Replace(expression, Value(character), Value(""))
+    return expression
+
+
+def household_search(
+    scope: Scope, query: str = "", zone_id: int | None = None, *, phone_scope: Scope | None = None
+) -> QuerySet[Household]:
+    """Households by address (typed with or without spaces: `141弄1号101` finds
+    `141 弄 1 号 101`), contact name, or phone.
+
+    A phone is personal data: it is searched only among the households of `phone_scope`
+    (the caller asks escalation.policy.personal_data_scope, which sits above this app);
+    without one, never. Compared in the database with the spaces taken out on both sides;
+    the scope narrows the rows to a street's at most, so no index is needed for it yet.
+    """
     households = visible_households(scope)
     if zone_id:
         households = households.filter(zone_id=zone_id)
     query = query.strip()
     if query:
-        households = households.filter(Q(address__icontains=query) | Q(contact_name__icontains=query))
+        compact = _SPACES.sub("", query)
+        households = households.alias(compact_address=_without(F("address"), ADDRESS_SPACES))
+        matches = Q(compact_address__icontains=compact) | Q(contact_name__icontains=query)
+        digits = _PHONE_PUNCTUATION.sub("", query)
+        if phone_scope is not None and digits.isdigit() and len(digits) >= PHONE_QUERY_MIN_DIGITS:
+            in_phone_scope = phone_scope.filter(
+                Household.objects.all(),
+                street="zone__committee__street",
+                committee="zone__committee",
+                zone="zone",
+            )
+            households = households.alias(compact_phone=_without(F("phone"), " -"))
+            matches |= Q(compact_phone__contains=digits, pk__in=in_phone_scope.values("pk"))
+        households = households.filter(matches)
     return households.order_by("address")
+
+
+def next_unvisited(household: Household, year: int) -> Household | None:
+    """The household of the same zone after this one (by address, then from the start) not yet
+    visited in `year`: where the team goes next on the yearly round."""
+    candidates = (
+        Household.objects.filter(zone_id=household.zone_id)
+        .exclude(pk=household.pk)
+        .exclude(visited_this_year(year))
+        .order_by("address", "pk")
+    )
+    return candidates.filter(address__gt=household.address).first() or candidates.first()
 
 
 def visited_this_year(year: int) -> Exists:
@@ -144,14 +196,10 @@ def _units(scope: Scope) -> Q | None:
     return condition if condition else None
 
 
-def _squeezed(value: str) -> str:
-    return "".join(value.split())
-
-
 def _search(query: str, personal_scope: Scope | None) -> Q:
     """Reference, description, address (typed with or without spaces), and, where the person
     may see residents' personal data, the reporter's name and phone."""
-    squeezed = _squeezed(query)
+    squeezed = _SPACES.sub("", query)
     condition = (
         Q(reference__icontains=query)
         | Q(description__icontains=query)
@@ -201,7 +249,7 @@ def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(Q(owner_id=filters.owner_id) | Q(first_receiver_id=filters.owner_id))
     query = filters.query.strip()
     if query:
-        tickets = tickets.alias(address_squeezed=Replace("address", Value(" "), Value(""))).filter(
+        tickets = tickets.alias(address_squeezed=_without(F("address"), ADDRESS_SPACES)).filter(
             _search(query, filters.personal_scope)
         )
     return tickets.order_by("resolve_by", "pk")

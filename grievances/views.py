@@ -13,14 +13,18 @@ from . import selectors
 
 
 @login_required
-def my_zone(request):
-    """Households to visit, this year's coverage, and the search a team member needs."""
+def my_zone(request, phone_scope_of=None):
+    """Households to visit, this year's coverage, and the search a team member needs.
+
+    `phone_scope_of(user)`: whose phones the person may search by, the personal-data rule of
+    escalation.policy, which sits above this app (config.urls passes it); without it, none."""
     scope = user_scope(request.user)
     year = timezone.localdate().year
     query = request.GET.get("q", "")
     zone_id = request.GET.get("zone") or None
     show = request.GET.get("show", "all")
-    households = selectors.household_search(scope, query, whole_number(zone_id))
+    phone_scope = phone_scope_of(request.user) if phone_scope_of is not None else None
+    households = selectors.household_search(scope, query, whole_number(zone_id), phone_scope=phone_scope)
     if show == "unvisited":
         households = households.exclude(selectors.visited_this_year(year))
     coverage = selectors.visit_coverage(scope, year)
@@ -48,6 +52,7 @@ def household_detail(request, pk):
         "grievances/household.html",
         {
             "household": household,
+            "next_unvisited": selectors.next_unvisited(household, timezone.localdate().year),
             "visits": household.visits.prefetch_related("visitors").select_related("recorded_by")[:20],
             "tickets": selectors.visible_tickets(user_scope(request.user))
             .filter(household=household)

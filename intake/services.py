@@ -1,7 +1,7 @@
 """Writes about residents' requests. Ticket state itself moves only through escalation.transitions."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from core import clock
 from core.enums import Channel, Outcome, Urgency
-from core.errors import InvalidInput, InvalidTransition
-from escalation.transitions import Actor, ticket_open, ticket_resolve
-from grievances.models import Category, Household, Ticket, Visit
+from core.errors import InvalidInput, InvalidTransition, NotPermitted
+from escalation.policy import acts_for
+from escalation.transitions import Actor, ticket_open, ticket_record_feedback, ticket_resolve
+from grievances.models import Category, Feedback, Household, Ticket, Visit
 from responders.models import (
     PartnerSystem,
     ResidentialCommittee,
@@ -117,13 +118,30 @@ def ticket_create(
     )
 
 
+# A visit is logged within the year after it: a date before that is a typing slip (1900).
+VISIT_DATE_WINDOW = dt.timedelta(days=366)
+# The channels of the desk: a resident at the committee's or street's desk (来访), on the
+# phone (来电), or by letter (信件).
+DESK_CHANNELS = (Channel.WALK_IN, Channel.PHONE, Channel.LETTER)
+
+
 @dataclass(frozen=True)
 class RaisedMatter:
-    """One matter a resident raised at a visit."""
+    """One matter a resident raised at a visit, with its own outcome: settled on the spot
+    (with the resident's verdict, asked there and then, when given) or raised as a ticket.
+    `settled=None`: the visit's `result` decides (the whole visit settled or raised)."""
 
     category: Category
     description: str
     urgency: str = Urgency.NORMAL
+    settled: bool | None = None
+    satisfaction: str = ""
+
+
+def _visit_result(matters: list[RaisedMatter]) -> str:
+    if any(not matter.settled for matter in matters):
+        return Visit.Result.RAISED
+    return Visit.Result.SETTLED if matters else Visit.Result.NOTHING
 
 
 def visit_log(
@@ -132,29 +150,48 @@ def visit_log(
     household: Household,
     visited_on: dt.date,
     method: str,
-    result: str,
+    result: str | None = None,
     visitors: list[TeamMembership] = (),
     notes: str = "",
     matters: list[RaisedMatter] = (),
     now: dt.datetime | None = None,
 ) -> Visit:
-    """Record a visit and what came of it, in one transaction.
+    """Record a visit and what came of each matter, in one transaction.
 
-    Settled on the spot (简单问题现场解决): each matter becomes a ticket already resolved at
-    the zone tier, so the pyramid counts it. Raised: each matter becomes an open ticket that
-    the visitor, as first receiver, owns. Nothing raised: the visit only counts for coverage.
+    Per matter: settled on the spot (简单问题现场解决) becomes a ticket already resolved at the
+    zone tier, so the pyramid counts it, and closed with the resident's verdict when they gave
+    it at the door; raised becomes an open ticket that the visitor, as first receiver, owns.
+    The visit's result follows from its matters (nothing raised: it only counts for
+    coverage); `result`, when given, is the outcome of the matters that do not say theirs.
     """
     now = clock.now(now)
-    if visited_on > timezone.localdate(now):
+    today = timezone.localdate(now)
+    if visited_on > today:
         raise InvalidInput(_("The visit date cannot be in the future."), field="visited_on")
+    if visited_on < today - VISIT_DATE_WINDOW:
+        raise InvalidInput(
+            _("The visit date must be within the last year (from %(date)s).")
+            % {"date": (today - VISIT_DATE_WINDOW).isoformat()},
+            field="visited_on",
+        )
     if method not in Visit.Method.values:
         raise InvalidInput(_("Say whether the visit was at the door or by phone."), field="method")
-    if result not in Visit.Result.values:
-        raise InvalidInput(_("Choose what came of the visit."), code="required", field="result")
-    if result == Visit.Result.NOTHING and matters:
-        raise InvalidInput(_("Nothing was raised, so there is no matter to record."), field="result")
-    if result != Visit.Result.NOTHING and not matters:
-        raise InvalidInput(_("Describe at least one matter the resident raised."), code="required", field="matters")
+    if result is not None:
+        if result not in Visit.Result.values:
+            raise InvalidInput(_("Choose what came of the visit."), code="required", field="result")
+        if result == Visit.Result.NOTHING and matters:
+            raise InvalidInput(_("Nothing was raised, so there is no matter to record."), field="result")
+        if result != Visit.Result.NOTHING and not matters:
+            raise InvalidInput(_("Describe at least one matter the resident raised."), code="required", field="matters")
+        matters = [
+            matter if matter.settled is not None else replace(matter, settled=result == Visit.Result.SETTLED)
+            for matter in matters
+        ]
+    for matter in matters:
+        if matter.satisfaction and not matter.settled:
+            raise InvalidInput(_("Only a matter settled on the spot has the resident's verdict."), field="satisfaction")
+        if matter.satisfaction and matter.satisfaction not in Feedback.Satisfaction.values:
+            raise InvalidInput(_("Choose how satisfied the resident is."), field="satisfaction")
     strangers = [member for member in visitors if member.team.zone_id != household.zone_id]
     if strangers:
         raise InvalidInput(_("%(name)s is not on this zone's team.") % {"name": strangers[0].name}, field="visitors")
@@ -165,7 +202,7 @@ def visit_log(
             visited_on=visited_on,
             method=method,
             notes=(notes or "").strip(),
-            result=result,
+            result=_visit_result(matters),
             recorded_by=actor,
             created_at=now,
         )
@@ -183,12 +220,106 @@ def visit_log(
                 visit=visit,
                 now=now,
             )
-            if result == Visit.Result.SETTLED:
-                ticket_resolve(
+            if matter.settled:
+                ticket = ticket_resolve(
                     ticket=ticket,
                     actor=actor,
                     outcome=Outcome.SOLVED,
                     reason=_("Settled on the spot during the visit."),
                     now=now,
                 )
+                if matter.satisfaction:
+                    ticket_record_feedback(
+                        ticket=ticket,
+                        actor=actor,
+                        satisfaction=matter.satisfaction,
+                        collected_via=Feedback.Via.VISIT if method == Visit.Method.DOOR else Feedback.Via.PHONE,
+                        now=now,
+                    )
     return visit
+
+
+@dataclass(frozen=True)
+class DeskMatter:
+    """One matter brought to the desk."""
+
+    category: Category
+    description: str
+    urgency: str = Urgency.NORMAL
+
+
+def desk_intake(
+    *,
+    actor: User,
+    channel: str,
+    matters: list[DeskMatter],
+    household: Household | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    zone: ResponsibilityZone | None = None,
+    committee: ResidentialCommittee | None = None,
+    street: StreetOffice | None = None,
+    address: str = "",
+    now: dt.datetime | None = None,
+) -> list[Ticket]:
+    """A resident at the desk, on the phone or by letter: one ticket per matter, opened through
+    ticket_create like every other channel, all or none. No visit is recorded (coverage counts
+    door-to-door visits only).
+
+    The caller: a household (its contact by default), or a name and phone with no household,
+    then the place is a unit the person acts for (a zone, committee or street) and an address.
+    Staff of every tier take requests for the units they act for (escalation.policy.acts_for).
+    """
+    if channel not in DESK_CHANNELS:
+        raise InvalidInput(_("Choose how the request came in: walk-in, phone or letter."), field="channel")
+    reporter_name = (reporter_name or "").strip()
+    reporter_phone = (reporter_phone or "").strip()
+    if household is not None:
+        place = {
+            "street_id": household.zone.committee.street_id,
+            "committee_id": household.zone.committee_id,
+            "zone_id": household.zone_id,
+        }
+        field = "household"
+        reporter_name = reporter_name or household.contact_name
+        reporter_phone = reporter_phone or household.phone
+    elif zone is not None:
+        place = {"street_id": zone.committee.street_id, "committee_id": zone.committee_id, "zone_id": zone.pk}
+        field = "place"
+    elif committee is not None:
+        place = {"street_id": committee.street_id, "committee_id": committee.pk}
+        field = "place"
+    elif street is not None:
+        place = {"street_id": street.pk}
+        field = "place"
+    else:
+        raise InvalidInput(
+            _("Choose the household, or the unit the request belongs to."), code="required", field="place"
+        )
+    if not acts_for(actor, **place):
+        raise NotPermitted(_("You do not take requests for this place."), field=field)
+    if household is None and not reporter_name:
+        raise InvalidInput(_("Give the resident's name."), code="required", field="reporter_name")
+    if household is None and not (address or "").strip():
+        raise InvalidInput(_("Give the address the request is about."), code="required", field="address")
+    if not matters:
+        raise InvalidInput(_("Describe at least one matter the resident raised."), code="required", field="matters")
+    with transaction.atomic():
+        return [
+            ticket_create(
+                actor=actor,
+                category=matter.category,
+                description=matter.description,
+                urgency=matter.urgency,
+                channel=channel,
+                household=household,
+                zone=zone if household is None else None,
+                committee=committee if household is None and zone is None else None,
+                street=street if household is None and zone is None and committee is None else None,
+                address=address,
+                reporter_name=reporter_name,
+                reporter_phone=reporter_phone,
+                now=now,
+            )
+            for matter in matters
+        ]

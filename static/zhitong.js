@@ -18,6 +18,76 @@
     if (!field || !field.form) return;
     field.form.requestSubmit();
   });
+
+  // <textarea data-maxlength="4000">: count the characters as they are typed and say when the
+  // text is too long (the server refuses it, naming the field). No maxlength attribute: that
+  // would cut a pasted text silently. Without this script the form still works.
+  var COUNTER_WORDS = {
+    "zh-hans": { count: "{n} / {max} 字", over: "超出 {over} 字，最多 {max} 字，请删减。" },
+    en: { count: "{n} / {max} characters", over: "{over} characters too many; at most {max}. Please shorten it." }
+  };
+
+  function counterWords() {
+    var lang = (document.documentElement.lang || "zh-hans").toLowerCase();
+    return COUNTER_WORDS[lang] || (lang.indexOf("zh") === 0 ? COUNTER_WORDS["zh-hans"] : COUNTER_WORDS.en);
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
+  }
+
+  function updateCounter(field) {
+    var max = parseInt(field.getAttribute("data-maxlength"), 10);
+    if (!max) return;
+    var counter = field.nextElementSibling;
+    if (!counter || !counter.hasAttribute("data-counter")) {
+      counter = document.createElement("p");
+      counter.setAttribute("data-counter", "");
+      counter.setAttribute("aria-live", "polite");
+      field.insertAdjacentElement("afterend", counter);
+    }
+    var n = Array.from(field.value).length;
+    var words = counterWords();
+    var over = n - max;
+    counter.className = over > 0 ? "error counter" : "muted counter";
+    counter.textContent = over > 0
+      ? fill(words.count, { n: n, max: max }) + " · " + fill(words.over, { over: over, max: max })
+      : fill(words.count, { n: n, max: max });
+    field.setAttribute("aria-invalid", over > 0 ? "true" : "false");
+  }
+
+  document.addEventListener("input", function (event) {
+    var field = event.target.closest("textarea[data-maxlength]");
+    if (field) updateCounter(field);
+  });
+
+  function countAll(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("textarea[data-maxlength]").forEach(updateCounter);
+  }
+  document.addEventListener("DOMContentLoaded", function () { countAll(document); });
+  // A page htmx swaps in (hx-boost): count its fields too.
+  document.addEventListener("htmx:load", function (event) { countAll(event.target); });
+
+  // A visit's matter: the resident's verdict is asked only for a matter settled on the spot.
+  // Without this script the field is always shown (and the server says when it is missing).
+  function syncVerdict(matter) {
+    var settled = matter.querySelector('input[name$="-outcome"][value="settled"]');
+    var verdict = matter.querySelector('[data-field$="-satisfaction"]');
+    if (!settled || !verdict) return;
+    verdict.hidden = !settled.checked;
+  }
+
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches('input[name$="-outcome"]')) return;
+    var matter = event.target.closest(".matter");
+    if (matter) syncVerdict(matter);
+  });
+
+  function syncAllVerdicts(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll(".matter").forEach(syncVerdict);
+  }
+  document.addEventListener("DOMContentLoaded", function () { syncAllVerdicts(document); });
+  document.addEventListener("htmx:load", function (event) { syncAllVerdicts(event.target); });
 })();
 
 // <input type="checkbox" data-select-all="NAME">: tick or untick every checkbox named NAME

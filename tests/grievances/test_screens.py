@@ -24,7 +24,6 @@ def visit_post(household, **overrides):
         "method": "door",
         "visitors": [m.pk for m in TeamMembership.objects.filter(team__zone=household.zone)],
         "notes": "",
-        "result": "raised",
         "matter-TOTAL_FORMS": "3",
         "matter-INITIAL_FORMS": "0",
         "matter-MIN_NUM_FORMS": "0",
@@ -70,19 +69,27 @@ def test_settled_on_the_spot_is_a_ticket_resolved_at_the_zone(client, zone, cate
     client.post(
         f"/households/{household.pk}/visits/new/",
         visit_post(
-            household, result="settled", **{"matter-0-category": category.pk, "matter-0-description": "楼道灯已更换"}
+            household,
+            **{
+                "matter-0-category": category.pk,
+                "matter-0-description": "楼道灯已更换",
+                "matter-0-outcome": "settled",
+                "matter-0-satisfaction": "satisfied",
+            },
         ),
     )
 
     ticket = Ticket.objects.get()
-    assert (ticket.tier, ticket.status, ticket.outcome) == (Tier.ZONE, Status.RESOLVED, "solved")
+    # Resolved at the zone, and closed at once with the verdict the resident gave at the door.
+    assert (ticket.tier, ticket.status, ticket.outcome) == (Tier.ZONE, Status.CLOSED, "solved")
+    assert ticket.resolved_at is not None and ticket.feedback.get().satisfaction == "satisfied"
 
 
 def test_nothing_raised_counts_for_coverage(client, zone):
     households = HouseholdFactory.create_batch(3, zone=zone)
     client.force_login(member_of(zone))
 
-    client.post(f"/households/{households[0].pk}/visits/new/", visit_post(households[0], result="nothing"))
+    client.post(f"/households/{households[0].pk}/visits/new/", visit_post(households[0]))
     page = client.get("/zone/").content.decode()
     unvisited = client.get("/zone/", {"show": "unvisited"}).content.decode()
 
@@ -94,7 +101,7 @@ def test_nothing_raised_counts_for_coverage(client, zone):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"result": "raised"}, "至少描述一项"),
+        ({"visited_on": "1900-01-01"}, "最近一年内"),
         ({"visited_on": (timezone.localdate() + dt.timedelta(days=2)).isoformat()}, "不能是将来"),
         ({"matter-0-description": "没有类别的事项"}, "请为此事项选择类别"),
     ],

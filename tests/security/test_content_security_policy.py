@@ -78,6 +78,7 @@ def pages(demo, client):
         "households": "/zone/",
         "household": f"/households/{household.pk}/",
         "visit form": f"/households/{household.pk}/visits/new/",
+        "desk": f"/desk/?q=1&household={household.pk}",
         "queue": "/queue/",
         "my tickets": "/tickets/mine/",
         "ticket": f"/tickets/{ticket.pk}/",
