@@ -222,8 +222,15 @@ def meeting_act(request, pk, action):
             if form.is_valid():
                 services.agenda_add_topic(meeting=meeting, topic=form.cleaned_data["topic"], actor=user)
         elif action == "add_ticket":
-            ticket_pk = whole_number(request.POST.get("ticket", "")) or 0
-            ticket = get_object_or_404(visible_tickets(_scope(request)), pk=ticket_pk)
+            reference = request.POST.get("reference", "").strip()
+            if reference:  # typed on the page: a ticket the person may see, by its reference
+                ticket = visible_tickets(_scope(request)).filter(reference__iexact=reference[:40]).first()
+                if ticket is None:
+                    messages.error(request, _("You have no ticket %(ref)s.") % {"ref": reference[:40]})
+                    return redirect("meeting", pk=pk)
+            else:
+                ticket_pk = whole_number(request.POST.get("ticket", "")) or 0
+                ticket = get_object_or_404(visible_tickets(_scope(request)), pk=ticket_pk)
             _item_added, late = services.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=user)
             if late:
                 messages.warning(
