@@ -76,7 +76,9 @@ class MeetingForm(forms.Form):
         self.fields["unit"].choices = unit_choices(*units)
         # Only the types of those units' tiers are offered; another type sent anyway is
         # refused by the service, on the unit (a type belongs to a tier).
-        tiers = [tier for tier, group in zip((Tier.STREET, Tier.COMMITTEE, Tier.ZONE), units) if group.exists()]
+        tiers = [
+            tier for tier, group in zip((Tier.STREET, Tier.COMMITTEE, Tier.ZONE), units, strict=True) if group.exists()
+        ]
         offered = MeetingType.objects.filter(active=True, tier__in=tiers).order_by("tier", "name")
         self.fields["type"].widget.choices = [("", "---------"), *((t.pk, str(t)) for t in offered)]
 
