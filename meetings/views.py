@@ -15,12 +15,13 @@ from core.clock import SHANGHAI
 from core.errors import InvalidInput, NotPermitted, ZhitongError
 from core.params import whole_number
 from escalation import policy
+from escalation.forms import AnswerByField
 from grievances.selectors import visible_tickets
 from responders.models import User
 from responders.selectors import user_scope, visible_committees, visible_streets, visible_zones
 
 from . import forms, selectors, services
-from .models import Evaluation, Meeting, Purpose
+from .models import Decision, Evaluation, Meeting, Purpose
 
 
 def _scope(request):
@@ -264,6 +265,10 @@ def meeting_act(request, pk, action):
                     owner=data["owner"],
                 )
                 messages.success(request, _("Decision recorded."))
+                if data["decision"] == Decision.REFER and item.ticket is not None:
+                    late = AnswerByField.late_for(data["answer_by"], item.ticket)
+                    if late:
+                        messages.warning(request, late)
         elif action == "risk":
             item = _item(meeting, request)
             key = ("risk", item.pk)
