@@ -267,7 +267,10 @@ def _started(meeting: Meeting, now: dt.datetime, *, field: str) -> None:
     if now < meeting.starts_at:
         start = timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M")
         raise InvalidInput(
-            _("This meeting starts at %(start)s: it can be recorded as held, and decide, only from then on.")
+            _(
+                "This meeting starts at %(start)s: it can be recorded as held, and its decisions recorded, "
+                "only from then on."
+            )
             % {"start": start},
             field=field,
         )
