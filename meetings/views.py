@@ -66,6 +66,20 @@ def calendar(request):
     days: dict[dt.date, list[Meeting]] = {}
     for meeting in meetings:
         days.setdefault(timezone.localtime(meeting.starts_at).date(), []).append(meeting)
+    # The month's weeks, Monday first, for the grid a desk shows (a phone lists only the days
+    # with meetings: static/meetings.css).
+    today = timezone.localdate()
+    first = month - dt.timedelta(days=month.weekday())
+    last = following - dt.timedelta(days=1)
+    last += dt.timedelta(days=6 - last.weekday())
+    cells = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    weeks = [
+        [
+            {"date": day, "in_month": day.month == month.month, "today": day == today, "meetings": days.get(day, [])}
+            for day in cells[start : start + 7]
+        ]
+        for start in range(0, len(cells), 7)
+    ]
     return render(
         request,
         "meetings/calendar.html",
@@ -74,6 +88,8 @@ def calendar(request):
             "previous": previous,
             "following": following,
             "days": sorted(days.items()),
+            "weeks": weeks,
+            "weekdays": [dt.date(2024, 1, day) for day in range(1, 8)],  # a Monday to a Sunday
             "units": forms.unit_choices(visible_streets(scope), visible_committees(scope), visible_zones(scope)),
             "unit": unit,
             "may_plan": policy.acts_for_any(request.user),

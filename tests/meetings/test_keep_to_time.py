@@ -180,3 +180,20 @@ def test_owners_and_invitees_are_those_of_the_meetings_unit():
 
     assert ours in invitees and outsider not in invitees
     assert ours in owners and outsider not in owners
+
+
+def test_the_calendar_is_a_month_grid_of_weeks_with_each_meeting_on_its_day(client):
+    zone = staffed_zone()
+    when = dt.datetime(2026, 12, 8, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    meeting = plan("opinion_day", zone, when)
+    client.force_login(User.objects.get(memberships__team__zone=zone))
+
+    page = client.get("/meetings/?month=2026-12").content.decode()
+
+    grid = page.split('data-testid="month-grid"')[1]
+    assert grid.count('class="weekday"') == 7
+    # December 2026: Monday 30 November to Sunday 3 January, five weeks.
+    assert grid.count('data-date="') == 35 and 'data-date="2026-11-30"' in grid and 'data-date="2027-01-03"' in grid
+    day = grid.split('data-date="2026-12-08"')[1].split('data-date="2026-12-09"')[0]
+    assert meeting.display_title in day
+    assert "meetings.css" in page
