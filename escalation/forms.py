@@ -1,5 +1,7 @@
 """One small form per action of the state machine, shared by the ticket page and bulk actions."""
 
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,21 +18,45 @@ from .transitions import Action
 
 
 class AnswerByField(forms.DateField):
-    """A department's answer-by date: optional, after today, due at the end of that working
-    day in Shanghai (a referral from the ticket page or from a meeting's decision)."""
+    """A department's answer-by date: optional, after today and within a year, due at the end
+    of that working day in Shanghai (a referral from the ticket page or from a meeting's
+    decision). One after the ticket's resolve-by is accepted with a warning (`late_for`):
+    the department's month often outlasts a zone's ten days, but the sweep will not wait."""
 
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    HORIZON_DAYS = 366
 
     def __init__(self, **kwargs):
         super().__init__(required=False, **kwargs)
+        today = timezone.localdate()  # the browser's date picker offers the same days
+        self.widget.attrs.update(
+            min=f"{today + dt.timedelta(days=1):%Y-%m-%d}",
+            max=f"{today + dt.timedelta(days=self.HORIZON_DAYS):%Y-%m-%d}",
+        )
 
     def clean(self, value):
         day = super().clean(value)
         if day is None:
             return None
-        if day <= timezone.localdate():
+        today = timezone.localdate()
+        if day <= today:
             raise forms.ValidationError(_("Choose a day after today."))
+        if day > today + dt.timedelta(days=self.HORIZON_DAYS):
+            raise forms.ValidationError(_("Choose a day within a year of today."))
         return end_of_working_day(day)
+
+    @staticmethod
+    def late_for(answer_by, ticket: Ticket) -> str | None:
+        """The warning to show when `answer_by` falls after `ticket`'s resolve-by, else None."""
+        if answer_by is None or ticket.resolve_by is None or answer_by <= ticket.resolve_by:
+            return None
+        return _(
+            "The answer is due %(answer_by)s, after the ticket's resolve-by %(resolve_by)s: the ticket "
+            "will be overdue before the department must answer."
+        ) % {
+            "answer_by": timezone.localtime(answer_by).strftime("%Y-%m-%d"),
+            "resolve_by": timezone.localtime(ticket.resolve_by).strftime("%Y-%m-%d"),
+        }
 
 
 class NoteForm(forms.Form):

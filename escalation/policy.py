@@ -223,6 +223,21 @@ def home_unit(user: User) -> dict:
     return {}
 
 
+def own_report_scope(user: User) -> Scope | None:
+    """The units whose figures are a person's own monthly report, when it is not the street's
+    stored report (which names every committee's hot spots and is for those who act for the
+    street): a committee's staff, their committee; a zone member, their teams' zones. Street
+    staff, leaders and administrators read the street's report; others have none (None)."""
+    if not user.is_authenticated or not user.is_active or _is_administrator(user):
+        return None
+    scope = user_scope(user)
+    if user.role == User.Role.COMMITTEE_STAFF and user.committee_id:
+        return Scope(committee_ids=frozenset({user.committee_id}))
+    if user.role == User.Role.ZONE_MEMBER and scope.zone_ids:
+        return Scope(zone_ids=scope.zone_ids)
+    return None
+
+
 # --- personal data (DESIGN.md rule 9) ----------------------------------------------------
 #
 # Residents' names and phones (a household's contact, a ticket's reporter) are for the people

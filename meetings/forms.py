@@ -11,6 +11,7 @@ from core.enums import Outcome, Tier
 from core.params import whole_number
 from escalation import policy
 from escalation.forms import AnswerByField
+from escalation.transitions.table import Action
 from grievances.models import Ticket
 from responders.models import Department, User
 
@@ -35,6 +36,28 @@ def unit_choices(streets, committees, zones) -> list[tuple[str, list[tuple[str, 
     return choices
 
 
+# The tier whose meetings a person plans: their own (a committee's staff plan the committee's
+# meetings, not its zones' public-opinion days, which the zones' teams plan). The street's
+# staff and leaders, who supervise every tier, and administrators: any they act for.
+ROLE_TIER = {
+    User.Role.ZONE_MEMBER: Tier.ZONE,
+    User.Role.COMMITTEE_STAFF: Tier.COMMITTEE,
+}
+
+
+def planning_units(user: User) -> tuple:
+    """The streets, committees and zones `user` acts for, narrowed to their own tier."""
+    streets, committees, zones = policy.units_acted_for(user)
+    tier = ROLE_TIER.get(user.role)
+    if tier is None:
+        return streets, committees, zones
+    return (
+        streets if tier == Tier.STREET else streets.none(),
+        committees if tier == Tier.COMMITTEE else committees.none(),
+        zones if tier == Tier.ZONE else zones.none(),
+    )
+
+
 class MeetingForm(forms.Form):
     type = forms.ModelChoiceField(label=_("Meeting type"), queryset=MeetingType.objects.filter(active=True))
     unit = forms.ChoiceField(label=_("Held by"))
@@ -47,8 +70,17 @@ class MeetingForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        # Planning is acting for the unit (the policy), not merely seeing it.
-        self.fields["unit"].choices = unit_choices(*policy.units_acted_for(user))
+        # Planning is acting for the unit (the policy), not merely seeing it; the screen
+        # offers the types and units of the person's own tier.
+        units = planning_units(user)
+        self.fields["unit"].choices = unit_choices(*units)
+        # Only the types of those units' tiers are offered; another type sent anyway is
+        # refused by the service, on the unit (a type belongs to a tier).
+        tiers = [
+            tier for tier, group in zip((Tier.STREET, Tier.COMMITTEE, Tier.ZONE), units, strict=True) if group.exists()
+        ]
+        offered = MeetingType.objects.filter(active=True, tier__in=tiers).order_by("tier", "name")
+        self.fields["type"].widget.choices = [("", "---------"), *((t.pk, str(t)) for t in offered)]
 
     def clean_starts_at(self):
         starts_at = self.cleaned_data["starts_at"]
@@ -58,7 +90,7 @@ class MeetingForm(forms.Form):
 
     def clean_unit(self):
         kind, _sep, pk = self.cleaned_data["unit"].partition(":")
-        streets, committees, zones = policy.units_acted_for(self.user)
+        streets, committees, zones = planning_units(self.user)
         lookup = {"street": streets, "committee": committees, "zone": zones}
         if kind not in lookup or whole_number(pk) is None:
             raise forms.ValidationError(_("Choose who holds the meeting."))
@@ -76,24 +108,27 @@ class ParticipantForm(forms.Form):
 
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = staff_of_street(meeting.street_id)
+        self.fields["user"].queryset = staff_of_unit(meeting)
         self.fields["department"].queryset = policy.departments_serving([meeting.street_id])
         roles = [*meeting.type.required_participants, *meeting.type.optional_participants]
         self.fields["role"].widget.attrs["list"] = "roles"
         self.roles = roles
 
 
-def staff_of_street(street_id: int):
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(street_id=street_id)
-            | Q(committee__street_id=street_id)
-            | Q(memberships__team__zone__committee__street_id=street_id)
+def staff_of_unit(meeting: Meeting):
+    """The people who work for the meeting's unit: a zone's team, its committee's staff and
+    the street's staff and leaders; for a committee, its staff, its zones' teams and the
+    street's; for the street, all of the street's. Never another committee's staff."""
+    street = Q(street_id=meeting.street_id, role__in=[User.Role.STREET_STAFF, User.Role.STREET_LEADER])
+    if meeting.zone_id:
+        unit = Q(committee_id=meeting.committee_id) | Q(memberships__team__zone_id=meeting.zone_id)
+    elif meeting.committee_id:
+        unit = Q(committee_id=meeting.committee_id) | Q(memberships__team__zone__committee_id=meeting.committee_id)
+    else:
+        unit = Q(committee__street_id=meeting.street_id) | Q(
+            memberships__team__zone__committee__street_id=meeting.street_id
         )
-        .distinct()
-        .order_by("full_name", "username")
-    )
+    return User.objects.filter(is_active=True).filter(street | unit).distinct().order_by("full_name", "username")
 
 
 class RecordForm(forms.Form):
@@ -101,12 +136,13 @@ class RecordForm(forms.Form):
     attended = forms.MultipleChoiceField(
         label=_("Present"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
     )
-    held = forms.BooleanField(label=_("The meeting was held"), required=False, initial=True)
+    # Not ticked by default: minutes drafted before the meeting must not mark it held.
+    held = forms.BooleanField(label=_("The meeting was held"), required=False)
 
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attended"].choices = [(str(p.pk), str(p)) for p in meeting.participants.all()]
-        self.fields["held"].initial = True
+        self.fields["held"].initial = meeting.status == Meeting.Status.HELD
 
 
 class CancelForm(forms.Form):
@@ -117,8 +153,29 @@ class TopicForm(forms.Form):
     topic = forms.CharField(label=_("Free topic"), max_length=300)
 
 
+# A decision that moves the ticket reads as the ticket page's button for that action.
+DECISION_LABELS = {
+    Decision.RESOLVE: Action.RESOLVE.label,
+    Decision.REFER: Action.REFER.label,
+    Decision.ESCALATE: Action.ESCALATE.label,
+    Decision.ASSIGN: Action.ASSIGN.label,
+}
+# The fields each decision uses (the note serves every one); the page shows only the chosen
+# decision's (static/zhitong.js), and without JavaScript shows them all.
+DECISION_FIELDS = {
+    "outcome": (Decision.RESOLVE,),
+    "departments": (Decision.REFER,),
+    "answer_by": (Decision.REFER,),
+    "owner": (Decision.ASSIGN,),
+}
+
+
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(value, DECISION_LABELS.get(value, label)) for value, label in Decision.choices],
+        widget=forms.RadioSelect(attrs={"data-decision-choice": ""}),
+    )
     note = forms.CharField(
         label=_("What was decided"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -143,10 +200,21 @@ class DecisionForm(forms.Form):
         if ticket is None:  # a free topic: only its written decision
             self.fields["decision"].choices = [(Decision.NOTE, Decision.NOTE.label)]
         else:
-            self.fields["owner"].queryset = policy.owner_candidates(ticket)
+            if ticket.tier == Tier.STREET:  # the top of the pyramid, as on the ticket page
+                self.fields["decision"].choices = [
+                    choice for choice in self.fields["decision"].choices if choice[0] != Decision.ESCALATE
+                ]
+            # The ticket's possible owners who work for the meeting's unit.
+            self.fields["owner"].queryset = policy.owner_candidates(ticket).filter(
+                pk__in=staff_of_unit(meeting).values("pk")
+            )
             if options is not None:
                 unit = (ticket.street_id, ticket.committee_id, ticket.zone_id)  # what owner_candidates reads
                 _shared_choices(self.fields["owner"], options, ("owners", *unit))
+
+    def rows(self):
+        """(bound field, the decisions it belongs to: "" for every one) for the template."""
+        return [(field, " ".join(DECISION_FIELDS.get(field.name, ()))) for field in self]
 
     def clean(self):
         data = super().clean()

@@ -44,12 +44,21 @@ def _on_pending_agenda() -> Q:
     )
 
 
+def meeting_tiers(meeting: Meeting) -> tuple[str, ...]:
+    """The tiers of the tickets `meeting` takes up: its own; a committee's coordination
+    meeting, the zone tier too (that is what it is for)."""
+    if meeting.type.purpose == Purpose.COORDINATION and meeting.type.tier == Tier.COMMITTEE:
+        return (Tier.COMMITTEE, Tier.ZONE)
+    return (meeting.type.tier,)
+
+
 def meeting_candidates(scope: Scope, meeting: Meeting, limit: int = 50) -> QuerySet[Ticket]:
     """The tickets proposed for `meeting`: open tickets of its unit at its tier that no
     planned meeting has on its agenda yet. A zone's public-opinion day gets what the zone
-    could not settle at the visit; the mediation meeting, the matters transferred from
-    committees and not yet referred."""
-    tickets = visible_tickets(scope).filter(status__in=OPEN_STATUSES, tier=meeting.type.tier)
+    could not settle at the visit; a committee's coordination meeting, also its zones'
+    tickets still at the zone tier (the disputes a zone could not settle); the mediation
+    meeting, the matters transferred from committees and not yet referred."""
+    tickets = visible_tickets(scope).filter(status__in=OPEN_STATUSES, tier__in=meeting_tiers(meeting))
     if meeting.zone_id:
         tickets = tickets.filter(zone=meeting.zone_id)
     elif meeting.committee_id:

@@ -215,11 +215,14 @@ def meeting_record(
     now: dt.datetime | None = None,
 ) -> Meeting:
     """Write the minutes and the attendance; `held` marks the meeting held (it can be
-    corrected afterwards)."""
+    corrected afterwards), which it can be only once its start has passed (minutes may be
+    drafted before)."""
     now = clock.now(now)
     attended = set(attended)
     with transaction.atomic():
         meeting = _run(meeting, actor)
+        if held and meeting.status == Meeting.Status.PLANNED:
+            _started(meeting, now, field="held")
         meeting.minutes = minutes.strip()
         fields = ["minutes"]
         if held and meeting.status == Meeting.Status.PLANNED:
@@ -257,6 +260,20 @@ def meeting_cancel(*, meeting: Meeting, actor: Actor, reason: str, now: dt.datet
 
 
 # --- the agenda ------------------------------------------------------------------------
+
+
+def _started(meeting: Meeting, now: dt.datetime, *, field: str) -> None:
+    """Refuse what only a meeting that has begun can do (be held, decide) before its start."""
+    if now < meeting.starts_at:
+        start = timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M")
+        raise InvalidInput(
+            _(
+                "This meeting starts at %(start)s: it can be recorded as held, and its decisions recorded, "
+                "only from then on."
+            )
+            % {"start": start},
+            field=field,
+        )
 
 
 def _next_position(meeting: Meeting) -> int:
@@ -385,6 +402,7 @@ def agenda_decide(
             )
         if item.decided_at:
             raise InvalidTransition(_("This item was decided already."))
+        _started(meeting, now, field="decision")
         if ticket is None and decision != Decision.NOTE:
             raise InvalidInput(_("A free topic can only have its decision recorded."), field="decision")
         note = note.strip()

@@ -15,12 +15,13 @@ from core.clock import SHANGHAI
 from core.errors import InvalidInput, NotPermitted, ZhitongError
 from core.params import whole_number
 from escalation import policy
+from escalation.forms import AnswerByField
 from grievances.selectors import visible_tickets
 from responders.models import User
 from responders.selectors import user_scope, visible_committees, visible_streets, visible_zones
 
 from . import forms, selectors, services
-from .models import Evaluation, Meeting, Purpose
+from .models import Decision, Evaluation, Meeting, Purpose
 
 
 def _scope(request):
@@ -65,6 +66,20 @@ def calendar(request):
     days: dict[dt.date, list[Meeting]] = {}
     for meeting in meetings:
         days.setdefault(timezone.localtime(meeting.starts_at).date(), []).append(meeting)
+    # The month's weeks, Monday first, for the grid a desk shows (a phone lists only the days
+    # with meetings: static/meetings.css).
+    today = timezone.localdate()
+    first = month - dt.timedelta(days=month.weekday())
+    last = following - dt.timedelta(days=1)
+    last += dt.timedelta(days=6 - last.weekday())
+    cells = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    weeks = [
+        [
+            {"date": day, "in_month": day.month == month.month, "today": day == today, "meetings": days.get(day, [])}
+            for day in cells[start : start + 7]
+        ]
+        for start in range(0, len(cells), 7)
+    ]
     return render(
         request,
         "meetings/calendar.html",
@@ -73,6 +88,8 @@ def calendar(request):
             "previous": previous,
             "following": following,
             "days": sorted(days.items()),
+            "weeks": weeks,
+            "weekdays": [dt.date(2024, 1, day) for day in range(1, 8)],  # a Monday to a Sunday
             "units": forms.unit_choices(visible_streets(scope), visible_committees(scope), visible_zones(scope)),
             "unit": unit,
             "may_plan": policy.acts_for_any(request.user),
@@ -222,8 +239,15 @@ def meeting_act(request, pk, action):
             if form.is_valid():
                 services.agenda_add_topic(meeting=meeting, topic=form.cleaned_data["topic"], actor=user)
         elif action == "add_ticket":
-            ticket_pk = whole_number(request.POST.get("ticket", "")) or 0
-            ticket = get_object_or_404(visible_tickets(_scope(request)), pk=ticket_pk)
+            reference = request.POST.get("reference", "").strip()
+            if reference:  # typed on the page: a ticket the person may see, by its reference
+                ticket = visible_tickets(_scope(request)).filter(reference__iexact=reference[:40]).first()
+                if ticket is None:
+                    messages.error(request, _("You have no ticket %(ref)s.") % {"ref": reference[:40]})
+                    return redirect("meeting", pk=pk)
+            else:
+                ticket_pk = whole_number(request.POST.get("ticket", "")) or 0
+                ticket = get_object_or_404(visible_tickets(_scope(request)), pk=ticket_pk)
             _item_added, late = services.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=user)
             if late:
                 messages.warning(
@@ -257,6 +281,10 @@ def meeting_act(request, pk, action):
                     owner=data["owner"],
                 )
                 messages.success(request, _("Decision recorded."))
+                if data["decision"] == Decision.REFER and item.ticket is not None:
+                    late = AnswerByField.late_for(data["answer_by"], item.ticket)
+                    if late:
+                        messages.warning(request, late)
         elif action == "risk":
             item = _item(meeting, request)
             key = ("risk", item.pk)

@@ -1,13 +1,14 @@
 """The monthly report as CSV rows, for Excel: one block per part of the report, each with a
 title row and a header row of its own, every label in the reader's language (the stored
-report keeps codes and names; the words are put on here)."""
+report keeps codes and names; the words are put on here), and every rate as a percentage,
+as on the page ("66.7%", "—" for none)."""
 
 from django.utils.translation import gettext as _
 
 from core.enums import Tier
 
 from .models import MonthlyReport
-from .templatetags.charts import channel_names
+from .templatetags.charts import channel_names, percent
 
 
 def report_rows(report: MonthlyReport) -> list[list]:
@@ -38,21 +39,21 @@ def report_rows(report: MonthlyReport) -> list[list]:
         _("Rates"),
         [_("item"), _("rate")],
         [
-            [_("response rate"), head["response_rate"]],
-            [_("resolution rate"), head["resolution_rate"]],
-            [_("satisfaction rate"), head["satisfaction_rate"]],
-            [_("on-time rate"), head["on_time_rate"]],
+            [_("response rate"), percent(head["response_rate"])],
+            [_("resolution rate"), percent(head["resolution_rate"])],
+            [_("satisfaction rate"), percent(head["satisfaction_rate"])],
+            [_("on-time rate"), percent(head["on_time_rate"])],
         ],
     )
     block(
         _("The pyramid: where matters were settled"),
         [_("Tier"), _("resolved"), _("share")],
-        [[tier.label, head[tier.value], head["pyramid"][tier.value]] for tier in Tier],
+        [[tier.label, head[tier.value], percent(head["pyramid"][tier.value])] for tier in Tier],
     )
     block(
         _("This year"),
         [_("received"), _("resolved"), _("resolution rate"), _("goal")],
-        [[year["received"], year["resolved"], year["resolution_rate"], year["goal"]]],
+        [[year["received"], year["resolved"], percent(year["resolution_rate"]), percent(year["goal"])]],
     )
     breakdowns = [
         (_("By category"), data["by_category"]),
@@ -64,7 +65,7 @@ def report_rows(report: MonthlyReport) -> list[list]:
         block(
             title,
             [_("item"), _("received"), _("resolved"), _("resolution rate")],
-            [[row["name"], row["received"], row["resolved"], row["resolution_rate"]] for row in breakdown],
+            [[row["name"], row["received"], row["resolved"], percent(row["resolution_rate"])] for row in breakdown],
         )
     block(
         _("Departments"),
@@ -82,7 +83,7 @@ def report_rows(report: MonthlyReport) -> list[list]:
                 row["department_name"],
                 row["referrals"],
                 row["answered"],
-                row["on_time_rate"],
+                percent(row["on_time_rate"]),
                 row["late_open"],
                 row.get("evaluations", 0),
                 row.get("rating"),

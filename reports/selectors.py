@@ -187,15 +187,15 @@ def overdue(scope: Scope, unit: ReportUnit, now: dt.datetime | None = None) -> Q
     )
 
 
-def visit_coverage(scope: Scope, unit: ReportUnit, year: int) -> dict:
+def visit_coverage(scope: Scope, unit: ReportUnit, year: int, until: dt.date | None = None) -> dict:
+    """Households visited at least once in `year`, up to (not including) `until`: a month's
+    report counts the visits of its year up to its end, never one made after it."""
     households = unit.narrow_households(visible_households(scope))
     total = households.count()
-    visited = (
-        Visit.objects.filter(household__in=households.values("pk"), visited_on__year=year)
-        .values("household")
-        .distinct()
-        .count()
-    )
+    visits = Visit.objects.filter(household__in=households.values("pk"), visited_on__year=year)
+    if until is not None:
+        visits = visits.filter(visited_on__lt=until)
+    visited = visits.values("household").distinct().count()
     return {"households": total, "visited": visited, "rate": rate(visited, total)}
 
 
@@ -286,6 +286,22 @@ def meeting_counts(scope: Scope, unit: ReportUnit, meetings: QuerySet[Meeting], 
     }
 
 
+def first_data_day(street_id: int) -> dt.date | None:
+    """The first day the street has data for: its first ticket's or visit's, whichever came
+    first (None: none yet). No report is issued for a month before it."""
+    first_ticket = (
+        Ticket.objects.filter(street_id=street_id).order_by("created_at").values_list("created_at", flat=True).first()
+    )
+    first_visit = (
+        Visit.objects.filter(zone__committee__street_id=street_id)
+        .order_by("visited_on")
+        .values_list("visited_on", flat=True)
+        .first()
+    )
+    days = [day for day in (first_ticket and timezone.localtime(first_ticket).date(), first_visit) if day]
+    return min(days) if days else None
+
+
 def statistics(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> dict:
     """Everything a report or dashboard shows, for one unit and period."""
     tickets = received(scope, unit, start, end)
@@ -310,5 +326,5 @@ def statistics(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> 
         "hot_spots": hot_spots(tickets),
         "departments": department_scorecards(tickets, meetings),
         "meetings": meeting_counts(scope, unit, meetings, start, end),
-        "visits": visit_coverage(scope, unit, start.year),
+        "visits": visit_coverage(scope, unit, start.year, until=end),
     }

@@ -6,6 +6,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("reports/", views.report_list, name="reports"),
     path("reports/generate/", views.report_generate, name="report_generate"),
+    path("reports/mine/", views.unit_report, name="unit_report"),
     path("reports/<int:pk>/", views.report_detail, name="report"),
     path("reports/<int:pk>/csv/", views.report_csv, name="report_csv"),
 ]

@@ -2,20 +2,23 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exports import csv_response
 from escalation import policy
 from grievances.selectors import QueueFilters, queue_counts, ticket_queue
+from responders.models import ResponsibilityZone
 from responders.selectors import user_scope
 
 from .export import report_rows
-from .forms import ReportGenerateForm
+from .forms import ReportGenerateForm, month_param
 from .models import MonthlyReport
-from .selectors import ReportUnit, overdue, statistics
-from .services import monthly_report_generate
+from .selectors import ReportUnit, first_data_day, overdue, statistics
+from .services import month_bounds, monthly_report_generate
 
 
 def _report_streets(user):
@@ -27,6 +30,10 @@ def _report_streets(user):
 
 def _readable_reports(user):
     return MonthlyReport.objects.filter(street__in=_report_streets(user)).select_related("street")
+
+
+def _last_month(today: dt.date) -> dt.date:
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 @login_required
@@ -50,16 +57,29 @@ def dashboard(request):
     )
 
 
+def _month_range(street_ids) -> tuple[str, str]:
+    """The months a report can be asked for (YYYY-MM): from the first with data to the last ended."""
+    today = timezone.localdate()
+    firsts = [day for day in (first_data_day(pk) for pk in street_ids) if day]
+    first = min(firsts) if firsts else _last_month(today)
+    return f"{first:%Y-%m}", f"{_last_month(today):%Y-%m}"
+
+
 @login_required
 def report_list(request):
     streets = _report_streets(request.user).order_by("code")
+    earliest, latest = _month_range([street.pk for street in streets])
+    today = timezone.localdate()
     return render(
         request,
         "reports/report_list.html",
         {
             "reports": _readable_reports(request.user)[:60],
             "streets": streets,
-            "last_month": (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m"),
+            "last_month": latest,
+            "earliest": earliest,
+            "this_month": f"{today:%Y-%m}",
+            "own_report": policy.own_report_scope(request.user) is not None,
         },
     )
 
@@ -67,24 +87,79 @@ def report_list(request):
 @login_required
 @require_POST
 def report_generate(request):
+    """Open a street's report, or issue it after a confirmation: an issued report is
+    permanent, so the first answer to a month without one is a page that says so."""
     form = ReportGenerateForm(request.POST, streets=_report_streets(request.user))
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
         return redirect("reports")
-    report = monthly_report_generate(
-        street=form.cleaned_data["street"], month=form.cleaned_data["month"], actor=request.user
-    )
+    street, month = form.cleaned_data["street"], form.cleaned_data["month"]
+    existing = MonthlyReport.objects.filter(street=street, month=month.replace(day=1)).first()
+    if existing is None and not form.cleaned_data["confirm"]:
+        return render(request, "reports/report_confirm.html", {"street": street, "month": month})
+    report = existing or monthly_report_generate(street=street, month=month, actor=request.user)
     return redirect("report", pk=report.pk)
+
+
+def _previous(report: MonthlyReport) -> MonthlyReport | None:
+    return MonthlyReport.objects.filter(street=report.street_id, month=_last_month(report.month)).first()
 
 
 @login_required
 def report_detail(request, pk):
     report = get_object_or_404(_readable_reports(request.user), pk=pk)
-    return render(request, "reports/report_detail.html", {"report": report, "stats": report.data})
+    previous = _previous(report)
+    return render(
+        request,
+        "reports/report_detail.html",
+        {
+            "report": report,
+            "stats": report.data,
+            "previous": previous.data if previous else None,
+            "previous_month": _last_month(report.month),
+        },
+    )
 
 
 @login_required
 def report_csv(request, pk):
     report = get_object_or_404(_readable_reports(request.user), pk=pk)
     return csv_response(report_rows(report), f"report-{report.street.code}-{report.month:%Y-%m}.csv")
+
+
+@login_required
+def unit_report(request):
+    """A committee's or a zone team's own month (by default last month), beside the month
+    before, counted when asked: the street's report, with every committee's hot spots, is
+    for those who act for the street."""
+    scope = policy.own_report_scope(request.user)
+    if scope is None:
+        raise Http404
+    today = timezone.localdate()
+    month = month_param(request.GET.get("month", "")) or _last_month(today)
+    street_ids = set(
+        ResponsibilityZone.objects.filter(pk__in=scope.zone_ids).values_list("committee__street_id", flat=True)
+    ) or {request.user.committee.street_id}
+    earliest, _latest = _month_range(street_ids)
+    if f"{month:%Y-%m}" < earliest or month > today.replace(day=1):
+        messages.error(request, _("Choose a month from %(first)s to this one.") % {"first": earliest})
+        month = max(_last_month(today), dt.datetime.strptime(earliest, "%Y-%m").date())
+    start, end = month_bounds(month)
+    running = start == today.replace(day=1)
+    previous = _last_month(start)
+    return render(
+        request,
+        "reports/unit_report.html",
+        {
+            "month": start,
+            "running": running,
+            "stats": statistics(scope, ReportUnit(), start, min(end, today + dt.timedelta(days=1))),
+            "previous": statistics(scope, ReportUnit(), previous, start) if f"{previous:%Y-%m}" >= earliest else None,
+            "previous_month": previous,
+            "last_day": min(end - dt.timedelta(days=1), today),
+            "earliest": earliest,
+            "this_month": f"{today:%Y-%m}",
+            "last_month": f"{_last_month(today):%Y-%m}",
+        },
+    )

@@ -181,3 +181,14 @@ def tabled_at_opinion_day(ticket, *, by):
     )
     item, _late = agenda_add_ticket(meeting=meeting, ticket=ticket, actor=by)
     return meeting, item
+
+
+def begun(meeting, minutes: int = 1):
+    """`meeting`, moved to have started `minutes` ago: it may be recorded as held and decide."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    type(meeting).objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - dt.timedelta(minutes=minutes))
+    meeting.refresh_from_db()
+    return meeting

@@ -11,6 +11,7 @@ from grievances.models import Category, Household, Ticket
 from intake.services import ticket_create
 from meetings.models import Meeting
 from tests.browser.conftest import PHONE
+from tests.factories import begun
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -44,6 +45,7 @@ def test_a_public_opinion_day_on_a_phone(sign_in, live_server, screenshot):
     item.get_by_label("办理结果（办结）").select_option(index=1)
     item.get_by_label("决定内容").fill("物业承诺三日内修好，队员回访。")
     screenshot(phone, "08-phone-opinion-day")
+    begun(meeting)  # decisions are recorded once the meeting has started
     item.get_by_role("button", name="记录决定").click()
     expect(phone.get_by_test_id("decision")).to_contain_text("物业承诺三日内修好")
 

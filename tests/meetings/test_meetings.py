@@ -17,7 +17,7 @@ from meetings.models import AgendaItem, Meeting, MeetingType
 from meetings.selectors import deadline_conflicts, meeting_candidates, visible_meetings
 from responders.models import User
 from responders.selectors import EVERYTHING, user_scope
-from tests.factories import UserFactory, department_for, make_ticket, staffed_zone
+from tests.factories import UserFactory, begun, department_for, make_ticket, staffed_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +103,7 @@ def test_a_public_opinion_day_resolves_what_the_visit_could_not_and_says_so_on_t
     item, late = services.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=member)
     assert not late
     assert ticket not in meeting_candidates(user_scope(member), meeting)  # proposed once
+    begun(meeting)
     services.agenda_decide(item=item, actor=member, decision="resolve", outcome="solved", note="物业当场同意清理")
 
     ticket.refresh_from_db()
@@ -124,6 +125,7 @@ def test_escalate_and_assign_decisions_apply_their_transitions():
     meeting = plan("coordination", zone.committee, actor=committee_staff)
     first, _ = services.agenda_add_ticket(meeting=meeting, ticket=climbing, actor=committee_staff)
     second, _ = services.agenda_add_ticket(meeting=meeting, ticket=handed, actor=committee_staff)
+    begun(meeting)
 
     services.agenda_decide(item=first, actor=committee_staff, decision="escalate", note="涉及多个产权单位")
     services.agenda_decide(item=second, actor=committee_staff, decision="assign", owner=other)
@@ -139,7 +141,7 @@ def test_escalate_and_assign_decisions_apply_their_transitions():
 def test_a_deferred_item_moves_to_the_next_meeting_of_the_same_unit():
     ticket = make_ticket()
     member = User.objects.get(memberships__team__zone=ticket.zone)
-    this = plan("opinion_day", ticket.zone, days=1)
+    this = begun(plan("opinion_day", ticket.zone, days=1))
     with pytest.raises(InvalidInput):  # nothing later planned yet
         services.agenda_decide(
             item=services.agenda_add_ticket(meeting=this, ticket=ticket, actor=member)[0],
@@ -161,6 +163,7 @@ def test_a_refused_transition_leaves_the_item_undecided():
     ticket = make_ticket()
     meeting = plan("opinion_day", ticket.zone)
     item, _ = services.agenda_add_ticket(meeting=meeting, ticket=ticket, actor="test")
+    begun(meeting)
     transitions.ticket_cancel(ticket=ticket, actor="test", reason="withdrawn")
 
     with pytest.raises(InvalidTransition):
@@ -174,6 +177,7 @@ def test_a_free_topic_records_only_a_written_decision():
     zone = staffed_zone()
     meeting = plan("hearing", zone.committee)
     item = services.agenda_add_topic(meeting=meeting, topic="加装电梯方案", actor=None)
+    begun(meeting)
 
     with pytest.raises(InvalidInput):
         services.agenda_decide(item=item, actor=None, decision="resolve", outcome="solved")
@@ -248,6 +252,7 @@ def test_the_mediation_meeting_refers_a_transfer_to_two_departments_and_chases_t
 
     assert ticket in meeting_candidates(user_scope(leader), meeting)
     item, _ = services.agenda_add_ticket(meeting=meeting, ticket=ticket, actor=leader)
+    begun(meeting)
     services.agenda_decide(
         item=item, actor=leader, decision="refer", departments=[housing, urban], note="房管办牵头维修，城管配合"
     )

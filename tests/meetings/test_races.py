@@ -12,7 +12,7 @@ from grievances.models import TicketEvent
 from meetings.models import AgendaItem
 from meetings.services import agenda_decide
 from responders.models import User
-from tests.factories import make_ticket, staffed_zone, tabled_at_opinion_day
+from tests.factories import begun, make_ticket, staffed_zone, tabled_at_opinion_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +22,8 @@ def test_one_of_two_simultaneous_decisions_on_an_item_stands():
     staff = User.objects.get(street=zone.committee.street, role="street_staff")
     leader = User.objects.get(street=zone.committee.street, role="street_leader")
     ticket = make_ticket(zone=zone)
-    _meeting, item = tabled_at_opinion_day(ticket, by=staff)
+    meeting, item = tabled_at_opinion_day(ticket, by=staff)
+    begun(meeting)
     start = threading.Barrier(2)
     outcomes = []
 

@@ -13,7 +13,15 @@ from escalation.sweep import sweep_overdue_tickets
 from meetings.models import AgendaItem, Evaluation, Meeting, MeetingType
 from meetings.services import meeting_schedule
 from responders.models import User
-from tests.factories import CommitteeFactory, UserFactory, ZoneFactory, department_for, make_ticket, staffed_zone
+from tests.factories import (
+    CommitteeFactory,
+    UserFactory,
+    ZoneFactory,
+    begun,
+    department_for,
+    make_ticket,
+    staffed_zone,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +80,7 @@ def test_a_street_runs_a_month_of_its_meeting_cycle(client, django_capture_on_co
     act(client, opinion_day, "add_ticket", {"ticket": unsettled.pk})
     act(client, opinion_day, "participant", {"name": "张阿姨", "role": "居民代表"})
     item = opinion_day.agenda.get()
+    begun(opinion_day)  # decisions and "held" only once the meeting has started
     decide(client, item, decision="resolve", outcome="solved", note="物业承诺三日内修好")
     act(
         client,
@@ -91,6 +100,7 @@ def test_a_street_runs_a_month_of_its_meeting_cycle(client, django_capture_on_co
     client.force_login(committee_staff)
     coordination = plan(client, "coordination", f"committee:{committee.pk}", now + 2 * DAY)
     act(client, coordination, "add_ticket", {"ticket": dispute.pk})
+    begun(coordination)
     decide(
         client,
         coordination.agenda.get(),
@@ -118,6 +128,7 @@ def test_a_street_runs_a_month_of_its_meeting_cycle(client, django_capture_on_co
     mediation = plan(client, "mediation", f"street:{street.pk}", now + 3 * DAY)
     assert matter.reference in page(client, mediation)  # the transfer is proposed
     act(client, mediation, "add_ticket", {"ticket": matter.pk})
+    begun(mediation)
     decide(
         client,
         mediation.agenda.get(),
@@ -179,7 +190,7 @@ def test_a_street_runs_a_month_of_its_meeting_cycle(client, django_capture_on_co
 
     # The month on the street's calendar.
     client.force_login(leader)
-    calendar = client.get(f"/meetings/?month={timezone.localtime(now + DAY):%Y-%m}").content.decode()
+    calendar = client.get(f"/meetings/?month={timezone.localtime(mediation.starts_at):%Y-%m}").content.decode()
     assert mediation.display_title in calendar and opinion_day.display_title in calendar
     minutes = client.get(f"/meetings/{opinion_day.pk}/minutes/").content.decode()
     assert "物业承诺三日内修好" in minutes and "张阿姨" in minutes

@@ -165,7 +165,7 @@ def test_the_report_page_prints_and_exports(client, month):
     staff = User.objects.get(street=street, role="street_staff")
     client.force_login(staff)
 
-    response = client.post("/reports/generate/", {"street": street.pk, "month": "2026-10"})
+    response = client.post("/reports/generate/", {"street": street.pk, "month": "2026-10", "confirm": "on"})
     page = client.get(response["Location"]).content.decode()
     report = MonthlyReport.objects.get()
     exported = client.get(f"/reports/{report.pk}/csv/").content.decode("utf-8-sig")
@@ -178,10 +178,10 @@ def test_the_report_page_prints_and_exports(client, month):
     assert f"<title>{month['zone'].name}: 3</title>" in zone_section
     assert "<title>上门走访: 3</title>" in channel_section  # the channel's name, not its code
     blocks = csv_blocks(exported)
-    assert blocks["三率"]["解决率"] == ["0.6667"]
-    assert blocks["金字塔：问题在哪一级解决"]["责任区"] == ["1", "0.5"]
+    assert blocks["三率"]["解决率"] == ["66.7%"]  # a percentage, as on the page (issue 15)
+    assert blocks["金字塔：问题在哪一级解决"]["责任区"] == ["1", "50.0%"]
     assert list(blocks["金字塔：问题在哪一级解决"]) == ["层级", "责任区", "居委会", "街道办事处"]
-    assert blocks["按来源渠道"]["上门走访"] == ["3", "2", "0.6667"]  # names, not codes
+    assert blocks["按来源渠道"]["上门走访"] == ["3", "2", "66.7%"]  # names, not codes
     assert blocks["热点：同类问题反复出现"]["瞿溪路 500 弄 3 号"] == ["公共设施（电梯、道路、照明）", "2"]
 
 
@@ -337,7 +337,14 @@ def test_meetings_referrals_and_department_ratings_match_the_hand_count(client):
     assert "<td>房管办</td><td>1</td><td>0</td><td>0.0%</td><td>0</td><td>2</td><td>3.75</td>" in page
     blocks = csv_blocks(exported)
     assert blocks["会议"]["化解矛盾"] == ["2"]
-    assert blocks["职能部门"]["房管办"] == ["1", "0", "0.0", "0", "2", "3.75"]
+    assert blocks["职能部门"]["房管办"] == [
+        "1",
+        "0",
+        "0.0%",
+        "0",
+        "2",
+        "3.75",
+    ]  # the rate as a percentage, as on the page
 
 
 def test_an_evaluated_body_named_as_a_formula_is_plain_text_in_the_csv(client):
