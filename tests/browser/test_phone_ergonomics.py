@@ -118,6 +118,7 @@ def pages_to_walk():
         ("street_staff", "transfer-form", f"/tickets/{transfer.ticket_id}/transfer-form/"),
         ("street_staff", "meetings", "/meetings/"),
         ("street_staff", "meeting", f"/meetings/{street_meeting.pk}/"),
+        ("street_staff", "minutes", f"/meetings/{street_meeting.pk}/minutes/"),
         ("street_staff", "plan-meeting", "/meetings/new/"),
         ("street_staff", "dashboard", "/dashboard/"),
         ("street_staff", "reports", "/reports/"),
