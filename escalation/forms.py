@@ -146,7 +146,12 @@ class FeedbackForm(forms.Form):
     satisfaction = forms.ChoiceField(
         label=_("Satisfaction"), choices=Feedback.Satisfaction.choices, widget=forms.RadioSelect
     )
-    collected_via = forms.ChoiceField(label=_("Collected"), choices=Feedback.Via.choices, initial="visit")
+    # Staff collect a verdict at the door, by phone or face to face; "partner system" is for the API.
+    collected_via = forms.ChoiceField(
+        label=_("Collected"),
+        choices=[(value, label) for value, label in Feedback.Via.choices if value != Feedback.Via.PARTNER],
+        initial="visit",
+    )
     comment = forms.CharField(
         label=_("The resident's words"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

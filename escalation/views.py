@@ -204,7 +204,22 @@ def ticket_action(request, pk, action):
             messages.error(request, error.message)
             return redirect("ticket", pk=pk)
         else:
-            messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
+            messages.success(
+                request,
+                {
+                    Action.ACKNOWLEDGE: _("Acknowledged."),
+                    Action.START: _("Work started."),
+                    Action.REFER: _("Referred to the department."),
+                    Action.DEPARTMENT_REPLY: _("The department's answer is recorded."),
+                    Action.ESCALATE: _("Escalated to the tier above."),
+                    Action.RESOLVE: _("Resolved."),
+                    Action.CLOSE: _("Closed."),
+                    Action.REOPEN: _("Reopened."),
+                    Action.CANCEL: _("Cancelled."),
+                    Action.FEEDBACK: _("The resident's feedback is recorded."),
+                    Action.ASSIGN: _("The owner is assigned."),
+                }[Action(action)],
+            )
             return redirect("ticket", pk=pk)
     return ticket_detail(request, pk, forms={action: form}, status=400)
 
@@ -237,7 +252,13 @@ def bulk_action(request):
             done.append(ticket.reference)
     if done:
         messages.success(
-            request, _("%(action)s: %(count)s tickets.") % {"action": Action(action).label, "count": len(done)}
+            request,
+            (
+                _("Tickets acknowledged: %(count)s.")
+                if action == Action.ACKNOWLEDGE
+                else _("Tickets given an owner: %(count)s.")
+            )
+            % {"count": len(done)},
         )
     for reason in refused:
         messages.error(request, reason)

@@ -30,8 +30,15 @@ def require_action(ticket: Ticket, action: Action, actor: Actor, expected_versio
     systems such as the sweep or a partner key are checked where they come in)."""
     if expected_version is not None and ticket.version != expected_version:
         raise InvalidTransition(
-            _("Ticket %(ref)s was changed by someone else (version %(now)s, not %(seen)s): reload and try again.")
-            % {"ref": ticket.reference, "now": ticket.version, "seen": expected_version},
+            _(
+                "Someone else acted on ticket %(ref)s after you opened it (last: %(change)s; it is now %(status)s). "
+                "Your action was not saved: look at the ticket as it is now, then act again if it is still needed."
+            )
+            % {
+                "ref": ticket.reference,
+                "change": ticket.events.order_by("-at", "-pk").first().get_kind_display(),
+                "status": ticket.get_status_display(),
+            },
             code="stale_version",
         )
     if ticket.status not in ALLOWED_FROM[action]:

@@ -68,7 +68,7 @@ def test_visit_to_street_triage_to_feedback(sign_in, live_server, screenshot):
     screenshot(desk, "04-desk-triage")
     row.get_by_role("checkbox").check()
     desk.get_by_role("button", name="受理", exact=True).click()
-    expect(desk.locator(".messages")).to_contain_text("受理：1 张工单")
+    expect(desk.locator(".messages")).to_contain_text("已受理 1 件工单。")
     desk.get_by_role("link", name=ticket.reference).click()
     expect(desk.get_by_test_id("status")).to_have_text("已受理")
     expect(desk.get_by_test_id("timeline")).to_contain_text("系统自动（时限巡检）")

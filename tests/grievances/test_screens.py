@@ -190,7 +190,7 @@ def test_an_action_with_a_missing_field_is_shown_again_with_the_reason(client, z
     assert ticket.status == Status.NEW
 
 
-def test_acting_on_a_stale_page_says_to_reload(client, zone):
+def test_acting_on_a_stale_page_says_someone_else_acted(client, zone):
     ticket = make_ticket(zone=zone)
     client.force_login(member_of(zone))
     transitions.ticket_start(ticket=ticket, actor="someone else")
@@ -199,7 +199,7 @@ def test_acting_on_a_stale_page_says_to_reload(client, zone):
         f"/tickets/{ticket.pk}/actions/escalate/", {"version": ticket.version, "escalate-reason": "上报"}, follow=True
     )
 
-    assert "请刷新后重试" in response.content.decode()
+    assert "已有他人处理" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.tier == Tier.ZONE
 
