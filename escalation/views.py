@@ -25,7 +25,7 @@ from responders.selectors import user_scope, visible_committees
 
 from . import policy
 from .actions import perform_action
-from .forms import action_form
+from .forms import AnswerByField, action_form
 from .models import Referral
 from .policy import allowed_actions
 from .transitions import Action
@@ -211,6 +211,8 @@ def ticket_action(request, pk, action):
                     Action.START: _("Work started."),
                     Action.REFER: _("Referred to the department."),
                     Action.DEPARTMENT_REPLY: _("The department's answer is recorded."),
+                    Action.DEPARTMENT_UPDATE: _("The department's progress is recorded."),
+                    Action.RETURN_REFERRAL: _("The referral is sent back."),
                     Action.ESCALATE: _("Escalated to the tier above."),
                     Action.RESOLVE: _("Resolved."),
                     Action.CLOSE: _("Closed."),
@@ -220,6 +222,10 @@ def ticket_action(request, pk, action):
                     Action.ASSIGN: _("The owner is assigned."),
                 }[Action(action)],
             )
+            if action == Action.REFER:
+                late = AnswerByField.late_for(form.cleaned_data.get("answer_by"), ticket)
+                if late:
+                    messages.warning(request, late)
             return redirect("ticket", pk=pk)
     return ticket_detail(request, pk, forms={action: form}, status=400)
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.enums import Channel, Urgency
@@ -51,7 +52,14 @@ class VisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         members = TeamMembership.objects.filter(team__zone_id=household.zone_id)
         self.fields["visitors"].queryset = members
-        self.fields["visitors"].label_from_instance = lambda member: f"{member.name}（{member.get_role_display()}）"
+        # Brackets in the reader's language: 沈华（团队负责人）, Shen Hua (team lead).
+        self.fields["visitors"].label_from_instance = lambda member: (
+            gettext("%(name)s (%(role)s)")
+            % {
+                "name": member.name,
+                "role": member.get_role_display(),
+            }
+        )
         today = timezone.localdate()
         self.fields["visited_on"].initial = today
         self.fields["visited_on"].widget.attrs.update(

@@ -101,3 +101,18 @@ def test_the_chinese_catalogue_uses_full_width_punctuation():
         if chinese_with_half_width_marks(text)
     ]
     assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "expected"), [("zh-hans", "{name}（成员）"), ("en", "{name} (member)")])
+def test_a_visitor_is_named_with_the_brackets_of_the_readers_language(client, zone, language, expected):
+    """ "沈华（team lead）": the role was translated, the brackets were always full-width."""
+    from tests.factories import HouseholdFactory
+
+    member = User.objects.get(memberships__team__zone=zone)
+    household = HouseholdFactory(zone=zone)
+    client.force_login(member)
+
+    page = client.get(f"/households/{household.pk}/visits/new/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert expected.format(name=member.full_name) in page
