@@ -112,6 +112,7 @@ def pages_to_walk():
         ("zone_member", "not-found", f"/tickets/{Ticket.objects.order_by('-pk').first().pk + 1000}/"),
         ("committee_staff", "home", "/"),
         ("committee_staff", "queue", "/queue/"),
+        ("committee_staff", "desk intake", "/desk/"),
         ("street_staff", "home", "/"),
         ("street_staff", "queue", "/queue/?status=all"),
         ("street_staff", "ticket", f"/tickets/{transfer.ticket_id}/"),
