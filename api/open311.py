@@ -211,8 +211,8 @@ def service_request(ticket: Ticket) -> dict:
         "address": ticket.address or None,
         "address_id": None,
         "zipcode": None,
-        "lat": None,
-        "long": None,
+        "lat": ticket.lat,
+        "long": ticket.long,
         "media_url": None,
     }
 
@@ -342,8 +342,9 @@ class NewRequest(serializers.Serializer):
     def validate(self, data):
         if not data["address_string"].strip():
             if data["lat"] or data["long"] or data["address_id"]:
-                # There is no map behind the street office's tickets to place coordinates on.
-                message = _("We cannot place coordinates or address ids: give the address as address_string.")
+                # The teams go by the address: a point is kept with it (on the street's map),
+                # never instead of it, and there is no register of address ids behind it.
+                message = _("Give the address as address_string too: a point or an address id alone is not enough.")
             else:
                 message = _("Give the address the request is about.")
             raise serializers.ValidationError({"address_string": [message]})
@@ -413,6 +414,8 @@ class Requests(Open311View):
             reporter_name=data["reporter_name"],
             reporter_phone=data["phone"],
             partner=request.auth.partner,
+            lat=data["lat"].strip(),
+            long=data["long"].strip(),
         )
         # GeoReport answers a filed request with 200 and a one-element list.
         return Response(

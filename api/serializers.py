@@ -35,6 +35,16 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictFloatField(serializers.FloatField):
+    """Numbers only: no "31.2" strings, no booleans. The range is the service's to check
+    (core.geo.check_point), so the screens, the API and Open311 refuse alike."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictRegexField(StrictCharField, serializers.RegexField):
     pass
 
@@ -133,6 +143,12 @@ class TicketCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PARTNER)
     reporter = ReporterSerializer(required=False)
     external_id = StrictCharField(required=False, allow_blank=True, max_length=100, default="")
+    lat = StrictFloatField(
+        required=False, allow_null=True, help_text="Latitude, WGS-84 degrees (-90..90); with `long`."
+    )
+    long = StrictFloatField(
+        required=False, allow_null=True, help_text="Longitude, WGS-84 degrees (-180..180); with `lat`."
+    )
 
     def validate(self, data):
         if not (data.get("zone") or data.get("household") or data.get("address", "").strip()):
@@ -189,6 +205,8 @@ class TicketSerializer(ModelSerializer):
             "channel",
             "description",
             "address",
+            "lat",
+            "long",
             "zone",
             "committee",
             "street",

@@ -214,6 +214,8 @@ class TicketListCreate(generics.ListCreateAPIView):
             reporter_phone=reporter.get("phone", ""),
             partner=partner,
             external_id=data.get("external_id", "") if partner else "",
+            lat=data.get("lat"),
+            long=data.get("long"),
             **place,
         )
         # The ticket as saved (its category and owner objects at hand): no second read.

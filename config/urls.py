@@ -24,6 +24,7 @@ urlpatterns = [
     path("households/<int:household_pk>/visits/new/", intake_views.visit_new, name="visit_new"),
     path("households/<int:pk>/export/", personal_data_views.household_export, name="household_export"),
     path("households/<int:pk>/erase/", personal_data_views.household_erase, name="household_erase"),
+    path("map/", grievance_views.street_map, name="street_map"),
     path("queue/", escalation_views.queue, name="queue"),
     path("queue/bulk/", escalation_views.bulk_action, name="queue_bulk"),
     path("tickets/mine/", escalation_views.my_tickets, name="my_tickets"),

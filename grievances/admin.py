@@ -47,7 +47,9 @@ class LogsPersonalData:
 
 @admin.register(Building)
 class BuildingAdmin(admin.ModelAdmin):
-    list_display = ["name", "zone"]
+    # lat/long are edited here, or many at once by `manage.py import_building_points`.
+    list_display = ["name", "zone", "lat", "long"]
+    fields = ["zone", "name", ("lat", "long")]
     list_filter = ["zone__committee__street", "zone__committee"]
     search_fields = ["name", "zone__name"]
     autocomplete_fields = ["zone"]

@@ -20,6 +20,22 @@ from core.enums import (
 from responders.models import PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice
 
 
+def point_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """A point is both coordinates or neither, each in its range (core.geo.check_point)."""
+    return [
+        models.CheckConstraint(
+            condition=Q(lat__isnull=True, long__isnull=True) | Q(lat__isnull=False, long__isnull=False),
+            name=f"{prefix}_point_both_or_neither",
+        ),
+        models.CheckConstraint(
+            condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name=f"{prefix}_lat_in_range"
+        ),
+        models.CheckConstraint(
+            condition=Q(long__isnull=True) | Q(long__gte=-180, long__lte=180), name=f"{prefix}_long_in_range"
+        ),
+    ]
+
+
 class Building(models.Model):
     """楼/弄 — a building or lane inside a responsibility zone."""
 
@@ -27,12 +43,19 @@ class Building(models.Model):
         ResponsibilityZone, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("responsibility zone")
     )
     name = models.CharField(_("name"), max_length=200, help_text=_("For example 瞿溪路 500 弄 3 号."))
+    # Where it stands (WGS-84 degrees), both or neither: a matter at one of its households
+    # that carries no point of its own is placed here (intake.services.ticket_create).
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    long = models.FloatField(_("longitude"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("building or lane")
         verbose_name_plural = _("buildings and lanes")
         ordering = ["zone", "name"]
-        constraints = [models.UniqueConstraint(fields=["zone", "name"], name="building_unique_in_zone")]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "name"], name="building_unique_in_zone"),
+            *point_constraints("building"),
+        ]
 
     def __str__(self):
         return self.name
@@ -191,6 +214,10 @@ class Ticket(models.Model):
         Household, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("household")
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
+    # Where the matter is (WGS-84 degrees), both or neither: the phone's location, a
+    # partner's point, or the household's building; set when the ticket opens.
+    lat = models.FloatField(_("latitude"), null=True, blank=True, editable=False)
+    long = models.FloatField(_("longitude"), null=True, blank=True, editable=False)
     zone = models.ForeignKey(
         ResponsibilityZone,
         on_delete=models.PROTECT,
@@ -320,6 +347,7 @@ class Ticket(models.Model):
             models.UniqueConstraint(
                 fields=["partner", "external_id"], condition=~Q(external_id=""), name="ticket_unique_external_id"
             ),
+            *point_constraints("ticket"),
         ]
         indexes = [
             # The sweep's claims (DESIGN.md rule 2): each a partial index over just the rows

@@ -276,3 +276,24 @@ def queue_counts(tickets: QuerySet[Ticket], *, tier: str = "") -> dict:
     result = tickets.order_by().aggregate(**counts)
     result["hidden"] = {other: result.pop(f"hidden_{other}") for other in others if result[f"hidden_{other}"]}
     return result
+
+
+# The street's map draws at most this many points (the most pressing first).
+MAP_MAX_POINTS = 2000
+
+
+def map_tickets(scope: Scope) -> QuerySet[Ticket]:
+    """The open tickets the person sees that carry a point, soonest deadline first: what the
+    street's map draws (only the columns a point needs)."""
+    return (
+        visible_tickets(scope)
+        .filter(status__in=OPEN_STATUSES, lat__isnull=False)
+        .select_related("category")
+        .only("pk", "reference", "lat", "long", "status", "resolve_by", "overdue", "category")
+        .order_by(F("resolve_by").asc(nulls_last=True), "pk")
+    )
+
+
+def unplaced_open_count(scope: Scope) -> int:
+    """Open tickets the person sees with no point: the map says how many it cannot draw."""
+    return visible_tickets(scope).filter(status__in=OPEN_STATUSES, lat__isnull=True).count()

@@ -1,6 +1,7 @@
 """The field screens that only read: a zone's households and visit coverage, a household's
 page. Every id is looked up inside the visibility rule (404)."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -9,7 +10,7 @@ from core.pages import page_of
 from core.params import whole_number
 from responders.selectors import user_scope
 
-from . import selectors
+from . import maps, selectors
 
 
 @login_required
@@ -60,3 +61,32 @@ def household_detail(request, pk):
             .order_by("-created_at")[:20],
         },
     )
+
+
+@login_required
+def street_map(request):
+    """The open tickets the person sees that carry a point, coloured by their deadline, over
+    the base map of ZHITONG_MAP_TILE_URL (a plain grid without one). Only this page lets
+    the tile server's images in (the CSP's img-src, for this response)."""
+    scope = user_scope(request.user)
+    now = timezone.now()
+    tickets = list(selectors.map_tickets(scope)[: selectors.MAP_MAX_POINTS])
+    tile_url = settings.ZHITONG_MAP_TILE_URL
+    drawing = maps.draw([(ticket, selectors.deadline_state(ticket, now)) for ticket in tickets], tile_url)
+    states = dict.fromkeys(("overdue", "due_soon", "on_time"), 0)
+    for point in drawing.points:
+        states[point.state] = states.get(point.state, 0) + 1
+    response = render(
+        request,
+        "grievances/map.html",
+        {
+            "drawing": drawing,
+            "states": states,
+            "unplaced": selectors.unplaced_open_count(scope),
+            "truncated": len(tickets) == selectors.MAP_MAX_POINTS,
+        },
+    )
+    host = maps.tile_host(tile_url) if drawing.tiles else None
+    if host:
+        response._csp_update = {"img-src": [host]}
+    return response

@@ -35,7 +35,16 @@ class LongText(forms.CharField):
             )
 
 
-class VisitForm(forms.Form):
+class LocationFields(forms.Form):
+    """Where the phone was, filled by "use my location" (static/zhitong.js, [data-locate]);
+    empty: the household's building's point, if any. The service checks the numbers
+    (core.geo.check_point), naming `lat` or `long`; intake/_location.html shows its refusals."""
+
+    lat = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput(attrs={"data-location": "lat"}))
+    long = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput(attrs={"data-location": "long"}))
+
+
+class VisitForm(LocationFields):
     visited_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     method = forms.ChoiceField(
         label=_("How"), choices=Visit.Method.choices, widget=forms.RadioSelect, initial=Visit.Method.DOOR

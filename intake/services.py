@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from core import clock
 from core.enums import Channel, Outcome, Urgency
 from core.errors import InvalidInput, InvalidTransition, NotPermitted
+from core.geo import check_point
 from escalation.policy import acts_for
 from escalation.transitions import Actor, ticket_open, ticket_record_feedback, ticket_resolve
-from grievances.models import Category, Feedback, Household, Ticket, Visit
+from grievances.models import Building, Category, Feedback, Household, Ticket, Visit
 from responders.models import (
     PartnerSystem,
     ResidentialCommittee,
@@ -42,13 +43,17 @@ def ticket_create(
     partner: PartnerSystem | None = None,
     external_id: str = "",
     visit: Visit | None = None,
+    lat: float | str | None = None,
+    long: float | str | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Validate a request and open its ticket where it belongs.
 
     Where: a household (which gives its zone), a zone, or a free address with the committee
     or street it falls in. Every error names its field; nothing is written unless all is well.
+    The point: `lat` and `long` (both or neither, in range), else the household's building's.
     """
+    point = check_point(lat, long)
     description = (description or "").strip()
     if not description:
         raise InvalidInput(_("Describe the request."), code="required", field="description")
@@ -71,6 +76,8 @@ def ticket_create(
             raise InvalidInput(_("That household is not in zone %(name)s.") % {"name": zone}, field="zone")
         zone = household.zone
         address = address or household.address
+        if point is None:
+            point = building_point(household)
     if zone is not None:
         if committee is not None and committee.pk != zone.committee_id:
             raise InvalidInput(_("That place is not in committee %(name)s.") % {"name": committee}, field="committee")
@@ -114,8 +121,20 @@ def ticket_create(
         partner=partner,
         external_id=external_id,
         visit=visit,
+        point=point,
         now=now,
     )
+
+
+def building_point(household: Household) -> tuple[float, float] | None:
+    """The point of the household's building, if it has one (None without a building)."""
+    if household.building_id is None:
+        return None
+    if Household.building.is_cached(household):
+        building = household.building
+        return (building.lat, building.long) if building.lat is not None else None
+    row = Building.objects.filter(pk=household.building_id, lat__isnull=False).values_list("lat", "long").first()
+    return tuple(row) if row else None
 
 
 # A visit is logged within the year after it: a date before that is a typing slip (1900).
@@ -154,6 +173,8 @@ def visit_log(
     visitors: list[TeamMembership] = (),
     notes: str = "",
     matters: list[RaisedMatter] = (),
+    lat: float | str | None = None,
+    long: float | str | None = None,
     now: dt.datetime | None = None,
 ) -> Visit:
     """Record a visit and what came of each matter, in one transaction.
@@ -163,8 +184,10 @@ def visit_log(
     it at the door; raised becomes an open ticket that the visitor, as first receiver, owns.
     The visit's result follows from its matters (nothing raised: it only counts for
     coverage); `result`, when given, is the outcome of the matters that do not say theirs.
+    `lat`/`long`: where the phone was (both or neither), else each matter has the building's.
     """
     now = clock.now(now)
+    check_point(lat, long)
     today = timezone.localdate(now)
     if visited_on > today:
         raise InvalidInput(_("The visit date cannot be in the future."), field="visited_on")
@@ -218,6 +241,8 @@ def visit_log(
                 reporter_name=household.contact_name,
                 reporter_phone=household.phone,
                 visit=visit,
+                lat=lat,
+                long=long,
                 now=now,
             )
             if matter.settled:
@@ -260,6 +285,8 @@ def desk_intake(
     committee: ResidentialCommittee | None = None,
     street: StreetOffice | None = None,
     address: str = "",
+    lat: float | str | None = None,
+    long: float | str | None = None,
     now: dt.datetime | None = None,
 ) -> list[Ticket]:
     """A resident at the desk, on the phone or by letter: one ticket per matter, opened through
@@ -319,6 +346,8 @@ def desk_intake(
                 address=address,
                 reporter_name=reporter_name,
                 reporter_phone=reporter_phone,
+                lat=lat,
+                long=long,
                 now=now,
             )
             for matter in matters

@@ -67,6 +67,8 @@ def visit_new(request, household_pk):
                 visitors=list(form.cleaned_data["visitors"]),
                 notes=form.cleaned_data["notes"],
                 matters=raised,
+                lat=form.cleaned_data["lat"],
+                long=form.cleaned_data["long"],
             )
         except ZhitongError as error:
             status = _add_service_error(error, form, matters)

@@ -147,3 +147,48 @@
   document.addEventListener("htmx:afterSettle", function () { showAll(document); });
   if (document.readyState !== "loading") showAll(document);
 })();
+
+// "Use my location" (templates/intake/_location.html): with the member's permission, the
+// phone's position goes into the form's hidden lat/long fields ([data-location]); refused or
+// unavailable, they stay empty and the household's building's point is used. The button
+// shows only where the browser can locate.
+(function () {
+  "use strict";
+
+  function reveal(root) {
+    if (!("geolocation" in navigator)) return;
+    (root || document).querySelectorAll("button[data-locate]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-locate]");
+    if (!button || !("geolocation" in navigator)) return;
+    var box = button.closest("[data-field=location]") || button.parentNode;
+    var lat = box.querySelector("[data-location=lat]");
+    var long = box.querySelector("[data-location=long]");
+    var status = box.querySelector("[data-location-status]");
+    function say(text) { if (status) status.textContent = text; }
+    button.disabled = true;
+    say(button.getAttribute("data-locating"));
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        lat.value = position.coords.latitude.toFixed(6);
+        long.value = position.coords.longitude.toFixed(6);
+        button.disabled = false;
+        say(button.getAttribute("data-located"));
+      },
+      function () {
+        lat.value = "";
+        long.value = "";
+        button.disabled = false;
+        say(button.getAttribute("data-refused"));
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  });
+  document.addEventListener("DOMContentLoaded", function () { reveal(document); });
+  document.addEventListener("htmx:afterSettle", function () { reveal(document); });
+  if (document.readyState !== "loading") reveal(document);
+})();

@@ -116,6 +116,23 @@ def test_the_queue_page(client, zone, street_staff):
     assert_flat(small, large, pinned=9)
 
 
+def placed_tickets(zone, count):
+    return [make_ticket(zone=zone, lat=31.2 + index / 1000, long=121.4 + index / 1000) for index in range(count)]
+
+
+def test_the_street_map(client, zone, street_staff):
+    client.force_login(street_staff)
+    tickets = placed_tickets(zone, SMALL)
+    page(client, "/map/")()
+
+    small = queries(page(client, "/map/", [f"/tickets/{ticket.pk}/" for ticket in tickets]))
+    tickets += placed_tickets(zone, LARGE - SMALL)
+    large = queries(page(client, "/map/", [f"/tickets/{ticket.pk}/" for ticket in tickets]))
+
+    # session, user, scope; the placed tickets (with their category), the unplaced count
+    assert_flat(small, large, pinned=5)
+
+
 def timeline(ticket, zone, count):
     """`count` events on the ticket's timeline, by alternating people."""
     street = zone.committee.street

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -162,6 +163,16 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# The street's map (/map/): a tile server's URL template, e.g. https://tiles.example/{z}/{x}/{y}.png
+# (Web Mercator, 256 px tiles). Empty: the map draws its points over a plain grid and fetches
+# nothing. When set, the map page alone adds the template's host to its img-src
+# (grievances.views.street_map); every other page keeps the policy above.
+ZHITONG_MAP_TILE_URL = os.environ.get("ZHITONG_MAP_TILE_URL", "").strip()
+if ZHITONG_MAP_TILE_URL and not re.match(r"^https?://[^/{}]+/", ZHITONG_MAP_TILE_URL):
+    raise ImproperlyConfigured(
+        "ZHITONG_MAP_TILE_URL must be an http(s) URL template like https://host/{z}/{x}/{y}.png."
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

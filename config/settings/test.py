@@ -18,3 +18,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # The webhook tests' receiver listens on this machine; a test that checks the refusal of
 # inside addresses empties this list.
 ZHITONG_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# No external map tiles in the tests: the street's map draws its plain grid unless a test
+# sets a tile URL (which it never fetches).
+ZHITONG_MAP_TILE_URL = ""

@@ -38,12 +38,13 @@ def ticket_open(
     partner: PartnerSystem | None = None,
     external_id: str = "",
     visit: Visit | None = None,
+    point: tuple[float, float] | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Open a ticket at the lowest tier that knows where it belongs; an emergency at the street.
 
     The caller (grievances.services.ticket_create) has validated the input and worked out
-    the location; this decides the tier, the owner and the SLA clock.
+    the location (and its point, checked, or None); this decides the tier, the owner and the SLA clock.
     """
     now = clock.now(now)
     if urgency == Urgency.EMERGENCY:
@@ -82,6 +83,8 @@ def ticket_open(
             zone=zone,
             household=household,
             address=address,
+            lat=point and point[0],
+            long=point and point[1],
             reporter_name=reporter_name,
             reporter_phone=reporter_phone,
             partner=partner,

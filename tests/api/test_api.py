@@ -54,8 +54,11 @@ def test_a_partner_files_a_ticket_and_gets_the_contract_fields(api_client, zone)
         "created_at",
         "updated_at",
         "external_id",
+        "lat",
+        "long",
     } <= set(body)
     assert (body["status"], body["tier"], body["zone"], body["external_id"]) == ("new", "zone", zone.pk, "12345-0001")
+    assert (body["lat"], body["long"]) == (None, None)
     ticket = Ticket.objects.get(pk=body["id"])
     assert ticket.channel == "partner" and ticket.partner.code == "hotline12345"
     assert ticket.events.get().actor_label == "partner:hotline12345"

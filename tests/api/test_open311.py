@@ -180,7 +180,13 @@ def test_status_notes_say_where_a_request_stands(key, zone, move, status, notes)
 def test_a_json_body_works_too_and_the_key_may_ride_in_the_query_string(key):
     response = Client().post(
         f"{BASE}/requests.json?api_key={key}",
-        {"service_code": "housing", "description": "楼道灯坏了", "address_string": "蒙自路 1 号", "lat": 31.2},
+        {
+            "service_code": "housing",
+            "description": "楼道灯坏了",
+            "address_string": "蒙自路 1 号",
+            "lat": 31.2,
+            "long": 121.5,
+        },
         content_type="application/json",
     )
 

@@ -80,6 +80,7 @@ def pages(demo, client):
         "visit form": f"/households/{household.pk}/visits/new/",
         "desk": f"/desk/?q=1&household={household.pk}",
         "queue": "/queue/",
+        "map": "/map/",
         "my tickets": "/tickets/mine/",
         "ticket": f"/tickets/{ticket.pk}/",
         "meetings": "/meetings/",
