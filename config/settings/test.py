@@ -18,3 +18,5 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # The webhook tests' receiver listens on this machine; a test that checks the refusal of
 # inside addresses empties this list.
 ZHITONG_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# Photos in tests stay in memory: nothing is left under var/.
+STORAGES = {**STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}  # noqa: F405

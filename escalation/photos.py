@@ -1,0 +1,70 @@
+"""Adding photos to a ticket: the policy's question (escalation.policy.may_add_photo) asked
+once, then each file checked and stored by grievances.photos. Every file is checked before
+any is stored, so a refused file leaves the ticket as it was."""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from core.errors import InvalidInput
+from grievances.photos import photo_store, process, read_upload
+
+from .policy import Right, require
+
+
+def photos_add(
+    *, ticket, actor, files, field: str = "photos", stage: str = "ticket", visit=None, referral_id=None, now=None
+):
+    """Add the uploaded `files` (Django UploadedFile objects) to `ticket` as `actor` (a staff
+    account); returns the stored Photo rows in the order given."""
+    require(actor, Right.ADD_PHOTO, ticket, message=_("You may not add photos to this ticket."), field=field)
+    return store_checked(
+        ticket=ticket,
+        datas=[read_upload(upload, field) for upload in _bounded(files, field)],
+        field=field,
+        uploaded_by=actor,
+        stage=stage,
+        visit=visit,
+        referral_id=referral_id,
+        now=now,
+    )
+
+
+def _bounded(items, field):
+    items = list(items)
+    if len(items) > settings.ZHITONG_PHOTOS_PER_UPLOAD:
+        raise InvalidInput(
+            _("At most %(count)d photos at a time.") % {"count": settings.ZHITONG_PHOTOS_PER_UPLOAD},
+            field=field,
+            code="too_many_photos",
+        )
+    return items
+
+
+def store_checked(
+    *,
+    ticket,
+    datas,
+    field="photos",
+    uploaded_by=None,
+    uploaded_via=None,
+    stage="ticket",
+    visit=None,
+    referral_id=None,
+    now=None,
+):
+    """Check every file first, then store them all (a partner's photos come here as bytes
+    from the API, whose key's scope was checked by the API)."""
+    processed = [process(data, field=field) for data in _bounded(datas, field)]
+    return [
+        photo_store(
+            ticket=ticket,
+            processed=item,
+            uploaded_by=uploaded_by,
+            uploaded_via=uploaded_via,
+            visit=visit,
+            stage=stage,
+            referral_id=referral_id,
+            now=now,
+        )
+        for item in processed
+    ]
