@@ -1,4 +1,5 @@
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
@@ -8,7 +9,7 @@ from rest_framework.settings import api_settings
 from core.enums import CancelReason, Channel, Outcome, Status, Tier, Urgency
 from core.errors import InvalidInput
 from escalation.transitions import Action
-from grievances.models import Category, Feedback, Ticket, TicketEvent
+from grievances.models import Category, Feedback, Photo, Ticket, TicketEvent
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice
 
 from .models import WebhookSubscription
@@ -169,6 +170,28 @@ class FeedbackSerializer(ModelSerializer):
         fields = ["satisfaction", "comment", "collected_via", "created_at"]
 
 
+class PhotoSerializer(ModelSerializer):
+    """A photo on a ticket: its URLs are under the API, fetched with the same key (or
+    session) that sees the ticket; there is no public URL for a photo."""
+
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = ["id", "url", "thumbnail_url", "width", "height"]
+
+    @extend_schema_field(serializers.CharField())
+    @reads("id")
+    def get_url(self, photo) -> str:
+        return reverse("api-photo", args=[photo.id])
+
+    @extend_schema_field(serializers.CharField())
+    @reads("id")
+    def get_thumbnail_url(self, photo) -> str:
+        return reverse("api-photo-thumb", args=[photo.id])
+
+
 class TicketSerializer(ModelSerializer):
     category = serializers.CharField(source="category.code", read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
@@ -176,6 +199,7 @@ class TicketSerializer(ModelSerializer):
     outcome = blank_choice(Outcome.choices)
     owner = serializers.SerializerMethodField()
     reporter = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = Ticket
@@ -206,6 +230,7 @@ class TicketSerializer(ModelSerializer):
             "created_at",
             "updated_at",
             "external_id",
+            "photos",
         ]
         read_only_fields = fields
 

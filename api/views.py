@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,7 +19,8 @@ from core.params import whole_number
 from escalation import policy
 from escalation.actions import perform_action
 from escalation.policy import allowed_actions
-from grievances.models import Category, Feedback, Ticket
+from grievances.models import Category, Feedback, Photo, Ticket
+from grievances.photos import photo_response
 from grievances.selectors import visible_households, visible_tickets
 from intake.services import ticket_create
 from responders.models import Department
@@ -376,3 +378,27 @@ class WebhookDetail(WebhookViewMixin, generics.RetrieveDestroyAPIView):
 
     def perform_destroy(self, instance):
         webhook_unsubscribe(subscription=instance)
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """A photo is a JPEG whatever the Accept header says; refusals still come as JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class PhotoFile(APIView):
+    """A photo (or its thumbnail) on a ticket the caller sees; 404 for any other."""
+
+    permission_classes = [KeyScopes]
+    renderer_classes = [OrjsonRenderer]
+    content_negotiation_class = _AnyAccept
+    thumbnail = False
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        photo = get_object_or_404(Photo.objects.filter(ticket__in=ticket_queryset(request)), pk=pk)
+        return photo_response(photo, thumbnail=self.thumbnail)

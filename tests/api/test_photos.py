@@ -1,0 +1,64 @@
+"""Photos through the API: a ticket lists its photos with URLs under /api/v1/ that the same
+key fetches; a key on another street gets 404, as for the ticket itself."""
+
+import pytest
+from django.test import Client
+
+from grievances.photos import photo_store, process
+from responders.models import User
+from tests import photo_files
+from tests.factories import make_ticket, staffed_zone
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def photographed(zone):
+    ticket = make_ticket(zone=zone)
+    photo = photo_store(ticket=ticket, processed=process(photo_files.jpeg(800, 600)))
+    return ticket, photo
+
+
+def test_the_api_lists_photos_and_the_key_fetches_them(api_client, zone, photographed):
+    ticket, photo = photographed
+    client = api_client(zone.committee.street, scopes=("tickets:read",))
+    listed = client.get("/api/v1/tickets/").json()["results"][0]["photos"]
+    detail = client.get(f"/api/v1/tickets/{ticket.pk}/").json()["photos"]
+    expected = [
+        {
+            "id": photo.pk,
+            "url": f"/api/v1/photos/{photo.pk}/",
+            "thumbnail_url": f"/api/v1/photos/{photo.pk}/thumb/",
+            "width": 800,
+            "height": 600,
+        }
+    ]
+    assert listed == detail == expected
+    full = client.get(expected[0]["url"], HTTP_ACCEPT="application/json")
+    assert full.status_code == 200 and full["Content-Type"] == "image/jpeg"
+    assert b"".join(full.streaming_content) == photo.image.open("rb").read()
+    thumb = client.get(expected[0]["thumbnail_url"])
+    assert thumb.status_code == 200 and b"".join(thumb.streaming_content)[:2] == b"\xff\xd8"
+
+
+def test_a_key_on_another_street_gets_404(api_client, photographed):
+    _, photo = photographed
+    stranger = api_client(staffed_zone().committee.street, scopes=("tickets:read",))
+    for path in (f"/api/v1/photos/{photo.pk}/", f"/api/v1/photos/{photo.pk}/thumb/", "/api/v1/photos/999999/"):
+        response = stranger.get(path)
+        assert response.status_code == 404 and response["Content-Type"] == "application/json"
+
+
+def test_without_a_key_or_a_scope_nothing_is_served(api_client, zone, photographed):
+    _, photo = photographed
+    assert Client().get(f"/api/v1/photos/{photo.pk}/").status_code in (401, 403)
+    no_read = api_client(zone.committee.street, scopes=("tickets:write",))
+    assert no_read.get(f"/api/v1/photos/{photo.pk}/").status_code == 403
+
+
+def test_a_staff_session_sees_photos_of_its_street_only(client, zone, photographed):
+    _, photo = photographed
+    client.force_login(User.objects.get(role=User.Role.STREET_STAFF, street=zone.committee.street))
+    assert client.get(f"/api/v1/photos/{photo.pk}/").status_code == 200
+    client.force_login(User.objects.get(role=User.Role.STREET_STAFF, street=staffed_zone().committee.street))
+    assert client.get(f"/api/v1/photos/{photo.pk}/").status_code == 404
