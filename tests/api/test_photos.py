@@ -62,3 +62,20 @@ def test_a_staff_session_sees_photos_of_its_street_only(client, zone, photograph
     assert client.get(f"/api/v1/photos/{photo.pk}/").status_code == 200
     client.force_login(User.objects.get(role=User.Role.STREET_STAFF, street=staffed_zone().committee.street))
     assert client.get(f"/api/v1/photos/{photo.pk}/").status_code == 404
+
+
+def test_open311_answers_media_url_for_the_first_photo_which_the_key_fetches(hotline, zone, photographed):
+    from api.services import partner_key_create
+
+    ticket, photo = photographed
+    photo_store(ticket=ticket, processed=process(photo_files.jpeg(64, 48, color=(0, 0, 0))))  # a second one
+    bare = make_ticket(zone=zone)
+    _, raw = partner_key_create(partner=hotline, name="o", streets=[zone.committee.street], scopes=["tickets:read"])
+    (request,) = Client().get(f"/open311/v2/requests/{ticket.reference}.json", {"api_key": raw}).json()
+    assert request["media_url"] == f"http://testserver/api/v1/photos/{photo.pk}/"
+    fetched = Client(HTTP_AUTHORIZATION=f"Api-Key {raw}").get(request["media_url"])
+    assert fetched.status_code == 200 and fetched["Content-Type"] == "image/jpeg"
+    (none,) = Client().get(f"/open311/v2/requests/{bare.reference}.json", {"api_key": raw}).json()
+    assert none["media_url"] is None
+    listed = Client().get("/open311/v2/requests.json", {"api_key": raw}).json()
+    assert {r["service_request_id"]: r["media_url"] for r in listed}[ticket.reference] == request["media_url"]
