@@ -1,3 +1,7 @@
+import base64
+import binascii
+
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -119,6 +123,20 @@ class ReporterSerializer(serializers.Serializer):
     phone = StrictRegexField(PHONE, required=False, allow_blank=True, default="")
 
 
+class PhotoUploadSerializer(serializers.Serializer):
+    """A photo sent with a new ticket: the file's bytes in base64 (a JPEG scaled to about
+    1600 px is a few hundred kB). The server checks it is an image and re-encodes it."""
+
+    content = StrictCharField(help_text="The image file, base64-encoded (standard alphabet).")
+    filename = StrictCharField(required=False, allow_blank=True, max_length=255, default="")
+
+    def validate_content(self, value):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise serializers.ValidationError(_("Not valid base64.")) from error
+
+
 class TicketCreateSerializer(serializers.Serializer):
     """Where: a `household`, a `zone`, or an `address` (with its `committee` or `street`
     when the key covers several streets)."""
@@ -134,6 +152,7 @@ class TicketCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PARTNER)
     reporter = ReporterSerializer(required=False)
     external_id = StrictCharField(required=False, allow_blank=True, max_length=100, default="")
+    photos = PhotoUploadSerializer(many=True, required=False, max_length=settings.ZHITONG_PHOTOS_PER_UPLOAD)
 
     def validate(self, data):
         if not (data.get("zone") or data.get("household") or data.get("address", "").strip()):

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from core.params import whole_number
 from escalation import policy
 from escalation.actions import perform_action
+from escalation.photos import check_all, store_checked
 from escalation.policy import allowed_actions
 from grievances.models import Category, Feedback, Photo, Ticket
 from grievances.photos import photo_response
@@ -205,6 +206,8 @@ class TicketListCreate(generics.ListCreateAPIView):
         place = _resolve_place(request, data)
         partner = request.auth.partner if isinstance(request.user, Partner) else None
         reporter = data.get("reporter") or {}
+        # Every photo is checked before the ticket is opened: a bad one refuses the request.
+        photos = check_all([photo["content"] for photo in data.get("photos", [])])
         ticket = ticket_create(
             actor=actor_of(request),
             category=data["category"],
@@ -218,6 +221,13 @@ class TicketListCreate(generics.ListCreateAPIView):
             external_id=data.get("external_id", "") if partner else "",
             **place,
         )
+        if photos:
+            store_checked(
+                ticket=ticket,
+                processed=photos,
+                uploaded_by=None if partner else request.user,
+                uploaded_via=partner,
+            )
         # The ticket as saved (its category and owner objects at hand): no second read.
         body = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request)).render_objects([ticket])[0]
         return Response(body, status=status.HTTP_201_CREATED)

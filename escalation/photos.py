@@ -40,10 +40,16 @@ def _bounded(items, field):
     return items
 
 
+def check_all(datas, field: str = "photos"):
+    """Check every file (bytes) before anything is stored: the processed photos, in order."""
+    return [process(data, field=field) for data in _bounded(datas, field)]
+
+
 def store_checked(
     *,
     ticket,
-    datas,
+    datas=None,
+    processed=None,
     field="photos",
     uploaded_by=None,
     uploaded_via=None,
@@ -52,9 +58,10 @@ def store_checked(
     referral_id=None,
     now=None,
 ):
-    """Check every file first, then store them all (a partner's photos come here as bytes
-    from the API, whose key's scope was checked by the API)."""
-    processed = [process(data, field=field) for data in _bounded(datas, field)]
+    """Store photos given as bytes (`datas`, checked here) or already checked (`processed`,
+    from check_all): what the API uses, whose key's scope the API has checked."""
+    if processed is None:
+        processed = check_all(datas, field)
     return [
         photo_store(
             ticket=ticket,

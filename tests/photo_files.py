@@ -15,6 +15,16 @@ def jpeg(width=800, height=600, *, color=(200, 60, 30), exif=None, quality=90) -
     return out.getvalue()
 
 
+def camera_jpeg(width=1600, height=1200, *, exif=None, quality=90) -> bytes:
+    """A JPEG with a camera's noise (a flat colour compresses to nothing): about the size a
+    phone's scaled 1600 px picture really is (a few hundred kB)."""
+    shade = Image.linear_gradient("L").resize((width, height))
+    image = Image.merge("RGB", [Image.blend(Image.effect_noise((width, height), 14), shade, 0.5) for _ in range(3)])
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality, **({"exif": exif} if exif is not None else {}))
+    return out.getvalue()
+
+
 def gps_exif(orientation: int | None = None):
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"  # Make

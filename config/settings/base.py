@@ -332,6 +332,8 @@ CACHES = {
 
 # The partner API (DESIGN.md "Partner REST API (v1)").
 API_MAX_BODY_BYTES = int(os.environ.get("ZHITONG_API_MAX_BODY_BYTES", str(64 * 1024)))
+# A new ticket (POST tickets/) may carry photos in base64: its body may be this large.
+API_MAX_PHOTO_BODY_BYTES = int(os.environ.get("ZHITONG_API_MAX_PHOTO_BODY_BYTES", str(16 * 1024 * 1024)))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",

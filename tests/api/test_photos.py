@@ -79,3 +79,62 @@ def test_open311_answers_media_url_for_the_first_photo_which_the_key_fetches(hot
     assert none["media_url"] is None
     listed = Client().get("/open311/v2/requests.json", {"api_key": raw}).json()
     assert {r["service_request_id"]: r["media_url"] for r in listed}[ticket.reference] == request["media_url"]
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode()
+
+
+def _create(client, zone, photos, key="k1"):
+    body = {"category": "environment", "description": "墙面开裂", "zone": zone.pk, "photos": photos}
+    return client.post("/api/v1/tickets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_a_new_ticket_accepts_photos_in_base64_stored_without_exif(api_client, zone):
+    from PIL import Image
+
+    client = api_client(zone.committee.street)
+    big = photo_files.camera_jpeg(1600, 1200, exif=photo_files.gps_exif())
+    assert len(big) > 64 * 1024  # larger than any other request body may be
+    created = _create(
+        client, zone, [{"content": _b64(big), "filename": "IMG_1.jpg"}, {"content": _b64(photo_files.png())}]
+    )
+    assert created.status_code == 201, created.content
+    photos = created.json()["photos"]
+    assert [(p["width"], p["height"]) for p in photos] == [(1600, 1200), (300, 200)]
+    stored = client.get(photos[0]["url"])
+    image = Image.open(__import__("io").BytesIO(b"".join(stored.streaming_content)))
+    assert not image.getexif()
+    from grievances.models import Photo
+
+    assert Photo.objects.get(pk=photos[0]["id"]).uploaded_via.code == "hotline12345"
+
+
+@pytest.mark.parametrize(
+    "photo, code",
+    [
+        ({"content": "not base64!"}, "invalid"),
+        ({"content": _b64(photo_files.PDF)}, "invalid_photo"),
+        ({"content": _b64(photo_files.bomb_png())}, "photo_too_many_pixels"),
+    ],
+)
+def test_a_bad_photo_refuses_the_new_ticket_naming_the_field(api_client, zone, photo, code):
+    from grievances.models import Ticket
+
+    client = api_client(zone.committee.street)
+    refused = _create(client, zone, [{"content": _b64(photo_files.jpeg())}, photo])
+    assert refused.status_code == 400, refused.content
+    assert "photos" in refused.content.decode() and code in refused.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_only_a_new_ticket_may_have_a_large_body(api_client, zone):
+    client = api_client(zone.committee.street)
+    ticket = make_ticket(zone=zone)
+    padding = "x" * (70 * 1024)
+    acted = client.post(
+        f"/api/v1/tickets/{ticket.pk}/actions/acknowledge/", {"note": padding}, content_type="application/json"
+    )
+    assert acted.status_code == 413
