@@ -6,8 +6,10 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
+from grievances.models import Photo
 from grievances.photos import photo_store, process, read_upload
 
+from .models import Referral
 from .policy import Right, require
 
 
@@ -17,6 +19,15 @@ def photos_add(
     """Add the uploaded `files` (Django UploadedFile objects) to `ticket` as `actor` (a staff
     account); returns the stored Photo rows in the order given."""
     require(actor, Right.ADD_PHOTO, ticket, message=_("You may not add photos to this ticket."), field=field)
+    if referral_id is None and getattr(actor, "department_id", None):
+        # A department's liaison adds photos to its answer: marked with its latest referral.
+        referral = (
+            Referral.objects.filter(ticket=ticket, department_id=actor.department_id)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if referral is not None:
+            stage, referral_id = Photo.Stage.ANSWER, referral.pk
     return store_checked(
         ticket=ticket,
         datas=[read_upload(upload, field) for upload in _bounded(files, field)],

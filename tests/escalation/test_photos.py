@@ -75,3 +75,33 @@ def test_signed_out_the_photo_is_not_served(client, zone, opened):
     photo = photos_add(ticket=opened, actor=street_staff(zone), files=[upload()])[0]
     response = client.get(reverse("photo", args=[photo.pk]))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_liaisons_photos_are_marked_as_the_departments_answer(client, zone, opened):
+    from escalation import transitions
+    from escalation.models import Referral
+    from tests.factories import UserFactory, department_for
+
+    department = department_for(opened)
+    liaison = UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department)
+    transitions.ticket_acknowledge(ticket=opened, actor="test")
+    transitions.ticket_refer(ticket=opened, actor="test", department=department)
+    client.force_login(liaison)
+    response = client.post(reverse("ticket_photos_add", args=[opened.pk]), {"photos": [upload()]}, follow=True)
+    assert response.status_code == 200
+    (photo,) = opened.photos.all()
+    assert photo.stage == Photo.Stage.ANSWER and photo.referral_id == Referral.objects.get(ticket=opened).pk
+    assert client.get(reverse("photo_thumb", args=[photo.pk])).status_code == 200
+    # Another department's liaison sees neither the ticket nor its photo.
+    client.force_login(UserFactory(role=User.Role.DEPARTMENT_LIAISON, department=department_for(opened)))
+    assert client.get(reverse("photo", args=[photo.pk])).status_code == 404
+
+
+def test_nobody_adds_photos_to_a_cancelled_ticket(zone, opened):
+    from escalation import transitions
+
+    staff = street_staff(zone)
+    transitions.ticket_cancel(ticket=opened, actor=staff, reason="withdrawn")
+    opened.refresh_from_db()
+    with pytest.raises(NotPermitted):
+        photos_add(ticket=opened, actor=staff, files=[upload()])
