@@ -568,7 +568,8 @@ class PersonalDataAccess(models.Model):
 
 
 def _photo_path(photo, filename: str) -> str:
-    return f"photos/{photo.created_at:%Y/%m}/{photo.sha256[:2]}/{photo.sha256}{filename}"
+    # Per ticket: the same picture on two tickets is two files (each erased with its own).
+    return f"photos/{photo.created_at:%Y/%m}/{photo.ticket_id}/{photo.sha256}{filename}"
 
 
 class Photo(models.Model):

@@ -90,5 +90,6 @@ def test_the_same_picture_twice_on_a_ticket_is_kept_once(zone):
     first = photo_store(ticket=ticket, processed=processed)
     again = photo_store(ticket=ticket, processed=processed)
     assert first.pk == again.pk and Photo.objects.count() == 1
-    assert first.image.name.endswith(".jpg") and first.thumbnail.name.endswith("-thumb.jpg")
+    assert first.image.name.startswith(f"photos/{first.created_at:%Y/%m}/{ticket.pk}/{processed.sha256}")
+    assert first.image.name.endswith(".jpg") and "-thumb" in first.thumbnail.name
     assert first.image.read() == processed.content
