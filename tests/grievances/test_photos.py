@@ -93,3 +93,20 @@ def test_the_same_picture_twice_on_a_ticket_is_kept_once(zone):
     assert first.image.name.startswith(f"photos/{first.created_at:%Y/%m}/{ticket.pk}/{processed.sha256}")
     assert first.image.name.endswith(".jpg") and "-thumb" in first.thumbnail.name
     assert first.image.read() == processed.content
+
+
+def test_an_administrator_deletes_an_unsuitable_photo_and_its_files_in_the_admin(client, zone):
+    from django.core.files.storage import default_storage
+
+    from responders.models import User
+    from tests.factories import UserFactory, make_ticket
+
+    photo = photo_store(ticket=make_ticket(zone=zone), processed=process(photo_files.jpeg(color=(5, 6, 7))))
+    names = [photo.image.name, photo.thumbnail.name]
+    admin = UserFactory(role=User.Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get(f"/admin/grievances/photo/{photo.pk}/change/").status_code == 200
+    assert client.get("/admin/grievances/photo/add/").status_code == 403
+    response = client.post(f"/admin/grievances/photo/{photo.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Photo.objects.exists()
+    assert not any(default_storage.exists(name) for name in names)
