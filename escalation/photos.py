@@ -10,7 +10,7 @@ from grievances.models import Photo
 from grievances.photos import photo_store, process, read_upload
 
 from .models import Referral
-from .policy import Right, require
+from .policy import Right, may, require
 
 
 def photos_add(
@@ -86,3 +86,17 @@ def store_checked(
         )
         for item in processed
     ]
+
+
+def visit_photos_add(*, visit, actor, processed, now=None):
+    """A visit's photos (checked with check_all before the visit was logged), kept with each
+    ticket the visit raised that the visitor may add photos to; returns how many were kept."""
+    kept = 0
+    for ticket in visit.tickets.all():
+        if may(actor, Right.ADD_PHOTO, ticket):
+            kept += len(
+                store_checked(
+                    ticket=ticket, processed=processed, uploaded_by=actor, stage=Photo.Stage.VISIT, visit=visit, now=now
+                )
+            )
+    return kept
