@@ -12,6 +12,8 @@ from .errors import json_error
 logger = logging.getLogger("django.request")
 
 API_PREFIXES = ("/api/", "/open311/")
+# Where a body may carry photos (a new ticket's, base64): up to API_MAX_PHOTO_BODY_BYTES.
+PHOTO_BODY_PATHS = ("/api/v1/tickets/",)
 
 
 class ApiEnvelopeMiddleware:
@@ -33,10 +35,13 @@ class ApiEnvelopeMiddleware:
             # empty and the request judged on nothing. Say so instead.
             return json_error(411, _("Send the request body with a Content-Length header, not chunked."))
         length = whole_number(request.META.get("CONTENT_LENGTH") or "0")
-        if length is not None and length > settings.API_MAX_BODY_BYTES:
-            return json_error(
-                413, _("The request body is larger than %(n)s bytes.") % {"n": settings.API_MAX_BODY_BYTES}
-            )
+        limit = (
+            settings.API_MAX_PHOTO_BODY_BYTES
+            if request.method == "POST" and request.path in PHOTO_BODY_PATHS
+            else settings.API_MAX_BODY_BYTES
+        )
+        if length is not None and length > limit:
+            return json_error(413, _("The request body is larger than %(n)s bytes.") % {"n": limit})
         response = self.get_response(request)
         # Django's own 404 page is HTML; the API's and Open311's answers (JSON, XML) stay as they are.
         if response.status_code == 404 and response.get("Content-Type", "").startswith("text/html"):

@@ -194,7 +194,15 @@ def _service_notice(ticket: Ticket) -> str | None:
     return f"由{ticket.responsible_unit}办理，预计 {due:%Y-%m-%d %H:%M} 前办结"
 
 
-def service_request(ticket: Ticket) -> dict:
+def _media_url(ticket: Ticket, request) -> str | None:
+    """The first photo's address under the API (fetched with the same key), or None."""
+    photos = ticket.photos.all()  # prefetched by _tickets: no query per request
+    if request is None or not photos:
+        return None
+    return request.build_absolute_uri(reverse("api-photo", args=[photos[0].pk]))
+
+
+def service_request(ticket: Ticket, request=None) -> dict:
     """A ticket as a GeoReport service request. Never the reporter's name or phone."""
     return {
         "service_request_id": ticket.reference,
@@ -213,12 +221,16 @@ def service_request(ticket: Ticket) -> dict:
         "zipcode": None,
         "lat": ticket.lat,
         "long": ticket.long,
-        "media_url": None,
+        "media_url": _media_url(ticket, request),
     }
 
 
 def _tickets(request):
-    return visible_tickets(request_scope(request)).select_related("category", "zone", "committee", "street")
+    return (
+        visible_tickets(request_scope(request))
+        .select_related("category", "zone", "committee", "street")
+        .prefetch_related("photos")
+    )
 
 
 class Discovery(PublicView):
@@ -393,7 +405,7 @@ class Requests(Open311View):
             if end is not None:
                 tickets = tickets.filter(created_at__lte=end)
         tickets = tickets.order_by("-created_at", "-pk")[:MAX_RESULTS]
-        return Response([service_request(ticket) for ticket in tickets])
+        return Response([service_request(ticket, request) for ticket in tickets])
 
     def post(self, request, format):
         # GeoReport has no retry header of its own; an Idempotency-Key sent with the request
@@ -428,7 +440,7 @@ class RequestDetail(Open311View):
         ticket = _tickets(request).filter(reference=service_request_id).first()
         if ticket is None:
             raise exceptions.NotFound(_("No service request %(id)s in your streets.") % {"id": service_request_id})
-        return Response([service_request(ticket)])
+        return Response([service_request(ticket, request)])
 
 
 @csrf_exempt

@@ -1,4 +1,9 @@
+import base64
+import binascii
+
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
@@ -8,7 +13,7 @@ from rest_framework.settings import api_settings
 from core.enums import CancelReason, Channel, Outcome, Status, Tier, Urgency
 from core.errors import InvalidInput
 from escalation.transitions import Action
-from grievances.models import Category, Feedback, Ticket, TicketEvent
+from grievances.models import Category, Feedback, Photo, Ticket, TicketEvent
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice
 
 from .models import WebhookSubscription
@@ -128,6 +133,20 @@ class ReporterSerializer(serializers.Serializer):
     phone = StrictRegexField(PHONE, required=False, allow_blank=True, default="")
 
 
+class PhotoUploadSerializer(serializers.Serializer):
+    """A photo sent with a new ticket: the file's bytes in base64 (a JPEG scaled to about
+    1600 px is a few hundred kB). The server checks it is an image and re-encodes it."""
+
+    content = StrictCharField(help_text="The image file, base64-encoded (standard alphabet).")
+    filename = StrictCharField(required=False, allow_blank=True, max_length=255, default="")
+
+    def validate_content(self, value):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise serializers.ValidationError(_("Not valid base64.")) from error
+
+
 class TicketCreateSerializer(serializers.Serializer):
     """Where: a `household`, a `zone`, or an `address` (with its `committee` or `street`
     when the key covers several streets)."""
@@ -149,6 +168,7 @@ class TicketCreateSerializer(serializers.Serializer):
     long = StrictFloatField(
         required=False, allow_null=True, help_text="Longitude, WGS-84 degrees (-180..180); with `lat`."
     )
+    photos = PhotoUploadSerializer(many=True, required=False, max_length=settings.ZHITONG_PHOTOS_PER_UPLOAD)
 
     def validate(self, data):
         if not (data.get("zone") or data.get("household") or data.get("address", "").strip()):
@@ -185,6 +205,28 @@ class FeedbackSerializer(ModelSerializer):
         fields = ["satisfaction", "comment", "collected_via", "created_at"]
 
 
+class PhotoSerializer(ModelSerializer):
+    """A photo on a ticket: its URLs are under the API, fetched with the same key (or
+    session) that sees the ticket; there is no public URL for a photo."""
+
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = ["id", "url", "thumbnail_url", "width", "height"]
+
+    @extend_schema_field(serializers.CharField())
+    @reads("id")
+    def get_url(self, photo) -> str:
+        return reverse("api-photo", args=[photo.id])
+
+    @extend_schema_field(serializers.CharField())
+    @reads("id")
+    def get_thumbnail_url(self, photo) -> str:
+        return reverse("api-photo-thumb", args=[photo.id])
+
+
 class TicketSerializer(ModelSerializer):
     category = serializers.CharField(source="category.code", read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
@@ -192,6 +234,7 @@ class TicketSerializer(ModelSerializer):
     outcome = blank_choice(Outcome.choices)
     owner = serializers.SerializerMethodField()
     reporter = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = Ticket
@@ -224,6 +267,7 @@ class TicketSerializer(ModelSerializer):
             "created_at",
             "updated_at",
             "external_id",
+            "photos",
         ]
         read_only_fields = fields
 

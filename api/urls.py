@@ -11,6 +11,8 @@ urlpatterns = [
     path("tickets/<int:pk>/", views.TicketDetail.as_view(), name="api-ticket"),
     path("tickets/<int:pk>/actions/<str:action>/", views.TicketAction.as_view(), name="api-ticket-action"),
     path("tickets/<int:pk>/feedback/", views.TicketFeedback.as_view(), name="api-ticket-feedback"),
+    path("photos/<int:pk>/", views.PhotoFile.as_view(), name="api-photo"),
+    path("photos/<int:pk>/thumb/", views.PhotoFile.as_view(thumbnail=True), name="api-photo-thumb"),
     path("webhooks/", views.WebhookListCreate.as_view(), name="api-webhooks"),
     path("webhooks/<int:pk>/", views.WebhookDetail.as_view(), name="api-webhook"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="api-schema"),

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,8 +18,10 @@ from rest_framework.views import APIView
 from core.params import whole_number
 from escalation import policy
 from escalation.actions import perform_action
+from escalation.photos import check_all, store_checked
 from escalation.policy import allowed_actions
-from grievances.models import Category, Feedback, Ticket
+from grievances.models import Category, Feedback, Photo, Ticket
+from grievances.photos import photo_response
 from grievances.selectors import visible_households, visible_tickets
 from intake.services import ticket_create
 from responders.models import Department
@@ -203,6 +206,8 @@ class TicketListCreate(generics.ListCreateAPIView):
         place = _resolve_place(request, data)
         partner = request.auth.partner if isinstance(request.user, Partner) else None
         reporter = data.get("reporter") or {}
+        # Every photo is checked before the ticket is opened: a bad one refuses the request.
+        photos = check_all([photo["content"] for photo in data.get("photos", [])])
         ticket = ticket_create(
             actor=actor_of(request),
             category=data["category"],
@@ -218,6 +223,13 @@ class TicketListCreate(generics.ListCreateAPIView):
             long=data.get("long"),
             **place,
         )
+        if photos:
+            store_checked(
+                ticket=ticket,
+                processed=photos,
+                uploaded_by=None if partner else request.user,
+                uploaded_via=partner,
+            )
         # The ticket as saved (its category and owner objects at hand): no second read.
         body = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request)).render_objects([ticket])[0]
         return Response(body, status=status.HTTP_201_CREATED)
@@ -378,3 +390,27 @@ class WebhookDetail(WebhookViewMixin, generics.RetrieveDestroyAPIView):
 
     def perform_destroy(self, instance):
         webhook_unsubscribe(subscription=instance)
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """A photo is a JPEG whatever the Accept header says; refusals still come as JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class PhotoFile(APIView):
+    """A photo (or its thumbnail) on a ticket the caller sees; 404 for any other."""
+
+    permission_classes = [KeyScopes]
+    renderer_classes = [OrjsonRenderer]
+    content_negotiation_class = _AnyAccept
+    thumbnail = False
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        photo = get_object_or_404(Photo.objects.filter(ticket__in=ticket_queryset(request)), pk=pk)
+        return photo_response(photo, thumbnail=self.thumbnail)

@@ -151,7 +151,12 @@ def _deliveries(subscription: WebhookSubscription, events: list[TicketEvent], no
         return []
     # The one visibility rule decides, as for GET: tickets in the key's streets only.
     scope = partner_scope(key.streets.values_list("pk", flat=True))
-    tickets = visible_tickets(scope).filter(pk__in={e.ticket_id for e in wanted}).select_related("category", "owner")
+    tickets = (
+        visible_tickets(scope)
+        .filter(pk__in={e.ticket_id for e in wanted})
+        .select_related("category", "owner")
+        .prefetch_related("photos")
+    )
     context = {"pii": key.has_scope(Scope.PII_READ)}
     ticket_data = {ticket.pk: TicketSerializer(ticket, context=context).data for ticket in tickets}
 

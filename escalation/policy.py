@@ -26,7 +26,7 @@ from enum import StrEnum
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from core.enums import Tier
+from core.enums import Status, Tier
 from core.errors import NotPermitted
 from grievances.models import Household, Ticket
 from grievances.selectors import ticket_visible_to
@@ -305,6 +305,12 @@ def handles_data_requests(user: User, household: Household) -> bool:
     )
 
 
+def may_add_photo(user: User, ticket: Ticket) -> bool:
+    """Whoever sees a ticket may add a photo to it (the visit's team, the desk, the department
+    answering a referral); nobody adds to a cancelled one."""
+    return ticket.status != Status.CANCELLED and ticket_visible_to(user, ticket)
+
+
 # --- asking by name ----------------------------------------------------------------------
 
 
@@ -320,6 +326,7 @@ class Right(StrEnum):
     SEE_CARE_FLAGS = "see_care_flags"  # obj: the household
     EXPORT_PERSONAL_DATA = "export_personal_data"  # obj: the household
     ERASE_PERSONAL_DATA = "erase_personal_data"  # obj: the household
+    ADD_PHOTO = "add_photo"  # obj: the ticket
 
 
 def may(user: User, action: str, obj) -> bool:
@@ -337,6 +344,8 @@ def may(user: User, action: str, obj) -> bool:
             return may_see_care_flags(user, obj)
         case Right.EXPORT_PERSONAL_DATA | Right.ERASE_PERSONAL_DATA:
             return handles_data_requests(user, obj)
+        case Right.ADD_PHOTO:
+            return may_add_photo(user, obj)
 
 
 def require(user: User, action: str, obj, *, message: str | None = None, field: str | None = None) -> None:

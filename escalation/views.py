@@ -11,14 +11,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
 from core.enums import Status, Tier, Urgency
 from core.errors import InvalidInput, ZhitongError
 from core.pages import PAGE_SIZE, page_of
 from core.params import whole_number
 from grievances import selectors
-from grievances.models import Category
+from grievances.models import Category, Photo
+from grievances.photos import photo_response
 from grievances.selectors import visible_tickets
 from responders.models import User
 from responders.selectors import user_scope, visible_committees
@@ -27,6 +29,7 @@ from . import policy
 from .actions import perform_action
 from .forms import AnswerByField, action_form
 from .models import Referral
+from .photos import photos_add
 from .policy import allowed_actions
 from .transitions import Action
 
@@ -173,6 +176,8 @@ def ticket_detail(request, pk, forms=None, status=200):
             "referrals": ticket.referrals.select_related("department"),
             "action_forms": action_forms,
             "has_transfer": ticket.transfers.exists(),
+            "photos": ticket.photos.all(),
+            "may_add_photo": policy.may_add_photo(request.user, ticket),
         },
         status=status,
     )
@@ -296,3 +301,32 @@ def transfer_form(request, pk):
             "committee_work": at_committee.select_related("actor"),
         },
     )
+
+
+@login_required
+@require_POST
+def ticket_photos_add(request, pk):
+    """Add photos to a ticket from its page (the phone scales them first; without script the
+    original files come and the server scales them)."""
+    ticket = get_object_or_404(visible_tickets(user_scope(request.user)), pk=pk)
+    files = request.FILES.getlist("photos")
+    if not files:
+        messages.error(request, _("Choose at least one photo."))
+        return redirect("ticket", pk=pk)
+    try:
+        added = photos_add(ticket=ticket, actor=request.user, files=files)
+    except ZhitongError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, ngettext("%(count)d photo added.", "%(count)d photos added.", len(added)) % {"count": len(added)}
+        )
+    return redirect("ticket", pk=pk)
+
+
+@login_required
+@require_GET
+def photo(request, pk, thumbnail=False):
+    """A photo, only to someone who sees its ticket (404 otherwise: never a public URL)."""
+    found = get_object_or_404(Photo.objects.filter(ticket__in=visible_tickets(user_scope(request.user))), pk=pk)
+    return photo_response(found, thumbnail=thumbnail)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyFieldsAdminMixin, ReadOnlyTabularInline
 
 from . import privacy
-from .models import Building, Category, Feedback, Household, PersonalDataAccess, Ticket, TicketEvent
+from .models import Building, Category, Feedback, Household, PersonalDataAccess, Photo, Ticket, TicketEvent
 
 
 class LogsPersonalData:
@@ -190,3 +190,36 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    """Photos: listed by ticket, never added or changed here (they come through the ticket
+    page and the API, checked); an administrator may delete one (an unsuitable picture), which
+    removes its files from storage too. The files have no URL here: the guarded views serve them."""
+
+    list_display = ["id", "ticket", "stage", "uploaded_by", "uploaded_via", "created_at", "width", "height", "size"]
+    list_filter = ["stage", "created_at"]
+    search_fields = ["ticket__reference", "sha256"]
+    list_select_related = ["ticket", "uploaded_by", "uploaded_via"]
+    raw_id_fields = ["ticket", "visit"]
+    fields = ["ticket", "visit", "stage", "referral_id", "uploaded_by", "uploaded_via", "created_at", "width", "height"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        obj.image.delete(save=False)
+        obj.thumbnail.delete(save=False)
+
+    def delete_queryset(self, request, queryset):
+        photos = list(queryset)
+        super().delete_queryset(request, queryset)
+        for photo in photos:
+            photo.image.delete(save=False)
+            photo.thumbnail.delete(save=False)

@@ -593,3 +593,60 @@ class PersonalDataAccess(models.Model):
     @property
     def who(self) -> str:
         return str(self.user) if self.user_id else self.actor_label
+
+
+def _photo_path(photo, filename: str) -> str:
+    # Per ticket: the same picture on two tickets is two files (each erased with its own).
+    return f"photos/{photo.created_at:%Y/%m}/{photo.ticket_id}/{photo.sha256}{filename}"
+
+
+class Photo(models.Model):
+    """A photo on a ticket (taken on a visit, or with a department's answer), stored
+    re-encoded without EXIF through the default storage and served only by the views that
+    apply the visibility rule. The same picture twice on one ticket is kept once."""
+
+    class Stage(models.TextChoices):
+        TICKET = "ticket", _("ticket")
+        VISIT = "visit", _("visit")
+        ANSWER = "answer", _("department answer")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="photos", verbose_name=_("ticket"))
+    visit = models.ForeignKey(
+        Visit, on_delete=models.SET_NULL, null=True, blank=True, related_name="photos", verbose_name=_("visit")
+    )
+    stage = models.CharField(_("taken for"), max_length=10, choices=Stage.choices, default=Stage.TICKET)
+    # The referral a department's answer photo belongs to (escalation.Referral sits above
+    # this app, so it is kept by id).
+    referral_id = models.PositiveBigIntegerField(_("referral"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_via = models.ForeignKey(
+        PartnerSystem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner system"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    image = models.FileField(_("photo"), upload_to=_photo_path, max_length=200)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=_photo_path, max_length=200)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "sha256"], name="photo_once_per_ticket")]
+
+    def __str__(self):
+        return f"{self.ticket} #{self.pk}"

@@ -9,7 +9,9 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import NotPermitted, ZhitongError
 from core.params import whole_number
+from escalation.photos import check_all, visit_photos_add
 from escalation.policy import acting_scope, acts_for_any, personal_data_scope, units_acted_for
+from grievances.photos import read_upload
 from grievances.selectors import household_search, visible_households
 from responders.selectors import user_scope
 
@@ -46,6 +48,12 @@ def visit_new(request, household_pk):
     form = VisitForm(request.POST or None, household=household, user=request.user)
     status = 400 if request.method == "POST" else 200
     matters = VisitMatterFormSet(request.POST or None, prefix="matter")
+    photos = []
+    if request.method == "POST" and request.FILES.getlist("photos"):
+        try:  # every photo checked before the visit is logged
+            photos = check_all([read_upload(upload, "photos") for upload in request.FILES.getlist("photos")])
+        except ZhitongError as error:
+            form.add_error(None, error.message)
     if request.method == "POST" and form.is_valid() and matters.is_valid():
         raised = [
             RaisedMatter(
@@ -73,6 +81,8 @@ def visit_new(request, household_pk):
         except ZhitongError as error:
             status = _add_service_error(error, form, matters)
         else:
+            if photos and not visit_photos_add(visit=visit, actor=request.user, processed=photos):
+                messages.warning(request, _("Photos are kept with the tickets a visit raises; this one raised none."))
             tickets = list(visit.tickets.values_list("reference", flat=True))
             if tickets:
                 messages.success(request, _("Visit logged; tickets %(refs)s.") % {"refs": "、".join(tickets)})

@@ -192,3 +192,47 @@
   document.addEventListener("htmx:afterSettle", function () { reveal(document); });
   if (document.readyState !== "loading") reveal(document);
 })();
+
+// Photo inputs (<input type="file" data-photo-input>): scale each chosen picture on the phone
+// to at most 1600 px and re-encode it as JPEG before upload, so a weak signal can carry it.
+// Progressive: without JavaScript, or where canvas or DataTransfer is missing, the original
+// files go up and the server scales them. The form's buttons wait while pictures are scaled.
+(function () {
+  "use strict";
+  var MAX_SIDE = 1600;
+  var QUALITY = 0.85;
+
+  function scale(file) {
+    return new Promise(function (resolve) {
+      if (!/^image\//.test(file.type) || !window.createImageBitmap) { resolve(file); return; }
+      createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+        var ratio = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+        if (ratio === 1 && file.type === "image/jpeg") { resolve(file); return; }
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.round(bitmap.width * ratio);
+        canvas.height = Math.round(bitmap.height * ratio);
+        canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+        canvas.toBlob(function (blob) {
+          if (!blob || blob.size >= file.size) { resolve(file); return; }
+          var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
+          resolve(new File([blob], name, { type: "image/jpeg", lastModified: file.lastModified }));
+        }, "image/jpeg", QUALITY);
+      }, function () { resolve(file); });
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-photo-input]")) return;
+    if (!window.DataTransfer || !input.files.length) return;
+    var buttons = input.form ? input.form.querySelectorAll("button[type=submit]") : [];
+    buttons.forEach(function (button) { button.disabled = true; });
+    Promise.all(Array.prototype.map.call(input.files, scale)).then(function (files) {
+      var transfer = new DataTransfer();
+      files.forEach(function (file) { transfer.items.add(file); });
+      input.files = transfer.files;  // setting files fires no "change": no loop
+    }).finally(function () {
+      buttons.forEach(function (button) { button.disabled = false; });
+    });
+  });
+})();

@@ -153,8 +153,8 @@ def test_the_ticket_page(client, zone, street_staff):
 
     assert ticket.events.count() == LARGE
     # session, user, scope, the ticket, has a transfer form, the assign form's owners,
-    # referrals, feedback, the timeline (with each event's actor)
-    assert_flat(small, large, pinned=9)
+    # referrals, feedback, the timeline (with each event's actor), its photos
+    assert_flat(small, large, pinned=10)
 
 
 def test_bulk_acknowledge_from_the_queue(client, zone, street_staff):
@@ -299,8 +299,8 @@ def test_the_api_ticket_list(partner, zone):
         )
     )
 
-    # the page of rows, their owners (the key comes from the cache)
-    assert_flat(small, large, pinned=2)
+    # the page of rows, their owners, their photos (the key comes from the cache)
+    assert_flat(small, large, pinned=3)
 
 
 def test_the_api_ticket_detail(partner, zone):
@@ -313,8 +313,8 @@ def test_the_api_ticket_detail(partner, zone):
     timeline(ticket, zone, LARGE)
     large = queries(api_get(partner, path, lambda body: len(body["events"]) == LARGE))
 
-    # the ticket's row, its events, its feedback, the owner
-    assert_flat(small, large, pinned=4)
+    # the ticket's row, its events, its feedback, its photos, the owner
+    assert_flat(small, large, pinned=5)
 
 
 def test_the_api_creates_a_ticket(partner, zone):
@@ -334,8 +334,8 @@ def test_the_api_creates_a_ticket(partner, zone):
 
     # the idempotency record (insert, lock, save) in its transaction; the category, the
     # zone; the owner, the SLA table and calendar, the reference, the ticket, its event and
-    # the owner's alert in the ticket's transaction; the event's webhook outbox row
-    assert_flat(small, large, pinned=19)
+    # the owner's alert in the ticket's transaction; the event's webhook outbox row; its photos
+    assert_flat(small, large, pinned=20)
 
 
 def test_the_api_acknowledges_a_ticket(partner, zone):
@@ -356,8 +356,8 @@ def test_the_api_acknowledges_a_ticket(partner, zone):
 
     # the idempotency record (savepoint, insert, lock, save, release: a retry replays);
     # the ticket; the lock, the UPDATE, the event and its webhook outbox row in its
-    # transaction; the answer's row, its owner
-    assert_flat(small, large, pinned=14)
+    # transaction; the answer's row, its photos, its owner
+    assert_flat(small, large, pinned=15)
 
 
 # --- the sweep -----------------------------------------------------------------------------

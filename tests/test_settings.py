@@ -23,3 +23,31 @@ def test_the_filesystem_broker_keeps_every_folder_under_the_var_dir(tmp_path):
     for folder in folders.values():
         assert folder.is_relative_to(tmp_path / "celery-broker")
         assert folder.is_dir()
+
+
+def _production_default_storage(extra: dict) -> dict:
+    env = {
+        **os.environ,
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "z.example.org",
+        "DATABASE_URL": "postgres://u@127.0.0.1:5432/none",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        **extra,
+    }
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(json.dumps([type(s).__module__ + '.' + type(s).__name__, getattr(s, 'bucket_name', None), "
+        "getattr(s, 'default_acl', 'n/a'), getattr(s, 'base_url', 'n/a')]))"
+    )
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_photos_go_to_a_private_s3_bucket_when_one_is_configured_else_to_a_folder_with_no_url():
+    assert _production_default_storage(
+        {"ZHITONG_S3_BUCKET": "zt-photos", "ZHITONG_S3_ENDPOINT_URL": "http://minio:9000"}
+    )[:3] == ["storages.backends.s3.S3Storage", "zt-photos", None]
+    plain = _production_default_storage({"ZHITONG_S3_BUCKET": ""})
+    assert plain[0] == "django.core.files.storage.filesystem.FileSystemStorage"

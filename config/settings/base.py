@@ -193,10 +193,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Photos (and nothing else) go to the default storage: a folder under var/ that no URL serves.
+# They are read only through the views that apply the visibility rule (escalation.photos,
+# the API), never from a public media URL: there is no MEDIA_URL route.
+MEDIA_ROOT = Path(os.environ.get("ZHITONG_MEDIA_DIR", VAR_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A photo upload larger than this is refused (the phone scales to about 1600 px, ~0.5 MB);
+# one with more pixels than this is refused before it is decoded (decompression bombs).
+ZHITONG_PHOTO_MAX_BYTES = int(os.environ.get("ZHITONG_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+ZHITONG_PHOTO_MAX_PIXELS = int(os.environ.get("ZHITONG_PHOTO_MAX_PIXELS", str(40_000_000)))
+ZHITONG_PHOTO_MAX_SIDE = int(os.environ.get("ZHITONG_PHOTO_MAX_SIDE", "1600"))
+ZHITONG_PHOTOS_PER_UPLOAD = 6
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport, which needs
 # no server at all (enough for `make run`: one worker with embedded beat).
@@ -330,6 +343,8 @@ CACHES = {
 
 # The partner API (DESIGN.md "Partner REST API (v1)").
 API_MAX_BODY_BYTES = int(os.environ.get("ZHITONG_API_MAX_BODY_BYTES", str(64 * 1024)))
+# A new ticket (POST tickets/) may carry photos in base64: its body may be this large.
+API_MAX_PHOTO_BODY_BYTES = int(os.environ.get("ZHITONG_API_MAX_PHOTO_BODY_BYTES", str(16 * 1024 * 1024)))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",

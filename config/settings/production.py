@@ -24,8 +24,27 @@ for _name in ("DATABASE_URL", "REDIS_URL"):
 # WhiteNoise serves the collected static files from gunicorn, right after SecurityMiddleware.
 MIDDLEWARE = [*MIDDLEWARE[:1], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
 
+# Photos: in an S3-compatible bucket when ZHITONG_S3_BUCKET is set (django-storages), else
+# the folder under var/ (a volume in docker-compose). Either way they are read through the
+# guarded views only: objects are private (no ACL, signed URLs never handed out).
+_PHOTO_STORAGE = STORAGES["default"]  # noqa: F405
+if os.environ.get("ZHITONG_S3_BUCKET"):
+    _PHOTO_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["ZHITONG_S3_BUCKET"],
+            "endpoint_url": os.environ.get("ZHITONG_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ZHITONG_S3_REGION") or None,
+            "access_key": os.environ.get("ZHITONG_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("ZHITONG_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("ZHITONG_S3_PREFIX", "zhitong"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _PHOTO_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

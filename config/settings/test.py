@@ -21,3 +21,5 @@ ZHITONG_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 # No external map tiles in the tests: the street's map draws its plain grid unless a test
 # sets a tile URL (which it never fetches).
 ZHITONG_MAP_TILE_URL = ""
+# Photos in tests stay in memory: nothing is left under var/.
+STORAGES = {**STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}  # noqa: F405

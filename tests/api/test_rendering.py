@@ -17,7 +17,9 @@ from api.rendering import reads, row_renderer
 from api.serializers import TicketDetailSerializer, TicketSerializer
 from escalation import transitions
 from grievances.models import Ticket
+from grievances.photos import photo_store, process
 from responders.models import User
+from tests import photo_files
 from tests.factories import HouseholdFactory, UserFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +49,10 @@ def tickets(zone):
     transitions.ticket_record_feedback(
         ticket=closed, actor="partner:hotline12345", satisfaction="satisfied", collected_via="phone", comment="好"
     )
+    # Photos on two of them (nested rows, in their own order).
+    for ticket, colours in ((plain, [(9, 9, 9), (200, 0, 0)]), (closed, [(0, 90, 0)])):
+        for colour in colours:
+            photo_store(ticket=ticket, processed=process(photo_files.jpeg(64, 48, color=colour)))
     return [plain, with_household, escalated, closed]
 
 
@@ -68,6 +74,7 @@ def test_list_and_detail_answers_are_the_serializers_answers(api_client, zone, t
     clerk = Ticket.objects.get(pk=tickets[2].pk).events.get(kind="escalated").actor
     assert {e["actor"] for d in details for e in d.json()["events"]} >= {str(clerk), "partner:hotline12345"}
     assert b"\\u2028" in details[1].content  # as DRF writes it: JSON that is also valid JavaScript
+    assert [len(d.json()["photos"]) for d in details] == [2, 0, 0, 1]
     phone = details[0].json()["reporter"]["phone"]
     assert phone == ("13812345678" if pii else "138****5678")
 
