@@ -132,7 +132,8 @@ def visit_new(request, household_pk):
     if request.method == "POST" and form.is_valid() and matters.is_valid():
         raised = _raised_matters(matters)
         try:
-            visit = visit_log(
+            visit = _log_online(
+                request,
                 actor=request.user,
                 household=household,
                 visited_on=form.cleaned_data["visited_on"],
@@ -153,6 +154,16 @@ def visit_new(request, household_pk):
     return render(
         request, "grievances/visit_form.html", {"household": household, "form": form, "matters": matters}, status=status
     )
+
+
+def _log_online(request, **visit):
+    """The form sent online: once per the id the page made (static/outbox.js), when it has
+    one, so a double tap or a resend after a lost answer logs one visit."""
+    try:
+        client_id = uuid.UUID(request.POST.get("client_id", ""))
+    except ValueError:
+        return visit_log(**visit)
+    return visit_log_once(client_id=client_id, **visit)[0]
 
 
 def _raised_matters(matters) -> list[RaisedMatter]:

@@ -139,3 +139,34 @@ def test_the_visit_form_answers_the_outbox_as_json(client, zone):
 
     assert response.status_code == 201
     assert Visit.objects.get().client_id is not None
+
+
+def test_the_form_sent_twice_online_with_its_id_logs_one_visit(client, zone):
+    household = HouseholdFactory(zone=zone)
+    client.force_login(member_of(zone))
+    body = {**visit_post(household), "client_id": str(uuid.uuid4())}
+
+    first = client.post(f"/households/{household.pk}/visits/new/", body)
+    again = client.post(f"/households/{household.pk}/visits/new/", body)
+
+    assert (first.status_code, again.status_code) == (302, 302)
+    assert Visit.objects.count() == 1
+
+
+def test_the_service_worker_is_served_for_the_whole_site(client):
+    response = client.get("/sw.js")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert response["Service-Worker-Allowed"] == "/"
+    body = response.content.decode()
+    assert body.startswith("var ZHITONG = {")
+    assert "/static/outbox.js" in body and "/static/manifest.webmanifest" in body
+
+
+def test_every_page_links_the_manifest_and_the_outbox(client, zone):
+    client.force_login(member_of(zone))
+    page = client.get("/").content.decode()
+    assert 'rel="manifest"' in page
+    assert "/static/outbox.js" in page
+    assert "data-offline-bar" in page and 'id="outbox"' in page
