@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from grievances.models import Household, Ticket, Visit
 from grievances.selectors import visited_this_year
+from responders.models import ResponsibilityZone
 from tests.browser.conftest import PHONE
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -74,6 +75,10 @@ def test_a_visit_saved_in_a_stairwell_waits_on_the_phone_and_arrives_once(sign_i
     # So do the household's page and the households list, whose search filters the list kept.
     phone.goto(f"{live_server.url}/households/{household.pk}/")
     expect(phone.locator("main")).to_contain_text(household.address)
+    # A household not opened today is not on the phone: the worker says so in both languages.
+    other = Household.objects.filter(zone=household.zone).exclude(pk=household.pk).first()
+    phone.goto(f"{live_server.url}/households/{other.pk}/")
+    expect(phone.locator("main")).to_contain_text("此页今天未在本机打开过")
     phone.goto(f"{live_server.url}/zone/")
     phone.get_by_role("searchbox").fill(last.replace(" ", ""))
     phone.get_by_role("button", name="搜索").click()
@@ -143,3 +148,83 @@ def test_the_same_visit_from_two_tabs_is_one_visit(sign_in, live_server):
     )
     assert sorted(statuses) == [200, 201]
     assert Visit.objects.filter(client_id=client_id).count() == 1
+
+
+def test_a_refused_visit_stays_with_its_reason_and_signing_out_asks(sign_in, live_server):
+    call_command("seed_demo", "--no-progress")
+    household = a_household()
+    phone = sign_in("zone_member", PHONE)
+    controlled(phone, live_server)
+    phone.goto(f"{live_server.url}/households/{household.pk}/visits/new/")
+
+    phone.context.set_offline(True)
+    fill_two_matters(phone)
+    phone.get_by_role("button", name="保存走访").click()
+    expect(phone.locator("#outbox")).to_contain_text("1 条待发送")
+    # Meanwhile the household moves out of the member's zones.
+    elsewhere = ResponsibilityZone.objects.exclude(committee=household.zone.committee).first()
+    Household.objects.filter(pk=household.pk).update(zone=elsewhere)
+
+    phone.context.set_offline(False)
+    refused = phone.locator("#outbox .outbox-item.refused")
+    expect(refused).to_contain_text("该户已不在您的责任区内")
+    expect(refused.get_by_role("link", name="修改")).to_be_visible()
+    expect(phone.locator("#outbox [data-outbox-count]")).to_have_text("")
+    assert not Visit.objects.filter(client_id__isnull=False).exists()
+
+    # Still there after a reload: never silently lost.
+    phone.reload()
+    expect(phone.locator("#outbox .outbox-item.refused")).to_have_count(1)
+
+    # Signing out asks; saying no keeps the person signed in with the visit.
+    phone.once("dialog", lambda dialog: dialog.dismiss())
+    phone.get_by_role("button", name="退出").click()
+    form_url = f"{live_server.url}/households/{household.pk}/visits/new/"
+    phone.wait_for_timeout(300)
+    expect(phone).to_have_url(form_url)
+    expect(phone.locator("#outbox .outbox-item.refused")).to_have_count(1)
+    phone.once("dialog", lambda dialog: dialog.accept())
+    phone.get_by_role("button", name="退出").click()
+    expect(phone).not_to_have_url(form_url)
+    expect(phone.get_by_role("button", name="退出")).to_have_count(0)
+    assert (
+        phone.evaluate(
+            """() => new Promise((done) => {
+          const open = indexedDB.open("zhitong-outbox", 1);
+          open.onsuccess = () => {
+            const get = open.result.transaction("visits").objectStore("visits").count();
+            get.onsuccess = () => done(get.result);
+          };
+        })"""
+        )
+        == 0
+    )
+
+
+def test_a_refused_visit_is_corrected_in_its_form_and_sent(sign_in, live_server):
+    call_command("seed_demo", "--no-progress")
+    household = a_household()
+    phone = sign_in("zone_member", PHONE)
+    controlled(phone, live_server)
+    phone.goto(f"{live_server.url}/households/{household.pk}/visits/new/")
+
+    phone.context.set_offline(True)
+    # A matter without its category: the server will refuse it, naming the field.
+    phone.get_by_test_id("matter-0").get_by_label("居民诉求").fill("楼道堆物，需要清理。")
+    phone.get_by_role("button", name="保存走访").click()
+    expect(phone.locator("#outbox")).to_contain_text("1 条待发送")
+    phone.context.set_offline(False)
+    refused = phone.locator("#outbox .outbox-item.refused")
+    expect(refused).to_contain_text("事项 1 · 类别")
+
+    refused.get_by_role("link", name="修改").click()
+    matter = phone.get_by_test_id("matter-0")
+    expect(matter.get_by_label("居民诉求")).to_have_value("楼道堆物，需要清理。")
+    expect(phone.locator("[data-outbox-reason]")).to_contain_text("类别")
+    matter.get_by_label("类别").select_option(label=CATEGORY)
+    phone.get_by_role("button", name="保存走访").click()
+    expect(phone.locator("#outbox")).to_contain_text("走访已登记")
+    expect(phone.locator("#outbox .outbox-item")).to_have_count(0)
+
+    visit = Visit.objects.get(household=household, client_id__isnull=False)
+    assert [t.description for t in visit.tickets.all()] == ["楼道堆物，需要清理。"]
