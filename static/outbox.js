@@ -26,10 +26,15 @@
 
   // --- the service worker and the offline bar ----------------------------------------------
 
-  if ("serviceWorker" in navigator && window.isSecureContext) {
-    window.addEventListener("load", function () {
-      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* the pages still work online */ });
-    });
+  // Only for a signed-in person (the outbox panel is on their pages): the field pages are
+  // theirs; the sign-in page needs no worker.
+  // Signing in swaps the home page in (hx-boost): no load event follows, so this runs on
+  // every page start and swap; registering again is a no-op.
+  var registered = false;
+  function registerWorker() {
+    if (registered || !panel() || !("serviceWorker" in navigator) || !window.isSecureContext) return;
+    registered = true;
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { registered = false; });
   }
 
   var wasOffline = false;
@@ -379,6 +384,7 @@
   // --- start ------------------------------------------------------------------------------
 
   function start() {
+    registerWorker();
     showConnection();
     render().then(function () { return sendAll(); });
     fillFromOutbox();
@@ -389,6 +395,7 @@
   window.addEventListener("offline", showConnection);
   // hx-boost swaps the body: the panel and the form are new elements.
   document.addEventListener("htmx:afterSettle", function () {
+    registerWorker();
     showConnection();
     render();
     fillFromOutbox();

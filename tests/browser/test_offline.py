@@ -27,9 +27,13 @@ def a_household():
 
 def controlled(page, live_server):
     """Signed in, with the service worker installed and in control of the page."""
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    ready = """() => Promise.race([
+      navigator.serviceWorker.ready.then(() => true),
+      new Promise((done) => setTimeout(() => done(false), 10000)),
+    ])"""
+    assert page.evaluate(ready), "the service worker did not start"
     page.goto(f"{live_server.url}/")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert page.evaluate("() => navigator.serviceWorker.controller !== null")
 
 
 def fill_two_matters(page):
