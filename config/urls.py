@@ -9,7 +9,7 @@ from escalation.policy import personal_data_scope
 from grievances import views as grievance_views
 from intake import views as intake_views
 
-from . import views
+from . import pwa, views
 
 admin.site.site_header = "直通 Zhitong"
 admin.site.site_title = "直通 Zhitong"
@@ -22,6 +22,8 @@ urlpatterns = [
     path("desk/", intake_views.desk, name="desk"),
     path("households/<int:pk>/", grievance_views.household_detail, name="household"),
     path("households/<int:household_pk>/visits/new/", intake_views.visit_new, name="visit_new"),
+    path("visits/", intake_views.visits_create, name="visits_create"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
     path("households/<int:pk>/export/", personal_data_views.household_export, name="household_export"),
     path("households/<int:pk>/erase/", personal_data_views.household_erase, name="household_erase"),
     path("map/", grievance_views.street_map, name="street_map"),

@@ -167,6 +167,12 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # When the visit was recorded on the phone (offline, it may arrive hours later than this;
+    # created_at is its arrival). Online, the two are the same moment.
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # The id the phone made for the visit (the outbox's): a retry with it finds this visit
+    # instead of logging a second one; no other person can reuse it.
+    client_id = models.UUIDField(_("client id"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("visit")

@@ -1,9 +1,10 @@
 """Writes about residents' requests. Ticket state itself moves only through escalation.transitions."""
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, replace
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -139,6 +140,9 @@ def building_point(household: Household) -> tuple[float, float] | None:
 
 # A visit is logged within the year after it: a date before that is a typing slip (1900).
 VISIT_DATE_WINDOW = dt.timedelta(days=366)
+# A phone's clock may run a little ahead of the server's; a visit recorded further in the
+# future than this is refused (the phone's clock is wrong).
+RECORDED_CLOCK_SKEW = dt.timedelta(minutes=5)
 # The channels of the desk: a resident at the committee's or street's desk (来访), on the
 # phone (来电), or by letter (信件).
 DESK_CHANNELS = (Channel.WALK_IN, Channel.PHONE, Channel.LETTER)
@@ -175,9 +179,15 @@ def visit_log(
     matters: list[RaisedMatter] = (),
     lat: float | str | None = None,
     long: float | str | None = None,
+    recorded_at: dt.datetime | None = None,
+    client_id: uuid.UUID | None = None,
     now: dt.datetime | None = None,
 ) -> Visit:
     """Record a visit and what came of each matter, in one transaction.
+
+    `recorded_at`: when the visit was recorded on the phone (the outbox sends it later); not
+    after now (beyond a small clock skew), nor before the visit-date window, and the visit's
+    date not after it. `client_id`: the id the phone made, unique (see visit_log_once).
 
     Per matter: settled on the spot (简单问题现场解决) becomes a ticket already resolved at the
     zone tier, so the pyramid counts it, and closed with the resident's verdict when they gave
@@ -189,8 +199,21 @@ def visit_log(
     now = clock.now(now)
     check_point(lat, long)
     today = timezone.localdate(now)
+    recorded_at = recorded_at or now
+    if timezone.is_naive(recorded_at):
+        raise InvalidInput(_("Give the time the visit was recorded with its time zone."), field="recorded_at")
+    if recorded_at > now + RECORDED_CLOCK_SKEW:
+        raise InvalidInput(
+            _("The visit was recorded at %(time)s, which is still to come: check the phone's clock.")
+            % {"time": timezone.localtime(recorded_at).strftime("%Y-%m-%d %H:%M")},
+            field="recorded_at",
+        )
+    if recorded_at < now - VISIT_DATE_WINDOW:
+        raise InvalidInput(_("The visit was recorded more than a year ago."), field="recorded_at")
     if visited_on > today:
         raise InvalidInput(_("The visit date cannot be in the future."), field="visited_on")
+    if visited_on > timezone.localdate(recorded_at):
+        raise InvalidInput(_("The visit date cannot be after the day it was recorded."), field="visited_on")
     if visited_on < today - VISIT_DATE_WINDOW:
         raise InvalidInput(
             _("The visit date must be within the last year (from %(date)s).")
@@ -228,6 +251,8 @@ def visit_log(
             result=_visit_result(matters),
             recorded_by=actor,
             created_at=now,
+            recorded_at=recorded_at,
+            client_id=client_id,
         )
         visit.visitors.set(visitors)
         for matter in matters:
@@ -262,6 +287,40 @@ def visit_log(
                         now=now,
                     )
     return visit
+
+
+def visit_by_client_id(*, actor: User, client_id: uuid.UUID) -> Visit | None:
+    """The visit a phone already sent with this id, if the same person sent it; another
+    person's id is refused (a second phone cannot overwrite, nor read, someone's visit)."""
+    visit = Visit.objects.filter(client_id=client_id).first()
+    if visit is not None and visit.recorded_by_id != actor.pk:
+        raise InvalidTransition(
+            _("This visit's id was already used by someone else; it cannot be sent again under it."),
+            code="client_id_taken",
+            field="client_id",
+        )
+    return visit
+
+
+def visit_log_once(*, actor: User, client_id: uuid.UUID, **visit) -> tuple[Visit, bool]:
+    """visit_log at most once per id the phone made: (the visit, whether it was already there).
+
+    The partner API's idempotency (insert or find, then answer with the first result), keyed
+    on the visit itself: `Visit.client_id` is unique, so of two sends at once (two tabs, a
+    retry while the first answer is lost) one inserts and the other waits on the unique
+    index, fails, and finds the first. A retry answers with the first visit even if the
+    household has since left the person's zones: it was logged when it was theirs."""
+    existing = visit_by_client_id(actor=actor, client_id=client_id)
+    if existing is not None:
+        return existing, True
+    try:
+        with transaction.atomic():
+            return visit_log(actor=actor, client_id=client_id, **visit), False
+    except IntegrityError:
+        existing = visit_by_client_id(actor=actor, client_id=client_id)
+        if existing is None:
+            raise
+        return existing, True
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,21 @@
-"""Screens through which requests come in: the visit form and the desk."""
+"""Screens through which requests come in: the visit form and the desk, and the outbox's
+endpoint for visits saved on a phone offline (POST /visits/)."""
+
+import json
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import NotPermitted, ZhitongError
+from core.errors import InvalidInput, InvalidTransition, NotPermitted, ZhitongError
 from core.params import whole_number
 from escalation.photos import check_all, visit_photos_add
 from escalation.policy import acting_scope, acts_for_any, personal_data_scope, units_acted_for
@@ -16,7 +24,7 @@ from grievances.selectors import household_search, visible_households
 from responders.selectors import user_scope
 
 from .forms import DeskForm, MatterFormSet, VisitForm, VisitMatterFormSet
-from .services import DeskMatter, RaisedMatter, desk_intake, visit_log
+from .services import DeskMatter, RaisedMatter, desk_intake, visit_by_client_id, visit_log, visit_log_once
 
 # How many households a desk search lists: the caller is one of the first few or the
 # query needs another word.
@@ -39,11 +47,86 @@ def _add_service_error(error: ZhitongError, form, matters) -> int:
     return status
 
 
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _visit_json(visit, replayed: bool) -> JsonResponse:
+    """The outbox's answer: the visit and its tickets; 201 the first time, 200 on a retry."""
+    tickets = list(visit.tickets.order_by("pk"))
+    refs = "、".join(t.reference for t in tickets)
+    return JsonResponse(
+        {
+            "id": visit.pk,
+            "client_id": str(visit.client_id) if visit.client_id else None,
+            "household": visit.household_id,
+            "household_url": reverse("household", args=[visit.household_id]),
+            "visited_on": visit.visited_on.isoformat(),
+            "recorded_at": timezone.localtime(visit.recorded_at).isoformat(),
+            "result": visit.result,
+            "replayed": replayed,
+            "tickets": [
+                {"reference": t.reference, "status": t.status, "url": reverse("ticket", args=[t.pk])} for t in tickets
+            ],
+            "message": _("Visit logged; tickets %(refs)s.") % {"refs": refs} if refs else _("Visit logged."),
+        },
+        status=200 if replayed else 201,
+    )
+
+
+def _refusal_json(status: int, reasons: list[str], errors: dict | None = None, code: str = "invalid") -> JsonResponse:
+    """A refusal the outbox keeps beside the visit: the reasons in words, and per field."""
+    return JsonResponse(
+        {"code": code, "detail": " ".join(reasons), "reasons": reasons, "errors": errors or {}}, status=status
+    )
+
+
+def _form_reasons(form, matters) -> tuple[list[str], dict]:
+    """Every error of the visit form and its matters, as "label: message" and by field name."""
+    reasons, errors = [], {}
+    for bound, prefix in [(form, ""), *((m, _("Matter %(n)s") % {"n": n + 1} + " · ") for n, m in enumerate(matters))]:
+        for name, messages_ in bound.errors.items():
+            label = bound.fields[name].label if name in bound.fields else ""
+            key = bound.add_prefix(name) if name in bound.fields else name
+            errors[key] = list(messages_)
+            for message in messages_:
+                reasons.append(f"{prefix}{label}: {message}" if label else f"{prefix}{message}")
+    for message in matters.non_form_errors():
+        reasons.append(message)
+    return reasons, errors
+
+
+def _phone_record(data) -> tuple[uuid.UUID | None, object]:
+    """The outbox's `client_id` and `recorded_at` (ISO 8601 with its offset), when sent;
+    raises InvalidInput naming the field when they cannot be read."""
+    client_id = recorded_at = None
+    if data.get("client_id"):
+        try:
+            client_id = uuid.UUID(str(data["client_id"]))
+        except ValueError:
+            raise InvalidInput(_("The visit's id from the phone is not a valid id."), field="client_id") from None
+    if data.get("recorded_at"):
+        try:
+            recorded_at = parse_datetime(str(data["recorded_at"]))
+        except ValueError:
+            recorded_at = None
+        if recorded_at is None or timezone.is_naive(recorded_at):
+            raise InvalidInput(
+                _("The time the visit was recorded is not a date and time with its time zone."), field="recorded_at"
+            )
+    return client_id, recorded_at
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_new(request, household_pk):
     """Log a visit in one form: who went, how, and what came of each matter (settled on the
-    spot with the resident's verdict, or raised as a ticket); nothing raised is a visit too."""
+    spot with the resident's verdict, or raised as a ticket); nothing raised is a visit too.
+
+    Asked for JSON (the outbox, static/outbox.js), with the phone's `client_id` and
+    `recorded_at`: answers as POST /visits/ does."""
+    if request.method == "POST" and _wants_json(request):
+        return _visit_from_phone(request, household_pk, request.POST)
     household = get_object_or_404(visible_households(user_scope(request.user)), pk=household_pk)
     form = VisitForm(request.POST or None, household=household, user=request.user)
     status = 400 if request.method == "POST" else 200
@@ -55,19 +138,10 @@ def visit_new(request, household_pk):
         except ZhitongError as error:
             form.add_error(None, error.message)
     if request.method == "POST" and form.is_valid() and matters.is_valid():
-        raised = [
-            RaisedMatter(
-                category=m["category"],
-                description=m["description"],
-                urgency=m["urgency"],
-                settled=m.get("outcome") == matters.form.SETTLED,
-                satisfaction=m.get("satisfaction") or "",
-            )
-            for m in matters.cleaned_data
-            if m.get("description")
-        ]
+        raised = _raised_matters(matters)
         try:
-            visit = visit_log(
+            visit = _log_online(
+                request,
                 actor=request.user,
                 household=household,
                 visited_on=form.cleaned_data["visited_on"],
@@ -92,6 +166,110 @@ def visit_new(request, household_pk):
     return render(
         request, "grievances/visit_form.html", {"household": household, "form": form, "matters": matters}, status=status
     )
+
+
+def _log_online(request, **visit):
+    """The form sent online: once per the id the page made (static/outbox.js), when it has
+    one, so a double tap or a resend after a lost answer logs one visit."""
+    try:
+        client_id = uuid.UUID(request.POST.get("client_id", ""))
+    except ValueError:
+        return visit_log(**visit)
+    return visit_log_once(client_id=client_id, **visit)[0]
+
+
+def _raised_matters(matters) -> list[RaisedMatter]:
+    return [
+        RaisedMatter(
+            category=m["category"],
+            description=m["description"],
+            urgency=m["urgency"],
+            settled=m.get("outcome") == matters.form.SETTLED,
+            satisfaction=m.get("satisfaction") or "",
+        )
+        for m in matters.cleaned_data
+        if m.get("description")
+    ]
+
+
+def _visit_from_phone(request, household_pk, data) -> JsonResponse:
+    """A visit from the outbox, logged at most once per `client_id` (a retry answers with the
+    first visit, 200; another person's id is refused, 409), dated when the phone recorded it.
+    A household no longer the person's is 404, a bad field 400 naming it, in words."""
+    try:
+        client_id, recorded_at = _phone_record(data)
+    except ZhitongError as error:
+        return _refusal_json(400, [error.message], {error.field: [error.message]}, code=error.code)
+    if client_id is None:
+        return _refusal_json(400, [_("The visit's id from the phone is missing.")], code="required")
+    try:
+        existing = visit_by_client_id(actor=request.user, client_id=client_id)
+    except InvalidTransition as error:
+        return _refusal_json(409, [error.message], {error.field: [error.message]}, code=error.code)
+    if existing is not None:
+        return _visit_json(existing, replayed=True)
+    try:
+        household = get_object_or_404(visible_households(user_scope(request.user)), pk=household_pk)
+    except Http404:
+        return _refusal_json(
+            404,
+            [_("This household is no longer in your zones: the visit cannot be logged by you.")],
+            {"household": [_("Not yours any more.")]},
+            code="not_found",
+        )
+    form = VisitForm(data, household=household, user=request.user)
+    matters = VisitMatterFormSet(data, prefix="matter")
+    if not (form.is_valid() and matters.is_valid()):
+        reasons, errors = _form_reasons(form, matters)
+        return _refusal_json(400, reasons, errors)
+    try:
+        visit, replayed = visit_log_once(
+            actor=request.user,
+            client_id=client_id,
+            household=household,
+            visited_on=form.cleaned_data["visited_on"],
+            method=form.cleaned_data["method"],
+            visitors=list(form.cleaned_data["visitors"]),
+            notes=form.cleaned_data["notes"],
+            matters=_raised_matters(matters),
+            recorded_at=recorded_at,
+        )
+    except ZhitongError as error:
+        status = 403 if isinstance(error, NotPermitted) else 409 if isinstance(error, InvalidTransition) else 400
+        return _refusal_json(status, [error.message], {error.field or "__all__": [error.message]}, code=error.code)
+    return _visit_json(visit, replayed)
+
+
+def _json_body(request) -> QueryDict | None:
+    """A JSON object as form data: a list is a repeated field (visitors)."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    data = QueryDict(mutable=True)
+    for key, value in body.items():
+        values = value if isinstance(value, list) else [value]
+        data.setlist(str(key), ["" if v is None else str(v) for v in values])
+    return data
+
+
+@require_POST
+def visits_create(request):
+    """POST /visits/: a visit from a phone's outbox, as JSON or a form: `household`,
+    `client_id` (a UUID the phone made), `recorded_at`, and the visit form's fields.
+    201 with the visit and its tickets; 200 with the same on a retry; 400 naming the fields
+    at fault; 401 signed out; 404 a household no longer the person's; 409 another's id."""
+    if not request.user.is_authenticated:
+        return _refusal_json(401, [_("You are signed out: sign in again, then send.")], code="signed_out")
+    data = _json_body(request) if request.content_type == "application/json" else request.POST
+    if data is None:
+        return _refusal_json(400, [_("The visit could not be read.")], code="parse_error")
+    household_pk = whole_number(data.get("household"))
+    if not household_pk:
+        return _refusal_json(400, [_("Say which household was visited.")], {"household": []}, code="required")
+    return _visit_from_phone(request, household_pk, data)
 
 
 def _places(user) -> tuple[list[tuple[str, str]], dict]:
