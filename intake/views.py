@@ -232,6 +232,8 @@ def _visit_from_phone(request, household_pk, data) -> JsonResponse:
             visitors=list(form.cleaned_data["visitors"]),
             notes=form.cleaned_data["notes"],
             matters=_raised_matters(matters),
+            lat=form.cleaned_data["lat"],
+            long=form.cleaned_data["long"],
             recorded_at=recorded_at,
         )
     except ZhitongError as error:

@@ -170,3 +170,18 @@ def test_every_page_links_the_manifest_and_the_outbox(client, zone):
     assert 'rel="manifest"' in page
     assert "/static/outbox.js" in page
     assert "data-offline-bar" in page and 'id="outbox"' in page
+
+
+def test_a_visit_from_the_outbox_keeps_the_phones_location(client, zone, category):  # noqa: F811
+    """The point "use my location" put in the form travels with the outbox like the rest."""
+    household = HouseholdFactory(zone=zone)
+    client.force_login(member_of(zone))
+    body = outbox_body(
+        household, uuid.uuid4(), timezone.now(), lat="31.20731", long="121.49562", **two_matters(category)
+    )
+
+    answer = client.post("/visits/", body, HTTP_ACCEPT="application/json")
+
+    assert answer.status_code == 201, answer.content
+    points = {(round(t.lat, 5), round(t.long, 5)) for t in Ticket.objects.all()}
+    assert points == {(31.20731, 121.49562)}
