@@ -28,7 +28,7 @@ from .. import policy
 from ..models import Referral, TransferRecord
 from ..sla import SLA
 from .base import Batch, lock_ticket, new_event, require_action, required_text, save_with_events
-from .moves import close_one, escalate_one, mark_responded, withdraw_referrals
+from .moves import after_referrals_settled, close_one, escalate_one, mark_responded, withdraw_referrals
 from .numbering import number_transfers
 from .table import Action, Actor
 
@@ -156,17 +156,7 @@ def ticket_department_reply(
         for referral in referrals:
             referral.answer, referral.answered_at = answer, now
             referral.save(update_fields=["answer", "answered_at"])
-        waiting = list(
-            ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True).values_list(
-                "answer_by", flat=True
-            )
-        )
-        if waiting:
-            # Still chased (by the sweep) if the earliest open date has passed.
-            ticket.answer_by = min(waiting)
-            ticket.answer_overdue = ticket.answer_overdue and ticket.answer_by < now
-        else:
-            ticket.status, ticket.answer_by, ticket.answer_overdue = Status.IN_PROGRESS, None, False
+        waiting = after_referrals_settled(ticket, now)
         event = new_event(
             ticket,
             TicketEvent.Kind.DEPARTMENT_REPLIED,
@@ -245,16 +235,7 @@ def ticket_return_referral(
         require_action(ticket, Action.RETURN_REFERRAL, actor, expected_version)
         referrals = _open_referrals(ticket, department)
         Referral.objects.filter(pk__in=[r.pk for r in referrals]).update(withdrawn_at=now, return_reason=reason)
-        waiting = list(
-            ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True).values_list(
-                "answer_by", flat=True
-            )
-        )
-        if waiting:
-            ticket.answer_by = min(waiting)
-            ticket.answer_overdue = ticket.answer_overdue and ticket.answer_by < now
-        else:
-            ticket.status, ticket.answer_by, ticket.answer_overdue = Status.IN_PROGRESS, None, False
+        waiting = after_referrals_settled(ticket, now)
         event = new_event(
             ticket,
             TicketEvent.Kind.REFERRAL_RETURNED,

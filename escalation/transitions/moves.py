@@ -119,3 +119,19 @@ def close_one(ticket: Ticket, *, actor: Actor, now: dt.datetime, note: str, batc
     ticket.status, ticket.closed_at, ticket.feedback_due_by = Status.CLOSED, now, None
     batch.fields |= {"status", "closed_at", "feedback_due_by"}
     batch.events.append(new_event(ticket, TicketEvent.Kind.CLOSED, actor, now, from_status=Status.RESOLVED, note=note))
+
+
+def after_referrals_settled(ticket: Ticket, now: dt.datetime) -> list:
+    """Once some of a locked ticket's referrals are answered or sent back: while others still
+    wait it stays referred, due by the earliest of their dates (and still chased by the sweep
+    if that has passed); when none waits it goes back to in progress with its owner. Returns
+    the answer-by dates still waiting; the caller saves status, answer_by, answer_overdue."""
+    waiting = list(
+        ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True).values_list("answer_by", flat=True)
+    )
+    if waiting:
+        ticket.answer_by = min(waiting)
+        ticket.answer_overdue = ticket.answer_overdue and ticket.answer_by < now
+    else:
+        ticket.status, ticket.answer_by, ticket.answer_overdue = Status.IN_PROGRESS, None, False
+    return waiting
