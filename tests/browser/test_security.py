@@ -86,6 +86,12 @@ def test_a_locked_out_sign_in_on_a_phone(open_page, live_server):
     phone.goto(f"{live_server.url}/accounts/login/")
 
     def sign_in(password: str) -> int:
+        # The last answer swapped the page in through htmx: use the form once htmx has taken
+        # it up and nothing is in flight, or the click can land on the form being replaced.
+        phone.wait_for_function(
+            "() => document.querySelector('main form')?.['htmx-internal-data']"
+            " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        )
         phone.fill("#id_username", "leader_wang")
         phone.fill("#id_password", password)
         with phone.expect_response(lambda r: r.request.method == "POST") as answer:
