@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.enums import (
@@ -199,6 +199,9 @@ class Category(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self):
+        # In the reader's language: the English name on English screens, where there is one.
+        if self.name_en and (translation.get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
 

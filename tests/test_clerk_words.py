@@ -116,3 +116,15 @@ def test_a_visitor_is_named_with_the_brackets_of_the_readers_language(client, zo
     page = client.get(f"/households/{household.pk}/visits/new/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
 
     assert expected.format(name=member.full_name) in page
+
+
+@pytest.mark.django_db
+def test_categories_speak_the_readers_language(client, zone):
+    ticket = make_ticket(zone=zone, category="environment")
+    client.force_login(User.objects.get(street=zone.committee.street, role="street_staff"))
+
+    english = client.get(f"/tickets/{ticket.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(f"/tickets/{ticket.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "Environment and sanitation" in english and "环境与卫生" not in english
+    assert "环境与卫生" in chinese
