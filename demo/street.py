@@ -124,8 +124,25 @@ def zone_households(zone: ResponsibilityZone, road_index: int) -> Iterator[tuple
         lane += rng.randint(3, 40)
 
 
-def fill_zone_households(zones: list[ResponsibilityZone], road_offset: int = 0) -> int:
-    """Insert the missing buildings and households of `zones`; return how many households."""
+# Where the demo street's buildings stand: each zone a block of a grid laid over Wuliqiao
+# (Huangpu, Shanghai), its buildings spread over the block, so the street's map has points.
+DEMO_ORIGIN = (31.1985, 121.4790)
+DEMO_BLOCK = (0.0030, 0.0040)  # degrees of latitude and longitude: about 330 m × 380 m
+
+
+def demo_point(block: int, number: int, count: int) -> tuple[float, float]:
+    """Building `number` of `count` in block `block`: on a small grid inside the block."""
+    row, col = divmod(block, 4)
+    side = max(1, round(count**0.5))
+    inner_row, inner_col = divmod(number, side)
+    lat = DEMO_ORIGIN[0] + DEMO_BLOCK[0] * (row + (inner_row + 0.5) / (side + 1))
+    long = DEMO_ORIGIN[1] + DEMO_BLOCK[1] * (col + (inner_col + 0.5) / (side + 1))
+    return round(lat, 6), round(long, 6)
+
+
+def fill_zone_households(zones: list[ResponsibilityZone], road_offset: int = 0, placed: bool = False) -> int:
+    """Insert the missing buildings and households of `zones`; return how many households.
+    `placed`: the buildings get points (demo_point), the zones side by side from `road_offset`."""
     existing = dict(
         Household.objects.filter(zone__in=zones).values_list("zone").annotate(n=Count("id")).values_list("zone", "n")
     )
@@ -135,8 +152,12 @@ def fill_zone_households(zones: list[ResponsibilityZone], road_offset: int = 0) 
         if existing.get(zone.pk, 0) == len(rows):
             continue
         names = sorted({building for building, _ in rows})
+        points = [demo_point(road_offset + index, n, len(names)) if placed else (None, None) for n in range(len(names))]
+        buildings = zip(names, points, strict=True)
         Building.objects.bulk_create(
-            [Building(zone=zone, name=name) for name in names], ignore_conflicts=True, batch_size=BATCH_SIZE
+            [Building(zone=zone, name=name, lat=lat, long=long) for name, (lat, long) in buildings],
+            ignore_conflicts=True,
+            batch_size=BATCH_SIZE,
         )
         building_ids = dict(Building.objects.filter(zone=zone).values_list("name", "id"))
         before = existing.get(zone.pk, 0)
@@ -216,7 +237,7 @@ def seed_demo_street(progress: Callable[[int], None] = lambda n: None) -> SeedRe
         _seed_demo_memberships(street, zones, departments, users)
     for index, zone in enumerate(zones):
         with transaction.atomic():
-            result.households_created += fill_zone_households([zone], road_offset=index)
+            result.households_created += fill_zone_households([zone], road_offset=index, placed=True)
         progress(1)
     result.zones = len(zones)
     return result

@@ -12,6 +12,7 @@ from core import clock
 from core.enums import Channel, Outcome, Urgency
 from core.errors import InvalidInput, InvalidTransition, NotPermitted
 from core.geo import check_point
+from escalation.photos import visit_photos_add
 from escalation.policy import acts_for
 from escalation.transitions import Actor, ticket_open, ticket_record_feedback, ticket_resolve
 from grievances.models import Building, Category, Feedback, Household, Ticket, Visit
@@ -302,20 +303,26 @@ def visit_by_client_id(*, actor: User, client_id: uuid.UUID) -> Visit | None:
     return visit
 
 
-def visit_log_once(*, actor: User, client_id: uuid.UUID, **visit) -> tuple[Visit, bool]:
+def visit_log_once(*, actor: User, client_id: uuid.UUID | None, photos=(), **visit) -> tuple[Visit, bool]:
     """visit_log at most once per id the phone made: (the visit, whether it was already there).
+    `photos` (checked by escalation.photos.check_all) are kept with the tickets it raises, in
+    the same transaction: a visit that arrives, arrives with its photos; a retry adds none.
+    Without an id (a form sent by a browser without JavaScript), logged as it comes.
 
     The partner API's idempotency (insert or find, then answer with the first result), keyed
     on the visit itself: `Visit.client_id` is unique, so of two sends at once (two tabs, a
     retry while the first answer is lost) one inserts and the other waits on the unique
     index, fails, and finds the first. A retry answers with the first visit even if the
     household has since left the person's zones: it was logged when it was theirs."""
-    existing = visit_by_client_id(actor=actor, client_id=client_id)
+    existing = None if client_id is None else visit_by_client_id(actor=actor, client_id=client_id)
     if existing is not None:
         return existing, True
     try:
         with transaction.atomic():
-            return visit_log(actor=actor, client_id=client_id, **visit), False
+            logged = visit_log(actor=actor, client_id=client_id, **visit)
+            if photos:
+                visit_photos_add(visit=logged, actor=actor, processed=photos)
+            return logged, False
     except IntegrityError:
         existing = visit_by_client_id(actor=actor, client_id=client_id)
         if existing is None:

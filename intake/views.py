@@ -17,14 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import InvalidInput, InvalidTransition, NotPermitted, ZhitongError
 from core.params import whole_number
-from escalation.photos import check_all, visit_photos_add
+from escalation.photos import check_all
 from escalation.policy import acting_scope, acts_for_any, personal_data_scope, units_acted_for
 from grievances.photos import read_upload
 from grievances.selectors import household_search, visible_households
 from responders.selectors import user_scope
 
 from .forms import DeskForm, MatterFormSet, VisitForm, VisitMatterFormSet
-from .services import DeskMatter, RaisedMatter, desk_intake, visit_by_client_id, visit_log, visit_log_once
+from .services import DeskMatter, RaisedMatter, desk_intake, visit_by_client_id, visit_log_once
 
 # How many households a desk search lists: the caller is one of the first few or the
 # query needs another word.
@@ -65,6 +65,7 @@ def _visit_json(visit, replayed: bool) -> JsonResponse:
             "recorded_at": timezone.localtime(visit.recorded_at).isoformat(),
             "result": visit.result,
             "replayed": replayed,
+            "photos": visit.photos.count(),
             "tickets": [
                 {"reference": t.reference, "status": t.status, "url": reverse("ticket", args=[t.pk])} for t in tickets
             ],
@@ -142,6 +143,7 @@ def visit_new(request, household_pk):
         try:
             visit = _log_online(
                 request,
+                photos=photos,
                 actor=request.user,
                 household=household,
                 visited_on=form.cleaned_data["visited_on"],
@@ -155,7 +157,7 @@ def visit_new(request, household_pk):
         except ZhitongError as error:
             status = _add_service_error(error, form, matters)
         else:
-            if photos and not visit_photos_add(visit=visit, actor=request.user, processed=photos):
+            if photos and not visit.photos.exists():
                 messages.warning(request, _("Photos are kept with the tickets a visit raises; this one raised none."))
             tickets = list(visit.tickets.values_list("reference", flat=True))
             if tickets:
@@ -168,14 +170,14 @@ def visit_new(request, household_pk):
     )
 
 
-def _log_online(request, **visit):
+def _log_online(request, photos, **visit):
     """The form sent online: once per the id the page made (static/outbox.js), when it has
     one, so a double tap or a resend after a lost answer logs one visit."""
     try:
         client_id = uuid.UUID(request.POST.get("client_id", ""))
     except ValueError:
-        return visit_log(**visit)
-    return visit_log_once(client_id=client_id, **visit)[0]
+        client_id = None
+    return visit_log_once(client_id=client_id, photos=photos, **visit)[0]
 
 
 def _raised_matters(matters) -> list[RaisedMatter]:
@@ -222,10 +224,12 @@ def _visit_from_phone(request, household_pk, data) -> JsonResponse:
     if not (form.is_valid() and matters.is_valid()):
         reasons, errors = _form_reasons(form, matters)
         return _refusal_json(400, reasons, errors)
-    try:
+    try:  # every photo checked before the visit is logged; they arrive with it or not at all
+        photos = check_all([read_upload(upload, "photos") for upload in request.FILES.getlist("photos")])
         visit, replayed = visit_log_once(
             actor=request.user,
             client_id=client_id,
+            photos=photos,
             household=household,
             visited_on=form.cleaned_data["visited_on"],
             method=form.cleaned_data["method"],

@@ -127,6 +127,8 @@
         row.setAttribute("data-outbox-item", item.client_id);
         row.appendChild(el("strong", "", item.label || ""));
         row.appendChild(el("span", "muted", " " + new Date(item.recorded_at).toLocaleString()));
+        var photos = (item.photos || []).length;
+        if (photos) row.appendChild(el("span", "muted", " · " + words("photos", { n: photos })));
         if (item.reason) row.appendChild(el("p", item.state === "refused" ? "error" : "muted", item.reason));
         if (item.state === "refused") {
           var edit = el("a", "", words("edit"));
@@ -155,9 +157,13 @@
     return field ? field.value : "";
   }
 
+  // A visit with photos goes as a form with files (multipart), the photos from the phone's
+  // store; one without, as plain form fields.
   function sendOne(item) {
-    var body = new URLSearchParams();
+    var photos = item.photos || [];
+    var body = photos.length ? new FormData() : new URLSearchParams();
     item.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    photos.forEach(function (photo) { body.append("photos", photo.data, photo.name); });
     body.set("household", item.household);
     body.set("client_id", item.client_id);
     body.set("recorded_at", item.recorded_at);
@@ -230,6 +236,18 @@
     return fields;
   }
 
+  // The chosen photos (already scaled on the phone, static/zhitong.js), kept in IndexedDB as
+  // they are: a Blob is stored whole, not as text.
+  function formPhotos(form) {
+    var photos = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name === "photos" && typeof value !== "string" && value.size) {
+        photos.push({ name: value.name || "photo.jpg", type: value.type, data: value });
+      }
+    });
+    return photos;
+  }
+
   // The visit's id, made here when the form opens: the same id whether the form goes online
   // or through the outbox, so a visit whose answer was lost is not logged twice.
   function idField(form) {
@@ -253,13 +271,16 @@
       label: form.getAttribute("data-household-label"),
       action: form.getAttribute("action") || window.location.pathname,
       fields: formFields(form),
+      photos: formPhotos(form),
       recorded_at: new Date().toISOString(),
       state: "waiting",
       reason: ""
     };
     return getVisit(id).then(function (before) {
-      // An edited refusal keeps the time it was first recorded at.
+      // An edited refusal keeps the time it was first recorded at, and its photos unless
+      // others were chosen.
       if (before && before.recorded_at) item.recorded_at = before.recorded_at;
+      if (before && !item.photos.length) item.photos = before.photos || [];
       return putVisit(item);
     }).then(function () {
       note = words("saved");
@@ -312,6 +333,9 @@
       idField(form).value = item.client_id;
       var reason = form.querySelector("[data-outbox-reason]");
       if (reason) { reason.textContent = item.reason || ""; reason.hidden = !item.reason; }
+      var kept = form.querySelector("[data-outbox-photos]");
+      var photos = (item.photos || []).length;
+      if (kept) { kept.textContent = photos ? words("photos-kept", { n: photos }) : ""; kept.hidden = !photos; }
     });
   }
 
@@ -349,6 +373,7 @@
             .map(function (key) { return caches["delete"](key); }));
         }));
       }
+      try { window.localStorage.removeItem(keptKey()); } catch (e) { /* private mode */ }
       Promise.all(forget).catch(function () {}).then(function () {
         form.setAttribute("data-confirmed", "");
         form.submit();
@@ -356,14 +381,143 @@
     });
   }, true);
 
-  // --- the households list offline: its search filters the list the phone kept ----------
+  // --- keeping the households for the day: every page of the list, each household's page
+  // and its visit form, fetched through the service worker, which keeps them -------------
+
+  var KEEP_LIMIT = 1000;  // households: a zone has 250-350; a member serves one or two
+
+  function keptKey() { return "zhitong-kept:" + me(); }
+
+  function keptRecord() {
+    try { return JSON.parse(window.localStorage.getItem(keptKey()) || "null"); } catch (e) { return null; }
+  }
+
+  function keep(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "X-Zhitong-Keep": "1" } }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (!response.ok || response.redirected || type.indexOf("text/html") !== 0) throw new Error(String(response.status));
+      return response.text();
+    });
+  }
+
+  function listPages(first) {
+    // The list's pages, following each page's "next" link: [{url, doc}].
+    var pages = [];
+    var step = function (url) {
+      return keep(url).then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        pages.push({ url: url, doc: doc });
+        var next = doc.querySelector(".pager a[rel=next]");
+        var count = pages.reduce(function (n, page) { return n + page.doc.querySelectorAll("ul.households > li").length; }, 0);
+        if (next && count < KEEP_LIMIT) return step(new URL(next.getAttribute("href"), new URL(url, window.location.href)).href);
+        return pages;
+      });
+    };
+    return step(first);
+  }
+
+  function showKept(button, text) {
+    var status = document.querySelector("[data-offline-keep-status]");
+    if (status) status.textContent = text;
+    if (button) button.disabled = false;
+  }
+
+  function keepHouseholds(button) {
+    var box = button.closest("[data-offline-keep-box]");
+    var say = function (name, values) { return (box.getAttribute("data-" + name) || "").replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); }); };
+    button.disabled = true;
+    showKept(null, say("keeping", { done: 0, total: "…" }));
+    // The list as filtered (a zone, not yet visited, a search), from its first page.
+    var here = new URL(window.location.href);
+    here.searchParams.delete("page");
+    here.hash = "";
+    var first = here.href;
+    listPages(first).then(function (pages) {
+      var households = [];
+      pages.forEach(function (page) {
+        page.doc.querySelectorAll("ul.households > li > a[href]").forEach(function (link) {
+          var href = new URL(link.getAttribute("href"), first).pathname;
+          if (households.indexOf(href) === -1) households.push(href);
+        });
+      });
+      var done = 0;
+      var queue = households.slice(0, KEEP_LIMIT);
+      var worker = function () {
+        var next = queue.shift();
+        if (!next) return Promise.resolve();
+        return keep(next).then(function () { return keep(next + "visits/new/"); }).then(function () {
+          done += 1;
+          showKept(null, say("keeping", { done: done, total: households.length }));
+          return worker();
+        });
+      };
+      return Promise.all([worker(), worker(), worker()]).then(function () {
+        var record = { at: new Date().toISOString(), households: done, pages: pages.map(function (page) { return page.url; }) };
+        window.localStorage.setItem(keptKey(), JSON.stringify(record));
+        showKept(button, say("kept", { n: done, at: new Date(record.at).toLocaleTimeString() }));
+      });
+    }).catch(function () {
+      showKept(button, say("keep-failed", {}));
+    });
+  }
+
+  function showKeepBox() {
+    var box = document.querySelector("[data-offline-keep-box]");
+    if (!box) return;
+    box.hidden = !("serviceWorker" in navigator) || !window.isSecureContext;
+    var record = keptRecord();
+    if (record && !document.querySelector("[data-offline-keep-status]").textContent) {
+      var text = (box.getAttribute("data-kept") || "").replace("{n}", record.households)
+        .replace("{at}", new Date(record.at).toLocaleString());
+      showKept(null, text);
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-offline-keep]");
+    if (!button || button.disabled) return;
+    event.preventDefault();
+    keepHouseholds(button);
+  });
+
+  // --- the households list offline: its search filters every page the phone kept --------
 
   function squash(text) { return String(text || "").replace(/\s+/g, "").toLowerCase(); }
 
+  // Offline, the other kept pages of the list join the first (once), so a search finds a
+  // household on any of them.
+  var joined = null;
+  function joinKeptPages() {
+    var list = document.querySelector("ul.households");
+    if (joined && joined.list === list) return joined.done;
+    var record = keptRecord();
+    var urls = record ? record.pages : [];
+    var done = Promise.all(urls.map(function (url) { return keep(url).catch(function () { return ""; }); }))
+      .then(function (htmls) {
+        var seen = {};
+        list.querySelectorAll(":scope > li > a[href]").forEach(function (link) { seen[link.getAttribute("href")] = true; });
+        htmls.forEach(function (html) {
+          if (!html) return;
+          new DOMParser().parseFromString(html, "text/html").querySelectorAll("ul.households > li").forEach(function (row) {
+            var link = row.querySelector("a[href]");
+            if (link && seen[link.getAttribute("href")]) return;
+            if (link) seen[link.getAttribute("href")] = true;
+            list.appendChild(document.importNode(row, true));
+          });
+        });
+        var pager = document.querySelector(".pager");
+        if (pager && urls.length) pager.hidden = true;
+      });
+    joined = { list: list, done: done };
+    return done;
+  }
+
   function filterHouseholds(query) {
-    var wanted = squash(query);
-    document.querySelectorAll("ul.households > li").forEach(function (row) {
-      row.hidden = wanted !== "" && squash(row.textContent).indexOf(wanted) === -1;
+    return joinKeptPages().then(function () {
+      var wanted = squash(query);
+      document.querySelectorAll("ul.households > li").forEach(function (row) {
+        row.hidden = wanted !== "" && squash(row.textContent).indexOf(wanted) === -1;
+      });
     });
   }
 
@@ -389,6 +543,7 @@
     render().then(function () { return sendAll(); });
     fillFromOutbox();
     filterFromAddress();
+    showKeepBox();
   }
 
   window.addEventListener("online", function () { showConnection(); note = ""; sendAll(); });
@@ -400,6 +555,7 @@
     render();
     fillFromOutbox();
     filterFromAddress();
+    showKeepBox();
   });
   window.setInterval(function () { if (navigator.onLine) sendAll(); }, RETRY_MS);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

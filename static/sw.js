@@ -4,7 +4,8 @@
 // Static files: cache first, in a cache named after the build, so a new build replaces them.
 // The field pages (home, the households list and its searches, a household's page, the visit
 // form): network first, and the copy kept from the last time the page was opened when there
-// is no network. The pages are the signed-in person's own: static/outbox.js deletes them on
+// is no network. "Keep my households for offline use" on the households list fetches every
+// page of the list, each household's page and its visit form through here, so all are kept. The pages are the signed-in person's own: static/outbox.js deletes them on
 // sign-out. Nothing else is kept: the queue, tickets and the rest need the network.
 /* global ZHITONG */
 "use strict";
@@ -58,9 +59,15 @@ function fieldPage(event, url) {
   }).catch(function () {
     return caches.open(PAGES_CACHE).then(function (cache) {
       return cache.match(key, { ignoreVary: true }).then(function (kept) {
-        // A search not made online today: the whole list, which the page filters itself.
-        if (!kept && url.pathname === "/zone/") return cache.match(url.origin + "/zone/", { ignoreVary: true });
-        return kept;
+        if (kept || url.pathname !== "/zone/") return kept;
+        // A search not made online today: the list without the search (then the whole list),
+        // which the page filters itself, across every page of the list the phone kept.
+        var plain = new URL(url.href);
+        plain.searchParams.delete("q");
+        plain.searchParams.delete("page");
+        return cache.match(plain.origin + plain.pathname + plain.search, { ignoreVary: true }).then(function (list) {
+          return list || cache.match(url.origin + "/zone/", { ignoreVary: true });
+        });
       });
     }).then(function (kept) { return kept || offlinePage(); });
   });
@@ -90,8 +97,10 @@ self.addEventListener("fetch", function (event) {
   }
   // A page, opened or boosted by htmx (which asks for the whole page); not htmx's partial
   // answers (hx-get into a part of a page), which would be kept in the page's place.
+  // Or a page the households list keeps for the day ("X-Zhitong-Keep", static/outbox.js).
   var boosted = request.headers.get("HX-Request") !== "true" || request.headers.get("HX-Boosted") === "true";
-  if (isFieldPage(url) && boosted && (request.mode === "navigate" || request.headers.get("HX-Boosted") === "true")) {
+  var kept = request.headers.get("X-Zhitong-Keep") === "1";
+  if (isFieldPage(url) && boosted && (kept || request.mode === "navigate" || request.headers.get("HX-Boosted") === "true")) {
     event.respondWith(fieldPage(event, url));
   }
 });

@@ -232,3 +232,109 @@ def test_a_refused_visit_is_corrected_in_its_form_and_sent(sign_in, live_server)
 
     visit = Visit.objects.get(household=household, client_id__isnull=False)
     assert [t.description for t in visit.tickets.all()] == ["楼道堆物，需要清理。"]
+
+
+def test_three_visits_in_a_stairwell_arrive_once_with_the_verdict_the_photo_and_the_point(
+    sign_in, live_server, screenshot
+):
+    """The issue's "done when": the member keeps their zone's households on the phone in the
+    morning, logs three visits with no network (one settled at the door with the resident's
+    verdict, one with a photo and the phone's location, one where nothing was raised), and
+    they arrive once the network is back, exactly once; the street sees the point on its map."""
+    from grievances.models import Feedback, Photo
+    from tests import photo_files
+    from tests.browser.conftest import DESK
+
+    call_command("seed_demo", "--no-progress")
+    zone = ResponsibilityZone.objects.get(code="WLQ-SC-01")
+    year = timezone.localdate().year
+    first, second, third = Household.objects.filter(zone=zone).exclude(visited_this_year(year)).order_by("address")[:3]
+    visits_before, tickets_before = Visit.objects.count(), Ticket.objects.count()
+
+    here = {"latitude": 31.2061, "longitude": 121.4873}
+    phone = sign_in("zone_member", {**PHONE, "geolocation": here, "permissions": ["geolocation"]})
+    controlled(phone, live_server)
+    # In the morning, online: the zone's households not yet visited, kept on the phone.
+    phone.goto(f"{live_server.url}/zone/?zone={zone.pk}&show=unvisited")
+    phone.get_by_role("button", name="把此列表中的住户保存到本机（离线可用）").click()
+    expect(phone.locator("[data-offline-keep-status]")).to_contain_text("户保存在本机", timeout=120_000)
+    screenshot(phone, "32-phone-households-kept")
+
+    # In the stairwell: no network. The households' pages and forms come from the phone.
+    phone.context.set_offline(True)
+
+    def open_form(household):
+        phone.goto(f"{live_server.url}/zone/?zone={zone.pk}&show=unvisited")
+        phone.get_by_role("searchbox").fill(household.address.replace(" ", ""))
+        phone.get_by_role("button", name="搜索").click()
+        row = phone.locator("ul.households > li:visible")
+        expect(row).to_have_count(1)
+        row.get_by_role("link").click()
+        expect(phone.locator("main")).to_contain_text(household.address)
+        phone.get_by_role("link", name="登记走访").click()
+        expect(phone.get_by_test_id("matter-0")).to_be_visible()
+        phone.wait_for_function("document.querySelector('form[data-outbox-form] input[name=client_id]')")
+
+    # 1. Settled at the door: the resident says they are satisfied.
+    open_form(first)
+    matter = phone.get_by_test_id("matter-0")
+    matter.get_by_label("类别").select_option(label=CATEGORY)
+    matter.get_by_label("居民诉求").fill("门口路灯闪烁，当场报修已亮。")
+    matter.get_by_role("radio", name="现场解决").check()
+    matter.get_by_label("居民评价（现场解决的事项）").select_option(label="满意")
+    phone.get_by_role("button", name="保存走访").click()
+    expect(phone.locator("#outbox")).to_contain_text("1 条待发送")
+
+    # 2. Raised, with a photo of it and the phone's location.
+    open_form(second)
+    phone.get_by_role("button", name="使用我的位置").click()
+    expect(phone.locator("[data-location-status]")).to_have_text("已将您的位置加到所记事项上。")
+    matter = phone.get_by_test_id("matter-0")
+    matter.get_by_label("类别").select_option(label=CATEGORY)
+    matter.get_by_label("居民诉求").fill("三楼楼梯扶手松脱，老人上下楼危险。")
+    matter.get_by_label("需后续处理：生成工单").check()
+    phone.get_by_label("添加照片（拍照或从相册选择）").set_input_files(
+        {"name": "stairs.jpg", "mimeType": "image/jpeg", "buffer": photo_files.camera_jpeg(3200, 2400)}
+    )
+    expect(phone.get_by_role("button", name="保存走访")).to_be_enabled()  # scaled on the phone
+    phone.get_by_role("button", name="保存走访").click()
+    expect(phone.locator("#outbox")).to_contain_text("2 条待发送")
+    expect(phone.locator("#outbox")).to_contain_text("1 张照片")
+
+    # 3. A visit where nothing was raised.
+    open_form(third)
+    phone.get_by_role("button", name="保存走访").click()
+    expect(phone.locator("#outbox")).to_contain_text("3 条待发送")
+    screenshot(phone, "33-phone-three-visits-waiting")
+
+    # Still offline, a reload: all three are still on the phone, the photo too.
+    phone.reload()
+    expect(phone.locator("#outbox")).to_contain_text("3 条待发送")
+    expect(phone.locator("#outbox")).to_contain_text("1 张照片")
+    assert Visit.objects.count() == visits_before
+
+    # Out of the stairwell: they go by themselves, each once.
+    phone.context.set_offline(False)
+    expect(phone.locator("#outbox [data-outbox-count]")).to_have_text("", timeout=30_000)
+    assert Visit.objects.count() == visits_before + 3
+    assert Ticket.objects.count() == tickets_before + 2
+
+    settled = Ticket.objects.get(household=first, visit__isnull=False)
+    assert settled.status == "closed"
+    assert Feedback.objects.get(ticket=settled).satisfaction == "satisfied"
+    raised = Ticket.objects.get(household=second, visit__isnull=False)
+    assert (raised.lat, raised.long) == (31.2061, 121.4873)
+    (photo,) = Photo.objects.filter(ticket=raised)
+    assert max(photo.width, photo.height) <= 1600  # scaled on the phone before it was sent
+    assert Visit.objects.get(household=third).tickets.count() == 0
+    recorded = Visit.objects.filter(household__in=[first, second, third]).values_list("recorded_at", "created_at")
+    assert all(at < arrived for at, arrived in recorded)
+
+    # The ticket shows the photo and its point; the street sees the point on its map.
+    desk = sign_in("street_staff", DESK)
+    desk.goto(f"{live_server.url}/tickets/{raised.pk}/")
+    expect(desk.get_by_test_id("point")).to_contain_text("31.20610，121.48730")
+    expect(desk.get_by_test_id("photo-thumb")).to_have_count(1)
+    desk.get_by_role("link", name="地图", exact=True).click()
+    expect(desk.locator(f'svg a[href="/tickets/{raised.pk}/"]')).to_have_count(1)
+    screenshot(desk, "34-desk-map-after-the-stairwell")

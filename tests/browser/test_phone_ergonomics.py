@@ -3,7 +3,7 @@ it, after a simulated month on the demo street: nothing scrolls sideways and eve
 target is at least 44 × 44 px.
 
 What counts as a tap target: every visible `a`, `button`, `select`, `summary` and
-`input[type=checkbox|radio|submit]`. A checkbox or radio button is tapped through its label
+`input[type=checkbox|radio|submit|file]`. A checkbox or radio button is tapped through its label
 (the browser ticks it when the label is tapped): its target is the label that wraps it or
 names it with `for`, when it has one, else the box itself. An element with no box (hidden,
 in a closed `<details>`, `display:none` on this screen) is no target.
@@ -31,7 +31,8 @@ MEASURE = """([minimum, viewport]) => {
       + ` "${text.slice(0, 30)}"`;
   };
   const small = [];
-  const targets = "a[href], button, select, summary, input[type=checkbox], input[type=radio], input[type=submit]";
+  const targets = "a[href], button, select, summary, "
+    + "input[type=checkbox], input[type=radio], input[type=submit], input[type=file]";
   for (const el of document.querySelectorAll(targets)) {
     if (!el.getClientRects().length || getComputedStyle(el).visibility === "hidden") continue;
     let target = el;

@@ -185,3 +185,47 @@ def test_a_visit_from_the_outbox_keeps_the_phones_location(client, zone, categor
     assert answer.status_code == 201, answer.content
     points = {(round(t.lat, 5), round(t.long, 5)) for t in Ticket.objects.all()}
     assert points == {(31.20731, 121.49562)}
+
+
+def test_a_visit_from_the_outbox_arrives_with_its_photos_once(client, zone, category):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from grievances.models import Photo
+    from tests import photo_files
+
+    household = HouseholdFactory(zone=zone)
+    client.force_login(member_of(zone))
+    body = outbox_body(household, uuid.uuid4(), timezone.now() - dt.timedelta(hours=1), **two_matters(category))
+
+    def send():
+        data = photo_files.jpeg(exif=photo_files.gps_exif())
+        photo = SimpleUploadedFile("stairs.jpg", data, content_type="image/jpeg")
+        return client.post("/visits/", {**body, "photos": [photo]}, HTTP_ACCEPT="application/json")
+
+    first, again = send(), send()
+
+    assert first.status_code == 201, first.content
+    assert first.json()["photos"] == 2  # one copy with each ticket the visit raised
+    assert again.status_code == 200 and again.json()["photos"] == 2  # a retry adds none
+    visit = Visit.objects.get()
+    assert sorted(Photo.objects.values_list("ticket__visit", flat=True)) == [visit.pk, visit.pk]
+    assert set(Photo.objects.values_list("visit", flat=True)) == {visit.pk}
+
+
+def test_a_bad_photo_in_the_outbox_is_refused_by_name_and_nothing_is_logged(client, zone, category):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from grievances.models import Photo
+    from tests import photo_files
+
+    household = HouseholdFactory(zone=zone)
+    client.force_login(member_of(zone))
+    body = outbox_body(household, uuid.uuid4(), timezone.now(), **two_matters(category))
+    pdf = SimpleUploadedFile("scan.jpg", photo_files.PDF, content_type="image/jpeg")
+
+    response = client.post("/visits/", {**body, "photos": [pdf]}, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 400
+    assert "photos" in response.json()["errors"]
+    assert "该文件不是可识别的照片" in " ".join(response.json()["errors"]["photos"])
+    assert not Visit.objects.exists() and not Ticket.objects.exists() and not Photo.objects.exists()
