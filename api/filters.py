@@ -2,6 +2,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.enums import Status, Tier
@@ -36,11 +37,20 @@ class TicketFilter(django_filters.FilterSet):
     committee = django_filters.NumberFilter(field_name="committee_id")
     overdue = django_filters.BooleanFilter(field_name="overdue")
     updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    external_id = django_filters.CharFilter(field_name="external_id")
+    external_id = django_filters.CharFilter(
+        method="filter_external_id",
+        help_text="The partner's own id: the ticket filed with it and, once that was merged into another "
+        "(a duplicate), the surviving ticket it joined.",
+    )
 
     class Meta:
         model = Ticket
         fields = ["status", "tier", "category", "zone", "committee", "overdue", "updated_since", "external_id"]
+
+    def filter_external_id(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(external_id=value) | Q(reporters__external_id=value)).distinct()
 
     def is_valid(self):
         # An empty number, date, choice or flag is a client mistake, not "no filter": say so

@@ -267,6 +267,7 @@ class TicketSerializer(ModelSerializer):
             "created_at",
             "updated_at",
             "external_id",
+            "duplicate_of",
             "photos",
         ]
         read_only_fields = fields
@@ -281,6 +282,24 @@ class TicketSerializer(ModelSerializer):
     def get_reporter(self, ticket) -> dict:
         phone = ticket.reporter_phone if self.context.get("pii") else ticket.masked_reporter_phone
         return {"name": ticket.reporter_name, "phone": phone}
+
+
+class PossibleDuplicateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    similarity = serializers.FloatField(help_text="0 to 1: how alike the descriptions are (character bigrams).")
+
+
+class TicketCreatedSerializer(TicketSerializer):
+    """A new ticket, with the open tickets in the key's scope that may be the same problem
+    (same building, or same zone and category, alike descriptions): a hint, never a refusal.
+    Attach the new report to one with the `merge` action (cancel as duplicate) if it is."""
+
+    possible_duplicates = PossibleDuplicateSerializer(many=True, read_only=True)
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "possible_duplicates"]
+        read_only_fields = fields
 
 
 class TicketDetailSerializer(TicketSerializer):

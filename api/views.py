@@ -22,6 +22,7 @@ from escalation.photos import check_all, store_checked
 from escalation.policy import allowed_actions
 from grievances.models import Category, Feedback, Photo, Ticket
 from grievances.photos import photo_response
+from grievances.duplicates import likely_duplicates
 from grievances.selectors import visible_households, visible_tickets
 from intake.services import ticket_create
 from responders.models import Department
@@ -191,7 +192,7 @@ class TicketListCreate(generics.ListCreateAPIView):
         ],
         request=serializers.TicketCreateSerializer,
         responses={
-            201: serializers.TicketSerializer,
+            201: serializers.TicketCreatedSerializer,
             409: OpenApiResponse(description="No one can own a ticket there."),
             422: OpenApiResponse(description="Idempotency-Key reused with another body."),
         },
@@ -232,6 +233,18 @@ class TicketListCreate(generics.ListCreateAPIView):
             )
         # The ticket as saved (its category and owner objects at hand): no second read.
         body = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request)).render_objects([ticket])[0]
+        # Open tickets in the key's scope that may be the same problem: a hint, never a refusal.
+        body["possible_duplicates"] = [
+            {"id": s.ticket.pk, "reference": s.ticket.reference, "similarity": s.score}
+            for s in likely_duplicates(
+                ticket_queryset(request),
+                category=ticket.category,
+                description=ticket.description,
+                household=ticket.household,
+                zone_id=ticket.zone_id,
+                exclude=ticket.pk,
+            )
+        ]
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -327,6 +327,7 @@ class Right(StrEnum):
     EXPORT_PERSONAL_DATA = "export_personal_data"  # obj: the household
     ERASE_PERSONAL_DATA = "erase_personal_data"  # obj: the household
     ADD_PHOTO = "add_photo"  # obj: the ticket
+    ADD_REPORTER = "add_reporter"  # obj: the ticket (a new report attached as "also reported by")
 
 
 def may(user: User, action: str, obj) -> bool:
@@ -346,6 +347,8 @@ def may(user: User, action: str, obj) -> bool:
             return handles_data_requests(user, obj)
         case Right.ADD_PHOTO:
             return may_add_photo(user, obj)
+        case Right.ADD_REPORTER:
+            return obj.is_open and ticket_visible_to(user, obj)
 
 
 def require(user: User, action: str, obj, *, message: str | None = None, field: str | None = None) -> None:

@@ -192,6 +192,12 @@ class Category(models.Model):
     name_en = models.CharField(_("English name"), max_length=100)
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=100)
+    DEFAULT_DUPLICATE_WINDOW_DAYS = 30
+    duplicate_window_days = models.PositiveSmallIntegerField(
+        _("days to look back for duplicates"),
+        default=DEFAULT_DUPLICATE_WINDOW_DAYS,
+        help_text=_("Open tickets of this category filed within this many days are suggested as likely duplicates."),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -437,6 +443,7 @@ class TicketEvent(models.Model):
         FEEDBACK = "feedback", _("resident feedback")
         TABLED = "tabled", _("put on a meeting's agenda")
         DEFERRED = "deferred", _("deferred to the next meeting")
+        ALSO_REPORTED = "also_reported", _("also reported by another resident or channel")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -659,3 +666,53 @@ class Photo(models.Model):
 
     def __str__(self):
         return f"{self.ticket} #{self.pk}"
+
+
+class TicketReporter(models.Model):
+    """也反映人 — one more resident, or one more channel, reporting a ticket's problem: a new
+    report attached at intake instead of a new ticket, or the reporters of a ticket merged into
+    this one. Each hears the outcome as the first reporter does."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="reporters", verbose_name=_("ticket"))
+    name = models.CharField(_("reporter name"), max_length=100, blank=True)
+    phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("household")
+    )
+    partner = models.ForeignKey(
+        PartnerSystem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner system"),
+    )
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    merged_from = models.ForeignKey(
+        Ticket,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged from"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("also reported by")
+        verbose_name_plural = _("also reported by")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["partner", "external_id"], name="reporter_partner_external")]
+
+    def __str__(self):
+        return f"{self.ticket} · {self.get_channel_display()}"

@@ -15,6 +15,7 @@ Import from the package: `from escalation.transitions import ticket_resolve`.
 
 from .actions import (
     ticket_acknowledge,
+    ticket_add_reporter,
     ticket_assign,
     ticket_cancel,
     ticket_close,
@@ -54,6 +55,7 @@ __all__ = [
     "sweep_flag_respond_overdue",
     "sweep_flag_street_overdue",
     "ticket_acknowledge",
+    "ticket_add_reporter",
     "ticket_assign",
     "ticket_cancel",
     "ticket_close",

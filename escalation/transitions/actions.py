@@ -20,7 +20,7 @@ from core import clock
 from core.enums import CancelReason, Outcome, Status
 from core.errors import InvalidInput, InvalidTransition
 from core.locks import lock_many
-from grievances.models import Feedback, Ticket, TicketEvent
+from grievances.models import Feedback, Ticket, TicketEvent, TicketReporter
 from responders.models import Department, User
 from responders.selectors import OwnerFinder
 
@@ -471,6 +471,8 @@ def ticket_cancel(
         else:
             ticket = lock_ticket(ticket)
         require_action(ticket, Action.CANCEL, actor, expected_version)
+        if duplicate_of is not None:
+            _merge_reporters(ticket, duplicate_of, actor, now)
         before = ticket.status
         ticket.status, ticket.cancel_reason, ticket.duplicate_of = Status.CANCELLED, reason, duplicate_of
         ticket.answer_by = None
@@ -485,6 +487,79 @@ def ticket_cancel(
             data={"reason": reason, "duplicate_of": duplicate_of.reference if duplicate_of else None},
         )
         return save_with_events(ticket, ["status", "cancel_reason", "duplicate_of", "answer_by"], event, now)
+
+
+def _merge_reporters(ticket: Ticket, original: Ticket, actor: Actor, now: dt.datetime) -> None:
+    """A duplicate's reporters join the ticket it is merged into (both rows locked): its first
+    reporter as one more, and those who had joined it, moved over; the original says so."""
+    TicketReporter.objects.filter(ticket=ticket).update(ticket=original)
+    TicketReporter.objects.create(
+        ticket=original,
+        name=ticket.reporter_name,
+        phone=ticket.reporter_phone,
+        channel=ticket.channel,
+        household=ticket.household,
+        partner=ticket.partner,
+        external_id=ticket.external_id,
+        description=ticket.description,
+        merged_from=ticket,
+        created_by=actor if isinstance(actor, User) else None,
+        created_at=now,
+    )
+    event = new_event(
+        original,
+        TicketEvent.Kind.ALSO_REPORTED,
+        actor,
+        now,
+        data={"merged_from": ticket.reference, "channel": ticket.channel},
+    )
+    save_with_events(original, [], event, now)
+
+
+def ticket_add_reporter(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    channel: str,
+    name: str = "",
+    phone: str = "",
+    household=None,
+    partner=None,
+    external_id: str = "",
+    description: str = "",
+    now: dt.datetime | None = None,
+) -> TicketReporter:
+    """A new report of a problem already open as `ticket` ("also reported by"), instead of a
+    new ticket: the reporter joins it and hears its outcome. A person must see the ticket
+    (policy.Right.ADD_REPORTER); a partner's key is checked by the API against its scope."""
+    now = clock.now(now)
+    with transaction.atomic():
+        ticket = lock_ticket(ticket)
+        if isinstance(actor, User):
+            policy.require(
+                actor,
+                policy.Right.ADD_REPORTER,
+                ticket,
+                message=_("This ticket cannot take another reporter."),
+                field="attach_to",
+            )
+        elif not ticket.is_open:
+            raise InvalidTransition(_("This ticket is no longer open."), field="attach_to")
+        reporter = TicketReporter.objects.create(
+            ticket=ticket,
+            name=name.strip(),
+            phone=phone.strip(),
+            channel=channel,
+            household=household,
+            partner=partner,
+            external_id=external_id,
+            description=description.strip(),
+            created_by=actor if isinstance(actor, User) else None,
+            created_at=now,
+        )
+        event = new_event(ticket, TicketEvent.Kind.ALSO_REPORTED, actor, now, data={"channel": channel})
+        save_with_events(ticket, [], event, now)
+        return reporter
 
 
 def ticket_assign(
