@@ -120,6 +120,7 @@ def likely_duplicates(
     candidates = (
         visible.filter(where, status__in=OPEN_STATUSES, created_at__gte=since)
         .exclude(pk=exclude)
+        .select_related(None)
         .select_related("household")
         .only("id", "reference", "description", "category_id", "created_at", "household__building_id")
         .order_by("-created_at")[:SCANNED]
