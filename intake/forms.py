@@ -104,6 +104,8 @@ class MatterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    # Chosen among the likely duplicates shown under the matter (intake/_duplicates.html).
+    attach_to = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()

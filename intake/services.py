@@ -14,7 +14,7 @@ from core.errors import InvalidInput, InvalidTransition, NotPermitted
 from core.geo import check_point
 from escalation.photos import visit_photos_add
 from escalation.policy import acts_for
-from escalation.transitions import Actor, ticket_open, ticket_record_feedback, ticket_resolve
+from escalation.transitions import Actor, ticket_add_reporter, ticket_open, ticket_record_feedback, ticket_resolve
 from grievances.models import Building, Category, Feedback, Household, Ticket, Visit
 from responders.models import (
     PartnerSystem,
@@ -337,6 +337,7 @@ class DeskMatter:
     category: Category
     description: str
     urgency: str = Urgency.NORMAL
+    attach_to: Ticket | None = None  # the same problem, already open: join it instead
 
 
 def desk_intake(
@@ -399,7 +400,18 @@ def desk_intake(
         raise InvalidInput(_("Describe at least one matter the resident raised."), code="required", field="matters")
     with transaction.atomic():
         return [
-            ticket_create(
+            ticket_add_reporter(
+                ticket=matter.attach_to,
+                actor=actor,
+                channel=channel,
+                name=reporter_name,
+                phone=reporter_phone,
+                household=household,
+                description=matter.description,
+                now=now,
+            ).ticket
+            if matter.attach_to is not None
+            else ticket_create(
                 actor=actor,
                 category=matter.category,
                 description=matter.description,

@@ -13,14 +13,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import InvalidInput, InvalidTransition, NotPermitted, ZhitongError
 from core.params import whole_number
 from escalation.photos import check_all
 from escalation.policy import acting_scope, acts_for_any, personal_data_scope, units_acted_for
 from grievances.photos import read_upload
-from grievances.selectors import household_search, visible_households
+from grievances.duplicates import likely_duplicates
+from grievances.models import Category
+from grievances.selectors import household_search, visible_households, visible_tickets
 from responders.selectors import user_scope
 
 from .forms import DeskForm, MatterFormSet, VisitForm, VisitMatterFormSet
@@ -278,6 +280,47 @@ def visits_create(request):
     return _visit_from_phone(request, household_pk, data)
 
 
+def _attachable(request, matters) -> bool:
+    """Each matter the clerk attached to a likely duplicate: that ticket, if the person sees it
+    (as `attach_ticket`); else the matter's error, naming the field."""
+    visible = visible_tickets(acting_scope(request.user))
+    fine = True
+    for form in matters.forms:
+        chosen = form.cleaned_data.get("attach_to")
+        if not chosen or not form.cleaned_data.get("description"):
+            continue
+        ticket = visible.filter(pk=chosen).first()
+        if ticket is None or not ticket.is_open:
+            form.add_error(None, _("The ticket chosen as the same problem is not open, or not one you see."))
+            fine = False
+        else:
+            form.cleaned_data["attach_ticket"] = ticket
+    return fine
+
+
+@login_required
+@require_GET
+def duplicate_suggestions(request):
+    """Under a desk or visit matter, as the clerk types (htmx): open tickets that may be the
+    same problem, to attach the report to one instead of opening another."""
+    n = whole_number(request.GET.get("n")) or 0
+    category = Category.objects.filter(pk=whole_number(request.GET.get(f"matter-{n}-category")) or 0).first()
+    description = request.GET.get(f"matter-{n}-description", "")
+    scope = acting_scope(request.user)
+    household = visible_households(scope).filter(pk=whole_number(request.GET.get("household")) or 0).first()
+    zone_id = None
+    place = request.GET.get("place", "")
+    if household is None and place.startswith("zone:"):
+        zone_id = whole_number(place.split(":", 1)[1])
+    suggestions = []
+    if len(description.strip()) >= 4 and (household is not None or zone_id):
+        suggestions = likely_duplicates(
+            visible_tickets(scope), category=category, description=description, household=household, zone_id=zone_id
+        )
+    chosen = whole_number(request.GET.get(f"matter-{n}-attach_to"))
+    return render(request, "intake/_duplicates.html", {"suggestions": suggestions, "n": n, "chosen": chosen})
+
+
 def _places(user) -> tuple[list[tuple[str, str]], dict]:
     """The units a person takes desk requests for, as choices ("zone:3") and by choice."""
     streets, committees, zones = units_acted_for(user)
@@ -313,7 +356,7 @@ def desk(request):
     form = DeskForm(request.POST or None, initial=initial, households=households, places=places)
     matters = MatterFormSet(request.POST or None, prefix="matter")
     status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid() and matters.is_valid():
+    if request.method == "POST" and form.is_valid() and matters.is_valid() and _attachable(request, matters):
         data = form.cleaned_data
         kind, unit = units.get(data["place"], (None, None))
         try:
@@ -328,7 +371,12 @@ def desk(request):
                 street=unit if kind == "street" else None,
                 address=data["address"],
                 matters=[
-                    DeskMatter(category=m["category"], description=m["description"], urgency=m["urgency"])
+                    DeskMatter(
+                        category=m["category"],
+                        description=m["description"],
+                        urgency=m["urgency"],
+                        attach_to=m.get("attach_ticket"),
+                    )
                     for m in matters.cleaned_data
                     if m.get("description")
                 ],

@@ -1,0 +1,137 @@
+"""Issue 20, items 1 and 2: likely duplicates shown at intake within the caller's tickets, a
+new report attached to an open ticket as "also reported by", and merging a duplicate moves
+its reporters to the surviving ticket, which the partner's external_id still finds."""
+
+import pytest
+
+from core.enums import CancelReason, Channel, Status
+from core.errors import InvalidInput
+from escalation.transitions import ticket_cancel
+from grievances.duplicates import bigrams, likely_duplicates, similarity
+from grievances.models import Ticket, TicketEvent, TicketReporter
+from grievances.selectors import visible_tickets
+from responders.selectors import user_scope
+from tests.api.conftest import api_client, hotline  # noqa: F401
+from tests.factories import BuildingFactory, HouseholdFactory, make_ticket, staffed_zone
+from tests.intake.test_desk_and_visits import committee_staff, desk_post
+
+pytestmark = pytest.mark.django_db
+
+LIFT = "3号楼电梯坏了，老人下不了楼"
+
+
+def test_chinese_is_compared_by_character_bigrams_not_words():
+    assert "电梯" in bigrams("３号楼 电梯！")  # full-width digits, spaces and punctuation do not matter
+    assert similarity("3号楼电梯坏了", "３号楼的电梯又坏了") > similarity("3号楼电梯坏了", "楼下有人停车挡路")
+    # the hotline's set phrases do not make two different problems alike
+    assert similarity("市民反映：小区垃圾无人清运，希望尽快处理", "市民反映：楼道灯不亮，希望尽快处理") < 0.2
+
+
+def test_an_open_ticket_of_the_same_building_is_suggested_and_a_closed_or_unseen_one_is_not(zone):
+    building = BuildingFactory(zone=zone)
+    first = make_ticket(zone=zone, household=HouseholdFactory(zone=zone, building=building), description=LIFT)
+    elsewhere = staffed_zone()
+    make_ticket(zone=elsewhere, description=LIFT)  # another street's: never shown
+    staff = committee_staff(zone)
+
+    found = likely_duplicates(
+        visible_tickets(user_scope(staff)),
+        category=first.category,
+        description="电梯又停了，3 号楼",
+        household=HouseholdFactory(zone=zone, building=building),
+    )
+
+    assert [s.ticket for s in found] == [first]
+    assert found[0].same_building
+    ticket_cancel(ticket=first, actor=staff, reason=CancelReason.WITHDRAWN)
+    assert (
+        likely_duplicates(
+            visible_tickets(user_scope(staff)), category=first.category, description=LIFT, zone_id=zone.pk
+        )
+        == []
+    )
+
+
+def test_the_desk_suggests_and_attaches_a_walk_in_to_the_open_ticket(client, zone):
+    building = BuildingFactory(zone=zone)
+    first = make_ticket(zone=zone, household=HouseholdFactory(zone=zone, building=building), description=LIFT)
+    neighbour = HouseholdFactory(zone=zone, building=building, contact_name="周敏", phone="13900002222")
+    client.force_login(committee_staff(zone))
+    values = {
+        "household": neighbour.pk,
+        "matter-0-category": first.category_id,
+        "matter-0-description": "我们楼的电梯坏了两天了",
+    }
+
+    shown = client.get("/desk/duplicates/", {**desk_post(**values), "n": "0"}).content.decode()
+    assert first.reference in shown and "同一幢楼" in shown
+    response = client.post("/desk/", desk_post(**values, **{"matter-0-attach_to": first.pk}))
+
+    assert response.status_code == 302
+    assert Ticket.objects.count() == 1  # no second ticket
+    (joined,) = TicketReporter.objects.filter(ticket=first)
+    assert (joined.name, joined.phone, joined.channel, joined.household) == (
+        "周敏",
+        "13900002222",
+        "walk_in",
+        neighbour,
+    )
+    assert first.events.filter(kind=TicketEvent.Kind.ALSO_REPORTED).count() == 1
+
+
+def test_attaching_to_a_ticket_the_clerk_cannot_see_is_refused_and_nothing_is_written(client, zone):
+    unseen = make_ticket(zone=staffed_zone(), description=LIFT)
+    household = HouseholdFactory(zone=zone)
+    client.force_login(committee_staff(zone))
+    values = {"household": household.pk, "matter-0-category": unseen.category_id, "matter-0-description": LIFT}
+
+    response = client.post("/desk/", desk_post(**values, **{"matter-0-attach_to": unseen.pk}))
+
+    assert response.status_code == 400
+    assert "不在您的可见范围内" in response.content.decode()
+    assert not TicketReporter.objects.exists() and Ticket.objects.count() == 1
+
+
+def test_merging_moves_every_reporter_to_the_surviving_ticket_and_refuses_a_cycle(zone):
+    hotline = make_ticket(zone=zone, description=LIFT, channel=Channel.PARTNER, reporter_phone="13900003333")
+    door = make_ticket(zone=zone, description="电梯不动了", reporter_name="王芳", reporter_phone="13900004444")
+    phoned = make_ticket(zone=zone, description="电梯坏了没人修", reporter_phone="13900005555")
+    staff = committee_staff(zone)
+
+    ticket_cancel(ticket=phoned, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=door)
+    ticket_cancel(ticket=door, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=hotline)
+
+    phones = sorted(TicketReporter.objects.filter(ticket=hotline).values_list("phone", flat=True))
+    assert phones == ["13900004444", "13900005555"]  # the door's reporter, and the one who had joined it
+    with pytest.raises(InvalidInput):  # the hotline ticket cannot now become a duplicate of the door's
+        ticket_cancel(ticket=hotline, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=door)
+    assert Ticket.objects.get(pk=hotline.pk).status != Status.CANCELLED
+
+
+def test_the_api_answers_possible_duplicates_in_the_keys_streets_and_finds_a_merged_ticket(api_client, zone):  # noqa: F811
+    mine = make_ticket(zone=zone, description=LIFT)
+    other_zone = staffed_zone()
+    make_ticket(zone=other_zone, description=LIFT)  # alike, but another street's
+    client = api_client(zone.committee.street)
+    body = {
+        "category": mine.category.code,
+        "description": "3号楼的电梯坏了，老人下不了楼",
+        "zone": zone.pk,
+        "external_id": "12345-0001",
+    }
+
+    created = client.post("/api/v1/tickets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="a")
+
+    assert created.status_code == 201, created.content
+    assert [d["reference"] for d in created.json()["possible_duplicates"]] == [mine.reference]
+    # Staff merge the hotline's ticket into the one already open: its id still finds it.
+    ticket_cancel(
+        ticket=Ticket.objects.get(pk=created.json()["id"]),
+        actor=committee_staff(zone),
+        reason=CancelReason.DUPLICATE,
+        duplicate_of=mine,
+    )
+    found = client.get("/api/v1/tickets/", {"external_id": "12345-0001"}).json()["results"]
+    assert sorted(t["id"] for t in found) == sorted([created.json()["id"], mine.pk])
+    merged = next(t for t in found if t["id"] == created.json()["id"])
+    assert merged["status"] == "cancelled" and merged["duplicate_of"] == mine.pk
