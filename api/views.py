@@ -20,9 +20,9 @@ from escalation import policy
 from escalation.actions import perform_action
 from escalation.photos import check_all, store_checked
 from escalation.policy import allowed_actions
+from grievances.duplicates import likely_duplicates
 from grievances.models import Category, Feedback, Photo, Ticket
 from grievances.photos import photo_response
-from grievances.duplicates import likely_duplicates
 from grievances.selectors import visible_households, visible_tickets
 from intake.services import ticket_create
 from responders.models import Department

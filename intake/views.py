@@ -19,9 +19,9 @@ from core.errors import InvalidInput, InvalidTransition, NotPermitted, ZhitongEr
 from core.params import whole_number
 from escalation.photos import check_all
 from escalation.policy import acting_scope, acts_for_any, personal_data_scope, units_acted_for
-from grievances.photos import read_upload
 from grievances.duplicates import likely_duplicates
 from grievances.models import Category
+from grievances.photos import read_upload
 from grievances.selectors import household_search, visible_households, visible_tickets
 from responders.selectors import user_scope
 

@@ -93,19 +93,19 @@ def test_attaching_to_a_ticket_the_clerk_cannot_see_is_refused_and_nothing_is_wr
 
 
 def test_merging_moves_every_reporter_to_the_surviving_ticket_and_refuses_a_cycle(zone):
-    hotline = make_ticket(zone=zone, description=LIFT, channel=Channel.PARTNER, reporter_phone="13900003333")
+    by_hotline = make_ticket(zone=zone, description=LIFT, channel=Channel.PARTNER, reporter_phone="13900003333")
     door = make_ticket(zone=zone, description="电梯不动了", reporter_name="王芳", reporter_phone="13900004444")
     phoned = make_ticket(zone=zone, description="电梯坏了没人修", reporter_phone="13900005555")
     staff = committee_staff(zone)
 
     ticket_cancel(ticket=phoned, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=door)
-    ticket_cancel(ticket=door, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=hotline)
+    ticket_cancel(ticket=door, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=by_hotline)
 
-    phones = sorted(TicketReporter.objects.filter(ticket=hotline).values_list("phone", flat=True))
+    phones = sorted(TicketReporter.objects.filter(ticket=by_hotline).values_list("phone", flat=True))
     assert phones == ["13900004444", "13900005555"]  # the door's reporter, and the one who had joined it
     with pytest.raises(InvalidInput):  # the hotline ticket cannot now become a duplicate of the door's
-        ticket_cancel(ticket=hotline, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=door)
-    assert Ticket.objects.get(pk=hotline.pk).status != Status.CANCELLED
+        ticket_cancel(ticket=by_hotline, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=door)
+    assert Ticket.objects.get(pk=by_hotline.pk).status != Status.CANCELLED
 
 
 def test_the_api_answers_possible_duplicates_in_the_keys_streets_and_finds_a_merged_ticket(api_client, zone):  # noqa: F811
