@@ -173,6 +173,7 @@ def ticket_detail(request, pk, forms=None, status=200):
             "deadline": selectors.deadline_state(ticket),
             "events": ticket.events.select_related("actor"),
             "feedback": ticket.feedback.select_related("recorded_by"),
+            "reporters": list(ticket.reporters.select_related("merged_from")),
             "referrals": ticket.referrals.select_related("department"),
             "action_forms": action_forms,
             "has_transfer": ticket.transfers.exists(),

@@ -135,3 +135,16 @@ def test_the_api_answers_possible_duplicates_in_the_keys_streets_and_finds_a_mer
     assert sorted(t["id"] for t in found) == sorted([created.json()["id"], mine.pk])
     merged = next(t for t in found if t["id"] == created.json()["id"])
     assert merged["status"] == "cancelled" and merged["duplicate_of"] == mine.pk
+
+
+def test_the_ticket_page_lists_who_else_reported_it(client, zone):
+    lift = make_ticket(zone=zone, description=LIFT)
+    door = make_ticket(zone=zone, description="电梯不动了", reporter_name="王芳")
+    staff = committee_staff(zone)
+    ticket_cancel(ticket=door, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=lift)
+    client.force_login(staff)
+
+    page = client.get(f"/tickets/{lift.pk}/").content.decode()
+
+    assert "另有 1 人（渠道）反映同一问题" in page
+    assert f"由 {door.reference} 合并而来" in page and "电梯不动了" in page
