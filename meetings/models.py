@@ -383,3 +383,75 @@ class MeetingEvent(models.Model):
 
     def __str__(self):
         return f"{self.meeting}: {self.get_kind_display()}"
+
+
+class RecurringTopic(models.Model):
+    """A recurring problem the street should take up as a whole (每月一题, 汇总研判), found by
+    the nightly job (meetings.topics): the same category in one building or lane three or more
+    times in 30 days, a category rising sharply in a committee against its own last three
+    months, or one household filing again and again. Proposed once: an open topic (proposed or
+    on an agenda) is unique by its `key`; a new one for the same cluster only after it closes."""
+
+    class Kind(models.TextChoices):
+        PLACE = "place", _("same problem in one building or lane")
+        RISING = "rising", _("a category rising in a committee")
+        HOUSEHOLD = "household", _("one household filing repeatedly")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        TABLED = "tabled", _("on a meeting's agenda")
+        DISMISSED = "dismissed", _("dismissed")
+
+    OPEN = (Status.PROPOSED, Status.TABLED)
+
+    key = models.CharField(_("cluster"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    street = models.ForeignKey(
+        "responders.StreetOffice", on_delete=models.PROTECT, related_name="+", verbose_name=_("street office")
+    )
+    committee = models.ForeignKey(
+        "responders.ResidentialCommittee",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("residential committee"),
+    )
+    category = models.ForeignKey(
+        "grievances.Category",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    place = models.CharField(_("where"), max_length=255, blank=True)
+    summary = models.CharField(_("summary"), max_length=300)
+    tickets = models.ManyToManyField("grievances.Ticket", related_name="recurring_topics", verbose_name=_("tickets"))
+    count = models.PositiveIntegerField(_("tickets in the window"))
+    baseline = models.FloatField(_("monthly average before"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    agenda_item = models.OneToOneField(
+        AgendaItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recurring_topic",
+        verbose_name=_("agenda item"),
+    )
+    dismissed_reason = models.TextField(_("why dismissed"), blank=True)
+    found_at = models.DateTimeField(_("found at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("recurring problem")
+        verbose_name_plural = _("recurring problems")
+        ordering = ["-found_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(status__in=["proposed", "tabled"]), name="one_open_topic_per_cluster"
+            )
+        ]
+
+    def __str__(self):
+        return self.summary

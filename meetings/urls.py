@@ -9,4 +9,5 @@ urlpatterns = [
     path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),
     path("meetings/<int:pk>/<str:action>/", views.meeting_act, name="meeting_act"),
     path("meetings/evaluations/<int:pk>/", views.evaluation_opinion, name="evaluation_opinion"),
+    path("recurring/", views.recurring_topics, name="recurring_topics"),
 ]

@@ -21,7 +21,8 @@ from responders.models import User
 from responders.selectors import user_scope, visible_committees, visible_streets, visible_zones
 
 from . import forms, selectors, services
-from .models import Decision, Evaluation, Meeting, Purpose
+from . import topics as topics_module
+from .models import Decision, Evaluation, Meeting, Purpose, RecurringTopic
 
 
 def _scope(request):
@@ -345,3 +346,48 @@ def evaluation_opinion(request, pk):
         meeting__in=selectors.visible_meetings(_scope(request)),
     )
     return render(request, "meetings/opinion.html", {"evaluation": evaluation, "meeting": evaluation.meeting})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recurring_topics(request):
+    """Recurring problems found for the street (meetings.topics): what the nightly job
+    proposed, with the tickets behind each; staff put one on a meeting or set it aside."""
+    scope = _scope(request)
+    topics = topics_module.visible_topics(scope)
+    if request.method == "POST":
+        topic = get_object_or_404(topics, pk=whole_number(request.POST.get("topic")) or 0)
+        try:
+            if request.POST.get("action") == "dismiss":
+                topics_module.topic_dismiss(topic=topic, actor=request.user, reason=request.POST.get("reason", ""))
+                messages.success(request, _("The topic is set aside."))
+            else:
+                meetings = selectors.visible_meetings(scope).filter(status=Meeting.Status.PLANNED)
+                meeting = meetings.filter(pk=whole_number(request.POST.get("meeting")) or 0).first()
+                if meeting is None:
+                    raise InvalidInput(_("Choose a planned meeting."), field="meeting")
+                topics_module.topic_table(topic=topic, meeting=meeting, actor=request.user)
+                messages.success(request, _("The topic is on the agenda of %(meeting)s.") % {"meeting": meeting})
+        except ZhitongError as error:
+            messages.error(request, error.message)
+        return redirect("recurring_topics")
+    show = request.GET.get("show", "open")
+    if show == "open":
+        topics = topics.filter(status__in=RecurringTopic.OPEN)
+    topics = list(topics.prefetch_related("tickets")[:100])
+    planned = list(
+        selectors.visible_meetings(scope)
+        .filter(status=Meeting.Status.PLANNED, starts_at__gt=timezone.now(), zone__isnull=True)
+        .order_by("starts_at")[:30]
+    )
+    rows = []
+    for topic in topics:
+        meetings = [
+            m
+            for m in planned
+            if m.street_id == topic.street_id
+            and (m.committee_id is None or m.committee_id == topic.committee_id)
+            and _may_run(request.user, m)
+        ]
+        rows.append((topic, meetings))
+    return render(request, "meetings/topics.html", {"rows": rows, "show": show})

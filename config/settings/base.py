@@ -309,6 +309,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "meetings.tasks.schedule_recurring_meetings",
         "schedule": crontab(minute=30, hour=1),
     },
+    # Recurring problems (meetings.topics): clusters of tickets proposed to the street, nightly.
+    "find-recurring-problems": {
+        "task": "meetings.tasks.find_recurring_problem_topics",
+        "schedule": crontab(minute=40, hour=1),
+    },
     # Partner webhooks: fan new ticket events out to subscriptions, send what is due.
     "dispatch-webhooks": {
         "task": "api.tasks.dispatch_webhooks",
