@@ -64,7 +64,10 @@ def test_a_leak_recurring_in_one_lane_is_handed_to_the_leader_as_a_risk_screenin
 def test_two_leaks_are_no_cluster_and_a_merged_duplicate_counts_once(zone):
     first, second, third = leaks_in_one_lane(zone)
     ticket_cancel(
-        ticket=third, actor=User.objects.get(committee=zone.committee), reason=CancelReason.DUPLICATE, duplicate_of=first
+        ticket=third,
+        actor=User.objects.get(committee=zone.committee),
+        reason=CancelReason.DUPLICATE,
+        duplicate_of=first,
     )
     assert find_recurring_problems() == 0
     assert not RecurringTopic.objects.exists()
