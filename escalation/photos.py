@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
-from grievances.models import Photo
+from grievances.models import Photo, Ticket
 from grievances.photos import photo_store, process, read_upload
 
 from .models import Referral
@@ -92,7 +92,8 @@ def visit_photos_add(*, visit, actor, processed, now=None):
     """A visit's photos (checked with check_all before the visit was logged), kept with each
     ticket the visit raised that the visitor may add photos to; returns how many were kept."""
     kept = 0
-    for ticket in visit.tickets.all():
+    joined = Ticket.objects.filter(reporters__visit=visit)  # matters that joined an open ticket
+    for ticket in (visit.tickets.all() | joined).distinct().order_by("pk"):
         if may(actor, Right.ADD_PHOTO, ticket):
             kept += len(
                 store_checked(

@@ -690,6 +690,9 @@ class TicketReporter(models.Model):
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="joined", verbose_name=_("visit")
+    )
     merged_from = models.ForeignKey(
         Ticket,
         on_delete=models.PROTECT,

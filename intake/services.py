@@ -159,6 +159,7 @@ class RaisedMatter:
     description: str
     urgency: str = Urgency.NORMAL
     settled: bool | None = None
+    attach_to: Ticket | None = None  # raised, and the same problem already open: join it
     satisfaction: str = ""
 
 
@@ -257,6 +258,19 @@ def visit_log(
         )
         visit.visitors.set(visitors)
         for matter in matters:
+            if matter.attach_to is not None and not matter.settled:
+                ticket_add_reporter(
+                    ticket=matter.attach_to,
+                    actor=actor,
+                    channel=Channel.VISIT,
+                    name=household.contact_name,
+                    phone=household.phone,
+                    household=household,
+                    description=matter.description,
+                    visit=visit,
+                    now=now,
+                )
+                continue
             ticket = ticket_create(
                 actor=actor,
                 category=matter.category,

@@ -140,7 +140,7 @@ def visit_new(request, household_pk):
             photos = check_all([read_upload(upload, "photos") for upload in request.FILES.getlist("photos")])
         except ZhitongError as error:
             form.add_error(None, error.message)
-    if request.method == "POST" and form.is_valid() and matters.is_valid():
+    if request.method == "POST" and form.is_valid() and matters.is_valid() and _attachable(request, matters):
         raised = _raised_matters(matters)
         try:
             visit = _log_online(
@@ -190,6 +190,7 @@ def _raised_matters(matters) -> list[RaisedMatter]:
             urgency=m["urgency"],
             settled=m.get("outcome") == matters.form.SETTLED,
             satisfaction=m.get("satisfaction") or "",
+            attach_to=m.get("attach_ticket"),
         )
         for m in matters.cleaned_data
         if m.get("description")
@@ -223,7 +224,7 @@ def _visit_from_phone(request, household_pk, data) -> JsonResponse:
         )
     form = VisitForm(data, household=household, user=request.user)
     matters = VisitMatterFormSet(data, prefix="matter")
-    if not (form.is_valid() and matters.is_valid()):
+    if not (form.is_valid() and matters.is_valid() and _attachable(request, matters)):
         reasons, errors = _form_reasons(form, matters)
         return _refusal_json(400, reasons, errors)
     try:  # every photo checked before the visit is logged; they arrive with it or not at all

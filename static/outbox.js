@@ -309,8 +309,10 @@
 
   // The network fails under a boosted submit although the phone says it is online: keep it.
   document.addEventListener("htmx:sendError", function (event) {
-    var form = event.detail && event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form[data-outbox-form]");
-    if (form) saveForm(form);
+    // The form's own submit only: a suggestion fetched from inside the form (the likely
+    // duplicates under a matter) failing offline is not a save.
+    var form = event.detail && event.detail.elt;
+    if (form && form.matches && form.matches("form[data-outbox-form]")) saveForm(form);
   });
 
   // ?outbox=<id> on the visit form: a refused visit back in its form, to correct and send.

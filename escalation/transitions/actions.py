@@ -527,6 +527,7 @@ def ticket_add_reporter(
     partner=None,
     external_id: str = "",
     description: str = "",
+    visit=None,
     now: dt.datetime | None = None,
 ) -> TicketReporter:
     """A new report of a problem already open as `ticket` ("also reported by"), instead of a
@@ -554,6 +555,7 @@ def ticket_add_reporter(
             partner=partner,
             external_id=external_id,
             description=description.strip(),
+            visit=visit,
             created_by=actor if isinstance(actor, User) else None,
             created_at=now,
         )

@@ -148,3 +148,45 @@ def test_the_ticket_page_lists_who_else_reported_it(client, zone):
 
     assert "另有 1 人（渠道）反映同一问题" in page
     assert f"由 {door.reference} 合并而来" in page and "电梯不动了" in page
+
+
+def test_a_visit_matter_joins_the_open_ticket_with_its_photo(client, zone):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from grievances.models import Photo, Visit
+    from tests import photo_files
+    from tests.intake.test_desk_and_visits import member_of, visit_post
+
+    building = BuildingFactory(zone=zone)
+    first = make_ticket(zone=zone, household=HouseholdFactory(zone=zone, building=building), description=LIFT)
+    neighbour = HouseholdFactory(zone=zone, building=building, contact_name="陈静")
+    client.force_login(member_of(zone))
+    form = f"/households/{neighbour.pk}/visits/new/"
+    shown = client.get(
+        "/desk/duplicates/",
+        {
+            "n": "0",
+            "household": neighbour.pk,
+            "matter-0-category": first.category_id,
+            "matter-0-description": "电梯坏了",
+        },
+    ).content.decode()
+    assert first.reference in shown
+
+    data = visit_post(
+        neighbour,
+        **{
+            "matter-0-category": first.category_id,
+            "matter-0-description": "电梯坏了，楼里老人出不去",
+            "matter-0-attach_to": first.pk,
+        },
+    )
+    data["photos"] = [SimpleUploadedFile("lift.jpg", photo_files.jpeg(), content_type="image/jpeg")]
+    response = client.post(form, data)
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    visit = Visit.objects.get(household=neighbour)
+    assert Ticket.objects.count() == 1 and visit.tickets.count() == 0
+    joined = TicketReporter.objects.get(ticket=first)
+    assert (joined.visit, joined.household, joined.channel) == (visit, neighbour, "visit")
+    assert Photo.objects.get().ticket == first
