@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.enums import OPEN_STATUSES, CancelReason, Channel, Outcome, Status, Tier
+from grievances.duplicates import likely_duplicates
 from grievances.models import Category, Ticket
 from grievances.selectors import visible_tickets
 from intake.services import DESCRIPTION_MAX, ticket_create
@@ -429,10 +430,20 @@ class Requests(Open311View):
             lat=data["lat"].strip(),
             long=data["long"].strip(),
         )
-        # GeoReport answers a filed request with 200 and a one-element list.
-        return Response(
-            [{"service_request_id": ticket.reference, "service_notice": _service_notice(ticket), "account_id": None}]
+        # GeoReport answers a filed request with 200 and a one-element list. Its free-text
+        # notice also names open requests that may be the same problem (a hint, as on REST).
+        notice = _service_notice(ticket)
+        alike = likely_duplicates(
+            visible_tickets(request_scope(request)),
+            category=ticket.category,
+            description=ticket.description,
+            zone_id=ticket.zone_id,
+            street_id=ticket.street_id,
+            exclude=ticket.pk,
         )
+        if alike:
+            notice = f"{notice or ''}；可能与 {'、'.join(s.ticket.reference for s in alike)} 为同一问题".lstrip("；")
+        return Response([{"service_request_id": ticket.reference, "service_notice": notice, "account_id": None}])
 
 
 class RequestDetail(Open311View):

@@ -242,6 +242,7 @@ class TicketListCreate(generics.ListCreateAPIView):
                 description=ticket.description,
                 household=ticket.household,
                 zone_id=ticket.zone_id,
+                street_id=ticket.street_id,
                 exclude=ticket.pk,
             )
         ]

@@ -3,7 +3,7 @@
 Descriptions are compared by core.similarity (character bigrams, Dice coefficient).
 
 Candidates are the open tickets the caller may see, of the same building — or of the same
-zone and category — filed within the category's window (`Category.duplicate_window_days`).
+zone (the same street, for a request placed only by its street) and category — filed within the category's window (`Category.duplicate_window_days`).
 Of those, one in the same building with the same category is always shown; any other only
 when its text is alike enough (`core.similarity.SAME_ABOVE`, measured on the labelled pairs in
 tests/data/duplicate_pairs.tsv: `bench/duplicates.py` prints precision and recall).
@@ -41,6 +41,7 @@ def likely_duplicates(
     household: Household | None = None,
     building: Building | None = None,
     zone_id: int | None = None,
+    street_id: int | None = None,
     now: dt.datetime | None = None,
     exclude: int | None = None,
     limit: int = LIMIT,
@@ -49,7 +50,9 @@ def likely_duplicates(
     if household is not None:
         building = building or household.building
         zone_id = zone_id or household.zone_id
-    if building is None and (zone_id is None or category is None):
+    if category is None and building is None:
+        return []
+    if building is None and zone_id is None and street_id is None:
         return []
     days = category.duplicate_window_days if category is not None else Category.DEFAULT_DUPLICATE_WINDOW_DAYS
     since = (now or timezone.now()) - dt.timedelta(days=days)
@@ -58,6 +61,8 @@ def likely_duplicates(
         where |= Q(household__building=building)
     if zone_id is not None and category is not None:
         where |= Q(zone_id=zone_id, category=category)
+    elif street_id is not None and category is not None:  # a request placed only by its street
+        where |= Q(street_id=street_id, category=category)
     candidates = (
         visible.filter(where, status__in=OPEN_STATUSES, created_at__gte=since)
         .exclude(pk=exclude)

@@ -190,3 +190,21 @@ def test_a_visit_matter_joins_the_open_ticket_with_its_photo(client, zone):
     joined = TicketReporter.objects.get(ticket=first)
     assert (joined.visit, joined.household, joined.channel) == (visit, neighbour, "visit")
     assert Photo.objects.get().ticket == first
+
+
+def test_open311_names_possible_duplicates_in_its_service_notice(zone):
+    from api.services import partner_key_create
+    from responders.models import PartnerSystem
+    from tests.api.test_open311 import file_request
+
+    partner_system = PartnerSystem.objects.create(code="suishoupai", name="随手拍")
+    _, raw = partner_key_create(
+        partner=partner_system, name="t", streets=[zone.committee.street], scopes=["tickets:read", "tickets:write"]
+    )
+    first = file_request(raw).json()[0]
+    again = file_request(raw, description="瞿溪路500弄3号门口的垃圾好几天没人清运了").json()[0]
+    elsewhere = file_request(raw, service_code="housing", description="楼上漏水").json()[0]
+
+    assert first["service_request_id"] not in (first["service_notice"] or "")
+    assert f"可能与 {first['service_request_id']} 为同一问题" in again["service_notice"]
+    assert "可能与" not in elsewhere["service_notice"]
