@@ -2,12 +2,13 @@
 
 Descriptions are compared by core.similarity (character bigrams, Dice coefficient).
 
-Candidates are the open tickets the caller may see, of the same building — or of the same
-zone (the same street, for a request placed only by its street) and category — filed within
-the category's window (`Category.duplicate_window_days`). Of those, one in the same building with the same category is always shown; any other only
-when its text is alike enough (`core.similarity.SAME_ABOVE`, measured on the labelled pairs in
-tests/data/duplicate_pairs.tsv: `bench/duplicates.py` prints precision and recall).
-A suggestion is a suggestion: nothing is refused on a guess."""
+Candidates are the open tickets the caller may see, of the same building — or of the same zone
+(the same street, for a request placed only by its street) and category — filed within the
+category's window (`Category.duplicate_window_days`). Of those, one in the same building with
+the same category is always shown; any other only when its text is alike enough
+(`core.similarity.SAME_ABOVE`, measured on the labelled pairs in
+tests/data/duplicate_pairs.tsv: `bench/duplicates.py` prints precision and recall). A
+suggestion is a suggestion: nothing is refused on a guess."""
 
 from __future__ import annotations
 
