@@ -58,8 +58,8 @@ VALUE, CALL, METHOD, MANY = range(4)
 
 # What `pii` reveals in full, per model: the columns logged when a render shows them.
 PII_COLUMNS = {Ticket: privacy.REPORTER_FIELDS}
-# The column whose value makes a row count as shown (the phone: the name is shown anyway).
-PII_REVEALED_BY = {Ticket: "reporter_phone"}
+# The columns whose values make a row count as shown in full (the reporter's name or phone).
+PII_REVEALED_BY = {Ticket: ("reporter_name", "reporter_phone")}
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,8 @@ class RowRenderer:
                 else:
                     self.steps.append((CALL, name, column, field.to_representation))
         columns[self.pk] = None
-        if self.revealing is not None and self.revealing not in columns:
-            self.revealing = None  # the serializer does not show it
+        if self.revealing is not None:
+            self.revealing = tuple(column for column in self.revealing if column in columns) or None
         self.columns = list(columns)
 
     # --- building ---------------------------------------------------------------------
@@ -223,7 +223,7 @@ class RowRenderer:
             page.objects[model] = model._default_manager.in_bulk(ids)
         rendered = self._render(rows, page)
         if self.revealing is not None:
-            self._log_shown([row[self.pk] for row in rows if row[self.revealing]])
+            self._log_shown([row[self.pk] for row in rows if any(row[column] for column in self.revealing)])
         return rendered
 
     def render_objects(self, objects) -> list[dict]:
@@ -232,7 +232,7 @@ class RowRenderer:
         objects = list(objects)
         rendered = self._render_objects(objects, Page())
         if self.revealing is not None:
-            self._log_shown([obj.pk for obj in objects if getattr(obj, self.revealing)])
+            self._log_shown([obj.pk for obj in objects if any(getattr(obj, column) for column in self.revealing)])
         return rendered
 
     def _log_shown(self, ids) -> None:

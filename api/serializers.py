@@ -278,10 +278,13 @@ class TicketSerializer(ModelSerializer):
         return str(ticket.owner) if ticket.owner_id else None
 
     @extend_schema_field(ReporterSerializer())
-    @reads("reporter_name", "reporter_phone", "masked_reporter_phone")
+    @reads("reporter_name", "reporter_phone", "masked_reporter_phone", "masked_reporter_name")
     def get_reporter(self, ticket) -> dict:
-        phone = ticket.reporter_phone if self.context.get("pii") else ticket.masked_reporter_phone
-        return {"name": ticket.reporter_name, "phone": phone}
+        # A resident's name and phone in full only to a key with pii:read (both masked else:
+        # 王**, 138****5678), as on the staff screens.
+        if self.context.get("pii"):
+            return {"name": ticket.reporter_name, "phone": ticket.reporter_phone}
+        return {"name": ticket.masked_reporter_name, "phone": ticket.masked_reporter_phone}
 
 
 class PossibleDuplicateSerializer(serializers.Serializer):

@@ -405,6 +405,10 @@ class Ticket(models.Model):
     def masked_reporter_phone(self) -> str:
         return mask_phone(self.reporter_phone)
 
+    @property
+    def masked_reporter_name(self) -> str:
+        return mask_name(self.reporter_name)
+
 
 class TicketSequence(models.Model):
     """The last reference number issued per street and year (WLQ-2026-000123)."""

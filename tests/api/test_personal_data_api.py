@@ -33,6 +33,7 @@ def test_a_page_read_with_pii_read_is_logged_once_naming_the_key(api_client, zon
     detail = client.get(f"/api/v1/tickets/{tickets[0].pk}/").json()
 
     assert {row["reporter"]["phone"] for row in page} == {PHONE, ""} and detail["reporter"]["phone"] == PHONE
+    assert detail["reporter"]["name"] == "王先生"
     listed, one = PersonalDataAccess.objects.order_by("pk")
     assert (listed.how, listed.subject, listed.partner, listed.user) == ("api", "ticket", hotline, None)
     assert sorted(listed.object_ids) == sorted(ticket.pk for ticket in tickets) and silent.pk not in listed.object_ids
@@ -183,3 +184,19 @@ def test_an_erasure_scrubs_webhook_payloads_and_replayable_responses(api_client,
     replay = client.post("/api/v1/tickets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="order-7")
     assert replay["Idempotent-Replayed"] == "true" and replay.json()["id"] == first.json()["id"]
     assert replay.json()["reporter"] == erased
+
+
+def test_without_pii_read_a_reporters_name_and_phone_are_masked_and_nothing_is_logged(api_client, zone):
+    ticket = reported(zone)
+    named_only = make_ticket(zone=zone, reporter_name="李四")
+    client = api_client(zone.committee.street, scopes=("tickets:read",))
+
+    detail = client.get(f"/api/v1/tickets/{ticket.pk}/").json()
+    page = {row["id"]: row for row in client.get("/api/v1/tickets/").json()["results"]}
+
+    assert detail["reporter"] == {"name": "王**", "phone": MASKED}
+    assert page[named_only.pk]["reporter"] == {"name": "李*", "phone": ""}
+    assert not PersonalDataAccess.objects.exists()
+    # With pii:read, a name shown in full is logged even without a phone.
+    api_client(zone.committee.street, scopes=("tickets:read", "pii:read")).get(f"/api/v1/tickets/{named_only.pk}/")
+    assert PersonalDataAccess.objects.get().object_ids == [named_only.pk]
