@@ -4,9 +4,10 @@ clusters of tickets into topics for the risk-screening meeting (矛盾排查分�
 Three kinds of cluster, over the tickets received in the last WINDOW_DAYS (cancelled ones
 left out, so a merged duplicate counts once):
 - place: the same category in one building or lane (the address up to its 弄) PLACE_MIN
-  times or more, from more than one household;
+  times or more, from more than one household (not a person's own matters: NOT_OF_A_PLACE);
 - rising: a category in a committee received at least RISING_MIN times, and at least
-  RISING_FACTOR times its monthly average over the three months before;
+  RISING_FACTOR times its monthly average over the three months before (only where the
+  committee has that history: at least half this month's tickets a month before);
 - household: one household filing HOUSEHOLD_MIN times or more, whatever about.
 
 Each cluster is proposed once: a topic is inserted or nothing (a unique index on the open
@@ -43,6 +44,9 @@ HOUSEHOLD_MIN = 3
 RISING_MIN = 5
 RISING_FACTOR = 2.0
 SYSTEM = "recurring-problems"
+# A person's own matters, not a place's: three policy questions from one lane are no
+# recurring problem of the lane.
+NOT_OF_A_PLACE = {"policy", "social_assistance", "employment", "legal_aid", "health", "elderly_disability"}
 
 _LANE = re.compile(r"^(.*?\d+\s*弄)")
 
@@ -82,7 +86,7 @@ def find_clusters(street: StreetOffice, now: dt.datetime) -> list[Cluster]:
 
     by_place = defaultdict(list)
     for ticket in recent:
-        lane = lane_of(ticket)
+        lane = lane_of(ticket) if ticket.category.code not in NOT_OF_A_PLACE else ""
         if lane:
             by_place[(lane, ticket.category_id)].append(ticket)
     for (lane, category_id), tickets in sorted(by_place.items(), key=lambda item: (item[0][0], item[0][1])):
@@ -128,7 +132,13 @@ def find_clusters(street: StreetOffice, now: dt.datetime) -> list[Cluster]:
         if ticket.committee_id:
             by_committee[(ticket.committee_id, ticket.category_id)].append(ticket)
     before = _monthly_before(street, since)
+    received = defaultdict(int)
+    for committee_id, _category_id in by_committee:
+        received[committee_id] = sum(len(t) for (c, _), t in by_committee.items() if c == committee_id)
     for (committee_id, category_id), tickets in sorted(by_committee.items()):
+        history = sum(n for (c, _), n in before.items() if c == committee_id) / 3
+        if history < received[committee_id] / 2:
+            continue  # too little history here (the service is new): nothing to rise against
         baseline = before.get((committee_id, category_id), 0) / 3
         if len(tickets) >= RISING_MIN and len(tickets) >= RISING_FACTOR * max(baseline, 1):
             committee, category = tickets[0].committee, tickets[0].category

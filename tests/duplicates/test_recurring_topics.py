@@ -74,6 +74,8 @@ def test_two_leaks_are_no_cluster_and_a_merged_duplicate_counts_once(zone):
 
 
 def test_a_household_filing_again_and_again_and_a_rising_category(zone):
+    for days in range(35, 120, 7):  # three months of history here: about four a month
+        make_ticket(zone=zone, description="绿化带缺补种", now=timezone.now() - dt.timedelta(days=days))
     household = HouseholdFactory(zone=zone)
     for text in ("楼上噪音", "楼道堆物", "门口积水"):
         make_ticket(zone=zone, household=household, description=text)
@@ -139,3 +141,10 @@ def test_staff_table_a_waiting_topic_on_their_meeting_or_set_it_aside(client, zo
     client.force_login(outsider)
     assert topic.summary not in client.get("/recurring/").content.decode()
     assert client.post("/recurring/", {"topic": topic.pk, "action": "dismiss", "reason": "不是"}).status_code == 404
+
+
+def test_nothing_rises_where_there_is_no_history_to_rise_against(zone):
+    for n in range(6):
+        make_ticket(zone=zone, category="urban_management", description=f"小区门口乱停车 {n}")
+
+    assert find_recurring_problems() == 0
