@@ -14,6 +14,8 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
+from demo.duplicates import LIFT_AT_DOOR
+from demo.duplicates import play as play_duplicates
 from demo.month import simulate_month
 from tests.browser.conftest import DESK, PHONE
 
@@ -125,6 +127,8 @@ def pages_to_walk():
         ("street_staff", "dashboard", "/dashboard/"),
         ("street_staff", "reports", "/reports/"),
         ("street_staff", "report", f"/reports/{report.pk}/"),
+        ("street_staff", "recurring-problems", "/recurring/"),
+        ("committee_staff", "ticket-with-reporters", f"/tickets/{Ticket.objects.get(description=LIFT_AT_DOOR).pk}/"),
         ("dept_liaison", "home", "/"),
         ("dept_liaison", "my-tickets", "/tickets/mine/"),
     ]
@@ -138,6 +142,7 @@ def pages_to_walk():
 def test_every_page_fits_a_phone_and_its_tap_targets_a_finger(open_page, sign_in, live_server, screenshot):
     call_command("seed_demo", "--no-progress")
     simulate_month(month=dt.date(2026, 10, 1), tickets=60, seed=5)
+    play_duplicates()  # a ticket with three reporters, a recurring problem on a meeting
     pages = pages_to_walk()
 
     phones = {}
