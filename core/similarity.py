@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 # A pair scoring at least this is suggested as the same problem (see bench/duplicates.py).
-SAME_ABOVE = 0.53
+SAME_ABOVE = 0.52
 
 # The hotline's and the desk's set phrases: they say nothing about the problem.
 BOILERPLATE = (
@@ -106,7 +106,7 @@ FACETS = (
     ("bicycle", 2.5, False, r"自行车|共享单车|单车"),
     ("rubbish", 1.5, False, r"垃圾|剩饭|剩菜|厨余"),
     ("rubbish_room", 1.5, False, r"厢房|垃圾房|垃圾桶|垃圾箱|投放点|垃圾站|收集点|垃圾点|桶站"),
-    ("bulky_waste", 3.0, False, r"建筑垃圾|装修垃圾|大件|沙发|床垫|旧家具|渣土|黄沙|水泥|废旧家具|建材|碎砖"),
+    ("bulky_waste", 3.0, False, r"大件|沙发|床垫|旧家具|废旧家具|席梦思|衣柜"),
     ("tree", 2.0, False, r"树|枝|绿化|草坪|花坛|灌木|绿地|杂草|绿植|香樟|梧桐|藤|竹"),
     ("dog", 3.0, False, r"狗|犬|吠|遛狗"),
     ("cat", 3.0, False, r"猫"),
@@ -142,6 +142,11 @@ FACETS = (
     ("leash", 3.0, True, r"牵绳|拴绳|不拴|没拴|未拴|扑|咬|吓到"),
     ("pet_waste", 3.0, True, r"狗屎|狗粪|猫屎|鸟屎|粪便|便便|拉屎|大便|便溺"),
     ("elderly_help", 3.0, True, r"帮老人|代购|送餐|助餐|独居|行动不便|助老|拎上楼|搀扶"),
+    ("construction_waste", 3.0, False, r"建筑垃圾|装修垃圾|渣土|碎砖|黄沙|水泥|建材"),
+    ("wall", 1.5, False, r"墙"),
+    ("group_rental", 3.0, True, r"群租|隔断|隔成|住了十几|合租|床位"),
+    ("deposit", 3.0, True, r"押金|不退|退租|租金纠纷"),
+    ("felling", 3.0, True, r"砍|伐|移除|挖走|移走"),
     ("roof_door", 3.0, False, r"楼顶门|楼顶的门|屋面的门|通往屋面|通往楼顶|天台门|上天台"),
     ("burning", 3.0, False, r"烧纸|焚烧|纸钱|烧香|明火|锡箔"),
     ("rodents", 3.0, False, r"老鼠|鼠"),
@@ -165,11 +170,16 @@ FACETS = (
     ("handrail", 3.0, False, r"扶手|栏杆|台阶|踏步"),
     ("laundry", 3.0, False, r"晾|晒被|晒衣|衣服|被子"),
     ("ads", 3.0, False, r"小广告|广告|涂写|张贴|牛皮癣|贴纸|喷涂|小卡片"),
-    ("rental", 3.0, False, r"群租|隔断|二房东|租客|房东|出租|押金|合租|租户"),
+    ("rental", 3.0, False, r"二房东|租客|房东|出租|租户|租房"),
     ("family", 3.0, False, r"赡养|遗产|继承|子女|儿子|女儿|兄弟|姐妹|老伴|房产证|遗嘱|分房"),
     ("property_co", 1.0, False, r"物业|业委会|业主大会|保安|管理处"),
     # troubles
-    ("trapped", 3.0, True, r"困人|被困|困在|困住|关在里面|关在电梯|关在轿厢|出不来|有人在喊|人在里面|里面有人|救援"),
+    (
+        "trapped",
+        3.0,
+        True,
+        r"困人|被困|困在|困住|关在里面|关在电梯|关在轿厢|出不来|有人在喊|人在里面|里面有人|救援|被关|关住",
+    ),
     (
         "out_of_service",
         2.0,
@@ -185,12 +195,12 @@ FACETS = (
     ("inspection", 3.0, True, r"年检|合格证|检验标志|检验合格|使用标志|过期|检验|不合格|年审|超期"),
     ("alarm_call", 3.0, True, r"紧急呼叫|报警|警铃|五方通话|对讲|呼叫|求助|应急电话|一键呼叫|sos"),
     ("maintenance", 2.5, True, r"保养|维保合同|维修合同|走过场|维保不到位|没人保养"),
-    ("lift_install", 3.0, True, r"加装电梯|加装"),
+    ("lift_install", 3.0, True, r"加装电梯|加梯"),
     (
         "fee",
         3.0,
         True,
-        r"费|租金|月租|收钱|\d+元|分摊|摊派|每户摊|每家收|每户|缴|收取|退钱|乱收|账目|价格|定价|多收|发票",
+        r"费|租金|月租|收钱|\d+元|分摊|摊派|每户摊|每家收|每户|缴|收取|退钱|乱收|账目|价格|定价|多收|发票|几百|几千|块钱",
     ),
     ("smell", 2.0, True, r"臭|腐|馊|异味|味道|尿|熏|骚|气味|味很大|味儿|难闻|刺鼻|腥"),
     ("dirty", 1.0, True, r"脏|污|卫生|清洗|消毒|保洁|便溺|粪|臭水|打扫|清洁|油腻|积灰|灰尘"),
@@ -221,7 +231,7 @@ FACETS = (
         "not_collected",
         2.5,
         True,
-        r"满了|满溢|溢出|没人收|未清运|未及时|不清运|没人清|不及时|没收走|没人运|清运不|几天没|无人清运|没清运|爆满|漫出来|没拉走|不来收|没来收",
+        r"满了|满溢|溢出|没人收|未清运|未及时|不清运|没人清|不及时|没收走|没人运|清运不|几天没|无人清运|没清运|爆满|漫出来|没拉走|不来收|没来收|满出来|没清走|没运走",
     ),
     ("sorting", 3.0, True, r"分类|干垃圾|湿垃圾|可回收|有害垃圾|混投|混装|定时定点|投放时间|撤桶|破袋|分拣|混着"),
     ("thrown_from_height", 3.0, True, r"高空抛物|扔下来|往下扔|窗外扔|抛|丢下来|从楼上扔"),
@@ -232,7 +242,7 @@ FACETS = (
         r"脱落|掉下来|掉下去|坠落|砸|松动|松了|倒了|断了|歪|枯死|枯了|风吹|坠物|掉落|倾斜|摇摇欲坠|折断",
     ),
     ("blocks_light", 3.0, True, r"挡光|挡住阳光|采光|晒不到|太阳|阴暗|挡住光线|见不到阳光|遮光|挡阳光"),
-    ("pruning", 2.5, True, r"修剪|剪枝|砍|太高|太密|疯长|伸进|修枝|伸到|枝杈"),
+    ("pruning", 2.5, True, r"修剪|剪枝|太高|太密|疯长|伸进|修枝|伸到|枝杈"),
     ("planting", 3.0, True, r"种菜|毁绿|开荒|圈地|种了|私种"),
     ("light_out", 2.5, True, r"不亮|黑|灭|暗|熄|没有灯|无照明"),
     ("light_on", 3.0, True, r"常亮|白天亮|白天也亮|长明|不关|24小时亮"),
@@ -240,7 +250,7 @@ FACETS = (
     ("glare", 3.0, True, r"刺眼|太亮|照进|光污染|射灯|霓虹|晃眼|强光|直射|广告屏|led"),
     ("theft", 3.0, True, r"偷|盗|失窃|撬|被拿走|丢了|不见了|小偷|扒窃|丢失|顺走"),
     ("strangers", 3.0, True, r"陌生人|外来人员|推销|传单|闲杂人|可疑|尾随|不明人员|身份不明|乱窜|游荡"),
-    ("fraud", 3.0, True, r"诈骗|骗|保健品|理财|讲座|上当|免费领"),
+    ("fraud", 3.0, True, r"诈骗|骗|保健品|理财|讲座|上当|免费领|冒充|假冒"),
     ("fire_risk", 1.0, True, r"火灾|着火|起火|隐患|消防"),
     ("quarrel", 1.0, True, r"吵架|争吵|矛盾|纠纷|打架|调解|协调|协商|沟通未果|不讲理|骂|争执|冲突|扯皮"),
     ("illegal_build", 3.0, True, r"违建|违章|搭建|搭了|乱搭|加盖|圈起来|围墙|阳光房|私搭|违法建筑|搭棚|扩建"),
@@ -267,6 +277,7 @@ def _split_terms() -> tuple[dict[str, frozenset[str]], tuple[tuple[str, re.Patte
 
 _WORDS, _PATTERNS = _split_terms()
 _LONGEST = max(len(word) for word in _WORDS)
+_STARTS = frozenset(word[0] for word in _WORDS)
 
 WEIGHT = {name: weight for name, weight, _trouble, _pattern in FACETS}
 TROUBLE = {name for name, _weight, trouble, _pattern in FACETS if trouble}
@@ -284,7 +295,7 @@ _UNIT = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=号|弄|幢|栋|室|楼|层|座)")
 _BUILDING = re.compile(r"(\d+)(?:号楼|号|幢|栋|座)|([a-z])座")
 _LANE = re.compile(r"(\d+)弄")
-_ROOM = re.compile(r"(?<!\d)(\d{3,4})室?(?![\d号弄幢栋座元米年天块公个户次点时分斤平楼层])|(\d+)室")
+_ROOM = re.compile(r"(?<!\d)(\d{3,4})室?(?![\d号弄幢栋座元米年块公个户次点时分斤平楼层]|天(?!花))|(\d+)室")
 _PLACES = re.compile(r"\d+(?:号楼|号|幢|栋|座|弄|室)|[a-z]座|(?<!\d)\d{3,4}(?!\d)")
 
 
@@ -339,9 +350,12 @@ def profile(text: str) -> Profile:
     lanes = frozenset(m.group(1) for m in _LANE.finditer(plain))
     rooms = frozenset(m.group(1) or m.group(2) for m in _ROOM.finditer(plain))
     facets = {name for name, pattern in _PATTERNS if pattern.search(plain)}
-    for start in range(len(plain)):
-        for end in range(start + 1, min(start + _LONGEST, len(plain)) + 1):
-            facets |= _WORDS.get(plain[start:end], frozenset())
+    for start, char in enumerate(plain):
+        if char in _STARTS:
+            for end in range(start + 1, min(start + _LONGEST, len(plain)) + 1):
+                found = _WORDS.get(plain[start:end])
+                if found:
+                    facets |= found
     return Profile(buildings, lanes, rooms, frozenset(facets), _bigrams_of(_PLACES.sub("", plain)))
 
 
