@@ -1,20 +1,22 @@
 """How good are the duplicate suggestions' text comparisons? Prints figures; it is not a test.
 
     .venv/bin/python bench/duplicates.py            # figures
-    .venv/bin/python bench/duplicates.py --errors   # also the development half's misjudged pairs
+    .venv/bin/python bench/duplicates.py --errors   # also the misjudged development pairs
 
 Reads the labelled pairs in tests/data/duplicate_pairs.tsv (label same/different, category,
-two requests as residents, clerks and the 12345 hotline write them) and, when present,
-tests/data/duplicate_pairs_extra.tsv (same columns), and scores each pair with
-core.similarity.similarity.
+two requests as residents, clerks and the 12345 hotline write them) and
+tests/data/duplicate_pairs_extra.tsv (the same columns; pairs written while building the
+comparison), and scores each pair with core.similarity.similarity.
 
-Not fooling ourselves: each pair falls, by a hash of its two texts, into a development half
-(the comparison's word lists, weights and threshold were tuned on it alone) or a held-out
-half (only measured). Prints precision and recall of "same" at core.similarity.SAME_ABOVE on
-both halves and on all, the threshold the development half alone would choose for the
-issue's goal (precision >= 0.9 at recall >= 0.7), and the time of one comparison and of the
-200 candidates a suggestion at intake compares at most. `--errors` lists only development
-pairs, so looking at the mistakes does not leak the held-out half. Needs no database.
+Not fooling ourselves: each pair of the main set falls, by a hash of its two texts, into a
+development half or a held-out half; the extra pairs are all development. The comparison's
+word groups, weights and threshold were tuned on the development pairs alone; the held-out
+half is only measured. Prints precision and recall of "same" at core.similarity.SAME_ABOVE
+on the development pairs, the held-out half, the whole main set and everything, the
+threshold the development pairs alone would choose for the issue's goal (precision >= 0.9
+with the most recall), and the time of one comparison and of the 200 candidates a suggestion
+at intake compares at most. `--errors` lists development pairs only, so looking at the
+mistakes does not leak the held-out half. Needs no database.
 """
 
 import csv
