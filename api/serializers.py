@@ -290,7 +290,7 @@ class TicketSerializer(ModelSerializer):
 class PossibleDuplicateSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    similarity = serializers.FloatField(help_text="0 to 1: how alike the descriptions are (character bigrams).")
+    similarity = serializers.FloatField(help_text="0 to 1: how alike the descriptions are (core.similarity).")
 
 
 class TicketCreatedSerializer(TicketSerializer):

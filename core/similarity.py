@@ -1,25 +1,50 @@
 """How alike two requests' texts are, for the duplicate suggestions (grievances.duplicates).
 
-Chinese has no spaces between words, so texts are compared by their character bigrams (two
-characters side by side), after NFKC (full-width letters and digits become half-width), lower
-case, and with punctuation and spaces removed. The score is the Dice coefficient of the two
-bigram sets, 2·|A∩B| / (|A|+|B|), from 0 (nothing shared) to 1. Words every request carries
-("市民反映", "希望尽快处理") are left out first, so two reports are not alike merely for being
-written in the hotline's register. Pure Python, no Django: `bench/duplicates.py` measures it
-on the labelled pairs in tests/data/duplicate_pairs.tsv."""
+Two reports are the same problem when they name the same trouble with the same thing at the
+same place. Each text is read once into a `Profile` (deterministic, offline, pure Python):
+
+1. Normalized: NFKC (full-width letters and digits become half-width), lower case, Chinese
+   numerals before a place word become digits (十二号楼 → 12号楼), the hotline's set phrases
+   ("市民反映", "诉求", "希望尽快处理") dropped.
+2. Places: building (3号楼, 3号, 3幢, 3栋, B座), lane (141弄), room (502室, or a bare 3-4
+   digit number such as 楼上602). Two texts that both name a building, lane or room, and share
+   none of them, are about different places: the score is cut to a fifth.
+3. Facets: the thing (lift, stairwell light, drain, parked car...) and the trouble (trapped,
+   abnormal noise, inspection overdue, fees, leaking, blocked...), from word groups written
+   from how residents, clerks and the 12345 hotline say them (FACETS below: 困人/被困/关在里面
+   is one trouble, 异响/咔咔响 falls under noise, 年检/合格证 is another, 费/摊/每户 another).
+   Each facet has a weight: specific ones 2.5-3, broad ones ("broken", "late at night",
+   "property company") 0.5-2.
+4. Facet agreement: the weight the two texts share over the smaller side's weight (plus 0.3 of
+   the difference, so a long hotline text naming many facets is not matched by any short text
+   naming one). When both texts name a specific thing, or both a specific trouble, and they
+   share none of them (a trapped passenger against an overdue inspection sticker; a barking
+   dog against a pigeon loft), the agreement is cut to 0.3 of itself.
+5. Wording: the Dice coefficient of the character bigrams left after places and set phrases
+   are removed (Chinese has no spaces; bigrams need no dictionary).
+
+The score is 0.85 · facet agreement + 0.15 · wording (wording alone when either text has no facet),
+times the place factor; 0 to 1. The weights, factors and `SAME_ABOVE` were tuned on the
+development half of the labelled pairs only; bench/duplicates.py prints both halves and the
+time. It explains itself: `profile(text)` shows the places and facets read from a text."""
 
 import re
 import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
 
 # A pair scoring at least this is suggested as the same problem (see bench/duplicates.py).
-SAME_ABOVE = 0.34
+SAME_ABOVE = 0.52
 
 # The hotline's and the desk's set phrases: they say nothing about the problem.
 BOILERPLATE = (
     "市民来电反映",
     "市民反映",
+    "来电人反映",
+    "来电人称",
     "来电反映",
     "居民反映",
+    "走访记录",
     "反映",
     "诉求",
     "希望",
@@ -42,26 +67,352 @@ BOILERPLATE = (
 )
 _NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)
 
+# Facets: (name, weight, is_trouble, words). Written from the kinds of request a street office
+# receives per category. The words are alternatives found anywhere in the normalized text;
+# the few with regular-expression syntax (a look-behind such as (?<!影)响) are searched as such.
+FACETS = (
+    # things
+    ("lift", 2.0, False, r"电梯|轿厢|乘梯|梯内|维保|曳引|升降"),
+    ("corridor", 1.0, False, r"楼道|楼梯|走廊|过道|梯间|扶梯口|公共部位|楼梯口"),
+    ("roof", 2.0, False, r"屋面|屋顶|天台|顶楼|老虎窗|阁楼|亭子间|天窗"),
+    ("outer_wall", 2.0, False, r"外墙|墙面|瓷砖|墙体|山墙|外立面"),
+    ("ceiling", 1.5, False, r"天花板|吊顶|房顶|顶上|顶板|顶湿|顶棚"),
+    ("bathroom", 2.0, False, r"卫生间|厕所|淋浴|马桶|浴室|浴缸|洗手间|坐便|洗脸盆"),
+    ("kitchen", 2.0, False, r"厨房|水槽|灶|水池"),
+    ("balcony", 2.0, False, r"阳台"),
+    ("window", 1.5, False, r"窗"),
+    ("water_pipe", 2.0, False, r"水管|管道|管子|立管|接头|阀门|水表|龙头|管线|总阀|管道井"),
+    ("water_supply", 2.0, False, r"自来水|供水|水箱|二次供水|水龙头|用水"),
+    (
+        "drain",
+        2.0,
+        False,
+        r"下水道|地漏|窨井|排水|化粪池|污水|雨水管|下水管|阴沟|马桶堵|雨水口|雨水斗|篦子|排水口|落水管|排污|雨水井|排水沟|明沟",
+    ),
+    ("manhole", 3.0, False, r"井盖|盖板"),
+    ("garage", 2.0, False, r"车库|地库|停车库"),
+    ("street_light", 2.5, False, r"路灯|庭院灯|草坪灯|景观灯|灯杆"),
+    ("stair_light", 2.5, False, r"楼道灯|感应灯|声控灯|楼梯灯|过道灯|楼道照明|楼梯照明"),
+    ("light", 1.0, False, r"灯|照明|亮"),
+    ("door_access", 2.5, False, r"门禁|单元门|防盗门|铁门|大门|门锁|门卫|刷卡|楼道门|门磁|闭门器"),
+    ("camera", 2.5, False, r"监控|摄像|探头"),
+    (
+        "car",
+        2.0,
+        False,
+        r"汽车|私家车|轿车|车位|停车|机动车|面包车|货车|车子|开车|倒车|车辆|车主|挪车|小车|suv|出租车|网约车",
+    ),
+    ("ebike", 3.0, False, r"电瓶车|电动车|电动自行车|助动车|电瓶|锂电池|电动三轮"),
+    ("bicycle", 2.5, False, r"自行车|共享单车|单车"),
+    ("rubbish", 1.5, False, r"垃圾"),
+    ("rubbish_room", 1.5, False, r"厢房|垃圾房|垃圾桶|垃圾箱|投放点|垃圾站|收集点|垃圾点|桶站"),
+    ("bulky_waste", 3.0, False, r"大件|沙发|床垫|旧家具|废旧家具|席梦思|衣柜"),
+    ("tree", 2.0, False, r"树|枝|绿化|草坪|花坛|灌木|绿地|杂草|绿植|香樟|梧桐|藤|竹"),
+    ("dog", 3.0, False, r"狗|犬|吠|遛狗"),
+    ("cat", 3.0, False, r"猫"),
+    ("bird", 3.0, False, r"鸟|鹦鹉|鸽|鸡|鸭|八哥|禽"),
+    ("appliance", 3.0, False, r"冰箱|洗衣机|电视机|冰柜|家电|冷柜|压缩机"),
+    ("food_stall", 3.0, False, r"夜宵|排档|烧烤|小吃|早点摊|摊点"),
+    ("paperwork", 3.0, False, r"证明|办理|咨询|户口|居住证|盖章|补贴|申领|低保|社保|医保"),
+    ("delivery", 3.0, False, r"快递|外卖|驿站|取件"),
+    ("electrical", 3.0, False, r"电线|线路|老化|火花|打火|短路|跳闸|电表|配电箱|插座"),
+    ("left_open", 3.0, True, r"开着|没关|未关|未上锁|没锁|不锁|关不上|敞开"),
+    ("locked", 3.0, True, r"锁了|锁起来|(?<![未没不])上锁|锁住|锁死|锁掉"),
+    ("motor_noise", 3.0, False, r"摩托|飙车|油门|排气|改装车|鸣笛"),
+    ("road_surface", 3.0, False, r"减速带|路面|坑|不平|拱起|隆起|翘起"),
+    ("barrier", 3.0, False, r"道闸|挡车杆|门岗|岗亭"),
+    (
+        "parking_shortage",
+        3.0,
+        True,
+        r"车位太少|停车难|车位不足|没地方停|无处停|没车位|车位紧张|抢车位|车位少|车位不够|不够停|停不下",
+    ),
+    ("moved_away", 3.0, True, r"撤掉|撤并|撤了|被撤|拆除|拆了|搬走|太远|很远|较远|走不动|远了"),
+    ("opening_wall", 3.0, True, r"开窗|开了个窗|门洞|打通|凿|隐私|正对"),
+    ("price_rise", 3.0, True, r"涨价|提价|上涨|涨了|加价"),
+    ("overpriced", 3.0, True, r"贵|高于|太高|偏高"),
+    ("water_pressure", 3.0, True, r"水压|压力不足|水流小|水很小|水太小|出水小|断断续续|没水|停水|断水|上不去"),
+    ("water_quality", 3.0, True, r"发黄|黄水|水是黄|黄的|浑浊|锈|水质|沉淀|杂质"),
+    ("crack", 3.0, True, r"裂缝|开裂|裂了|墙裂"),
+    ("power_cut", 3.0, True, r"停电|断电|跳闸|没电"),
+    ("gas", 3.0, False, r"煤气|燃气|天然气|液化气|漏气|煤气罐|液化石油气|钢瓶"),
+    ("stray_animal", 3.0, False, r"流浪猫|流浪狗|野猫|野狗"),
+    ("shared_room", 2.0, False, r"合用|公用|共用"),
+    ("play_fitness", 3.0, False, r"健身器材|健身设施|滑梯|秋千|篮球场|游乐"),
+    ("public_facility", 3.0, False, r"座椅|长椅|凉亭|信报箱|信箱|宣传栏"),
+    ("cables", 3.0, False, r"网线|光纤|宽带|有线电视|通信线|弱电"),
+    ("bike_shed", 2.5, False, r"车棚|非机动车库"),
+    ("charging", 3.0, True, r"飞线|拉线|充电|接线板|插线板|私拉电线"),
+    ("ebike_indoors", 3.0, True, r"推进电梯|推入电梯|推进楼|带上楼|推上楼|带回家|进电梯"),
+    ("leash", 3.0, True, r"牵绳|拴绳|不拴|没拴|未拴|扑|咬|吓到"),
+    ("pet_waste", 3.0, True, r"狗屎|狗粪|猫屎|鸟屎|粪便|便便|拉屎|大便|便溺"),
+    ("elderly_help", 3.0, True, r"帮老人|代购|送餐|助餐|独居|行动不便|助老|拎上楼|搀扶"),
+    ("construction_waste", 3.0, False, r"建筑垃圾|装修垃圾|渣土|碎砖|黄沙|水泥|建材"),
+    ("wall", 1.5, False, r"墙"),
+    ("group_rental", 3.0, True, r"群租|隔断|隔成|住了十几|合租|床位"),
+    ("deposit", 3.0, True, r"押金|不退|退租|租金纠纷"),
+    ("felling", 3.0, True, r"砍|伐|挖走"),
+    ("ventilation", 3.0, False, r"风扇|通风|排风扇|换气"),
+    ("handwash", 3.0, False, r"洗手"),
+    ("recyclables", 3.0, False, r"可回收|回收物|废纸|塑料瓶|纸箱|纸板"),
+    ("wet_waste", 3.0, False, r"湿垃圾|厨余|剩饭|剩菜"),
+    ("hazardous_waste", 3.0, False, r"有害垃圾|废电池|灯管|过期药"),
+    ("leased_out", 3.0, True, r"租给|包月|对外出租|租了"),
+    ("hot_air", 3.0, True, r"热风|吹风"),
+    ("pram", 3.0, False, r"婴儿车|婴儿推车|童车|推车"),
+    ("roots", 3.0, True, r"树根|根系"),
+    ("roof_door", 3.0, False, r"楼顶门|楼顶的门|屋面的门|通往屋面|通往楼顶|天台门|上天台"),
+    ("burning", 3.0, False, r"烧纸|焚烧|纸钱|烧香|明火|锡箔|烧垃圾|烧东西|点火"),
+    ("rodents", 3.0, False, r"老鼠|鼠"),
+    ("insects", 3.0, False, r"蟑螂|苍蝇|蚊子|蚊虫|毛毛虫|白蚁|虫|蚂蚁|跳蚤|飞蛾"),
+    ("hornets", 3.0, False, r"马蜂|黄蜂|蜂窝|蜂巢|胡蜂"),
+    ("aircon", 3.0, False, r"空调|外机|冷凝水|室外机|挂机"),
+    ("cooking_smoke", 3.0, False, r"油烟|烧烤|排烟|烟道|油烟机|炒菜"),
+    ("cigarette", 3.0, False, r"抽烟|吸烟|烟头|烟味|禁烟|二手烟|香烟"),
+    ("fire_kit", 2.5, False, r"消防栓|消火栓|消防箱|灭火器|烟感|水带|喷淋"),
+    ("fire_lane", 3.0, False, r"消防通道|消防车道|生命通道"),
+    ("shop", 2.0, False, r"店|商铺|饭店|餐馆|门面|超市|菜场|市场|摊位|摆摊|摊贩|地摊|流动摊|叫卖|商户|餐饮"),
+    ("square_dance", 3.0, False, r"广场舞|跳舞|音响|音箱|扩音|喇叭|健身操|腰鼓|锣鼓"),
+    ("renovation", 2.5, False, r"装修|电钻|冲击钻|敲墙|砸墙|敲敲打打|装潢|切割机"),
+    ("site_work", 3.0, False, r"工地|打桩|夜间施工|搅拌|挖掘|基坑|塔吊|渣土车|围挡|工程车"),
+    ("music_game", 3.0, False, r"麻将|棋牌|钢琴|弹琴|练琴|乐器|唱歌|卡拉ok|ktv|二胡|唱戏|戏曲|越剧|京剧|萨克斯|音乐"),
+    ("footsteps", 3.0, False, r"拖椅子|拖拽|拖家具|拖凳子|拍球|跺|走路声|高跟鞋|弹珠|跑跳|蹦|跳绳|脚步声|跑来跑去"),
+    ("washer", 3.0, False, r"洗衣机|脱水|甩干"),
+    ("pump", 3.0, False, r"水泵|泵房|变压器|风机|配电|机房|冷却塔|机组|电机"),
+    ("rubbish_truck", 3.0, False, r"垃圾车|清运车|收垃圾的车|环卫车"),
+    ("unloading", 3.0, False, r"卸货|装卸|进货"),
+    ("handrail", 3.0, False, r"扶手|栏杆|台阶|踏步"),
+    ("laundry", 3.0, False, r"晾|晒被|晒衣|衣服|被子"),
+    ("ads", 3.0, False, r"小广告|广告|涂写|张贴|牛皮癣|贴纸|喷涂|小卡片"),
+    ("rental", 3.0, False, r"二房东|租客|房东|出租|租户|租房"),
+    ("family", 3.0, False, r"赡养|遗产|继承|子女|儿子|女儿|兄弟|姐妹|老伴|房产证|遗嘱|分房"),
+    ("property_co", 1.0, False, r"物业|业委会|业主大会|保安|管理处"),
+    # troubles
+    (
+        "trapped",
+        3.0,
+        True,
+        r"困人|被困|困在|困住|关在里面|关在电梯|关在轿厢|出不来|有人在喊|人在里面|里面有人|救援|被关|关住",
+    ),
+    (
+        "out_of_service",
+        2.0,
+        True,
+        r"停运|停梯|停用|不能用|用不了|没法运行|坏了|坏掉|故障|停了|不动了|不运行|不工作|损坏|停摆|瘫痪",
+    ),
+    ("shutdown_policy", 3.0, True, r"节能|省电|节省电费|关掉一部|停掉一部|关停一部|只开一部|只剩一部|只有一部"),
+    ("shaking", 3.0, True, r"晃|抖|摇|震动|颠"),
+    ("falling_car", 3.0, True, r"下坠|溜车|往下掉|掉了一截|冲顶|蹲底|滑下去"),
+    ("levelling", 3.0, True, r"平层|高差|高低差|跨一个台阶|跨十公分"),
+    ("door_fault", 2.5, True, r"(?<!阀)门关|关门|被门夹|夹到|夹了|防夹|门卡|门不开|开门|厅门|安全触板"),
+    ("button", 3.0, True, r"按钮|按键|面板|楼层不停|不停|停不下|按了没反应"),
+    ("inspection", 3.0, True, r"年检|合格证|检验标志|检验合格|使用标志|过期|检验|不合格|年审|超期"),
+    ("alarm_call", 3.0, True, r"紧急呼叫|报警|警铃|五方通话|对讲|呼叫|求助|应急电话|一键呼叫|sos"),
+    ("maintenance", 2.5, True, r"保养|维保合同|维修合同|走过场|维保不到位|没人保养"),
+    ("lift_install", 3.0, True, r"加装电梯|加梯"),
+    (
+        "fee",
+        3.0,
+        True,
+        r"费|租金|月租|收钱|\d+元|分摊|摊派|每户摊|每家收|每户|缴|收取|退钱|乱收|账目|价格|定价|多收|发票|几百|几千|块钱",
+    ),
+    ("smell", 2.0, True, r"臭|腐|馊|异味|味道|尿|熏|骚|气味|味很大|味儿|难闻|刺鼻|腥|返味|反味|返臭"),
+    ("dirty", 1.0, True, r"脏|污|卫生|清洗|消毒|保洁|便溺|粪|臭水|打扫|清洁|油腻|积灰|灰尘"),
+    ("dumping", 3.0, True, r"偷倒|倾倒|乱倒|倒在|倒到|拉来倒|乱扔|泼|扔进|扔到|丢进|扔了一地|乱丢|随手扔"),
+    ("scavenging", 3.0, True, r"捡废品|拾荒|翻垃圾|翻找|翻得|收废品"),
+    ("harassment", 3.0, True, r"辱骂|骚扰|威胁|恐吓|骂|字条|纸条|跟踪|报复|侮辱|泼油漆"),
+    ("management_change", 3.0, True, r"撤场|续签|招标|换物业|选聘|退出小区|交接"),
+    ("passage_blocked", 2.5, True, r"通道被|通道堵|无法通行|通行困难|不能通行|推不过去|过不去|走不过去|走不了|停死"),
+    ("noise", 2.5, True, r"吵(?!架)|噪|(?<!影)响|声|扰民|睡不着|嗡嗡|咚咚|哐当|轰|叫|喧哗|喊|闹|吆喝|划拳|打鸣|鸣叫"),
+    ("leak", 2.5, True, r"渗|滴水|滴到|淌水|往下淌|水渍|湿(?!垃圾)|洇|滴|水印|返潮|(?<!地)漏"),
+    ("mould", 1.5, True, r"霉|墙皮|起皮|掉皮|发黑|起鼓|长毛|脱皮"),
+    ("burst", 3.0, True, r"爆|破裂|裂开|水管裂|水管破"),
+    ("waterproof", 2.5, True, r"防水"),
+    ("flood", 2.5, True, r"积水|淹|倒灌|漫|内涝|溢|冒水|泡了|排不掉|一片汪洋"),
+    ("blocked", 2.5, True, r"堵|不通|下不去|排不出|反水|返水|冒出来|不畅|排水慢|下水慢"),
+    (
+        "clutter",
+        2.5,
+        True,
+        r"堆|杂物|乱放|放满|纸箱|旧家具|占用楼道|鞋柜|鞋架|柜子|花盆|囤|废品|旧物|放着|摆着|摆满|塞满|塞在",
+    ),
+    ("occupying", 2.0, True, r"占|挡|遮挡|堵住|出不去|进不来|霸|侵占"),
+    ("bad_parking", 2.5, True, r"乱停|违停|乱放|停在|停满|横停|占道|违章停车|停车不规范|占用车道"),
+    ("zombie_car", 3.0, True, r"僵尸车|落满灰|废弃|没人开|好几年没动|无主车|弃置|瘪了"),
+    ("parking_lock", 3.0, True, r"地锁|车位锁|私装|占位|石墩|锥桶|雪糕筒|地桩|私设"),
+    ("outsiders_cars", 3.0, True, r"外来车|外面的车|社会车辆|外来车辆|随便进|随意进出"),
+    (
+        "not_collected",
+        2.5,
+        True,
+        r"满了|满溢|溢出|没人收|未清运|未及时|不清运|没人清|不及时|没收走|没人运|清运不|几天没|无人清运|没清运|爆满|漫出来|没拉走|不来收|没来收|满出来|没清走|没运走",
+    ),
+    ("sorting", 3.0, True, r"分类|混投|混装|定时定点|投放时间|撤桶|破袋|分拣|混着"),
+    ("thrown_from_height", 3.0, True, r"高空抛物|扔下来|往下扔|窗外扔|抛|丢下来|从楼上扔"),
+    (
+        "falling_object",
+        3.0,
+        True,
+        r"脱落|掉下来|掉下去|坠落|砸|松动|松了|倒了|断了|歪|枯死|枯了|风吹|坠物|掉落|倾斜|摇摇欲坠|折断",
+    ),
+    ("blocks_light", 3.0, True, r"挡光|挡住阳光|采光|晒不到|太阳|阴暗|挡住光线|见不到阳光|遮光|挡阳光"),
+    ("pruning", 2.5, True, r"修剪|剪枝|太高|太密|疯长|伸进|修枝|伸到|枝杈"),
+    ("planting", 3.0, True, r"种菜|毁绿|开荒|圈地|种了|私种"),
+    ("light_out", 2.5, True, r"不亮|黑|灭|暗|熄|没有灯|无照明"),
+    ("light_on", 3.0, True, r"常亮|白天亮|白天也亮|长明|不关|24小时亮"),
+    ("flicker", 3.0, True, r"闪|忽明忽暗"),
+    ("glare", 3.0, True, r"刺眼|太亮|照进|光污染|射灯|霓虹|晃眼|强光|直射|广告屏|led"),
+    ("theft", 3.0, True, r"偷|盗|失窃|撬|被拿走|丢了|不见了|小偷|扒窃|丢失|顺走"),
+    ("strangers", 3.0, True, r"陌生人|外来人员|推销|传单|闲杂人|可疑|尾随|不明人员|身份不明|乱窜|游荡"),
+    ("fraud", 3.0, True, r"诈骗|骗|保健品|理财|讲座|上当|免费领|冒充|假冒"),
+    ("fire_risk", 1.0, True, r"火灾|着火|起火|隐患|消防"),
+    ("quarrel", 1.0, True, r"吵架|争吵|矛盾|纠纷|打架|调解|协调|协商|沟通未果|不讲理|骂|争执|冲突|扯皮"),
+    ("illegal_build", 3.0, True, r"违建|违章|搭建|搭了|乱搭|加盖|圈起来|围墙|阳光房|私搭|违法建筑|搭棚|扩建"),
+    ("consent", 3.0, True, r"不同意|签字|不肯|反对|同意|不配合"),
+    ("late_night", 0.5, True, r"半夜|凌晨|深夜|夜间|晚上|十点|十一点|\d+点"),
+)
+
+
+def _split_terms() -> tuple[dict[str, frozenset[str]], tuple[tuple[str, re.Pattern], ...]]:
+    """Each facet's plain words (looked up by substring, fast) apart from its few patterns."""
+    words: dict[str, set[str]] = {}
+    patterns = []
+    for name, _weight, _trouble, pattern in FACETS:
+        special = []
+        for alternative in pattern.split("|"):
+            if re.search(r"[\\()\[\]?*+.^$]", alternative):
+                special.append(alternative)
+            else:
+                words.setdefault(alternative, set()).add(name)
+        if special:
+            patterns.append((name, re.compile("|".join(special))))
+    return {word: frozenset(names) for word, names in words.items()}, tuple(patterns)
+
+
+_WORDS, _PATTERNS = _split_terms()
+_LONGEST = max(len(word) for word in _WORDS)
+_STARTS = frozenset(word[0] for word in _WORDS)
+
+WEIGHT = {name: weight for name, weight, _trouble, _pattern in FACETS}
+TROUBLE = {name for name, _weight, trouble, _pattern in FACETS if trouble}
+SPECIFIC = 2.5  # a facet this heavy is specific: see _facet_agreement
+BLEND = 0.3  # how much of the larger side's extra facet weight counts against agreement
+MIN_MASS = 3.0  # agreement on less facet weight than this is never complete
+THING_CLASH = 0.3  # both name specific things, none shared
+TROUBLE_CLASH = 0.3  # both name specific troubles, none shared
+FACET_SHARE = 0.85  # the rest is the wording
+PLACE_CLASH = 0.2  # both name a building (or lane, or room), none shared
+
+# Chinese numerals (up to 9999) before a place word, so 十二号楼 reads as 12号楼.
+_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=号|弄|幢|栋|室|楼|层|座)")
+_BUILDING = re.compile(r"(\d+)(?:号楼|号|幢|栋|座)|([a-z])座")
+_LANE = re.compile(r"(\d+)弄")
+_ROOM = re.compile(r"(?<!\d)(\d{3,4})室?(?![\d号弄幢栋座元米年块公个户次点时分斤平楼层]|天(?!花))|(\d+)室")
+_PLACES = re.compile(r"\d+(?:号楼|号|幢|栋|座|弄|室)|[a-z]座|(?<!\d)\d{3,4}(?!\d)")
+
+
+def _cn_to_digits(match: re.Match) -> str:
+    numeral = match.group(0)
+    if not any(char in _UNIT for char in numeral):  # read digit by digit: 五〇二 is 502
+        return "".join(str(_DIGIT[char]) for char in numeral)
+    total, current = 0, 0
+    for char in numeral:
+        if char in _DIGIT:
+            current = _DIGIT[char]
+        else:
+            total += (current or 1) * _UNIT[char]
+            current = 0
+    return str(total + current)
+
+
+class Profile(NamedTuple):
+    """A text read once for comparing: its places, facets and wording."""
+
+    buildings: frozenset[str]
+    lanes: frozenset[str]
+    rooms: frozenset[str]
+    facets: frozenset[str]
+    bigrams: frozenset[str]
+
 
 def normalized(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").lower()
+    text = _CN_NUMBER.sub(_cn_to_digits, text)
     for phrase in BOILERPLATE:
         text = text.replace(phrase, " ")
     return _NOT_TEXT.sub("", text)
 
 
-def bigrams(text: str) -> frozenset[str]:
-    """The character bigrams of the normalized text (the text itself when one character)."""
-    plain = normalized(text)
+def _bigrams_of(plain: str) -> frozenset[str]:
     if len(plain) < 2:
         return frozenset([plain]) if plain else frozenset()
     return frozenset(plain[i : i + 2] for i in range(len(plain) - 1))
 
 
-def similarity(a: str | frozenset, b: str | frozenset) -> float:
-    """Dice coefficient of the two texts' bigrams (texts or bigram sets)."""
-    first = a if isinstance(a, frozenset) else bigrams(a)
-    second = b if isinstance(b, frozenset) else bigrams(b)
-    if not first or not second:
+def bigrams(text: str) -> frozenset[str]:
+    """The character bigrams of the normalized text (the text itself when one character)."""
+    return _bigrams_of(normalized(text))
+
+
+@lru_cache(maxsize=4096)
+def profile(text: str) -> Profile:
+    """Read a text for comparing (cached: the same open tickets are compared again and again)."""
+    plain = normalized(text)
+    buildings = frozenset(m.group(1) or m.group(2) for m in _BUILDING.finditer(plain))
+    lanes = frozenset(m.group(1) for m in _LANE.finditer(plain))
+    rooms = frozenset(m.group(1) or m.group(2) for m in _ROOM.finditer(plain))
+    facets = {name for name, pattern in _PATTERNS if pattern.search(plain)}
+    for start, char in enumerate(plain):
+        if char in _STARTS:
+            for end in range(start + 1, min(start + _LONGEST, len(plain)) + 1):
+                found = _WORDS.get(plain[start:end])
+                if found:
+                    facets |= found
+    return Profile(buildings, lanes, rooms, frozenset(facets), _bigrams_of(_PLACES.sub("", plain)))
+
+
+def _place_factor(first: Profile, second: Profile) -> float:
+    for mine, theirs in (
+        (first.buildings, second.buildings),
+        (first.lanes, second.lanes),
+        (first.rooms, second.rooms),
+    ):
+        if mine and theirs and not mine & theirs:
+            return PLACE_CLASH
+    return 1.0
+
+
+def _mass(facets) -> float:
+    return sum(WEIGHT[f] for f in facets)
+
+
+def _specific(facets, trouble: bool) -> set[str]:
+    return {f for f in facets if (f in TROUBLE) == trouble and WEIGHT[f] >= SPECIFIC}
+
+
+def _facet_agreement(first: frozenset[str], second: frozenset[str]) -> float:
+    shared = _mass(first & second)
+    smaller, larger = sorted((_mass(first), _mass(second)))
+    agreement = shared / max(smaller + BLEND * (larger - smaller), MIN_MASS)
+    for trouble, clash in ((False, THING_CLASH), (True, TROUBLE_CLASH)):
+        mine, theirs = _specific(first, trouble), _specific(second, trouble)
+        if mine and theirs and not mine & theirs:
+            agreement *= clash
+    return min(agreement, 1.0)
+
+
+def similarity(a: str | Profile, b: str | Profile) -> float:
+    """How alike two requests are, 0 to 1 (texts or their profiles); see the module docstring."""
+    first = a if isinstance(a, Profile) else profile(a)
+    second = b if isinstance(b, Profile) else profile(b)
+    if not first.bigrams and not first.facets or not second.bigrams and not second.facets:
         return 0.0
-    return 2 * len(first & second) / (len(first) + len(second))
+    union = len(first.bigrams) + len(second.bigrams)
+    wording = 2 * len(first.bigrams & second.bigrams) / union if union else 0.0
+    if first.facets and second.facets:
+        score = FACET_SHARE * _facet_agreement(first.facets, second.facets) + (1 - FACET_SHARE) * wording
+    else:
+        score = wording
+    return round(score * _place_factor(first, second), 4)

@@ -1,6 +1,7 @@
 """Likely duplicates: open tickets that may be the same problem as a new report.
 
-Descriptions are compared by core.similarity (character bigrams, Dice coefficient).
+Descriptions are compared by core.similarity (place, facets of the thing and the trouble, and
+character bigrams; see its docstring).
 
 Candidates are the open tickets the caller may see, of the same building — or of the same zone
 (the same street, for a request placed only by its street) and category — filed within the
@@ -19,7 +20,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.enums import OPEN_STATUSES
-from core.similarity import SAME_ABOVE, bigrams, similarity
+from core.similarity import (
+    SAME_ABOVE,
+    bigrams,  # noqa: F401  (re-exported: callers and tests read it here)
+    profile,
+    similarity,
+)
 
 from .models import Building, Category, Household, Ticket
 
@@ -72,7 +78,7 @@ def likely_duplicates(
         .only("id", "reference", "description", "category_id", "created_at", "household__building_id")
         .order_by("-created_at")[:SCANNED]
     )
-    new = bigrams(description)
+    new = profile(description)
     found = []
     for ticket in candidates:
         score = similarity(new, ticket.description)
