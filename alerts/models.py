@@ -17,6 +17,7 @@ class Notification(models.Model):
         REOPENED = "reopened", _("A resident reopened a ticket")
         REACHED_STREET = "reached_street", _("A ticket reached the street: triage it")
         REFERRAL_RETURNED = "referral_returned", _("A department sent a referral back")
+        DISSATISFIED_AGAIN = "dissatisfied_again", _("A resident is still dissatisfied after a reopening")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")

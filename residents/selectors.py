@@ -1,0 +1,73 @@
+"""What the resident's page shows: their own request, in resident-facing words only."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from core.enums import Outcome, Status, Tier
+from grievances.models import Feedback, Ticket
+
+from . import texts
+from .services import opted_out, verdict_open
+from .tokens import resident_phone
+
+
+@dataclass
+class ResidentView:
+    ticket: Ticket
+    status_words: str
+    unit: str
+    departments: list[str]
+    due_label: str
+    due: dt.datetime | None
+    timeline: list[tuple[dt.datetime, str]]
+    outcome_solved: bool
+    reason: str
+    verdict_open: bool
+    verdict: Feedback | None
+    opted_out: bool
+
+
+def page_ticket(pk: int) -> Ticket | None:
+    return Ticket.objects.select_related("category", "zone", "committee", "street").filter(pk=pk).first()
+
+
+def resident_view(ticket: Ticket) -> ResidentView:
+    """Four or five queries: the ticket (by the caller), its events, its open referrals
+    when referred, the verdict state, the opt-out."""
+    events = ticket.events.only("kind", "at", "actor_label", "to_tier", "data", "ticket_id").order_by("at", "pk")
+    timeline = [(event.at, line) for event in events if (line := texts.timeline_line(event))]
+    units = {Tier.ZONE: ticket.zone, Tier.COMMITTEE: ticket.committee, Tier.STREET: ticket.street}
+    unit = units.get(ticket.tier)
+    departments = []
+    if ticket.status == Status.REFERRED:
+        departments = list(
+            ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True)
+            .order_by("pk")
+            .values_list("department__name", flat=True)
+        )
+    due_label, due = "", None
+    if ticket.status == Status.REFERRED:
+        due_label, due = "answer", ticket.answer_by
+    elif ticket.status in (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS):
+        due_label, due = "resolve", ticket.resolve_by
+    elif ticket.status == Status.RESOLVED:
+        due_label, due = "verdict", ticket.feedback_due_by
+    verdict = None
+    can_judge = verdict_open(ticket)
+    if ticket.status in (Status.RESOLVED, Status.CLOSED) and not can_judge:
+        verdict = ticket.feedback.filter(collected_via=Feedback.Via.RESIDENT).order_by("-created_at").first()
+    phone = resident_phone(ticket)
+    return ResidentView(
+        ticket=ticket,
+        status_words=str(texts.STATUS_WORDS[ticket.status]),
+        unit=unit.name if unit is not None else "",
+        departments=departments,
+        due_label=due_label,
+        due=due,
+        timeline=timeline,
+        outcome_solved=ticket.outcome == Outcome.SOLVED,
+        reason=ticket.outcome_reason if ticket.outcome == Outcome.EXPLAINED else "",
+        verdict_open=can_judge,
+        verdict=verdict,
+        opted_out=opted_out(phone) if phone else True,
+    )
