@@ -52,7 +52,7 @@ class FakeProvider:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                provider.requests.append((dict(self.headers), body))
+                provider.requests.append((self.headers, body))
                 status, answer = provider.answers.pop(0) if provider.answers else provider.default
                 raw = json.dumps(answer).encode()
                 self.send_response(status)
