@@ -59,7 +59,11 @@ def resident_view(ticket: Ticket) -> ResidentView:
     phone = resident_phone(ticket)
     return ResidentView(
         ticket=ticket,
-        status_words=str(texts.STATUS_WORDS[ticket.status]),
+        status_words=str(
+            texts.ANSWERED_WORDS
+            if ticket.status == Status.RESOLVED and ticket.outcome == Outcome.EXPLAINED
+            else texts.STATUS_WORDS[ticket.status]
+        ),
         unit=unit.name if unit is not None else "",
         departments=departments,
         due_label=due_label,

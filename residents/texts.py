@@ -29,6 +29,8 @@ STATUS_WORDS = {
     Status.CLOSED: gettext_lazy("Closed"),
     Status.CANCELLED: gettext_lazy("Cancelled"),
 }
+# A resolved ticket that could not be done, with its stated reason (未办有因).
+ANSWERED_WORDS = gettext_lazy("Answered with a reason: tell us if you are satisfied")
 
 
 def shorten(text: str, limit: int = SMS_REASON_CHARS) -> str:

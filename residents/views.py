@@ -26,7 +26,7 @@ PRIVATE = "private, no-store"
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = PRIVATE
-    response["Referrer-Policy"] = "no-referrer"  # the link's key stays out of other sites' logs
+    response["Referrer-Policy"] = "same-origin"  # the link's key stays out of other sites' logs
     return response
 
 
