@@ -152,4 +152,4 @@ def sms_inbound(request):
         phone = next((str(item[k]) for k in ("mobile", "phone_number", "phone", "from") if item.get(k)), "")
         text = next((str(item[k]) for k in ("text", "content") if item.get(k)), "")
         stopped += services.sms_reply_received(phone=phone, text=text)
-    return JsonResponse({"result": 0, "stopped": stopped})
+    return JsonResponse({"result": 0, "errmsg": "OK", "stopped": stopped})
