@@ -10,6 +10,7 @@ class ResidentsConfig(AppConfig):
         # The SMS outbox is written in the transaction of the event it announces.
         from escalation.transitions import listen_to_events
 
+        from . import signals  # noqa: F401 - an erasure forgets the numbers in the SMS outbox
         from .services import messages_for_events
 
         listen_to_events(messages_for_events)

@@ -13,7 +13,7 @@ from escalation import transitions
 from residents import tokens
 from residents.models import ResidentMessage, SmsOptOut
 from residents.services import messages_send, messages_send_due, no_resident_messages, quiet_until, reminders_create
-from tests.factories import HouseholdFactory, UserFactory, make_ticket
+from tests.factories import HouseholdFactory, UserFactory, make_ticket, staffed_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +171,18 @@ def test_the_staff_alert_channel_sends_to_the_recipients_own_phone(settings, sms
     SmsChannel().send(notifications)
     [sent] = sms_file()
     assert sent["to"] == "13700001111" and ticket.reference in sent["text"]
+
+
+def test_an_erasure_forgets_the_number_in_the_sms_outbox(settings):
+    from grievances.privacy import erase_household
+
+    settings.ZHITONG_SMS_QUIET_HOURS = "21:00-08:00"
+    household = HouseholdFactory(zone=staffed_zone(), phone=PHONE)
+    ticket = make_ticket(zone=household.zone, household=household, reporter_phone=PHONE, now=at(22, 0))
+    message = ResidentMessage.objects.get(ticket=ticket)
+    assert message.phone == PHONE and message.sent_at is None
+    erase_household(household, reason="居民要求删除")
+    message.refresh_from_db()
+    assert message.phone == "" and message.failed_at is not None and message.error == "erased"
+    ticket.refresh_from_db()
+    assert Client().get(f"/r/{ticket.pk}/{tokens.page_key(ticket.pk, PHONE)}/").status_code == 404
