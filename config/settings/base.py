@@ -327,6 +327,8 @@ ZHITONG_RESIDENT_LINK_DAYS = int(os.environ.get("ZHITONG_RESIDENT_LINK_DAYS", "3
 ZHITONG_RESIDENT_LOOKUPS_PER_ADDRESS = int(os.environ.get("ZHITONG_RESIDENT_LOOKUPS_PER_ADDRESS", "20"))
 ZHITONG_RESIDENT_MISSES_PER_REFERENCE = int(os.environ.get("ZHITONG_RESIDENT_MISSES_PER_REFERENCE", "5"))
 ZHITONG_RESIDENT_LOCK_MINUTES = int(os.environ.get("ZHITONG_RESIDENT_LOCK_MINUTES", "30"))
+# How often beat sends residents' SMS that are due (held, retried) and writes the reminders.
+ZHITONG_RESIDENT_SMS_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_RESIDENT_SMS_INTERVAL_SECONDS", "60"))
 
 CELERY_BEAT_SCHEDULE = {
     # 社情民意月报: last month's report for every street, on the 1st at 02:00 Shanghai time.
@@ -359,8 +361,8 @@ CELERY_BEAT_SCHEDULE = {
     # Residents' SMS held by quiet hours or a failed try; the verdict reminders.
     "send-resident-messages": {
         "task": "residents.tasks.send_due_resident_messages",
-        "schedule": 60.0,
-        "options": {"expires": 60.0},
+        "schedule": ZHITONG_RESIDENT_SMS_INTERVAL_SECONDS,
+        "options": {"expires": ZHITONG_RESIDENT_SMS_INTERVAL_SECONDS},
     },
     # Visit notes past ZHITONG_VISIT_NOTES_KEEP_DAYS, nightly.
     "purge-old-visit-notes": {
