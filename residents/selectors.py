@@ -13,18 +13,29 @@ from .tokens import resident_phone
 
 @dataclass
 class ResidentView:
+    """The page's facts. `timeline()` and `departments()` query only when the page's cached
+    part (views._request_part) is rendered again, after the ticket changed."""
+
     ticket: Ticket
     status_words: str
     unit: str
-    departments: list[str]
     due_label: str
     due: dt.datetime | None
-    timeline: list[tuple[dt.datetime, str]]
     outcome_solved: bool
     reason: str
     verdict_open: bool
     verdict: Feedback | None
     opted_out: bool
+
+    def timeline(self) -> list[tuple[dt.datetime, str]]:
+        events = self.ticket.events.only("kind", "at", "actor_label", "to_tier", "data", "ticket_id")
+        return [(event.at, line) for event in events.order_by("at", "pk") if (line := texts.timeline_line(event))]
+
+    def departments(self) -> list[str]:
+        if self.ticket.status != Status.REFERRED:
+            return []
+        waiting = self.ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True)
+        return list(waiting.order_by("pk").values_list("department__name", flat=True))
 
 
 def page_ticket(pk: int) -> Ticket | None:
@@ -32,19 +43,10 @@ def page_ticket(pk: int) -> Ticket | None:
 
 
 def resident_view(ticket: Ticket) -> ResidentView:
-    """Four or five queries: the ticket (by the caller), its events, its open referrals
-    when referred, the verdict state, the opt-out."""
-    events = ticket.events.only("kind", "at", "actor_label", "to_tier", "data", "ticket_id").order_by("at", "pk")
-    timeline = [(event.at, line) for event in events if (line := texts.timeline_line(event))]
+    """Two queries besides the ticket (the caller's): the opt-out, and for a resolved or
+    closed ticket the verdict; the events and referrals wait for `timeline()`/`departments()`."""
     units = {Tier.ZONE: ticket.zone, Tier.COMMITTEE: ticket.committee, Tier.STREET: ticket.street}
     unit = units.get(ticket.tier)
-    departments = []
-    if ticket.status == Status.REFERRED:
-        departments = list(
-            ticket.referrals.filter(answered_at__isnull=True, withdrawn_at__isnull=True)
-            .order_by("pk")
-            .values_list("department__name", flat=True)
-        )
     due_label, due = "", None
     if ticket.status == Status.REFERRED:
         due_label, due = "answer", ticket.answer_by
@@ -65,10 +67,8 @@ def resident_view(ticket: Ticket) -> ResidentView:
             else texts.STATUS_WORDS[ticket.status]
         ),
         unit=unit.name if unit is not None else "",
-        departments=departments,
         due_label=due_label,
         due=due,
-        timeline=timeline,
         outcome_solved=ticket.outcome == Outcome.SOLVED,
         reason=ticket.outcome_reason if ticket.outcome == Outcome.EXPLAINED else "",
         verdict_open=can_judge,

@@ -1,12 +1,16 @@
 """The resident's page: no login, reached by the link in their SMS or by the look-up form."""
 
+import contextlib
 import json
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,6 +26,8 @@ from .selectors import page_ticket, resident_view
 
 # Resident pages are nobody else's business: no shared cache keeps them.
 PRIVATE = "private, no-store"
+# How long a rendered part of a resident's page is kept (a new version of the ticket makes a new one).
+PARTS_SECONDS = 3600
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -43,9 +49,37 @@ def _ticket_for(request, pk: int, key: str):
     return ticket
 
 
+def _request_parts(request, view) -> dict[str, str]:
+    """The parts of the page that follow from the ticket alone (where it stands, what was
+    asked, the timeline), kept in the cache per ticket version and language: after a mass
+    SMS most views skip the events query and most of the rendering. Without Redis they are
+    rendered every time."""
+    ticket = view.ticket
+    # The version changes with every change; the time of the last one tells this database's
+    # ticket from another's with the same id (a restored or recreated database, the tests).
+    key = f"residents:page:{ticket.pk}:{ticket.version}:{ticket.updated_at.timestamp()}:{translation.get_language()}"
+    try:
+        parts = cache.get(key)
+    except Exception:  # noqa: BLE001 - Redis trouble: render instead
+        parts = None
+    if parts is None:
+        parts = {
+            name: render_to_string(f"residents/_{name}.html", {"view": view}, request) for name in ("status", "history")
+        }
+        with contextlib.suppress(Exception):
+            cache.set(key, parts, timeout=PARTS_SECONDS)
+    return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 - our own templates' output
+
+
 def _page(request, ticket, key, *, form=None, status=200, notice=""):
     view = resident_view(ticket)
-    context = {"view": view, "key": key, "form": form or VerdictForm(), "notice": notice}
+    context = {
+        "view": view,
+        "parts": _request_parts(request, view),
+        "key": key,
+        "form": form or VerdictForm(),
+        "notice": notice,
+    }
     return _private(render(request, "residents/page.html", context, status=status))
 
 

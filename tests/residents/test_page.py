@@ -108,6 +108,7 @@ def test_without_redis_the_lookup_refuses_rather_than_counts_nothing(monkeypatch
             return fail
 
     monkeypatch.setattr("residents.limits.cache", Down())
+    monkeypatch.setattr("residents.views.cache", Down())
     response = Client().post("/r/", {"reference": ticket.reference, "digits": "5678"})
     assert response.status_code == 503 and "暂时无法查询" in response.content.decode()
     # the link itself still opens: its key is what protects it
@@ -153,10 +154,15 @@ def test_the_page_takes_a_fixed_number_of_queries(django_assert_num_queries):
     ticket = make_ticket(reporter_phone=PHONE, reporter_name="王先生")
     transitions.ticket_start(ticket=ticket, actor=ticket.owner)
     client = Client()
-    client.get(page_path(ticket))
-    # the ticket, its events, the opt-out
+    # the ticket, the opt-out, and the events to render the timeline
     with django_assert_num_queries(3):
         assert client.get(page_path(ticket)).status_code == 200
+    # then the timeline and the status come from the cache until the ticket changes
+    with django_assert_num_queries(2):
+        assert "开始办理" in client.get(page_path(ticket)).content.decode()
+    # a change bumps the version: the next view renders afresh
+    ticket = transitions.ticket_resolve(ticket=ticket, actor=ticket.owner, outcome="solved")
+    assert "已办结" in client.get(page_path(ticket)).content.decode()
 
 
 def test_a_verdict_needs_a_reason_when_dissatisfied():
