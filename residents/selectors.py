@@ -3,10 +3,13 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
+
 from core.enums import Outcome, Status, Tier
 from grievances.models import Feedback, Ticket
 
 from . import texts
+from .models import SmsOptOut
 from .services import opted_out, verdict_open
 from .tokens import resident_phone
 
@@ -14,7 +17,7 @@ from .tokens import resident_phone
 @dataclass
 class ResidentView:
     """The page's facts. `timeline()` and `departments()` query only when the page's cached
-    part (views._request_part) is rendered again, after the ticket changed."""
+    parts (views._request_parts) are rendered again, after the ticket changed."""
 
     ticket: Ticket
     status_words: str
@@ -38,13 +41,25 @@ class ResidentView:
         return list(waiting.order_by("pk").values_list("department__name", flat=True))
 
 
+def _opted_out(ticket: Ticket, phone: str | None) -> bool:
+    if phone is None:
+        return True
+    # page_ticket's answer holds when the number is stored as it is dialled (11 digits);
+    # one stored as +86 138... is looked up by its digits.
+    known = getattr(ticket, "stored_phone_opted_out", None)
+    return known if known is not None and phone == ticket.reporter_phone else opted_out(phone)
+
+
 def page_ticket(pk: int) -> Ticket | None:
-    return Ticket.objects.select_related("category", "zone", "committee", "street").filter(pk=pk).first()
+    """The ticket with its places, and whether its phone, as stored, opted out (one query)."""
+    opted = SmsOptOut.objects.filter(phone=OuterRef("reporter_phone"))
+    tickets = Ticket.objects.select_related("category", "zone", "committee", "street")
+    return tickets.annotate(stored_phone_opted_out=Exists(opted)).filter(pk=pk).first()
 
 
 def resident_view(ticket: Ticket) -> ResidentView:
-    """Two queries besides the ticket (the caller's): the opt-out, and for a resolved or
-    closed ticket the verdict; the events and referrals wait for `timeline()`/`departments()`."""
+    """For a resolved or closed ticket one query besides the ticket's (the verdict); the
+    events and referrals wait for `timeline()`/`departments()`."""
     units = {Tier.ZONE: ticket.zone, Tier.COMMITTEE: ticket.committee, Tier.STREET: ticket.street}
     unit = units.get(ticket.tier)
     due_label, due = "", None
@@ -73,5 +88,5 @@ def resident_view(ticket: Ticket) -> ResidentView:
         reason=ticket.outcome_reason if ticket.outcome == Outcome.EXPLAINED else "",
         verdict_open=can_judge,
         verdict=verdict,
-        opted_out=opted_out(phone) if phone else True,
+        opted_out=_opted_out(ticket, phone),
     )
