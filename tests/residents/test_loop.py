@@ -147,3 +147,16 @@ def test_a_partner_that_informs_its_residents_itself_gets_no_sms_sent(
 def test_a_landline_gets_no_sms(partner_client, sms_file, django_capture_on_commit_callbacks):
     file_ticket(partner_client, staffed_zone(), django_capture_on_commit_callbacks, phone="021-63451234")
     assert sms_file() == []
+
+
+def test_staff_see_who_reopened_it_in_their_language(client):
+    from tests.factories import make_ticket
+
+    ticket = make_ticket(reporter_phone=PHONE, reporter_name="王先生")
+    ticket = transitions.ticket_resolve(ticket=ticket, actor=ticket.owner, outcome="solved")
+    from residents.services import resident_verdict
+
+    resident_verdict(ticket=ticket, satisfaction="dissatisfied", comment="没有解决")
+    client.force_login(ticket.owner)
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "居民本人（诉求页面）" in html
