@@ -319,7 +319,7 @@ if ZHITONG_SMS_QUIET_HOURS and not re.fullmatch(r"\d{2}:\d{2}-\d{2}:\d{2}", ZHIT
 # The shared secret of the inbound SMS endpoint (replies such as TD); empty: no endpoint.
 ZHITONG_SMS_INBOUND_TOKEN = os.environ.get("ZHITONG_SMS_INBOUND_TOKEN", "")
 # The address residents' links start with (the SMS carries absolute links).
-ZHITONG_PUBLIC_URL = os.environ.get("ZHITONG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+ZHITONG_PUBLIC_URL = (os.environ.get("ZHITONG_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
 # The resident's page: a link stays valid this many days after the ticket is closed.
 ZHITONG_RESIDENT_LINK_DAYS = int(os.environ.get("ZHITONG_RESIDENT_LINK_DAYS", "30"))
 # The look-up form (reference + last four digits): attempts per address per window, misses
