@@ -26,6 +26,7 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py simulate_month --if-new
 	$(BIN)/python manage.py demo_duplicates
+	$(BIN)/python manage.py demo_resident
 	HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) scripts/run.sh
 
 ## make test: the whole suite, on PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default: this machine).

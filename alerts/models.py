@@ -18,6 +18,7 @@ class Notification(models.Model):
         REACHED_STREET = "reached_street", _("A ticket reached the street: triage it")
         REFERRAL_RETURNED = "referral_returned", _("A department sent a referral back")
         RECURRING_TOPIC = "recurring_topic", _("A recurring problem was found for your committee or street")
+        DISSATISFIED_AGAIN = "dissatisfied_again", _("A resident is still dissatisfied after a reopening")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")

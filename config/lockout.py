@@ -8,14 +8,14 @@
 - The refusal is our own page, in the reader's language: locked, for how long, who unlocks.
 """
 
-import ipaddress
-
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_lockout_parameters
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 from django.shortcuts import render
+
+from core.addresses import client_address  # noqa: F401 - AXES_CLIENT_IP_CALLABLE names it here
 
 LOCKED_OUT_STATUS = 429
 
@@ -47,21 +47,6 @@ class SignInAttempts(AxesDatabaseHandler):
         # The person typed their password right: forget their own slips from here. Their
         # account's failures from elsewhere and others' failures from here still count.
         AccessAttempt.objects.filter(username=user.get_username(), ip_address=request.axes_ip_address).delete()
-
-
-def client_address(request) -> str | None:
-    """The address a sign-in comes from: the connection's, or behind ZHITONG_TRUSTED_PROXIES
-    proxies the one the outermost of ours saw (the entries before it can be forged)."""
-    address = request.META.get("REMOTE_ADDR")
-    proxies = settings.ZHITONG_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if len(forwarded) >= proxies:
-            address = forwarded[-proxies]
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return request.META.get("REMOTE_ADDR")
 
 
 def locked_out(request, original_response=None, credentials=None):

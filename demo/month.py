@@ -34,6 +34,7 @@ from meetings import services as meetings
 from meetings.models import Meeting, MeetingType
 from reports.models import MonthlyReport
 from reports.services import month_bounds, monthly_report_generate
+from residents.services import no_resident_messages
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
 
 from .street import DEMO_STREET
@@ -485,5 +486,7 @@ def simulate_month(*, month: dt.date, tickets: int = 200, seed: int = 1, street:
         raise ValueError(f"{street} already has tickets in {first:%Y-%m}.")
     if MonthlyReport.objects.filter(street=street, month=first).exists():
         raise ValueError(f"{street}'s report for {first:%Y-%m} was issued already.")
-    ledger = MonthSimulation(street, first, tickets, seed).run()
+    # The month's residents are invented: no SMS for them (residents.services).
+    with no_resident_messages():
+        ledger = MonthSimulation(street, first, tickets, seed).run()
     return ledger, MonthlyReport.objects.get(street=street, month=first)

@@ -142,14 +142,18 @@ class ReopenForm(forms.Form):
     )
 
 
+# "partner system" is for the API, "by the resident" for the resident's own page.
+STAFF_RECORDS_NOT = (Feedback.Via.PARTNER, Feedback.Via.RESIDENT)
+
+
 class FeedbackForm(forms.Form):
     satisfaction = forms.ChoiceField(
         label=_("Satisfaction"), choices=Feedback.Satisfaction.choices, widget=forms.RadioSelect
     )
-    # Staff collect a verdict at the door, by phone or face to face; "partner system" is for the API.
+    # Staff collect a verdict at the door, by phone or face to face.
     collected_via = forms.ChoiceField(
         label=_("Collected"),
-        choices=[(value, label) for value, label in Feedback.Via.choices if value != Feedback.Via.PARTNER],
+        choices=[(value, label) for value, label in Feedback.Via.choices if value not in STAFF_RECORDS_NOT],
         initial="visit",
     )
     comment = forms.CharField(

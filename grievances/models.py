@@ -532,6 +532,7 @@ class Feedback(models.Model):
         PHONE = "phone", _("phone call")
         PARTNER = "partner", _("partner system")
         IN_PERSON = "in_person", _("in person")
+        RESIDENT = "resident", _("by the resident (their page)")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("ticket"))
     satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices)

@@ -184,6 +184,6 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(PartnerSystem)
 class PartnerSystemAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "active"]
+    list_display = ["name", "code", "active", "informs_residents"]
     list_filter = ["active"]
     search_fields = ["name", "code"]

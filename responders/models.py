@@ -365,6 +365,11 @@ class PartnerSystem(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     active = models.BooleanField(_("active"), default=True)
+    informs_residents = models.BooleanField(
+        _("informs residents itself"),
+        default=False,
+        help_text=_("Ticked: this partner tells its residents how their requests stand, and we send them no SMS."),
+    )
 
     class Meta:
         verbose_name = _("partner system")

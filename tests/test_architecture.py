@@ -17,6 +17,7 @@ LAYERS = [
     "intake",
     "meetings",
     "reports",
+    "residents",
     "api",
     "demo",
     "config",

@@ -51,3 +51,30 @@ def test_photos_go_to_a_private_s3_bucket_when_one_is_configured_else_to_a_folde
     )[:3] == ["storages.backends.s3.S3Storage", "zt-photos", None]
     plain = _production_default_storage({"ZHITONG_S3_BUCKET": ""})
     assert plain[0] == "django.core.files.storage.filesystem.FileSystemStorage"
+
+
+def _production_settings(extra: dict) -> subprocess.CompletedProcess:
+    env = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("ZHITONG_SMS")},
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "z.example.org",
+        "DATABASE_URL": "postgres://u@127.0.0.1:5432/none",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    }
+    env.pop("ZHITONG_PUBLIC_URL", None)
+    env.update(extra)
+    code = "from django.conf import settings; print(settings.ZHITONG_SMS_BACKEND, settings.ZHITONG_PUBLIC_URL)"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_residents_sms_from_a_provider_need_the_sites_public_address():
+    refused = _production_settings({"ZHITONG_SMS_BACKEND": "tencent"})
+    assert refused.returncode != 0 and "ZHITONG_PUBLIC_URL must be set" in refused.stderr
+    given = _production_settings({"ZHITONG_SMS_BACKEND": "aliyun", "ZHITONG_PUBLIC_URL": "https://zt.example.org/"})
+    assert given.stdout.split() == ["aliyun", "https://zt.example.org"]
+    assert _production_settings({}).stdout.split()[0] == "console"
+    wrong = _production_settings({"ZHITONG_SMS_BACKEND": "carrier-pigeon"})
+    assert wrong.returncode != 0 and "ZHITONG_SMS_BACKEND must be" in wrong.stderr
+    quiet = _production_settings({"ZHITONG_SMS_QUIET_HOURS": "9pm-8am"})
+    assert quiet.returncode != 0 and "ZHITONG_SMS_QUIET_HOURS" in quiet.stderr

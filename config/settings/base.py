@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "intake",
     "meetings",
     "reports",
+    "residents",
     "api",
     "demo",
 ]
@@ -292,6 +293,43 @@ if ZHITONG_IDEMPOTENCY_KEEP_DAYS < 1:
 ZHITONG_VISIT_NOTES_KEEP_DAYS = int(os.environ.get("ZHITONG_VISIT_NOTES_KEEP_DAYS", "1095"))
 if ZHITONG_VISIT_NOTES_KEEP_DAYS < 0:
     raise ImproperlyConfigured("ZHITONG_VISIT_NOTES_KEEP_DAYS must be 0 (keep for ever) or more.")
+# Residents in the loop (README "Residents"): SMS and the resident's page.
+# The one SMS backend: console (the log), file (JSON lines, tests and demos), aliyun, tencent.
+ZHITONG_SMS_BACKEND = os.environ.get("ZHITONG_SMS_BACKEND", "console").strip()
+if ZHITONG_SMS_BACKEND not in {"console", "file", "aliyun", "tencent"}:
+    raise ImproperlyConfigured("ZHITONG_SMS_BACKEND must be console, file, aliyun or tencent.")
+ZHITONG_SMS_FILE = os.environ.get("ZHITONG_SMS_FILE", str(VAR_DIR / "sms.jsonl"))
+ZHITONG_SMS_SIGN_NAME = os.environ.get("ZHITONG_SMS_SIGN_NAME", "直通")
+ZHITONG_SMS_TIMEOUT_SECONDS = float(os.environ.get("ZHITONG_SMS_TIMEOUT_SECONDS", "5"))
+# The provider's template code for each kind of message, e.g. "received=SMS_1,moved=SMS_2,...".
+ZHITONG_SMS_TEMPLATES = dict(item.split("=", 1) for item in env_list("ZHITONG_SMS_TEMPLATES") if "=" in item)
+ZHITONG_SMS_ALIYUN_ENDPOINT = os.environ.get("ZHITONG_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+ZHITONG_SMS_ALIYUN_REGION = os.environ.get("ZHITONG_SMS_ALIYUN_REGION", "cn-hangzhou")
+ZHITONG_SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("ZHITONG_SMS_ALIYUN_ACCESS_KEY_ID", "")
+ZHITONG_SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ZHITONG_SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+ZHITONG_SMS_TENCENT_ENDPOINT = os.environ.get("ZHITONG_SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com/")
+ZHITONG_SMS_TENCENT_REGION = os.environ.get("ZHITONG_SMS_TENCENT_REGION", "ap-guangzhou")
+ZHITONG_SMS_TENCENT_SECRET_ID = os.environ.get("ZHITONG_SMS_TENCENT_SECRET_ID", "")
+ZHITONG_SMS_TENCENT_SECRET_KEY = os.environ.get("ZHITONG_SMS_TENCENT_SECRET_KEY", "")
+ZHITONG_SMS_TENCENT_SDK_APP_ID = os.environ.get("ZHITONG_SMS_TENCENT_SDK_APP_ID", "")
+# No message to residents in these hours (Asia/Shanghai): held until they end. Empty: none.
+ZHITONG_SMS_QUIET_HOURS = os.environ.get("ZHITONG_SMS_QUIET_HOURS", "21:00-08:00").strip()
+if ZHITONG_SMS_QUIET_HOURS and not re.fullmatch(r"\d{2}:\d{2}-\d{2}:\d{2}", ZHITONG_SMS_QUIET_HOURS):
+    raise ImproperlyConfigured("ZHITONG_SMS_QUIET_HOURS must look like 21:00-08:00, or be empty.")
+# The shared secret of the inbound SMS endpoint (replies such as TD); empty: no endpoint.
+ZHITONG_SMS_INBOUND_TOKEN = os.environ.get("ZHITONG_SMS_INBOUND_TOKEN", "")
+# The address residents' links start with (the SMS carries absolute links).
+ZHITONG_PUBLIC_URL = (os.environ.get("ZHITONG_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
+# The resident's page: a link stays valid this many days after the ticket is closed.
+ZHITONG_RESIDENT_LINK_DAYS = int(os.environ.get("ZHITONG_RESIDENT_LINK_DAYS", "30"))
+# The look-up form (reference + last four digits): attempts per address per window, misses
+# per reference before it is locked for the window.
+ZHITONG_RESIDENT_LOOKUPS_PER_ADDRESS = int(os.environ.get("ZHITONG_RESIDENT_LOOKUPS_PER_ADDRESS", "20"))
+ZHITONG_RESIDENT_MISSES_PER_REFERENCE = int(os.environ.get("ZHITONG_RESIDENT_MISSES_PER_REFERENCE", "5"))
+ZHITONG_RESIDENT_LOCK_MINUTES = int(os.environ.get("ZHITONG_RESIDENT_LOCK_MINUTES", "30"))
+# How often beat sends residents' SMS that are due (held, retried) and writes the reminders.
+ZHITONG_RESIDENT_SMS_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_RESIDENT_SMS_INTERVAL_SECONDS", "60"))
+
 CELERY_BEAT_SCHEDULE = {
     # 社情民意月报: last month's report for every street, on the 1st at 02:00 Shanghai time.
     "monthly-reports": {
@@ -324,6 +362,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "api.tasks.purge_idempotency_records",
         "schedule": crontab(minute=10, hour=3),
+    },
+    # Residents' SMS held by quiet hours or a failed try; the verdict reminders.
+    "send-resident-messages": {
+        "task": "residents.tasks.send_due_resident_messages",
+        "schedule": ZHITONG_RESIDENT_SMS_INTERVAL_SECONDS,
+        "options": {"expires": ZHITONG_RESIDENT_SMS_INTERVAL_SECONDS},
     },
     # Visit notes past ZHITONG_VISIT_NOTES_KEEP_DAYS, nightly.
     "purge-old-visit-notes": {

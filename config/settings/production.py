@@ -21,6 +21,10 @@ for _name in ("DATABASE_URL", "REDIS_URL"):
     if not os.environ.get(_name):
         raise ImproperlyConfigured(f"{_name} must be set in the environment for production.")
 
+# Residents' SMS from a real provider link to the public address of the site.
+if ZHITONG_SMS_BACKEND in {"aliyun", "tencent"} and not os.environ.get("ZHITONG_PUBLIC_URL"):  # noqa: F405
+    raise ImproperlyConfigured("ZHITONG_PUBLIC_URL must be set when residents get SMS from a provider.")
+
 # WhiteNoise serves the collected static files from gunicorn, right after SecurityMiddleware.
 MIDDLEWARE = [*MIDDLEWARE[:1], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
 

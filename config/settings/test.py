@@ -23,3 +23,12 @@ ZHITONG_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ZHITONG_MAP_TILE_URL = ""
 # Photos in tests stay in memory: nothing is left under var/.
 STORAGES = {**STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}  # noqa: F405
+# Residents' SMS go to a file in the tests (each test that reads it points it at its own
+# tmp_path, or a worker's environment names it); no quiet hours unless a test sets them, so a
+# run at night behaves as by day.
+ZHITONG_SMS_BACKEND = "file"
+ZHITONG_SMS_FILE = os.environ.get(
+    "ZHITONG_SMS_FILE", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"zhitong-test-sms-{os.getpid()}.jsonl")
+)
+ZHITONG_SMS_QUIET_HOURS = ""
+ZHITONG_PUBLIC_URL = "http://testserver"

@@ -30,6 +30,7 @@ from .actions import (
     ticket_return_referral,
     ticket_start,
 )
+from .base import listen_to_events
 from .opening import ticket_open
 from .sweep_steps import (
     BatchResult,
@@ -54,6 +55,7 @@ __all__ = [
     "sweep_flag_answer_overdue",
     "sweep_flag_respond_overdue",
     "sweep_flag_street_overdue",
+    "listen_to_events",
     "ticket_acknowledge",
     "ticket_add_reporter",
     "ticket_assign",

@@ -2,6 +2,7 @@
 the batch of writes a sweep step or a multi-part move collects."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -117,6 +118,17 @@ class Batch:
     street_desks: dict[int, list[int]] = field(default_factory=dict)
 
 
+# Apps above escalation that must write in the very transaction of an event (the residents'
+# SMS outbox) register here from their AppConfig.ready(): the transitions never import them.
+_event_listeners: list[Callable[[list[TicketEvent]], None]] = []
+
+
+def listen_to_events(listener: Callable[[list[TicketEvent]], None]) -> None:
+    """Call `listener(events)` after every append, in the change's transaction."""
+    if listener not in _event_listeners:
+        _event_listeners.append(listener)
+
+
 def append_events(events: list[TicketEvent]) -> list[TicketEvent]:
     """Add events to the timeline (append-only: a trigger refuses UPDATE and DELETE). The one
     place every transition and sweep step writes them, in the caller's transaction.
@@ -126,4 +138,6 @@ def append_events(events: list[TicketEvent]) -> list[TicketEvent]:
     one rolled back leaves nothing behind. One INSERT for the events, one for the rows."""
     events = TicketEvent.objects.bulk_create(events)
     EventOutbox.objects.bulk_create([EventOutbox(event_id=event.pk) for event in events])
+    for listener in _event_listeners:
+        listener(events)
     return events
