@@ -73,7 +73,7 @@ def resident_view(ticket: Ticket) -> ResidentView:
     can_judge = verdict_open(ticket)
     if ticket.status in (Status.RESOLVED, Status.CLOSED) and not can_judge:
         verdict = ticket.feedback.filter(collected_via=Feedback.Via.RESIDENT).order_by("-created_at").first()
-    phone = resident_phone(ticket)
+    phone = getattr(ticket, "resident_phone_here", None) or resident_phone(ticket)
     return ResidentView(
         ticket=ticket,
         status_words=str(

@@ -5,11 +5,12 @@ import contextvars
 import datetime as dt
 import logging
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -21,7 +22,7 @@ from core.enums import Outcome, Status
 from core.errors import InvalidInput, InvalidTransition
 from core.locks import claim, claim_one, lock_one
 from escalation.transitions import ticket_record_feedback, ticket_reopen
-from grievances.models import Feedback, Ticket, TicketEvent, mask_phone
+from grievances.models import Feedback, Ticket, TicketEvent, TicketReporter, mask_phone
 from responders.models import PartnerSystem
 
 from . import texts, tokens
@@ -36,6 +37,8 @@ ANNOUNCED = {
     TicketEvent.Kind.ESCALATED: "moved",
     TicketEvent.Kind.REFERRED: "moved",
     TicketEvent.Kind.RESOLVED: "resolved",
+    # One who reported the same problem joined the ticket: they hear its reference and link.
+    TicketEvent.Kind.ALSO_REPORTED: "received",
 }
 # A worker has this long to hand a message to the provider before another may try.
 LEASE = dt.timedelta(minutes=2)
@@ -90,8 +93,8 @@ def _params(kind: str, ticket: Ticket, phone: str, event: TicketEvent | None) ->
     return kind, params
 
 
-def _informed_by_partner(tickets: list[Ticket]) -> set[int]:
-    partners = {ticket.partner_id for ticket in tickets if ticket.partner_id}
+def _informed_by_partner(tickets: list[Ticket], extra=()) -> set[int]:
+    partners = {ticket.partner_id for ticket in tickets if ticket.partner_id} | {p for p in extra if p}
     if not partners:
         return set()
     return set(PartnerSystem.objects.filter(pk__in=partners, informs_residents=True).values_list("pk", flat=True))
@@ -105,28 +108,73 @@ def messages_for_events(events: list[TicketEvent]) -> list[ResidentMessage]:
     """Write the SMS these events owe residents, in the events' transaction (an outbox), and
     queue them for after the commit. Registered with escalation.transitions.listen_to_events.
 
-    A ticket with no mobile number, whose partner informs the resident itself
-    (PartnerSystem.informs_residents), or whose phone opted out gets nothing."""
+    Every reporter of the ticket hears it: the first, and those who reported the same problem
+    since ("also reported by", grievances.TicketReporter), each with their own link; one who
+    joins hears the ticket's reference. A reporter with no mobile number, whose partner
+    informs the resident itself (PartnerSystem.informs_residents), or whose phone opted out
+    gets nothing."""
     if _suppressed.get():
         return []
     wanted: dict[tuple[int, str], TicketEvent] = {}
     for event in events:
         kind = ANNOUNCED.get(event.kind)
-        if kind and tokens.resident_phone(event.ticket):
-            wanted.setdefault((event.ticket_id, kind), event)
+        if kind:
+            key = (event.ticket_id, kind, id(event) if event.kind == TicketEvent.Kind.ALSO_REPORTED else 0)
+            wanted.setdefault(key, event)
     if not wanted:
         return []
-    tickets = [event.ticket for event in wanted.values()]
-    informed = _informed_by_partner(tickets)
-    quiet = _opted_out(tokens.resident_phone(ticket) for ticket in tickets)
+    recipients = _recipients(list(wanted.values()))
     rows = []
-    for (_ticket_id, kind), event in wanted.items():
-        ticket = event.ticket
-        phone = tokens.resident_phone(ticket)
-        if ticket.partner_id in informed or phone in quiet:
-            continue
-        rows.append(_message(ticket, phone, kind, event, event.at))
+    for (_ticket_id, kind, _event_id), event in wanted.items():
+        for phone in recipients.get(id(event), ()):
+            rows.append(_message(event.ticket, phone, kind, event, event.at))
     return _write_and_queue(rows)
+
+
+@dataclass(frozen=True, eq=False)
+class _FakeEvent:
+    """A ticket's reminder asks who hears of it as its resolution did (every reporter)."""
+
+    ticket: Ticket
+    kind: str = TicketEvent.Kind.RESOLVED
+
+    @property
+    def ticket_id(self) -> int:
+        return self.ticket.pk
+
+
+def _recipients(events: list[TicketEvent]) -> dict[int, list[str]]:
+    """id(event) → the mobile numbers that hear of it: the ticket's first reporter (unless
+    their partner informs them) and those who joined it; for a joining, only those who
+    joined in it. Two queries (the joined reporters and their partners' flags, the opt-outs)."""
+    tickets = {event.ticket_id: event.ticket for event in events}
+    joined = defaultdict(list)  # ticket id -> [(reporter id, phone, partner id)]
+    for row in (
+        TicketReporter.objects.filter(ticket_id__in=tickets)
+        .order_by("created_at", "pk")
+        .values_list("ticket_id", "pk", "phone", "partner_id")
+    ):
+        joined[row[0]].append(row[1:])
+    informed = _informed_by_partner(
+        [*tickets.values()], extra={partner for rows in joined.values() for _pk, _phone, partner in rows}
+    )
+    by_event = {}
+    for event in events:
+        ticket = event.ticket
+        phones = []
+        if event.kind == TicketEvent.Kind.ALSO_REPORTED:
+            new = set(event.data.get("reporters") or [])
+            candidates = [(phone, partner) for pk, phone, partner in joined[ticket.pk] if pk in new]
+        else:
+            candidates = [(ticket.reporter_phone, ticket.partner_id)]
+            candidates += [(phone, partner) for _pk, phone, partner in joined[ticket.pk]]
+        for raw, partner in candidates:
+            phone = tokens.mobile_number(raw)
+            if phone and partner not in informed and phone not in phones:
+                phones.append(phone)
+        by_event[id(event)] = phones
+    quiet = _opted_out(phone for phones in by_event.values() for phone in phones)
+    return {pk: [phone for phone in phones if phone not in quiet] for pk, phones in by_event.items()}
 
 
 def _message(ticket, phone, kind, event, now, dedupe_key=None) -> ResidentMessage:
@@ -187,26 +235,27 @@ def reminders_create(*, now: dt.datetime | None = None, limit: int = 1000) -> in
     answered = Feedback.objects.filter(ticket=OuterRef("pk"), created_at__gte=OuterRef("resolved_at"))
     tickets = list(
         Ticket.objects.filter(status=Status.RESOLVED, resolved_at__isnull=False, feedback_due_by__gt=now)
-        .exclude(reporter_phone="")
+        .exclude(Q(reporter_phone="") & ~Exists(TicketReporter.objects.filter(ticket=OuterRef("pk")).exclude(phone="")))
         .alias(halfway=halfway)
         .filter(halfway__lte=now)
         .filter(~Exists(reminded), ~Exists(answered))
         .order_by("pk")[:limit]
     )
-    tickets = [ticket for ticket in tickets if tokens.resident_phone(ticket)]
-    informed = _informed_by_partner(tickets)
-    quiet = _opted_out(tokens.resident_phone(ticket) for ticket in tickets)
+    # Every reporter: the first (their key as before) and those who joined (keyed by phone).
+    resolved = [_FakeEvent(ticket) for ticket in tickets]
+    recipients = _recipients(resolved)
     rows = [
         _message(
-            ticket,
-            tokens.resident_phone(ticket),
+            fake.ticket,
+            phone,
             "reminder",
             None,
             now,
-            dedupe_key=f"reminder:{ticket.pk}:{ticket.resolved_at.isoformat()}",
+            dedupe_key=f"reminder:{fake.ticket.pk}:{fake.ticket.resolved_at.isoformat()}"
+            + ("" if phone == tokens.resident_phone(fake.ticket) else f":{phone}"),
         )
-        for ticket in tickets
-        if ticket.partner_id not in informed and tokens.resident_phone(ticket) not in quiet
+        for fake in resolved
+        for phone in recipients.get(id(fake), ())
     ]
     with transaction.atomic():
         created = ResidentMessage.objects.bulk_create(rows, ignore_conflicts=True)

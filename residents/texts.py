@@ -98,6 +98,8 @@ def timeline_line(event: TicketEvent) -> str | None:
         reason = event.data.get("reason")
         label = CancelReason(reason).label if reason in CancelReason.values else ""
         return _("Cancelled (%(reason)s)") % {"reason": label} if label else _("Cancelled")
+    if kind == Kind.ALSO_REPORTED:
+        return _("Another resident reported the same problem: it is handled as one")
     if kind == Kind.FEEDBACK:
         satisfaction = event.data.get("satisfaction")
         label = Feedback.Satisfaction(satisfaction).label if satisfaction in Feedback.Satisfaction.values else ""

@@ -1,10 +1,10 @@
 """The resident's link: an unguessable key per ticket and phone, nothing stored.
 
 The key is an HMAC (Django's `salted_hmac`, keyed by SECRET_KEY) of the ticket's id and the
-resident's phone, 96 bits in URL-safe base64: it cannot be guessed from the reference, and a
-changed or erased phone ends it. It is valid while the ticket is open and for
-ZHITONG_RESIDENT_LINK_DAYS after it is closed or cancelled. Rotating SECRET_KEY ends every
-link already sent.
+resident's phone (the first reporter's, or of one who reported the same problem since), 96 bits
+in URL-safe base64: it cannot be guessed from the reference, and a changed or erased phone ends
+it. It is valid while the ticket is open and for ZHITONG_RESIDENT_LINK_DAYS after it is closed
+or cancelled. Rotating SECRET_KEY ends every link already sent.
 """
 
 import base64
@@ -32,7 +32,31 @@ def mobile_number(raw: str) -> str | None:
 
 
 def resident_phone(ticket: Ticket) -> str | None:
+    """The first reporter's mobile number (None for none)."""
     return mobile_number(ticket.reporter_phone)
+
+
+def joined_phones(ticket: Ticket) -> list[str]:
+    """The mobile numbers of those who reported the same problem since ("also reported by",
+    grievances.TicketReporter), in the order they joined, without the first reporter's."""
+    first = resident_phone(ticket)
+    phones = []
+    for raw in ticket.reporters.order_by("created_at", "pk").values_list("phone", flat=True):
+        phone = mobile_number(raw)
+        if phone and phone != first and phone not in phones:
+            phones.append(phone)
+    return phones
+
+
+def phone_for_key(ticket: Ticket, key: str) -> str | None:
+    """Whose link `key` is: the first reporter's phone (no query), else one who joined."""
+    first = resident_phone(ticket)
+    if first is not None and hmac.compare_digest(page_key(ticket.pk, first), key):
+        return first
+    for phone in joined_phones(ticket):
+        if hmac.compare_digest(page_key(ticket.pk, phone), key):
+            return phone
+    return None
 
 
 def page_key(ticket_pk: int, phone: str) -> str:
@@ -49,8 +73,7 @@ def page_link(ticket: Ticket, phone: str) -> str:
 
 
 def key_matches(ticket: Ticket, key: str) -> bool:
-    phone = resident_phone(ticket)
-    return phone is not None and hmac.compare_digest(page_key(ticket.pk, phone), key)
+    return phone_for_key(ticket, key) is not None
 
 
 def link_valid(ticket: Ticket, now: dt.datetime) -> bool:

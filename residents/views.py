@@ -43,9 +43,11 @@ def _not_found(request, status=404):
 def _ticket_for(request, pk: int, key: str):
     """The ticket behind a link, or None (counted as a wrong link from this address)."""
     ticket = page_ticket(pk)
-    if ticket is None or not tokens.key_matches(ticket, key) or not tokens.link_valid(ticket, timezone.now()):
+    phone = tokens.phone_for_key(ticket, key) if ticket is not None else None
+    if phone is None or not tokens.link_valid(ticket, timezone.now()):
         limits.link_missed(client_address(request))
         return None
+    ticket.resident_phone_here = phone  # whose link it is: the first reporter, or one who joined
     return ticket
 
 
@@ -111,7 +113,7 @@ def resident_verdict(request, pk, key):
     except InvalidTransition as error:
         return _page(request, page_ticket(ticket.pk), key, status=409, notice=error.message)
     done = "reopened" if result.reopened else "flagged" if result.flagged else "thanks"
-    return redirect(f"{tokens.page_path(ticket, tokens.resident_phone(ticket))}?done={done}")
+    return redirect(f"{tokens.page_path(ticket, ticket.resident_phone_here)}?done={done}")
 
 
 @require_POST
@@ -119,8 +121,8 @@ def resident_stop(request, pk, key):
     ticket = _ticket_for(request, pk, key)
     if ticket is None:
         return _not_found(request)
-    services.sms_opt_out(phone=ticket.reporter_phone, via=SmsOptOut.Via.LINK)
-    return redirect(f"{tokens.page_path(ticket, tokens.resident_phone(ticket))}?done=stopped")
+    services.sms_opt_out(phone=ticket.resident_phone_here, via=SmsOptOut.Via.LINK)
+    return redirect(f"{tokens.page_path(ticket, ticket.resident_phone_here)}?done=stopped")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -146,12 +148,9 @@ def lookup(request):
             .only("pk", "reporter_phone", "status", "closed_at", "updated_at")
             .first()
         )
-        phone = tokens.resident_phone(ticket) if ticket else None
-        if (
-            phone is None
-            or not constant_time_compare(phone[-4:], digits)
-            or not tokens.link_valid(ticket, timezone.now())
-        ):
+        phones = [tokens.resident_phone(ticket), *tokens.joined_phones(ticket)] if ticket else []
+        phone = next((p for p in phones if p and constant_time_compare(p[-4:], digits)), None)
+        if phone is None or not tokens.link_valid(ticket, timezone.now()):
             limits.lookup_missed(reference)
             form.add_error(None, _("No request matches this reference and these digits."))
             return _private(render(request, "residents/lookup.html", {"form": form}, status=404))

@@ -492,8 +492,9 @@ def ticket_cancel(
 def _merge_reporters(ticket: Ticket, original: Ticket, actor: Actor, now: dt.datetime) -> None:
     """A duplicate's reporters join the ticket it is merged into (both rows locked): its first
     reporter as one more, and those who had joined it, moved over; the original says so."""
-    TicketReporter.objects.filter(ticket=ticket).update(ticket=original)
-    TicketReporter.objects.create(
+    moved = list(TicketReporter.objects.filter(ticket=ticket).values_list("pk", flat=True))
+    TicketReporter.objects.filter(pk__in=moved).update(ticket=original)
+    first = TicketReporter.objects.create(
         ticket=original,
         name=ticket.reporter_name,
         phone=ticket.reporter_phone,
@@ -511,7 +512,8 @@ def _merge_reporters(ticket: Ticket, original: Ticket, actor: Actor, now: dt.dat
         TicketEvent.Kind.ALSO_REPORTED,
         actor,
         now,
-        data={"merged_from": ticket.reference, "channel": ticket.channel},
+        # Who joined, so that each hears the surviving ticket's reference (residents).
+        data={"merged_from": ticket.reference, "channel": ticket.channel, "reporters": [first.pk, *moved]},
     )
     save_with_events(original, [], event, now)
 
@@ -559,7 +561,9 @@ def ticket_add_reporter(
             created_by=actor if isinstance(actor, User) else None,
             created_at=now,
         )
-        event = new_event(ticket, TicketEvent.Kind.ALSO_REPORTED, actor, now, data={"channel": channel})
+        event = new_event(
+            ticket, TicketEvent.Kind.ALSO_REPORTED, actor, now, data={"channel": channel, "reporters": [reporter.pk]}
+        )
         save_with_events(ticket, [], event, now)
         return reporter
 
