@@ -12,8 +12,8 @@ from escalation.transitions import ticket_add_reporter, ticket_cancel, ticket_re
 from grievances.models import Feedback
 from residents.models import SmsOptOut
 from tests.factories import HouseholdFactory, make_ticket, staffed_zone
-from tests.residents.conftest import sms_file  # noqa: F401 - the file backend
 from tests.intake.test_desk_and_visits import committee_staff
+from tests.residents.conftest import sms_file  # noqa: F401 - the file backend
 
 pytestmark = pytest.mark.django_db
 
