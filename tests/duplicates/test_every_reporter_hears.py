@@ -13,7 +13,6 @@ from grievances.models import Feedback
 from residents.models import SmsOptOut
 from tests.factories import HouseholdFactory, make_ticket, staffed_zone
 from tests.intake.test_desk_and_visits import committee_staff
-from tests.residents.conftest import sms_file  # noqa: F401 - the file backend
 
 pytestmark = pytest.mark.django_db
 
