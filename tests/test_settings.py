@@ -51,3 +51,25 @@ def test_photos_go_to_a_private_s3_bucket_when_one_is_configured_else_to_a_folde
     )[:3] == ["storages.backends.s3.S3Storage", "zt-photos", None]
     plain = _production_default_storage({"ZHITONG_S3_BUCKET": ""})
     assert plain[0] == "django.core.files.storage.filesystem.FileSystemStorage"
+
+
+def _databases(extra: dict, drop: tuple = ()) -> dict:
+    env = {key: value for key, value in os.environ.items() if key not in drop}
+    env.update(extra)
+    code = "import json; from config.settings import local; print(json.dumps(local.DATABASES, default=str))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def test_without_a_replica_url_every_read_is_on_the_primary():
+    databases = _databases({"DATABASE_URL": "postgres://u@127.0.0.1:5432/z"}, drop=("DATABASE_REPLICA_URL",))
+    assert set(databases) == {"default"}
+
+
+def test_a_replica_url_adds_the_replica_with_a_short_connect_timeout():
+    databases = _databases(
+        {"DATABASE_URL": "postgres://u@10.0.0.1:5432/z", "DATABASE_REPLICA_URL": "postgres://u@10.0.0.2:5432/z"}
+    )
+    assert databases["replica"]["HOST"] == "10.0.0.2"
+    assert databases["replica"]["OPTIONS"]["connect_timeout"] == 2
+    assert databases["replica"]["TEST"] == {"MIRROR": "default"}

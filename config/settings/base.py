@@ -10,6 +10,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("ZHITONG_VAR_DIR", BASE_DIR / "var"))
@@ -274,6 +275,22 @@ else:
     for _folder in ("processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TIMEZONE = TIME_ZONE
+# Queues by kind, so each grows with workers of its own (README "Operations"): the overdue
+# sweep; alerts to extra channels (SMS, e-mail); partner webhooks; reports and the nightly
+# jobs that count (monthly reports, recurring problems); `celery` for the rest. A worker
+# started without -Q consumes every queue named here (make run's one worker does);
+# docker-compose.yml runs one worker per group with -Q. A new task lands on `celery` unless
+# it is routed here.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("celery", "sweep", "alerts", "webhooks", "reports")]
+CELERY_TASK_ROUTES = {
+    "escalation.tasks.sweep_overdue_tickets": {"queue": "sweep"},
+    "alerts.tasks.*": {"queue": "alerts"},
+    "residents.tasks.*": {"queue": "alerts"},  # messages to residents (SMS), when that app is present
+    "api.tasks.dispatch_webhooks": {"queue": "webhooks"},
+    "reports.tasks.*": {"queue": "reports"},
+    "meetings.tasks.find_recurring_problem_topics": {"queue": "reports"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
