@@ -245,3 +245,28 @@ def test_a_replica_that_is_down_sends_reads_to_the_primary_with_a_warning(server
         assert on_replica(Category.objects.filter(code="environment").exists) is True
     finally:
         servers.replica.start()
+
+
+def test_a_read_that_fails_on_the_replica_midway_is_run_again_on_the_primary(servers, caplog):
+    # given: a read whose replica connection is cut between its two queries (a standby's
+    # query cancelled for a conflict with replay fails the same way)
+    servers.caught_up()
+    attempts = []
+
+    def read():
+        attempts.append(1)
+        first = Category.objects.count()
+        if len(attempts) == 1:
+            servers.replica.scalar(
+                f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{DBNAME}'"
+            )
+        return first, Category.objects.count()
+
+    # when
+    with caplog.at_level(logging.WARNING, logger="core.replica"):
+        counted = on_replica(read)
+
+    # then: the primary's answer, after one warning
+    total = Category.objects.count()
+    assert counted == (total, total) and len(attempts) == 2
+    assert [r.getMessage()[:25] for r in caplog.records if r.name == "core.replica"] == ["Read replica unavailable "]
