@@ -270,3 +270,15 @@ def test_a_read_that_fails_on_the_replica_midway_is_run_again_on_the_primary(ser
     total = Category.objects.count()
     assert counted == (total, total) and len(attempts) == 2
     assert [r.getMessage()[:25] for r in caplog.records if r.name == "core.replica"] == ["Read replica unavailable "]
+
+
+def test_open311_public_reads_go_to_the_replica_and_keyed_ones_stay_on_the_primary(servers):
+    servers.caught_up()
+    services = "/open311/v2/services.json"
+
+    public, asked_public = replica_queries(lambda: Client().get(services))
+    keyed, asked_keyed = replica_queries(lambda: Client().get(services, {"api_key": "zt_none.of-these"}))
+
+    assert public.status_code == 200 and any(row["service_code"] == "environment" for row in public.json())
+    assert asked_public > 0
+    assert asked_keyed == 0
