@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from core import clock
 from core.errors import InvalidInput
+from core.replica import on_replica
 from escalation import policy
 from responders.models import StreetOffice, User
 from responders.selectors import EVERYTHING
@@ -58,7 +59,8 @@ def monthly_report_generate(
     elif start >= timezone.localtime(clock.now(now)).date().replace(day=1):
         raise InvalidInput(_("A month can be reported once it has ended."), field="month")
     # The street's own figures: the report covers the whole street, whoever generates it.
-    data = statistics(EVERYTHING, ReportUnit(street_id=street.pk), start, end)
+    # An ended month's figures do not change: they may be counted on the read replica.
+    data = on_replica(statistics, EVERYTHING, ReportUnit(street_id=street.pk), start, end)
     try:
         with transaction.atomic():
             return MonthlyReport.objects.create(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exports import csv_response
+from core.replica import replica_view
 from escalation import policy
 from grievances.selectors import QueueFilters, queue_counts, ticket_queue
 from responders.models import ResponsibilityZone
@@ -37,6 +38,7 @@ def _last_month(today: dt.date) -> dt.date:
 
 
 @login_required
+@replica_view
 def dashboard(request):
     """This month so far for the person's unit: the queue, the three rates, the pyramid,
     visit coverage, meetings, overdue and hot spots."""
@@ -66,6 +68,7 @@ def _month_range(street_ids) -> tuple[str, str]:
 
 
 @login_required
+@replica_view
 def report_list(request):
     streets = _report_streets(request.user).order_by("code")
     earliest, latest = _month_range([street.pk for street in streets])
@@ -107,6 +110,7 @@ def _previous(report: MonthlyReport) -> MonthlyReport | None:
 
 
 @login_required
+@replica_view
 def report_detail(request, pk):
     report = get_object_or_404(_readable_reports(request.user), pk=pk)
     previous = _previous(report)
@@ -123,12 +127,14 @@ def report_detail(request, pk):
 
 
 @login_required
+@replica_view
 def report_csv(request, pk):
     report = get_object_or_404(_readable_reports(request.user), pk=pk)
     return csv_response(report_rows(report), f"report-{report.street.code}-{report.month:%Y-%m}.csv")
 
 
 @login_required
+@replica_view
 def unit_report(request):
     """A committee's or a zone team's own month (by default last month), beside the month
     before, counted when asked: the street's report, with every committee's hot spots, is

@@ -2,7 +2,9 @@
 # Serve the web app with a real Celery worker and Celery beat beside it. The worker and beat
 # run as processes of their own, each kept running by scripts/supervise.sh: one that dies is
 # started again (a dead beat would otherwise stop every sweep while the rest runs on).
-# Ctrl-C (or TERM) stops all three.
+# Ctrl-C (or TERM) stops all three. The one worker, started without -Q, consumes every queue
+# (sweep, alerts, webhooks, reports and the default one: CELERY_TASK_QUEUES); production runs
+# a worker per queue group (docker-compose.yml).
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
 HOST=${HOST:-127.0.0.1}

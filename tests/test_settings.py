@@ -78,3 +78,25 @@ def test_residents_sms_from_a_provider_need_the_sites_public_address():
     assert wrong.returncode != 0 and "ZHITONG_SMS_BACKEND must be" in wrong.stderr
     quiet = _production_settings({"ZHITONG_SMS_QUIET_HOURS": "9pm-8am"})
     assert quiet.returncode != 0 and "ZHITONG_SMS_QUIET_HOURS" in quiet.stderr
+
+
+def _databases(extra: dict, drop: tuple = ()) -> dict:
+    env = {key: value for key, value in os.environ.items() if key not in drop}
+    env.update(extra)
+    code = "import json; from config.settings import local; print(json.dumps(local.DATABASES, default=str))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def test_without_a_replica_url_every_read_is_on_the_primary():
+    databases = _databases({"DATABASE_URL": "postgres://u@127.0.0.1:5432/z"}, drop=("DATABASE_REPLICA_URL",))
+    assert set(databases) == {"default"}
+
+
+def test_a_replica_url_adds_the_replica_with_a_short_connect_timeout():
+    databases = _databases(
+        {"DATABASE_URL": "postgres://u@10.0.0.1:5432/z", "DATABASE_REPLICA_URL": "postgres://u@10.0.0.2:5432/z"}
+    )
+    assert databases["replica"]["HOST"] == "10.0.0.2"
+    assert databases["replica"]["OPTIONS"]["connect_timeout"] == 2
+    assert databases["replica"]["TEST"] == {"MIRROR": "default"}

@@ -10,6 +10,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("ZHITONG_VAR_DIR", BASE_DIR / "var"))
@@ -67,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After a write, this browser reads from the primary for a few seconds (only with a replica).
+    "core.replica.PinAfterWrites",
     # Last, as django-axes asks: turns a sign-in refused for too many failures into our page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -102,6 +105,33 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A read replica (README "Operations"): when DATABASE_REPLICA_URL is set, the reads that may
+# lag a second (reports and their computation, the dashboard, CSV exports, the public Open311
+# reads) go to it through core.replica; everything else, every write, and every read by a
+# client that wrote in the last ZHITONG_REPLICA_PIN_SECONDS stay on the primary. A replica
+# that does not connect within ZHITONG_REPLICA_CONNECT_TIMEOUT_SECONDS, or fails a query, is
+# logged and left alone for ZHITONG_REPLICA_RETRY_SECONDS; its reads go to the primary.
+ZHITONG_REPLICA_PIN_SECONDS = int(os.environ.get("ZHITONG_REPLICA_PIN_SECONDS", "10"))
+ZHITONG_REPLICA_RETRY_SECONDS = float(os.environ.get("ZHITONG_REPLICA_RETRY_SECONDS", "10"))
+ZHITONG_REPLICA_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("ZHITONG_REPLICA_CONNECT_TIMEOUT_SECONDS", "2"))
+if ZHITONG_REPLICA_PIN_SECONDS < 0 or ZHITONG_REPLICA_RETRY_SECONDS < 0 or ZHITONG_REPLICA_CONNECT_TIMEOUT_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "ZHITONG_REPLICA_PIN_SECONDS and ZHITONG_REPLICA_RETRY_SECONDS must be 0 or more, "
+        "ZHITONG_REPLICA_CONNECT_TIMEOUT_SECONDS at least 1."
+    )
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name the same kind of database as DATABASE_URL.")
+    if "postgresql" in DATABASES["replica"]["ENGINE"]:
+        DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = ZHITONG_REPLICA_CONNECT_TIMEOUT_SECONDS
+    # Tests read the replica as the primary itself: no test database is made on it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "responders.User"
 LOGIN_URL = "login"
@@ -246,6 +276,22 @@ else:
     for _folder in ("processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TIMEZONE = TIME_ZONE
+# Queues by kind, so each grows with workers of its own (README "Operations"): the overdue
+# sweep; alerts to extra channels (SMS, e-mail); partner webhooks; reports and the nightly
+# jobs that count (monthly reports, recurring problems); `celery` for the rest. A worker
+# started without -Q consumes every queue named here (make run's one worker does);
+# docker-compose.yml runs one worker per group with -Q. A new task lands on `celery` unless
+# it is routed here.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("celery", "sweep", "alerts", "webhooks", "reports")]
+CELERY_TASK_ROUTES = {
+    "escalation.tasks.sweep_overdue_tickets": {"queue": "sweep"},
+    "alerts.tasks.*": {"queue": "alerts"},
+    "residents.tasks.*": {"queue": "alerts"},  # messages to residents (SMS), when that app is present
+    "api.tasks.dispatch_webhooks": {"queue": "webhooks"},
+    "reports.tasks.*": {"queue": "reports"},
+    "meetings.tasks.find_recurring_problem_topics": {"queue": "reports"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -100,3 +101,94 @@ def test_worker_and_beat_escalate_an_overdue_ticket(celery_worker):
         lambda: Notification.objects.filter(ticket=ticket, recipient=ticket.owner, kind="escalated").exists()
     )
     assert "escalation.tasks.sweep_overdue_tickets" in log
+    # make run's worker (no -Q) consumes every queue, the sweep's and the alerts' included.
+    from celery import Celery
+
+    from tests.test_celery_queues import QUEUES
+
+    answers = Celery("zhitong-test", broker=BROKER).control.inspect(timeout=5).active_queues() or {}
+    assert [sorted(q["name"] for q in queues) for queues in answers.values()] == [sorted(QUEUES)]
+
+
+def start_worker(command: list[str], log: Path, env: dict) -> subprocess.Popen:
+    with log.open("w") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", *command, "--pool=solo"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop(workers) -> None:
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+def test_each_queue_is_consumed_by_its_own_worker_as_docker_compose_runs_them(tmp_path):
+    """docker-compose.yml's worker services, started with their own commands: each task,
+    routed by name, runs on the worker of its queue; a worker without -Q (make run's) takes
+    every queue."""
+    from celery import Celery
+    from django.conf import settings
+
+    from tests.test_celery_queues import QUEUES, compose_worker_commands, compose_workers
+
+    redis.Redis.from_url(BROKER).flushdb()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": BROKER,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    services, commands = compose_workers(), compose_worker_commands()
+    logs = {name: tmp_path / f"{name}.log" for name in services}
+    workers = []
+    try:
+        for index, name in enumerate(services):
+            workers.append(start_worker([*commands[name], "-n", f"{name}-{index}@%h"], logs[name], env))
+        client = Celery("zhitong-test", broker=BROKER)
+        client.conf.update(task_routes=settings.CELERY_TASK_ROUTES, task_queues=settings.CELERY_TASK_QUEUES)
+        # Every worker up and listening on its queues before anything is sent.
+        expected = {f"{name}-{index}": sorted(queues) for index, (name, queues) in enumerate(services.items())}
+        listening = {}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and listening != expected:
+            answers = client.control.inspect(timeout=2).active_queues() or {}
+            listening = {node.split("@")[0]: sorted(q["name"] for q in queues) for node, queues in answers.items()}
+            time.sleep(0.5)
+        assert listening == expected, {name: log.read_text()[-2000:] for name, log in logs.items()}
+        assert sorted(q for queues in listening.values() for q in queues) == sorted(QUEUES)
+
+        sent = {
+            "worker-sweep": ("escalation.tasks.sweep_overdue_tickets", []),
+            "worker-alerts": ("alerts.tasks.send_alerts", [[]]),
+            "worker-webhooks": ("api.tasks.dispatch_webhooks", []),
+            "worker-reports": ("reports.tasks.generate_monthly_reports", []),
+            "worker": ("api.tasks.purge_idempotency_records", []),
+        }
+        assert set(sent) == set(services)
+        for task, args in sent.values():
+            client.send_task(task, args=args)
+
+        def ran_where_routed():
+            return all(
+                re.search(rf"Task {re.escape(task)}\[[^]]+\] succeeded", logs[name].read_text())
+                for name, (task, _args) in sent.items()
+            )
+
+        assert wait_for(ran_where_routed, timeout=90), {name: log.read_text()[-2000:] for name, log in logs.items()}
+        for name, (task, _args) in sent.items():
+            for other, log in logs.items():
+                if other != name:
+                    assert f"Task {task}[" not in log.read_text(), f"{task} ran on {other}"
+    finally:
+        stop(workers)
