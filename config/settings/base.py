@@ -287,7 +287,7 @@ CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("celery", "swee
 CELERY_TASK_ROUTES = {
     "escalation.tasks.sweep_overdue_tickets": {"queue": "sweep"},
     "alerts.tasks.*": {"queue": "alerts"},
-    "residents.tasks.*": {"queue": "alerts"},  # messages to residents (SMS), when that app is present
+    "residents.tasks.*": {"queue": "alerts"},  # messages to residents (SMS)
     "api.tasks.dispatch_webhooks": {"queue": "webhooks"},
     "reports.tasks.*": {"queue": "reports"},
     "meetings.tasks.find_recurring_problem_topics": {"queue": "reports"},
