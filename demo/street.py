@@ -169,6 +169,7 @@ def ensure_teams(zones: list[ResponsibilityZone]) -> None:
 REFERENCE_DATA = [
     "responders.migrations.0002_seed_department_kinds",
     "grievances.migrations.0003_seed_categories_and_append_only_events",
+    "grievances.migrations.0017_residents_category_public",
     "escalation.migrations.0002_seed_sla_policies",
     "meetings.migrations.0002_seed_meeting_types",
 ]

@@ -192,6 +192,18 @@ class Category(models.Model):
     name_en = models.CharField(_("English name"), max_length=100)
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=100)
+    # What anyone may read of a ticket of this category without a key or a login (the
+    # public Open311 view, grievances.public): its description and address, or neither.
+    # Off for matters about a person's circumstances (disputes, assistance, care, health,
+    # legal aid) and for every new category until someone decides.
+    public = models.BooleanField(
+        _("public description"),
+        default=False,
+        help_text=_(
+            "Show the description and address of this category's requests to anyone (the public "
+            "Open311 view). Leave off for matters about a person's circumstances."
+        ),
+    )
 
     class Meta:
         verbose_name = _("category")

@@ -1,22 +1,25 @@
 import datetime as dt
 
 from django.contrib import messages
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from core.exports import csv_response
 from escalation import policy
 from grievances.selectors import QueueFilters, queue_counts, ticket_queue
-from responders.models import ResponsibilityZone
+from responders.models import ResponsibilityZone, StreetOffice
 from responders.selectors import user_scope
 
 from .export import report_rows
 from .forms import ReportGenerateForm, month_param
 from .models import MonthlyReport
+from .public import public_figures
 from .selectors import ReportUnit, first_data_day, overdue, statistics
 from .services import month_bounds, monthly_report_generate
 
@@ -163,3 +166,28 @@ def unit_report(request):
             "last_month": f"{_last_month(today):%Y-%m}",
         },
     )
+
+
+@require_GET
+@xframe_options_exempt
+def public_street(request, code):
+    """The street's figures for anyone, no login (reports.public): embeddable in a frame by the
+    sites of ZHITONG_PUBLIC_EMBED_ORIGINS, by no other."""
+    street = get_object_or_404(StreetOffice.objects.only("pk", "code", "name"), code=code)
+    figures = public_figures(street)
+    response = render(
+        request,
+        "reports/public_street.html",
+        {
+            "street": street,
+            "this_month": figures["this_month"],
+            "last_month": figures["last_month"],
+            "as_of": dt.date.fromisoformat(figures["as_of"]),
+        },
+    )
+    origins = settings.ZHITONG_PUBLIC_EMBED_ORIGINS
+    if origins:
+        response._csp_replace = {"frame-ancestors": origins}
+    else:
+        response["X-Frame-Options"] = "DENY"
+    return response
