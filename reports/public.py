@@ -75,7 +75,10 @@ def compute_public_figures(street: StreetOffice, *, now: dt.datetime | None = No
     return {
         "street": {"code": street.code, "name": street.name},
         "as_of": today.isoformat(),
-        "this_month": {"month": this_month.isoformat(), **_month_figures(street, this_month, today + dt.timedelta(days=1))},
+        "this_month": {
+            "month": this_month.isoformat(),
+            **_month_figures(street, this_month, today + dt.timedelta(days=1)),
+        },
         "last_month": {"month": last_month.isoformat(), **last},
     }
 

@@ -16,6 +16,7 @@ LAYERS = [
     "escalation",
     "intake",
     "meetings",
+    "surveys",
     "reports",
     "api",
     "demo",

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "escalation",
     "intake",
     "meetings",
+    "surveys",
     "reports",
     "api",
     "demo",
@@ -170,7 +171,9 @@ CONTENT_SECURITY_POLICY = {
 # https://www.example.gov.cn, comma-separated; empty: none, as every other page).
 ZHITONG_PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("ZHITONG_PUBLIC_PAGE_CACHE_SECONDS", "300"))
 ZHITONG_PUBLIC_EMBED_ORIGINS = [
-    origin.strip().rstrip("/") for origin in os.environ.get("ZHITONG_PUBLIC_EMBED_ORIGINS", "").split(",") if origin.strip()
+    origin.strip().rstrip("/")
+    for origin in os.environ.get("ZHITONG_PUBLIC_EMBED_ORIGINS", "").split(",")
+    if origin.strip()
 ]
 for _origin in ZHITONG_PUBLIC_EMBED_ORIGINS:
     if not re.match(r"^https?://[A-Za-z0-9.*-]+(:\d+)?$", _origin):

@@ -10,7 +10,7 @@ from api.services import partner_key_create
 from api.throttling import AddressThrottle
 from escalation import transitions
 from grievances.models import Category
-from grievances.public import public_tickets, public_view, redact
+from grievances.public import public_tickets, redact
 from responders.models import PartnerSystem
 from tests.factories import BuildingFactory, HouseholdFactory, make_ticket, staffed_zone
 
@@ -41,7 +41,9 @@ def _tickets(zone):
     )
     building = BuildingFactory(zone=zone, name="瞿溪路 600 弄 2 号")
     household = HouseholdFactory(zone=zone, building=building, address="瞿溪路 600 弄 2 号 301 室", contact_name="王芳")
-    from_home = make_ticket(zone=zone, household=household, category="public_facilities", description="王芳家楼道灯坏了")
+    from_home = make_ticket(
+        zone=zone, household=household, category="public_facilities", description="王芳家楼道灯坏了"
+    )
     return public, private, from_home
 
 

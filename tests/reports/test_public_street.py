@@ -74,11 +74,15 @@ def test_the_page_says_what_the_issued_report_says_and_counts_this_month_the_sam
     head = report.data["headline"]
     last_month = figures["last_month"]
     assert last_month["issued"] is True
-    assert (last_month["received"], last_month["resolution_rate"], last_month["satisfaction_rate"]) == (
-        head["received"],
-        head["resolution_rate"],
-        head["satisfaction_rate"],
-    ) == (3, round(2 / 3, 4), 0.5)
+    assert (
+        (last_month["received"], last_month["resolution_rate"], last_month["satisfaction_rate"])
+        == (
+            head["received"],
+            head["resolution_rate"],
+            head["satisfaction_rate"],
+        )
+        == (3, round(2 / 3, 4), 0.5)
+    )
     assert last_month["pyramid"] == head["pyramid"]
     assert [row["code"] for row in last_month["categories"]] == [row["key"] for row in report.data["by_category"]]
     today = timezone.localdate()
