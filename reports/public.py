@@ -17,6 +17,7 @@ request (fail open), never a 500.
 
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -62,6 +63,24 @@ def _month_figures(street: StreetOffice, start: dt.date, end: dt.date) -> dict:
     return public_part(headline(tickets), breakdown(tickets, "category__code", "category__name"))
 
 
+def street_id_for(code: str) -> int | None:
+    """The id of the street with this code (None: no such street), kept in the cache for a day
+    (codes do not change; a code no street has is asked of the database each time)."""
+    key = f"public-street-code:{code}"
+    try:
+        street_id = cache.get(key)
+    except Exception:
+        street_id = None
+    if street_id is None:
+        street_id = StreetOffice.objects.filter(code=code).values_list("pk", flat=True).first()
+        if street_id is not None:
+            try:
+                cache.set(key, street_id, KEEP_SECONDS)
+            except Exception as error:
+                logger.warning("Public page cache not answering (%s).", type(error).__name__)
+    return street_id
+
+
 def compute_public_figures(street: StreetOffice, *, now: dt.datetime | None = None) -> dict:
     """This month up to today and last month: the issued report's figures where there is one."""
     today = timezone.localtime(clock.now(now)).date()
@@ -75,6 +94,8 @@ def compute_public_figures(street: StreetOffice, *, now: dt.datetime | None = No
     return {
         "street": {"code": street.code, "name": street.name},
         "as_of": today.isoformat(),
+        # Names this computation: a page rendered from it can be kept under this name.
+        "computed_at": time.time(),
         "this_month": {
             "month": this_month.isoformat(),
             **_month_figures(street, this_month, today + dt.timedelta(days=1)),
@@ -88,14 +109,14 @@ def _keys(street_id: int) -> tuple[str, str, str]:
     return f"{base}:figures", f"{base}:fresh", f"{base}:recomputing"
 
 
-def public_figures(street: StreetOffice) -> dict:
+def public_figures(street_id: int) -> dict:
     """The street's figures from the cache, recomputed when stale or missing (fail open)."""
-    figures_key, fresh_key, lock_key = _keys(street.pk)
+    figures_key, fresh_key, lock_key = _keys(street_id)
     try:
         found = cache.get_many([figures_key, fresh_key])
     except Exception as error:  # Redis down or hung: compute, never fail the page
         logger.warning("Public page cache not answering (%s): computing.", type(error).__name__)
-        return compute_public_figures(street)
+        return compute_public_figures(StreetOffice.objects.get(pk=street_id))
     figures = found.get(figures_key)
     today = timezone.localdate().isoformat()
     if figures is not None and fresh_key in found and figures["as_of"] == today:
@@ -106,7 +127,7 @@ def public_figures(street: StreetOffice) -> dict:
         recompute = True
     if not recompute:
         return figures  # another reader is recomputing them: the previous figures meanwhile
-    figures = compute_public_figures(street)
+    figures = compute_public_figures(StreetOffice.objects.get(pk=street_id))
     try:
         cache.set_many({figures_key: figures}, KEEP_SECONDS)
         cache.set(fresh_key, 1, settings.ZHITONG_PUBLIC_PAGE_CACHE_SECONDS)
@@ -114,6 +135,24 @@ def public_figures(street: StreetOffice) -> dict:
     except Exception as error:
         logger.warning("Public page cache not answering (%s): figures not kept.", type(error).__name__)
     return figures
+
+
+def cached_page(figures: dict, language: str, render) -> str:
+    """The page rendered from these figures in this language: kept for as long as the figures
+    are, under the name of their computation, so a fresh page costs one more Redis read and no
+    rendering. `render()` makes it when it is not kept (or Redis does not answer)."""
+    key = f"public-street:{figures['street']['code']}:page:{language}:{figures['computed_at']}"
+    try:
+        page = cache.get(key)
+    except Exception:
+        return render()
+    if page is None:
+        page = render()
+        try:
+            cache.set(key, page, settings.ZHITONG_PUBLIC_PAGE_CACHE_SECONDS)
+        except Exception as error:
+            logger.warning("Public page cache not answering (%s): page not kept.", type(error).__name__)
+    return page
 
 
 def public_figures_stale(street_id: int) -> None:

@@ -67,7 +67,7 @@ def test_the_page_says_what_the_issued_report_says_and_counts_this_month_the_sam
     _settled(make_ticket(zone=zone, category="housing"), "basically_satisfied")
 
     # when
-    figures = public.public_figures(street)
+    figures = public.public_figures(street.pk)
     response = _page(street)
 
     # then: last month is the issued report's, this month counted as the report counts
@@ -132,11 +132,11 @@ def test_a_closed_ticket_refreshes_the_cached_figures(zone, django_capture_on_co
     assert _figure(refreshed, "this-month", "satisfaction-rate") == "100.0%"
 
 
-def test_the_figures_are_served_from_the_cache_in_one_query(zone, django_assert_num_queries):
+def test_the_page_is_served_from_the_cache_with_no_query(zone, django_assert_num_queries):
     street = zone.committee.street
     make_ticket(zone=zone)
     _page(street)  # computes and keeps them
-    with django_assert_num_queries(1):  # the street, by its code
+    with django_assert_num_queries(0):  # the street's id, its figures and the page: all from Redis
         _page(street)
 
 
@@ -144,12 +144,12 @@ def test_a_newly_issued_report_refreshes_last_month(zone, django_capture_on_comm
     street = zone.committee.street
     day = dt.datetime.combine(_last_month() + dt.timedelta(days=3), dt.time(10), tzinfo=SHANGHAI)
     make_ticket(zone=zone, now=day)
-    assert public.public_figures(street)["last_month"]["issued"] is False
+    assert public.public_figures(street.pk)["last_month"]["issued"] is False
 
     with django_capture_on_commit_callbacks(execute=True):
         monthly_report_generate(street=street, month=_last_month())
 
-    assert public.public_figures(street)["last_month"]["issued"] is True
+    assert public.public_figures(street.pk)["last_month"]["issued"] is True
 
 
 def test_redis_not_answering_the_page_is_computed(zone, monkeypatch):
@@ -165,14 +165,14 @@ def test_redis_not_answering_the_page_is_computed(zone, monkeypatch):
 def test_a_stale_copy_is_served_while_another_reader_recomputes(zone, django_capture_on_commit_callbacks):
     street = zone.committee.street
     make_ticket(zone=zone)
-    assert public.public_figures(street)["this_month"]["received"] == 1
+    assert public.public_figures(street.pk)["this_month"]["received"] == 1
     with django_capture_on_commit_callbacks(execute=True):
         make_ticket(zone=zone)  # marks the figures stale
     _figures, _fresh, lock = public._keys(street.pk)
     cache.add(lock, 1, 30)  # another reader is recomputing them
-    assert public.public_figures(street)["this_month"]["received"] == 1
+    assert public.public_figures(street.pk)["this_month"]["received"] == 1
     cache.delete(lock)
-    assert public.public_figures(street)["this_month"]["received"] == 2
+    assert public.public_figures(street.pk)["this_month"]["received"] == 2
 
 
 def test_it_is_framed_only_by_the_sites_the_setting_names(zone, settings):

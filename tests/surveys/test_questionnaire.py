@@ -58,8 +58,8 @@ def test_the_zone_team_takes_it_at_the_door_once_however_often_the_form_is_sent(
     client, member, household, questionnaire
 ):
     client.force_login(member)
-    page = client.get(f"/households/{household.pk}/")
-    assert "居民评社区" in page.content.decode() and f"/households/{household.pk}/questionnaire/" in page.content.decode()
+    page = client.get(f"/households/{household.pk}/").content.decode()
+    assert "居民评社区" in page and f"/households/{household.pk}/questionnaire/" in page
     form = client.get(f"/households/{household.pk}/questionnaire/").content.decode()
     client_id = re.search(r'name="client_id" value="([^"]+)"', form).group(1)
 
