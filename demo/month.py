@@ -446,20 +446,22 @@ class MonthSimulation:
             now=self.now,
         )
         self.ledger.visited.add(household.pk)
-        if method == Visit.Method.DOOR and self.questionnaire is not None and self.survey_rng.random() < 0.8:
-            self.rate_the_community(household, zone)
+        if self.questionnaire is not None:
+            # Most households visited at the door answer there; some reached by phone are
+            # sent the link and answer it.
+            if self.survey_rng.random() < (0.85 if method == Visit.Method.DOOR else 0.4):
+                self.rate_the_community(household, zone, by_link=method != Visit.Method.DOOR)
         yield from ()
 
-    def rate_the_community(self, household: Household, zone: ResponsibilityZone) -> None:
-        """The household answers the questionnaire: at the door, or one in five later through a
-        link the team member leaves them."""
+    def rate_the_community(self, household: Household, zone: ResponsibilityZone, *, by_link: bool) -> None:
+        """The household answers the questionnaire, at the door or through a link."""
         actor = self.zone_actor(zone.pk)
         leaning = self.leaning.get(zone.committee_id, 0.0)
         scores = {
             question.pk: max(1, min(5, round(self.survey_rng.gauss(4.0 + leaning, 0.8))))
             for question in self.questionnaire.questions.all()
         }
-        if self.survey_rng.random() < 0.2:
+        if by_link:
             link, _token = survey_link_create(household=household, actor=actor, now=self.now)
             survey_answer_record(household=household, scores=scores, link=link, now=self.now)
             self.ledger.survey_answers["link"] += 1
