@@ -12,7 +12,8 @@ month played by simulate_month (its report issued) and --tickets tickets this mo
    stale or Redis is down), median of 20;
 2. gunicorn with config.settings.production on a free port of 127.0.0.1 driven by wrk at the
    page, served from the cache (the goal: the page a whole city might open after a mass SMS);
-3. the first answer after a ticket is closed (the figures recomputed by that reader).
+3. the first answer after a ticket is closed (the figures recomputed by that reader);
+4. for scale, GET /healthz driven the same way.
 
 See bench/README.md.
 """
@@ -22,13 +23,11 @@ import contextlib
 import datetime as dt
 import importlib.util
 import io
-import json
 import os
 import random
 import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +39,7 @@ from _common import ROOT, bench_database, ensure_database
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhitong_bench_public"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 
-# bench/api.py's gunicorn runner (loaded under another name: `api` is the app's).
+# bench/api.py's gunicorn runner and wrk tally (loaded under another name: `api` is the app's).
 _spec = importlib.util.spec_from_file_location("bench_api", Path(__file__).with_name("api.py"))
 bench_api = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_api)
@@ -51,26 +50,6 @@ local threads = {}
 non2xx, bad = 0, nil
 function setup(thread) table.insert(threads, thread) end
 function request() return wrk.format("GET", path, {["Accept-Language"] = "zh-CN"}) end
-function response(status, headers, body)
-  if status ~= 200 then
-    non2xx = non2xx + 1
-    if bad == nil then bad = status .. " " .. string.sub(body or "", 1, 300) end
-  end
-end
-function done(summary, latency, requests)
-  local total, sample = 0, ""
-  for _, thread in ipairs(threads) do
-    total = total + thread:get("non2xx")
-    sample = thread:get("bad") or sample
-  end
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "max_us": %%d, ' ..
-    '"non2xx": %%d, "socket_errors": %%d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
-    total, e.connect + e.read + e.write + e.timeout))
-  if sample ~= "" then io.write("BENCHBAD " .. sample:gsub("\n", " ") .. "\n") end
-end
 """
 
 
@@ -172,22 +151,10 @@ def compute_cost(street) -> tuple[float, float]:
     return statistics.median(times), max(times)
 
 
-def drive(wrk: str, args, url: str, work_dir: Path, seconds: int) -> dict:
+def drive(wrk: str, args, url: str, work_dir: Path, seconds: int, path: str = "/public/WLQ/") -> dict:
     script = work_dir / f"public-{secrets.token_hex(3)}.lua"
-    script.write_text(LUA % {"path": "/public/WLQ/"})
-    command = [wrk, "--threads=1", f"--connections={args.connections}", f"--duration={seconds}s", "--timeout=10s"]
-    done = subprocess.run([*command, f"--script={script}", url], capture_output=True, text=True, check=False)
-    figures, bad = None, ""
-    for line in done.stdout.splitlines():
-        if line.startswith("BENCH "):
-            figures = json.loads(line[len("BENCH ") :])
-        elif line.startswith("BENCHBAD "):
-            bad = line[len("BENCHBAD ") :]
-    if done.returncode != 0 or figures is None:
-        sys.exit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
-    figures["bad"] = bad
-    return figures
+    script.write_text(LUA % {"path": path} + bench_api.LUA_TALLY)
+    return bench_api.run_wrk(wrk, args, url, script, seconds)
 
 
 def first_after_a_close(url: str, street) -> float:
@@ -236,15 +203,21 @@ def main(argv=None) -> None:
                 drive(wrk, args, server.url, work_dir, args.warmup)
             result = drive(wrk, args, server.url, work_dir, args.duration)
             refresh = first_after_a_close(server.url, data["street"])
+            # For scale, on the same machine at the same moment: Django's cheapest answer.
+            health = drive(wrk, args, server.url, work_dir, args.duration, path="/healthz")
         finally:
             server.stop()
         print(
             f"served from the cache: {result['rps']:,.0f} requests/s, p50 {result['p50_us'] / 1000:.1f} ms, "
             f"p99 {result['p99_us'] / 1000:.1f} ms, max {result['max_us'] / 1000:.1f} ms; "
             f"{result['requests']:,} requests, {result['non2xx']} not 200, {result['socket_errors']} socket errors"
-            + (f" (e.g. {result['bad'][:200]})" if result["bad"] else "")
+            + (f" (e.g. {result['bad_sample'][:200]})" if result["bad_sample"] else "")
         )
         print(f"first answer after a ticket was closed (recomputed): {refresh * 1000:.1f} ms")
+        print(
+            f"for scale, GET /healthz: {health['rps']:,.0f} requests/s, p50 {health['p50_us'] / 1000:.1f} ms, "
+            f"p99 {health['p99_us'] / 1000:.1f} ms"
+        )
         print(f"total run time {time.perf_counter() - started:.0f} s")
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)

@@ -446,11 +446,11 @@ class MonthSimulation:
             now=self.now,
         )
         self.ledger.visited.add(household.pk)
-        if self.questionnaire is not None:
-            # Most households visited at the door answer there; some reached by phone are
-            # sent the link and answer it.
-            if self.survey_rng.random() < (0.85 if method == Visit.Method.DOOR else 0.4):
-                self.rate_the_community(household, zone, by_link=method != Visit.Method.DOOR)
+        # Most households visited at the door answer the questionnaire there; some reached by
+        # phone are sent the link and answer it.
+        answers = self.survey_rng.random() < (0.85 if method == Visit.Method.DOOR else 0.4)
+        if self.questionnaire is not None and answers:
+            self.rate_the_community(household, zone, by_link=method != Visit.Method.DOOR)
         yield from ()
 
     def rate_the_community(self, household: Household, zone: ResponsibilityZone, *, by_link: bool) -> None:
