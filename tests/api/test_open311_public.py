@@ -11,7 +11,7 @@ from api.throttling import AddressThrottle
 from escalation import transitions
 from grievances.models import Category
 from grievances.public import public_tickets, redact
-from responders.models import PartnerSystem
+from responders.models import PartnerSystem, User
 from tests.factories import BuildingFactory, HouseholdFactory, make_ticket, staffed_zone
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +171,26 @@ def test_the_public_list_is_one_query_however_many_tickets(zone, django_assert_n
 def test_the_public_view_reads_no_name_or_phone_column():
     sql = str(public_tickets().query)
     assert "reporter_phone" not in sql and '"phone"' not in sql
+
+
+def test_an_administrator_marks_a_category_public_in_the_admin(client):
+    admin = User.objects.create_superuser("root", password="pw-for-tests")
+    client.force_login(admin)
+    category = Category.objects.get(code="legal_aid")
+    listing = client.get("/admin/grievances/category/").content.decode()
+    assert 'name="form-0-public"' in listing or "form-" in listing
+
+    page = client.post(
+        f"/admin/grievances/category/{category.pk}/change/",
+        {
+            "code": category.code,
+            "name": category.name,
+            "name_en": category.name_en,
+            "active": "on",
+            "position": category.position,
+            "public": "on",
+        },
+    )
+
+    assert page.status_code == 302
+    assert Category.objects.get(pk=category.pk).public is True
