@@ -191,3 +191,13 @@ def test_it_is_framed_only_by_the_sites_the_setting_names(zone, settings):
 
 def test_an_unknown_street_is_404_and_the_page_needs_no_login():
     assert Client().get("/public/NOPE/").status_code == 404
+
+
+def test_each_language_has_its_own_kept_page(zone):
+    street = zone.committee.street
+    make_ticket(zone=zone)
+    chinese = Client().get(f"/public/{street.code}/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    english = Client().get(f"/public/{street.code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    again = Client().get(f"/public/{street.code}/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "本月以来" in chinese and chinese == again
+    assert "This month so far" in english and "本月以来" not in english
