@@ -129,7 +129,7 @@ def public_figures(street_id: int) -> dict:
         return figures  # another reader is recomputing them: the previous figures meanwhile
     figures = compute_public_figures(StreetOffice.objects.get(pk=street_id))
     try:
-        cache.set_many({figures_key: figures}, KEEP_SECONDS)
+        cache.set(figures_key, figures, KEEP_SECONDS)
         cache.set(fresh_key, 1, settings.ZHITONG_PUBLIC_PAGE_CACHE_SECONDS)
         cache.delete(lock_key)
     except Exception as error:

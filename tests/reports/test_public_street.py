@@ -156,8 +156,8 @@ def test_redis_not_answering_the_page_is_computed(zone, monkeypatch):
     def down(*args, **kwargs):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(public.cache, "get_many", down)
-    monkeypatch.setattr(public.cache, "set_many", down)
+    for method in ("get", "get_many", "set", "add", "delete"):
+        monkeypatch.setattr(public.cache, method, down)
     make_ticket(zone=zone)
     assert _figure(_page(zone.committee.street), "this-month", "received") == "1"
 
