@@ -6,6 +6,10 @@ The same doors as the partner API behind a different face: partner keys (passed 
 for every new ticket. What differs is GeoReport's: a service is a category, a service
 request is a ticket known by its reference, statuses are only open and closed, and errors
 are a list of {"code": <HTTP status>, "description"}.
+
+Reading needs no key, as the spec says: without `api_key`, `GET requests` and
+`GET requests/{id}` answer the public view of every street's tickets (grievances.public,
+throttled per client address); with a key, the key's scoped view.
 """
 
 import datetime as dt
@@ -24,9 +28,10 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.enums import OPEN_STATUSES, CancelReason, Channel, Outcome, Status, Tier
+from core.enums import OPEN_STATUSES, Channel, Status
 from grievances.duplicates import likely_duplicates
 from grievances.models import Category, Ticket
+from grievances.public import public_tickets, public_view, status_notes
 from grievances.selectors import visible_tickets
 from intake.services import DESCRIPTION_MAX, ticket_create
 from responders.models import StreetOffice
@@ -38,6 +43,7 @@ from .authentication import ApiKeyAuthentication, Partner, partner_key_for
 from .idempotency import idempotent
 from .parsers import JSONParser
 from .serializers import PHONE
+from .throttling import AddressThrottle, PartnerKeyThrottle
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this endpoint's behaviour last changed; discovery tells clients so they can re-check.
@@ -45,16 +51,6 @@ CHANGESET = "2026-11-22T00:00:00+08:00"
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = dt.timedelta(days=90)
 CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED, Status.CANCELLED)
-
-# Resident-facing words, in Chinese whatever language the calling system's headers ask for:
-# Open311 clients show status notes to residents as they are.
-TIER_NOTES = {Tier.ZONE: "责任区办理中", Tier.COMMITTEE: "居委会办理中", Tier.STREET: "街道办理中"}
-REFERRED_NOTE = "已转职能部门办理"
-CANCEL_NOTES = {
-    CancelReason.DUPLICATE: "重复诉求，并入原诉求办理",
-    CancelReason.WITHDRAWN: "居民已撤回",
-    CancelReason.INVALID: "不属于受理范围，已撤销",
-}
 
 
 class Open311KeyAuthentication(ApiKeyAuthentication):
@@ -143,11 +139,22 @@ def exception_handler(exc, context):
     return response
 
 
+class KeyScopesOrPublicRead(KeyScopes):
+    """A read without a key is the public view's; with a key, the key's scopes decide."""
+
+    def has_permission(self, request, view):
+        if request.method in ("GET", "HEAD") and request.auth is None:
+            return True
+        return super().has_permission(request, view)
+
+
 class Open311View(APIView):
-    """A key with tickets:read to read, tickets:write to file (api.access.KeyScopes)."""
+    """A key with tickets:read to read its streets, tickets:write to file (api.access.KeyScopes);
+    no key: the public view (reads only), throttled per address."""
 
     authentication_classes = [Open311KeyAuthentication]
-    permission_classes = [KeyScopes]
+    permission_classes = [KeyScopesOrPublicRead]
+    throttle_classes = [PartnerKeyThrottle, AddressThrottle]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
     renderer_classes = [JSONRenderer, GeoReportXMLRenderer]
     content_negotiation_class = PathFormat
@@ -176,18 +183,6 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
 
 
-def _status_notes(ticket: Ticket) -> str:
-    if ticket.status in (Status.RESOLVED, Status.CLOSED):
-        if ticket.outcome == Outcome.EXPLAINED:
-            return f"未能办理，原因：{ticket.outcome_reason}"
-        return f"已解决：{ticket.outcome_reason}" if ticket.outcome_reason else "已解决"
-    if ticket.status == Status.CANCELLED:
-        return CANCEL_NOTES[ticket.cancel_reason]
-    if ticket.status == Status.REFERRED:
-        return REFERRED_NOTE
-    return TIER_NOTES[ticket.tier]
-
-
 def _service_notice(ticket: Ticket) -> str | None:
     if not ticket.is_open or ticket.resolve_by is None:
         return None
@@ -208,7 +203,7 @@ def service_request(ticket: Ticket, request=None) -> dict:
     return {
         "service_request_id": ticket.reference,
         "status": "open" if ticket.status in OPEN_STATUSES else "closed",
-        "status_notes": _status_notes(ticket),
+        "status_notes": status_notes(ticket),
         "service_name": ticket.category.name,
         "service_code": ticket.category.code,
         "description": ticket.description,
@@ -226,12 +221,47 @@ def service_request(ticket: Ticket, request=None) -> dict:
     }
 
 
+def public_service_request(ticket: Ticket) -> dict:
+    """The public view (grievances.public) as a GeoReport service request: GeoReport's fields,
+    those the view withholds as null."""
+    view = public_view(ticket)
+    return {
+        "service_request_id": view["reference"],
+        "status": "open" if view["open"] else "closed",
+        "status_notes": view["status_notes"],
+        "service_name": view["category_name"],
+        "service_code": view["category_code"],
+        "description": view["description"],
+        "agency_responsible": view["unit"],
+        "service_notice": None,
+        "requested_datetime": _iso(view["received_at"]),
+        "updated_datetime": _iso(view["updated_at"]),
+        "expected_datetime": None,
+        "address": view["address"],
+        "address_id": None,
+        "zipcode": None,
+        "lat": view["lat"],
+        "long": view["long"],
+        "media_url": None,
+    }
+
+
+def _public(request) -> bool:
+    return request.auth is None
+
+
 def _tickets(request):
+    if _public(request):
+        return public_tickets()
     return (
         visible_tickets(request_scope(request))
         .select_related("category", "zone", "committee", "street")
         .prefetch_related("photos")
     )
+
+
+def _render(ticket: Ticket, request) -> dict:
+    return public_service_request(ticket) if _public(request) else service_request(ticket, request)
 
 
 class Discovery(PublicView):
@@ -406,7 +436,7 @@ class Requests(Open311View):
             if end is not None:
                 tickets = tickets.filter(created_at__lte=end)
         tickets = tickets.order_by("-created_at", "-pk")[:MAX_RESULTS]
-        return Response([service_request(ticket, request) for ticket in tickets])
+        return Response([_render(ticket, request) for ticket in tickets])
 
     def post(self, request, format):
         # GeoReport has no retry header of its own; an Idempotency-Key sent with the request
@@ -450,8 +480,10 @@ class RequestDetail(Open311View):
     def get(self, request, service_request_id, format):
         ticket = _tickets(request).filter(reference=service_request_id).first()
         if ticket is None:
+            if _public(request):
+                raise exceptions.NotFound(_("No service request %(id)s.") % {"id": service_request_id})
             raise exceptions.NotFound(_("No service request %(id)s in your streets.") % {"id": service_request_id})
-        return Response([service_request(ticket, request)])
+        return Response([_render(ticket, request)])
 
 
 @csrf_exempt

@@ -15,29 +15,20 @@ return {count, ttl}
 """
 
 
-class PartnerKeyThrottle(SimpleRateThrottle):
-    """Requests per partner key (staff sessions are not throttled).
-
-    A fixed window in Redis: the first request of a key opens a window of the rate's period,
-    every request counts in it, and requests past the rate are refused (429, Retry-After: the
-    rest of the window) until it ends. At a window's edge a key may send up to twice the rate
-    within one period, the price of one INCR per request instead of DRF's list of request
-    times, read and written whole on every request. Without Redis: DRF's own throttle.
+class FixedWindowThrottle(SimpleRateThrottle):
+    """A fixed window in Redis: the first request of a caller opens a window of the rate's
+    period, every request counts in it, and requests past the rate are refused (429,
+    Retry-After: the rest of the window) until it ends. At a window's edge a caller may send
+    up to twice the rate within one period, the price of one INCR per request instead of
+    DRF's list of request times, read and written whole on every request. Without Redis:
+    DRF's own throttle.
 
     When Redis does not answer, the throttle lets requests through (a warning in the log,
-    once a minute): refusing partners' requests because a counter cannot be kept would turn
-    a Redis blip into an outage of the API.
+    once a minute): refusing requests because a counter cannot be kept would turn a Redis
+    blip into an outage of the API.
     """
 
-    scope = "partner"
     _script = None
-
-    def get_cache_key(self, request, view):
-        key = getattr(request, "auth", None)
-        prefix = getattr(key, "prefix", None)
-        if prefix is None:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": prefix}
 
     def allow_request(self, request, view):
         client = redis_client()
@@ -50,8 +41,8 @@ class PartnerKeyThrottle(SimpleRateThrottle):
             return True
         if not redis_answering():
             return True
-        if PartnerKeyThrottle._script is None:
-            PartnerKeyThrottle._script = client.register_script(FIXED_WINDOW)
+        if FixedWindowThrottle._script is None:
+            FixedWindowThrottle._script = client.register_script(FIXED_WINDOW)
         try:
             count, ttl_ms = self._script(keys=[cache_key(name)], args=[self.duration * 1000], client=client)
         except REDIS_ERRORS as error:
@@ -64,3 +55,29 @@ class PartnerKeyThrottle(SimpleRateThrottle):
         if hasattr(self, "window_left"):
             return max(self.window_left, 0)
         return super().wait()
+
+
+class PartnerKeyThrottle(FixedWindowThrottle):
+    """Requests per partner key (staff sessions are not throttled)."""
+
+    scope = "partner"
+
+    def get_cache_key(self, request, view):
+        key = getattr(request, "auth", None)
+        prefix = getattr(key, "prefix", None)
+        if prefix is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": prefix}
+
+
+class AddressThrottle(FixedWindowThrottle):
+    """Requests without a key per client address (the public Open311 view): the address the
+    connection came from, or behind `ZHITONG_TRUSTED_PROXIES` proxies the one the outermost
+    of ours saw (DRF's `NUM_PROXIES`). A request with a key is the key's throttle's."""
+
+    scope = "public"
+
+    def get_cache_key(self, request, view):
+        if getattr(request, "auth", None) is not None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

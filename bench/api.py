@@ -75,7 +75,11 @@ function request()
     categories[n %% #categories + 1], run, tid, n, zones[n %% #zones + 1])
   return wrk.format("POST", "/api/v1/tickets/", headers, body)
 end
+"""
 
+# What every scenario's script ends with (bench/public.py's too): count the answers that are
+# not 2xx, and print one JSON line of figures that `run_wrk` reads back.
+LUA_TALLY = r"""
 function response(status, headers, body)
   if status < 200 or status > 299 then
     non2xx = non2xx + 1
@@ -91,8 +95,8 @@ function done(summary, latency, requests)
   end
   local e = summary.errors
   io.write(string.format(
-    'BENCH {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "max_us": %%d, ' ..
-    '"non2xx": %%d, "socket_errors": %%d}\n',
+    'BENCH {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "max_us": %d, ' ..
+    '"non2xx": %d, "socket_errors": %d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
     total, e.connect + e.read + e.write + e.timeout))
   if sample ~= "" then io.write("BENCHBAD " .. sample:gsub("\n", " ") .. "\n") end
@@ -345,7 +349,13 @@ def drive(wrk: str, args, url: str, work_dir: Path, data: dict, mode: str, run_i
             "categories": ", ".join(f'"{code}"' for code in data["categories"]),
             "list_path": LIST_PATH,
         }
+        + LUA_TALLY
     )
+    return run_wrk(wrk, args, url, script, seconds)
+
+
+def run_wrk(wrk: str, args, url: str, script: Path, seconds: int) -> dict:
+    """wrk with `script` (which ends with LUA_TALLY) for `seconds`; its figures."""
     command = [
         wrk,
         f"--threads={args.wrk_threads}",

@@ -36,6 +36,8 @@ from reports.models import MonthlyReport
 from reports.services import month_bounds, monthly_report_generate
 from residents.services import no_resident_messages
 from responders.models import Department, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
+from surveys.selectors import questionnaire_in_use
+from surveys.services import survey_answer_record, survey_link_create
 
 from .street import DEMO_STREET
 
@@ -79,6 +81,7 @@ class Ledger:
     conflicts_defused: int = 0
     referrals: int = 0
     visited: set = field(default_factory=set, repr=False)  # household ids
+    survey_answers: Counter = field(default_factory=Counter)  # "door"/"link" -> questionnaires answered
     steps: int = 0
     not_reached: int = 0  # steps that fell after the month's end
 
@@ -124,6 +127,13 @@ class MonthSimulation:
         if len(self.committees) < 2 or not self.zones or self.street_staff is None or len(self.departments) < 2:
             raise ValueError(f"{street} needs two committees, zones, street staff and two departments.")
         self.meetings: dict[str, Meeting] = {}
+        # The residents' questionnaire at the door: its own random numbers, so the month's
+        # other draws (and the figures tests pin) do not depend on it.
+        self.questionnaire = questionnaire_in_use(street.pk)
+        self.survey_rng = random.Random(f"zhitong:survey:{street.code}:{first}:{seed}")
+        # How each committee's residents lean (committee position -> mean shift), so the
+        # ranking has something to show.
+        self.leaning = {committee.pk: (0.6, 0.2, -0.3, 0.0, -0.6)[i % 5] for i, committee in enumerate(self.committees)}
 
     # --- who acts --------------------------------------------------------------------
 
@@ -432,12 +442,33 @@ class MonthSimulation:
             actor=self.zone_actor(zone.pk),
             household=household,
             visited_on=timezone.localdate(self.now),
-            method=self.rng.choice([Visit.Method.DOOR, Visit.Method.PHONE]),
+            method=(method := self.rng.choice([Visit.Method.DOOR, Visit.Method.PHONE])),
             result=Visit.Result.NOTHING,
             now=self.now,
         )
         self.ledger.visited.add(household.pk)
+        # Most households visited at the door answer the questionnaire there; some reached by
+        # phone are sent the link and answer it.
+        answers = self.survey_rng.random() < (0.85 if method == Visit.Method.DOOR else 0.4)
+        if self.questionnaire is not None and answers:
+            self.rate_the_community(household, zone, by_link=method != Visit.Method.DOOR)
         yield from ()
+
+    def rate_the_community(self, household: Household, zone: ResponsibilityZone, *, by_link: bool) -> None:
+        """The household answers the questionnaire, at the door or through a link."""
+        actor = self.zone_actor(zone.pk)
+        leaning = self.leaning.get(zone.committee_id, 0.0)
+        scores = {
+            question.pk: max(1, min(5, round(self.survey_rng.gauss(4.0 + leaning, 0.8))))
+            for question in self.questionnaire.questions.all()
+        }
+        if by_link:
+            link, _token = survey_link_create(household=household, actor=actor, now=self.now)
+            survey_answer_record(household=household, scores=scores, link=link, now=self.now)
+            self.ledger.survey_answers["link"] += 1
+        else:
+            survey_answer_record(household=household, scores=scores, actor=actor, now=self.now)
+            self.ledger.survey_answers["door"] += 1
 
     def hold(self, meeting: Meeting) -> Iterator[dt.datetime]:
         meetings.meeting_record(

@@ -27,6 +27,7 @@ from responders.models import (
     TeamMembership,
     User,
 )
+from surveys.models import Question, Questionnaire
 
 DEMO_PASSWORD = "zhitong-demo"
 BATCH_SIZE = 5000
@@ -190,6 +191,7 @@ def ensure_teams(zones: list[ResponsibilityZone]) -> None:
 REFERENCE_DATA = [
     "responders.migrations.0002_seed_department_kinds",
     "grievances.migrations.0003_seed_categories_and_append_only_events",
+    "grievances.migrations.0020_category_public",
     "escalation.migrations.0002_seed_sla_policies",
     "meetings.migrations.0002_seed_meeting_types",
 ]
@@ -201,6 +203,36 @@ def ensure_reference_data() -> None:
     left as edited."""
     for module in REFERENCE_DATA:
         importlib.import_module(module).seed(apps, None)
+
+
+DEMO_QUESTIONNAIRE = (
+    "居民评社区：年度走访问卷",
+    "请为您所在的社区打分（5 分最满意），大约一分钟。",
+    [
+        (
+            "您对责任区服务团队的走访和联系满意吗？",
+            "Are you satisfied with how the zone team visits and keeps in touch?",
+        ),
+        ("您反映的问题得到及时回应和办理了吗？", "Were the matters you raised answered and handled in good time?"),
+        (
+            "您对小区环境卫生和公共设施满意吗？",
+            "Are you satisfied with the estate's cleanliness and public facilities?",
+        ),
+        ("您对居委会的工作总体满意吗？", "Overall, are you satisfied with the residential committee's work?"),
+    ],
+)
+
+
+def _seed_demo_questionnaire(street: StreetOffice) -> None:
+    """The residents' questionnaire the demo street takes at the door (居民评社区)."""
+    title, intro, questions = DEMO_QUESTIONNAIRE
+    if Questionnaire.objects.filter(street=street).exists():
+        return
+    questionnaire = Questionnaire.objects.create(street=street, title=title, intro=intro)
+    Question.objects.bulk_create(
+        Question(questionnaire=questionnaire, text=text, text_en=text_en, position=position)
+        for position, (text, text_en) in enumerate(questions, start=1)
+    )
 
 
 def seed_demo_street(progress: Callable[[int], None] = lambda n: None) -> SeedResult:
@@ -235,6 +267,7 @@ def seed_demo_street(progress: Callable[[int], None] = lambda n: None) -> SeedRe
         ensure_teams(zones)
         users = _seed_demo_users(street, committees, departments)
         _seed_demo_memberships(street, zones, departments, users)
+        _seed_demo_questionnaire(street)
     for index, zone in enumerate(zones):
         with transaction.atomic():
             result.households_created += fill_zone_households([zone], road_offset=index, placed=True)

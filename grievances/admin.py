@@ -89,9 +89,9 @@ class HouseholdAdmin(LogsPersonalData, admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "code", "position", "active"]
-    list_editable = ["position", "active"]
-    list_filter = ["active"]
+    list_display = ["name", "name_en", "code", "position", "active", "public"]
+    list_editable = ["position", "active", "public"]
+    list_filter = ["active", "public"]
     search_fields = ["name", "name_en", "code"]
 
 

@@ -198,6 +198,18 @@ class Category(models.Model):
         default=DEFAULT_DUPLICATE_WINDOW_DAYS,
         help_text=_("Open tickets of this category filed within this many days are suggested as likely duplicates."),
     )
+    # What anyone may read of a ticket of this category without a key or a login (the
+    # public Open311 view, grievances.public): its description and address, or neither.
+    # Off for matters about a person's circumstances (disputes, assistance, care, health,
+    # legal aid) and for every new category until someone decides.
+    public = models.BooleanField(
+        _("public description"),
+        default=False,
+        help_text=_(
+            "Show the description and address of this category's requests to anyone (the public "
+            "Open311 view). Leave off for matters about a person's circumstances."
+        ),
+    )
 
     class Meta:
         verbose_name = _("category")

@@ -77,6 +77,8 @@ def report_rows(report: MonthlyReport) -> list[list]:
             _("Late, unanswered"),
             _("Evaluations"),
             _("Rating (1–5)"),
+            _("Residents' verdicts"),
+            _("Residents satisfied"),
         ],
         [
             [
@@ -87,6 +89,8 @@ def report_rows(report: MonthlyReport) -> list[list]:
                 row["late_open"],
                 row.get("evaluations", 0),
                 row.get("rating"),
+                row.get("verdicts", 0),
+                percent(row.get("verdict_rate")),
             ]
             for row in data["departments"]
         ],
@@ -110,6 +114,26 @@ def report_rows(report: MonthlyReport) -> list[list]:
             [_("Meeting type"), _("meetings held")],
             [[row["name"], row["held"]] for row in meetings["by_type"]],
         )
+    community = data.get("community")  # reports issued before the questionnaire have none
+    if community and community["overall"]["responses"]:
+        for title, units in (
+            (_("By committee"), community["by_committee"]),
+            (_("By responsibility zone"), community["by_zone"]),
+        ):
+            block(
+                f"{_('Residents rate the community')}: {title}",
+                [_("Rank"), _("Unit"), _("Households answered"), _("Mean (1–5)"), _("Satisfied")],
+                [
+                    [
+                        row["rank"] or _("not ranked"),
+                        row["name"],
+                        row["responses"],
+                        row["mean"],
+                        percent(row["satisfied_rate"]),
+                    ]
+                    for row in units
+                ],
+            )
     block(
         _("Hot spots: the same matter again and again"),
         [_("building"), _("Category"), _("tickets")],

@@ -19,14 +19,20 @@ Definitions (also in the README):
 - referrals (agency cases): referrals to departments made in the period for the unit's
   tickets, whenever those were received;
 - department scorecards: per department, its referrals of received tickets (answered, on
-  time, late and unanswered) and the evaluations of it at the period's meetings (their
-  number and mean score, 1-5, over every criterion); an evaluated body that is not a
-  department (a property company) has a row of its own.
+  time, late and unanswered), the evaluations of it at the period's meetings (their
+  number and mean score, 1-5, over every criterion), and the residents' verdicts on the
+  received tickets referred to it (not withdrawn): how many, and the share satisfied or
+  basically satisfied; an evaluated body that is not a department (a property company)
+  has a row of its own;
+- residents rate the community (居民评社区): the questionnaire's answers of the year up to
+  the period's end, overall, per question, per committee and per zone, each with the number
+  of households that answered; ranked only where at least ZHITONG_SURVEY_MIN_SAMPLE did.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -40,8 +46,11 @@ from grievances.selectors import visible_households, visible_tickets
 from meetings.models import AgendaItem, Decision, Evaluation, Meeting, Purpose
 from meetings.selectors import visible_meetings
 from responders.selectors import Scope
+from surveys.models import SurveyResponse
+from surveys.selectors import overall, per_question, ratings
 
 RESOLVED = (Status.RESOLVED, Status.CLOSED)
+SATISFIED_VERDICTS = (Feedback.Satisfaction.SATISFIED, Feedback.Satisfaction.BASICALLY_SATISFIED)
 GOAL_RESOLUTION_RATE = 0.9  # 90% of grassroots problems solved within the year (seed 000)
 
 
@@ -127,7 +136,7 @@ def headline(tickets: QuerySet[Ticket]) -> dict:
     )
     feedback = Feedback.objects.filter(ticket__in=tickets.values("pk")).aggregate(
         total=Count("pk"),
-        satisfied=Count("pk", filter=Q(satisfaction__in=["satisfied", "basically_satisfied"])),
+        satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED_VERDICTS)),
     )
     counts["responded"] = counts.pop("answered") - marked["answered_late"]
     counts["on_time"] = counts.pop("by_deadline") - marked["carried_up"]
@@ -216,6 +225,21 @@ def department_scorecards(
             late_open=Count("pk", filter=Q(answered_at__isnull=True, answer_by__lt=now)),
         )
     )
+    # The residents' verdicts on the tickets each department was referred (one join: a ticket
+    # referred to two departments counts for both).
+    verdicts = (
+        Feedback.objects.filter(
+            ticket__in=tickets.values("pk"),
+            ticket__referrals__isnull=False,
+            ticket__referrals__withdrawn_at__isnull=True,
+        )
+        .order_by()
+        .values(department_name=F("ticket__referrals__department__name"))
+        .annotate(
+            verdicts=Count("pk", distinct=True),
+            verdicts_satisfied=Count("pk", distinct=True, filter=Q(satisfaction__in=SATISFIED_VERDICTS)),
+        )
+    )
     # A handful of evaluations a month (never tickets): their scores are averaged here, the
     # same way the evaluation's own page does, whatever the database.
     ratings: dict[str, list[float]] = {}
@@ -225,16 +249,31 @@ def department_scorecards(
     for name, scores in evaluated:
         ratings.setdefault(name, []).append(Evaluation.mean(scores))
     rows: dict[str, dict] = {}
-    blank = {"referrals": 0, "answered": 0, "on_time": 0, "late_open": 0, "evaluations": 0, "rating": None}
+    blank = {
+        "referrals": 0,
+        "answered": 0,
+        "on_time": 0,
+        "late_open": 0,
+        "evaluations": 0,
+        "rating": None,
+        "verdicts": 0,
+        "verdicts_satisfied": 0,
+    }
     for row in referrals:
         rows[row["department_name"]] = {**blank, **row}
+    for row in verdicts:
+        rows.setdefault(row["department_name"], {**blank, "department_name": row["department_name"]}).update(row)
     for name, means in ratings.items():
         scored = [mean for mean in means if mean is not None]
         rows.setdefault(name, {**blank, "department_name": name}).update(
             evaluations=len(means), rating=round(sum(scored) / len(scored), 2) if scored else None
         )
     return [
-        {**row, "on_time_rate": rate(row["on_time"], row["referrals"])}
+        {
+            **row,
+            "on_time_rate": rate(row["on_time"], row["referrals"]),
+            "verdict_rate": rate(row["verdicts_satisfied"], row["verdicts"]),
+        }
         for row in sorted(
             rows.values(), key=lambda row: (-row["referrals"], -row["evaluations"], row["department_name"])
         )
@@ -286,6 +325,25 @@ def meeting_counts(scope: Scope, unit: ReportUnit, meetings: QuerySet[Meeting], 
     }
 
 
+def community_ratings(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> dict:
+    """Residents rate the community: the questionnaire's answers given in [start, end) in the
+    unit, overall, per question, per committee and per zone (surveys.selectors.ratings: the
+    number of households beside every rate, no rank below the minimum sample)."""
+    since, until = period_bounds(start, end)
+    responses = unit.narrow(
+        scope.filter(SurveyResponse.objects.all(), street="street", committee="committee", zone="zone")
+    ).filter(created_at__gte=since, created_at__lt=until)
+    minimum = settings.ZHITONG_SURVEY_MIN_SAMPLE
+    return {
+        "since": start.isoformat(),
+        "minimum": minimum,
+        "overall": overall(responses),
+        "questions": per_question(responses),
+        "by_committee": ratings(responses, "committee_id", "committee__name", minimum=minimum),
+        "by_zone": ratings(responses, "zone_id", "zone__name", minimum=minimum),
+    }
+
+
 def first_data_day(street_id: int) -> dt.date | None:
     """The first day the street has data for: its first ticket's or visit's, whichever came
     first (None: none yet). No report is issued for a month before it."""
@@ -327,4 +385,6 @@ def statistics(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> 
         "departments": department_scorecards(tickets, meetings),
         "meetings": meeting_counts(scope, unit, meetings, start, end),
         "visits": visit_coverage(scope, unit, start.year, until=end),
+        # The questionnaire goes with the yearly visit round: its answers of the year so far.
+        "community": community_ratings(scope, unit, year_start, end),
     }

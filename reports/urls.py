@@ -9,4 +9,5 @@ urlpatterns = [
     path("reports/mine/", views.unit_report, name="unit_report"),
     path("reports/<int:pk>/", views.report_detail, name="report"),
     path("reports/<int:pk>/csv/", views.report_csv, name="report_csv"),
+    path("public/<slug:code>/", views.public_street, name="public_street"),
 ]

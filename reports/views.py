@@ -1,12 +1,16 @@
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from core.exports import csv_response
 from core.replica import replica_view
@@ -18,6 +22,7 @@ from responders.selectors import user_scope
 from .export import report_rows
 from .forms import ReportGenerateForm, month_param
 from .models import MonthlyReport
+from .public import cached_page, public_figures, street_id_for
 from .selectors import ReportUnit, first_data_day, overdue, statistics
 from .services import month_bounds, monthly_report_generate
 
@@ -169,3 +174,35 @@ def unit_report(request):
             "last_month": f"{_last_month(today):%Y-%m}",
         },
     )
+
+
+@require_GET
+@xframe_options_exempt
+def public_street(request, code):
+    """The street's figures for anyone, no login (reports.public): served from Redis with no
+    query and no rendering while they are fresh; embeddable in a frame by the sites of
+    ZHITONG_PUBLIC_EMBED_ORIGINS, by no other."""
+    street_id = street_id_for(code)
+    if street_id is None:
+        raise Http404
+    figures = public_figures(street_id)
+
+    def render_page() -> str:
+        return render_to_string(
+            "reports/public_street.html",
+            {
+                "street": figures["street"],
+                "this_month": figures["this_month"],
+                "last_month": figures["last_month"],
+                "as_of": dt.date.fromisoformat(figures["as_of"]),
+            },
+            request=request,
+        )
+
+    response = HttpResponse(cached_page(figures, get_language(), render_page))
+    origins = settings.ZHITONG_PUBLIC_EMBED_ORIGINS
+    if origins:
+        response._csp_replace = {"frame-ancestors": origins}
+    else:
+        response["X-Frame-Options"] = "DENY"
+    return response

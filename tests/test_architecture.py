@@ -16,6 +16,7 @@ LAYERS = [
     "escalation",
     "intake",
     "meetings",
+    "surveys",
     "reports",
     "residents",
     "api",

@@ -317,6 +317,53 @@ def test_the_api_ticket_detail(partner, zone):
     assert_flat(small, large, pinned=5)
 
 
+def test_open311_without_a_key(zone):
+    """The public view (grievances.public): every street's tickets, no key to resolve."""
+    from django.core.cache import cache
+
+    cache.clear()  # the per-address throttle's counter
+    tickets = [make_ticket(zone=zone) for _ in range(SMALL)]
+
+    def get(count):
+        def read():
+            response = Client().get("/open311/v2/requests.json")
+            assert response.status_code == 200 and len(response.json()) == count
+
+        return read
+
+    get(SMALL)()
+    small = queries(get(SMALL))
+    tickets += [make_ticket(zone=zone) for _ in range(LARGE - SMALL)]
+    large = queries(get(LARGE))
+
+    # the tickets with their category, units and household's building, in one join
+    assert_flat(small, large, pinned=1)
+    cache.clear()
+
+
+def test_the_public_street_page(zone):
+    """Computed when stale, then served from Redis with no query."""
+    from django.core.cache import cache
+
+    from reports.public import compute_public_figures
+
+    cache.clear()
+    street = zone.committee.street
+    for _ in range(SMALL):
+        make_ticket(zone=zone)
+    small = queries(lambda: compute_public_figures(street))
+    for _ in range(LARGE - SMALL):
+        make_ticket(zone=zone)
+    large = queries(lambda: compute_public_figures(street))
+    # last month's report; per month: the counts, the late and carried-up marks, the
+    # feedback, the categories (the same whatever the number of tickets)
+    assert_flat(small, large, pinned=9)
+
+    assert Client().get(f"/public/{street.code}/").status_code == 200
+    assert queries(lambda: Client().get(f"/public/{street.code}/")) == []
+    cache.clear()
+
+
 def test_the_api_creates_a_ticket(partner, zone):
     body = {"category": "environment", "description": "小区门口垃圾三天没人清运", "zone": zone.pk}
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "escalation",
     "intake",
     "meetings",
+    "surveys",
     "reports",
     "residents",
     "api",
@@ -194,6 +195,27 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# The public street page (/public/<street code>/, reports.public): how long its figures are
+# served from the cache at most (a new ticket, a status change, a verdict or an issued report
+# refreshes them sooner), and the sites that may show it in a frame (origins such as
+# https://www.example.gov.cn, comma-separated; empty: none, as every other page).
+ZHITONG_PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("ZHITONG_PUBLIC_PAGE_CACHE_SECONDS", "300"))
+ZHITONG_PUBLIC_EMBED_ORIGINS = [
+    origin.strip().rstrip("/")
+    for origin in os.environ.get("ZHITONG_PUBLIC_EMBED_ORIGINS", "").split(",")
+    if origin.strip()
+]
+for _origin in ZHITONG_PUBLIC_EMBED_ORIGINS:
+    if not re.match(r"^https?://[A-Za-z0-9.*-]+(:\d+)?$", _origin):
+        raise ImproperlyConfigured(
+            f"ZHITONG_PUBLIC_EMBED_ORIGINS: {_origin!r} is not an origin like https://www.example.gov.cn."
+        )
+# Residents rate the community (surveys): a zone or committee with fewer answers than this is
+# shown with its count but not ranked.
+ZHITONG_SURVEY_MIN_SAMPLE = int(os.environ.get("ZHITONG_SURVEY_MIN_SAMPLE", "20"))
+if ZHITONG_PUBLIC_PAGE_CACHE_SECONDS < 1 or ZHITONG_SURVEY_MIN_SAMPLE < 1:
+    raise ImproperlyConfigured("ZHITONG_PUBLIC_PAGE_CACHE_SECONDS and ZHITONG_SURVEY_MIN_SAMPLE must be at least 1.")
 
 # The street's map (/map/): a tile server's URL template, e.g. https://tiles.example/{z}/{x}/{y}.png
 # (Web Mercator, 256 px tiles). Empty: the map draws its points over a plain grid and fetches
@@ -449,7 +471,13 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PartnerKeyThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"partner": os.environ.get("ZHITONG_API_RATE", "1200/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "partner": os.environ.get("ZHITONG_API_RATE", "1200/min"),
+        # Open311 read without a key (the public view), per client address.
+        "public": os.environ.get("ZHITONG_OPEN311_PUBLIC_RATE", "120/min"),
+    },
+    # The client address behind our own proxies, as the sign-in lockout reads it.
+    "NUM_PROXIES": ZHITONG_TRUSTED_PROXIES,
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,

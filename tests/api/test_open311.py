@@ -254,11 +254,12 @@ def test_a_key_for_one_street_sees_nothing_of_another(key_for, zone):
     assert ids(listed) == []
 
 
-def test_a_missing_bad_or_revoked_key_is_403_in_the_error_list_format(key, partner, zone):
+def test_a_bad_or_revoked_key_is_403_and_filing_needs_a_key_in_the_error_list_format(key, partner, zone):
+    """Reading without a key is the public view (tests/api/test_open311_public.py); a key that
+    is given must be good, and filing always needs one."""
     old, revoked = partner_key_create(partner=partner, name="old", streets=[zone.committee.street], scopes=READ_WRITE)
     partner_key_revoke(key=old)
 
-    assert_errors(Client().get(f"{BASE}/requests.json"), 403, "api_key")
     assert_errors(Client().get(f"{BASE}/requests.json", {"api_key": key + "x"}), 403)
     assert_errors(Client().get(f"{BASE}/requests.json", {"api_key": "zt_nothing.at-all"}), 403)
     assert_errors(Client().get(f"{BASE}/requests.json", {"api_key": revoked}), 403)

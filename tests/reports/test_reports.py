@@ -344,7 +344,9 @@ def test_meetings_referrals_and_department_ratings_match_the_hand_count(client):
         "0",
         "2",
         "3.75",
-    ]  # the rate as a percentage, as on the page
+        "0",
+        "—",
+    ]  # the rate as a percentage, as on the page; no resident's verdict on its tickets yet
 
 
 def test_an_evaluated_body_named_as_a_formula_is_plain_text_in_the_csv(client):

@@ -53,6 +53,11 @@ def test_the_report_shows_what_happened_in_the_month(simulated):
     assert meetings["referrals"] == ledger.referrals > 0
     assert report.data["visits"]["visited"] == len(ledger.visited)
     assert [row["evaluations"] for row in report.data["departments"] if row["evaluations"]] == [1, 1]
+    # Residents rate the community at the door and by link during the visits.
+    community = report.data["community"]
+    assert community["overall"]["responses"] == sum(ledger.survey_answers.values())
+    assert ledger.survey_answers["door"] > 0 and ledger.survey_answers["link"] > 0
+    assert sum(row["responses"] for row in community["by_zone"]) == community["overall"]["responses"]
 
 
 def test_street_staff_open_print_and_export_last_months_report(client, simulated):
