@@ -146,34 +146,36 @@ class _FakeEvent:
 def _recipients(events: list[TicketEvent]) -> dict[int, list[str]]:
     """id(event) → the mobile numbers that hear of it: the ticket's first reporter (unless
     their partner informs them) and those who joined it; for a joining, only those who
-    joined in it. Two queries (the joined reporters and their partners' flags, the opt-outs)."""
-    tickets = {event.ticket_id: event.ticket for event in events}
+    joined in it. At most three queries (those who joined, the partners' flags, the opt-outs),
+    each only when needed."""
     joined = defaultdict(list)  # ticket id -> [(reporter id, phone, partner id)]
-    for row in (
-        TicketReporter.objects.filter(ticket_id__in=tickets)
-        .order_by("created_at", "pk")
-        .values_list("ticket_id", "pk", "phone", "partner_id")
-    ):
+    # A ticket just opened has no one joined yet: no query for those.
+    later = {event.ticket_id for event in events if event.kind != TicketEvent.Kind.CREATED}
+    rows = TicketReporter.objects.filter(ticket_id__in=later) if later else TicketReporter.objects.none()
+    for row in rows.order_by("created_at", "pk").values_list("ticket_id", "pk", "phone", "partner_id"):
         joined[row[0]].append(row[1:])
-    informed = _informed_by_partner(
-        [*tickets.values()], extra={partner for rows in joined.values() for _pk, _phone, partner in rows}
-    )
-    by_event = {}
+    reachable = {}  # id(event) -> [(mobile number, partner id)]
     for event in events:
         ticket = event.ticket
-        phones = []
         if event.kind == TicketEvent.Kind.ALSO_REPORTED:
             new = set(event.data.get("reporters") or [])
             candidates = [(phone, partner) for pk, phone, partner in joined[ticket.pk] if pk in new]
         else:
             candidates = [(ticket.reporter_phone, ticket.partner_id)]
             candidates += [(phone, partner) for _pk, phone, partner in joined[ticket.pk]]
-        for raw, partner in candidates:
-            phone = tokens.mobile_number(raw)
+        reachable[id(event)] = [(tokens.mobile_number(raw), partner) for raw, partner in candidates]
+    # Only where someone can be reached: the partners' flags, then the opt-outs.
+    partners = {partner for pairs in reachable.values() for phone, partner in pairs if phone and partner}
+    informed = _informed_by_partner([], extra=partners) if partners else set()
+    by_event = {}
+    for key, pairs in reachable.items():
+        phones = []
+        for phone, partner in pairs:
             if phone and partner not in informed and phone not in phones:
                 phones.append(phone)
-        by_event[id(event)] = phones
-    quiet = _opted_out(phone for phones in by_event.values() for phone in phones)
+        by_event[key] = phones
+    wanted = {phone for phones in by_event.values() for phone in phones}
+    quiet = _opted_out(wanted) if wanted else set()
     return {pk: [phone for phone in phones if phone not in quiet] for pk, phones in by_event.items()}
 
 
