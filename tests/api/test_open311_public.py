@@ -189,6 +189,7 @@ def test_an_administrator_marks_a_category_public_in_the_admin(client):
             "active": "on",
             "position": category.position,
             "public": "on",
+            "duplicate_window_days": category.duplicate_window_days,
         },
     )
 
