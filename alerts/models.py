@@ -17,6 +17,8 @@ class Notification(models.Model):
         REOPENED = "reopened", _("A resident reopened a ticket")
         REACHED_STREET = "reached_street", _("A ticket reached the street: triage it")
         REFERRAL_RETURNED = "referral_returned", _("A department sent a referral back")
+        # Consultation (the consultation app): about a matter, named by `subject` and `link`.
+        MILESTONE_LATE = "milestone_late", _("A milestone of a consultation matter is late")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
@@ -30,6 +32,9 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("ticket"),
     )
+    # An alert about something other than a ticket (a consultation matter): what and where.
+    subject = models.CharField(_("about"), max_length=200, blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     sent_at = models.DateTimeField(

@@ -38,6 +38,7 @@ urlpatterns = [
     path("tickets/<int:pk>/transfer-form/", escalation_views.transfer_form, name="transfer_form"),
     path("", include("reports.urls")),
     path("", include("meetings.urls")),
+    path("", include("consultation.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -16,6 +16,7 @@ LAYERS = [
     "escalation",
     "intake",
     "meetings",
+    "consultation",
     "reports",
     "api",
     "demo",

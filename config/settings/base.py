@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "escalation",
     "intake",
     "meetings",
+    "consultation",
     "reports",
     "api",
     "demo",
@@ -305,6 +306,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": ZHITONG_SWEEP_INTERVAL_SECONDS},
     },
     # Each zone's next public-opinion day, each street's next harmony council, and so on.
+    # Late milestones of consultation matters: alerted once each, every quarter of an hour.
+    "sweep-late-consultation-milestones": {
+        "task": "consultation.tasks.sweep_late_consultation_milestones",
+        "schedule": 900,
+        "options": {"expires": 900},
+    },
     "schedule-recurring-meetings": {
         "task": "meetings.tasks.schedule_recurring_meetings",
         "schedule": crontab(minute=30, hour=1),

@@ -1,0 +1,22 @@
+"""Reads for consultation matters, through the one visibility rule (responders.selectors)."""
+
+from django.db.models import QuerySet
+
+from responders.selectors import Scope
+
+from .models import Matter, Step
+
+
+def visible_matters(scope: Scope) -> QuerySet[Matter]:
+    """A street's matters to its street; a committee's to it and its street (as meetings are)."""
+    return scope.filter(
+        Matter.objects.select_related("street", "committee", "ticket"),
+        street="street",
+        committee="committee",
+    )
+
+
+def public_matters() -> QuerySet[Matter]:
+    """What anyone may read without signing in: matters whose resolution is published (决议公开),
+    and the result once published."""
+    return Matter.objects.filter(step__gte=Step.PUBLISHED).select_related("street", "committee")
