@@ -82,7 +82,7 @@ class Matter(models.Model):
         _("notice period (days)"),
         default=7,
         validators=[MaxValueValidator(90)],
-        help_text=_("公示期: days between publishing the resolution and starting to carry it out."),
+        help_text=_("Days between publishing the resolution and starting to carry it out."),
     )
     notice_ends_on = models.DateField(_("notice period ends"), null=True, blank=True)
     responsible_unit = models.CharField(_("responsible unit"), max_length=200, blank=True)

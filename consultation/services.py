@@ -216,7 +216,7 @@ def step_record(
                     _("%(step)s is recorded already.") % {"step": Step(number).label}, code="step_recorded"
                 )
             raise InvalidTransition(
-                _("Record “%(step)s” first: no step may be skipped.") % {"step": Step(matter.step + 1).label},
+                _('Record "%(step)s" first: no step may be skipped.') % {"step": Step(matter.step + 1).label},
                 code="step_skipped",
                 field="number",
             )

@@ -335,9 +335,7 @@ def may(user: User, action: str, obj) -> bool:
     if action in Action.values:
         return Action(action) in permitted_actions(user, obj)
     match Right(action):
-        case (
-            Right.PLAN_MEETING | Right.RUN_MEETING | Right.ISSUE_REPORT | Right.READ_REPORT | Right.RUN_CONSULTATION
-        ):
+        case Right.PLAN_MEETING | Right.RUN_MEETING | Right.ISSUE_REPORT | Right.READ_REPORT | Right.RUN_CONSULTATION:
             return acts_for(user, **_unit_ids(obj))
         case Right.OWN:
             return may_own(user, obj)

@@ -52,7 +52,8 @@ def record(matter, number: int, *, on: int, actor=None, **kwargs):
 
 def through(matter, last: int):
     """Record steps 1..`last` (6 at most), a day apart, waiting out the notice period."""
-    on = 0
+    previous = matter.steps.order_by("-number").first()
+    on = (previous.held_on - START.date()).days + 1 if previous else 0
     for number in range(matter.step + 1, last + 1):
         if number == Step.IMPLEMENTED:
             on = max(on, (matter.notice_ends_on - START.date()).days)
