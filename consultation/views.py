@@ -141,7 +141,7 @@ def matter_detail(request, pk, bound=None, status=200):
         "steps": matter.steps.select_related("meeting__type", "recorded_by"),
         "pending": [step for step in Step if step > matter.step] if not matter.rejected_at else [],
         "milestones": [(m, m.is_late(today)) for m in matter.milestones.all()],
-        "supervisors": matter.supervisors.all(),
+        "supervisors": [(supervisor, None) for supervisor in matter.supervisors.all()],
         "events": matter.events.select_related("actor"),
         "may_run": may_run,
         "next_step": next_step,
@@ -155,8 +155,12 @@ def matter_detail(request, pk, bound=None, status=200):
             milestone_form=bound.get("milestone") or forms.MilestoneForm(),
             progress_form=bound.get("progress") or forms.ProgressForm(initial={"progress": matter.progress}),
             supervisor_form=bound.get("supervisor") or forms.SupervisorForm(),
-            sign_off_form=bound.get("sign_off") or forms.SignOffForm(),
         )
+        # One sign-off form per supervisor, each with its own field ids.
+        context["supervisors"] = [
+            (supervisor, bound.get(("sign_off", supervisor.pk)) or forms.SignOffForm(prefix=f"s{supervisor.pk}"))
+            for supervisor, _form in context["supervisors"]
+        ]
     return render(request, "consultation/matter_detail.html", context, status=status)
 
 
@@ -169,6 +173,7 @@ def matter_act(request, pk, action):
         raise Http404
     user = request.user
     form = None
+    key = action
     try:
         if action == "step":
             if matter.next_step is None:
@@ -224,7 +229,8 @@ def matter_act(request, pk, action):
                 messages.success(request, _("Supervisor named."))
         elif action == "sign_off":
             supervisor = get_object_or_404(matter.supervisors, pk=whole_number(request.POST.get("supervisor", "")) or 0)
-            form = forms.SignOffForm(request.POST)
+            form = forms.SignOffForm(request.POST, prefix=f"s{supervisor.pk}")
+            key = ("sign_off", supervisor.pk)
             if form.is_valid():
                 services.supervisor_sign_off(supervisor=supervisor, actor=user, **form.cleaned_data)
                 messages.success(request, _("Sign-off recorded."))
@@ -242,7 +248,7 @@ def matter_act(request, pk, action):
             messages.error(request, error.message)
             return redirect("consultation_matter", pk=pk)
     if form is not None and form.errors:
-        return matter_detail(request, pk, bound={action: form}, status=400)
+        return matter_detail(request, pk, bound={key: form}, status=400)
     return redirect("consultation_matter", pk=pk)
 
 

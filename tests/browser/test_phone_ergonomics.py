@@ -127,6 +127,18 @@ def pages_to_walk():
         ("dept_liaison", "home", "/"),
         ("dept_liaison", "my-tickets", "/tickets/mine/"),
     ]
+    from consultation.models import Matter, Step
+
+    matter = Matter.objects.filter(step=Step.IMPLEMENTED).order_by("pk").first()
+    published = Matter.objects.filter(step=Step.RESULT_PUBLISHED).order_by("pk").first()
+    assert matter and published
+    pages += [
+        ("committee_staff", "consultation", "/consultation/"),
+        ("committee_staff", "raise-matter", "/consultation/new/"),
+        ("committee_staff", "matter", f"/consultation/{matter.pk}/"),
+        (None, "public-notices", "/gongshi/"),
+        (None, "public-notice", f"/gongshi/{published.pk}/"),
+    ]
     if committee_meeting:
         pages.append(("committee_staff", "meeting", f"/meetings/{committee_meeting.pk}/"))
     if liaison_ticket:
