@@ -18,7 +18,7 @@ class Notification(models.Model):
         REACHED_STREET = "reached_street", _("A ticket reached the street: triage it")
         REFERRAL_RETURNED = "referral_returned", _("A department sent a referral back")
         # Consultation (the consultation app): about a matter, named by `subject` and `link`.
-        MILESTONE_LATE = "milestone_late", _("A milestone of a consultation matter is late")
+        MILESTONE_LATE = "milestone_late", _("A milestone of a consultation matter or a livelihood project is late")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")

@@ -5,11 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core.params import whole_number
 from escalation import policy
+from grievances.models import Category
 from meetings.forms import unit_choices
 from meetings.models import Meeting
 from responders.models import User
 
-from .models import DECIDING_STEPS, MEETING_STEPS, Matter, Source, Step, Supervisor
+from .models import DECIDING_STEPS, MEETING_STEPS, LivelihoodProject, Matter, Source, Step, Supervisor
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -124,3 +125,68 @@ class SupervisorForm(forms.Form):
 class SignOffForm(forms.Form):
     opinion = forms.CharField(label=_("Opinion"), widget=forms.Textarea(attrs={"rows": 2}))
     signed_off_on = forms.DateField(label=_("Date"), required=False, widget=DATE)
+
+
+# --- livelihood projects -----------------------------------------------------------------
+
+
+class ProposalForm(forms.Form):
+    unit = forms.ChoiceField(label=_("Where"))
+    title = forms.CharField(label=_("Project"), max_length=200)
+    location = forms.CharField(label=_("Place"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    proposed_by = forms.ChoiceField(label=_("Proposed by"), choices=LivelihoodProject.ProposedBy.choices)
+    proposer = forms.CharField(label=_("Proposer (name or group)"), required=False, max_length=100)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        streets, committees = consultation_units(user)
+        self.fields["unit"].choices = unit_choices(streets, committees, committees.none())
+
+    clean_unit = MatterForm.clean_unit
+
+
+class ProjectDecisionForm(forms.Form):
+    meeting = forms.ModelChoiceField(label=_("Proposal meeting"), queryset=Meeting.objects.none())
+    selected = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("selected")), ("no", _("not selected"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    budget = forms.DecimalField(label=_("Budget (yuan)"), max_digits=12, decimal_places=2, min_value=0, required=False)
+    responsible_unit = forms.CharField(label=_("Responsible unit"), max_length=200, required=False)
+    responsible_person = forms.CharField(label=_("Responsible person"), max_length=100, required=False)
+    responsible_user = forms.ModelChoiceField(
+        label=_("Their account (for alerts)"), queryset=User.objects.none(), required=False
+    )
+    starts_on = forms.DateField(label=_("Starts on"), required=False, widget=DATE)
+    due_on = forms.DateField(label=_("Due on"), required=False, widget=DATE)
+    note = forms.CharField(label=_("Note, or the reason if not selected"), required=False, max_length=1000)
+
+    def __init__(self, *args, meetings, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = meetings
+        self.fields["responsible_user"].queryset = people
+
+
+class ContractForm(forms.Form):
+    manager = forms.CharField(label=_("Manager"), max_length=200)
+    beneficiaries = forms.CharField(label=_("Beneficiaries"), max_length=300)
+    manager_duties = forms.CharField(label=_("The manager's obligations"), widget=forms.Textarea(attrs={"rows": 3}))
+    beneficiary_duties = forms.CharField(
+        label=_("The beneficiaries' obligations"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    signed_on = forms.DateField(label=_("Signed on"), widget=DATE)
+    ends_on = forms.DateField(label=_("Maintenance period ends"), widget=DATE)
+    review_every_months = forms.IntegerField(label=_("Review every (months)"), min_value=1, max_value=24, initial=6)
+
+
+class ReviewForm(forms.Form):
+    reviewed_on = forms.DateField(label=_("Reviewed on"), required=False, widget=DATE)
+    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))
+    breach = forms.BooleanField(label=_("A breach was found: open a ticket"), required=False)
+    category = forms.ModelChoiceField(
+        label=_("The ticket's category"), queryset=Category.objects.filter(active=True), required=False
+    )

@@ -196,9 +196,20 @@ class StepRecord(models.Model):
 
 
 class Milestone(models.Model):
-    """A dated stage of carrying out a resolved matter (Decidim's accountability)."""
+    """A dated stage of carrying out a resolved matter or a selected livelihood project
+    (Decidim's accountability)."""
 
-    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="milestones", verbose_name=_("matter"))
+    matter = models.ForeignKey(
+        Matter, on_delete=models.PROTECT, null=True, blank=True, related_name="milestones", verbose_name=_("matter")
+    )
+    project = models.ForeignKey(
+        "LivelihoodProject",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="milestones",
+        verbose_name=_("livelihood project"),
+    )
     title = models.CharField(_("milestone"), max_length=200)
     due_on = models.DateField(_("due on"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
@@ -210,6 +221,12 @@ class Milestone(models.Model):
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
         ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(matter__isnull=False, project__isnull=True) | Q(matter__isnull=True, project__isnull=False),
+                name="milestone_of_one_thing",
+            )
+        ]
         indexes = [
             models.Index(
                 fields=["due_on"],
@@ -251,22 +268,10 @@ class Supervisor(models.Model):
         return f"{self.name} ({self.get_body_display()})"
 
 
-class MatterEvent(models.Model):
-    """Who did what to a matter, and when: its audit trail, append-only."""
+class Event(models.Model):
+    """Who did what, and when: an audit trail, append-only (the subclass names its subject
+    and its kinds)."""
 
-    class Kind(models.TextChoices):
-        RAISED = "raised", _("raised")
-        STEP = "step", _("step recorded")
-        REJECTED = "rejected", _("rejected")
-        MILESTONE_ADDED = "milestone_added", _("milestone added")
-        MILESTONE_DONE = "milestone_done", _("milestone done")
-        MILESTONE_LATE = "milestone_late", _("milestone late")
-        PROGRESS = "progress", _("progress reported")
-        SUPERVISOR_ADDED = "supervisor_added", _("supervisor named")
-        SIGNED_OFF = "signed_off", _("signed off")
-
-    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="events", verbose_name=_("matter"))
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -281,10 +286,212 @@ class MatterEvent(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
 
     class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+
+class MatterEvent(Event):
+    """A consultation matter's record."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("raised")
+        STEP = "step", _("step recorded")
+        REJECTED = "rejected", _("rejected")
+        MILESTONE_ADDED = "milestone_added", _("milestone added")
+        MILESTONE_DONE = "milestone_done", _("milestone done")
+        MILESTONE_LATE = "milestone_late", _("milestone late")
+        PROGRESS = "progress", _("progress reported")
+        SUPERVISOR_ADDED = "supervisor_added", _("supervisor named")
+        SIGNED_OFF = "signed_off", _("signed off")
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="events", verbose_name=_("matter"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+
+    class Meta(Event.Meta):
         verbose_name = _("consultation event")
         verbose_name_plural = _("consultation events")
-        ordering = ["at", "pk"]
         indexes = [models.Index(fields=["matter", "at"], name="matter_event_timeline")]
 
     def __str__(self):
         return f"{self.matter}: {self.get_kind_display()}"
+
+
+# --- livelihood projects (民生实事) ---------------------------------------------------------
+
+
+class LivelihoodProject(models.Model):
+    """民生实事: a project proposed by a committee or residents in a half-year, selected (or not)
+    by the street's proposal meeting (民生实事提议会) with a budget, a responsible unit and a
+    timetable, carried out under milestones, then kept under a maintenance contract."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        SELECTED = "selected", _("selected")
+        NOT_SELECTED = "not_selected", _("not selected")
+        COMPLETED = "completed", _("completed")
+
+    class ProposedBy(models.TextChoices):
+        COMMITTEE = "committee", _("a residential committee")
+        RESIDENTS = "residents", _("residents")
+
+    street = models.ForeignKey(
+        "responders.StreetOffice", on_delete=models.PROTECT, related_name="+", verbose_name=_("street office")
+    )
+    committee = models.ForeignKey(
+        "responders.ResidentialCommittee",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="livelihood_projects",
+        verbose_name=_("residential committee"),
+        help_text=_("Where the project is; empty: street-wide."),
+    )
+    # The half-year its proposal was gathered in ("2026-H2"): the proposal meeting's round.
+    period = models.CharField(_("half-year"), max_length=7, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    location = models.CharField(_("place"), max_length=200)
+    proposed_by = models.CharField(_("proposed by"), max_length=10, choices=ProposedBy.choices)
+    proposer = models.CharField(_("proposer"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="livelihood_projects",
+        verbose_name=_("proposal meeting"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision"), blank=True)
+    budget = models.DecimalField(_("budget (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    responsible_unit = models.CharField(_("responsible unit"), max_length=200, blank=True)
+    responsible_person = models.CharField(_("responsible person"), max_length=100, blank=True)
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible person's account"),
+    )
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("livelihood project")
+        verbose_name_plural = _("livelihood projects")
+        ordering = ["-period", "status", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="project_progress_in_range"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["selected", "completed"])
+                | (Q(budget__isnull=False, starts_on__isnull=False, due_on__isnull=False) & ~Q(responsible_unit="")),
+                name="project_selected_with_plan",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def unit(self):
+        return self.committee or self.street
+
+
+class MaintenanceContract(models.Model):
+    """征询契约: after completion, who maintains the project and what the beneficiaries owe it,
+    for how long, reviewed periodically."""
+
+    project = models.OneToOneField(
+        LivelihoodProject, on_delete=models.PROTECT, related_name="contract", verbose_name=_("project")
+    )
+    manager = models.CharField(_("manager"), max_length=200)
+    beneficiaries = models.CharField(_("beneficiaries"), max_length=300)
+    manager_duties = models.TextField(_("the manager's obligations"))
+    beneficiary_duties = models.TextField(_("the beneficiaries' obligations"))
+    signed_on = models.DateField(_("signed on"))
+    ends_on = models.DateField(_("maintenance period ends"))
+    review_every_months = models.PositiveSmallIntegerField(_("review every (months)"), default=6)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("maintenance contract")
+        verbose_name_plural = _("maintenance contracts")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("signed_on")), name="contract_has_a_period")
+        ]
+
+    def __str__(self):
+        return f"{self.project} · {self.manager}"
+
+
+class ContractReview(models.Model):
+    """A periodic review of a maintenance contract; a breach found opens a ticket."""
+
+    contract = models.ForeignKey(
+        MaintenanceContract, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("contract")
+    )
+    reviewed_on = models.DateField(_("reviewed on"))
+    findings = models.TextField(_("findings"))
+    breach = models.BooleanField(_("breach found"), default=False)
+    ticket = models.OneToOneField(
+        "grievances.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contract_review",
+        verbose_name=_("ticket opened"),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contract review")
+        verbose_name_plural = _("contract reviews")
+        ordering = ["reviewed_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(breach=False) | Q(ticket__isnull=False), name="breach_opens_a_ticket"),
+        ]
+
+    def __str__(self):
+        return f"{self.contract}: {self.reviewed_on}"
+
+
+class ProjectEvent(Event):
+    """A livelihood project's record."""
+
+    class Kind(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        SELECTED = "selected", _("selected")
+        NOT_SELECTED = "not_selected", _("not selected")
+        MILESTONE_ADDED = "milestone_added", _("milestone added")
+        MILESTONE_DONE = "milestone_done", _("milestone done")
+        MILESTONE_LATE = "milestone_late", _("milestone late")
+        PROGRESS = "progress", _("progress reported")
+        COMPLETED = "completed", _("completed")
+        CONTRACT = "contract", _("maintenance contract signed")
+        REVIEWED = "reviewed", _("contract reviewed")
+
+    project = models.ForeignKey(
+        LivelihoodProject, on_delete=models.PROTECT, related_name="events", verbose_name=_("project")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+
+    class Meta(Event.Meta):
+        verbose_name = _("livelihood project event")
+        verbose_name_plural = _("livelihood project events")
+        indexes = [models.Index(fields=["project", "at"], name="project_event_timeline")]
+
+    def __str__(self):
+        return f"{self.project}: {self.get_kind_display()}"

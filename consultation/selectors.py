@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from responders.selectors import Scope
 
-from .models import Matter, Step
+from .models import LivelihoodProject, Matter, Step
 
 
 def visible_matters(scope: Scope) -> QuerySet[Matter]:
@@ -20,3 +20,12 @@ def public_matters() -> QuerySet[Matter]:
     """What anyone may read without signing in: matters whose resolution is published (决议公开),
     and the result once published."""
     return Matter.objects.filter(step__gte=Step.PUBLISHED).select_related("street", "committee")
+
+
+def visible_projects(scope: Scope) -> QuerySet[LivelihoodProject]:
+    """A street's livelihood projects to its street; a committee's to it and its street."""
+    return scope.filter(
+        LivelihoodProject.objects.select_related("street", "committee", "meeting"),
+        street="street",
+        committee="committee",
+    )

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +28,19 @@ from meetings.selectors import visible_meetings
 from responders.models import ResidentialCommittee, StreetOffice, User
 from responders.selectors import user_scope
 
-from .models import DECIDING_STEPS, MEETING_STEPS, Matter, MatterEvent, Milestone, Source, Step, StepRecord, Supervisor
+from .models import (
+    DECIDING_STEPS,
+    MEETING_STEPS,
+    LivelihoodProject,
+    Matter,
+    MatterEvent,
+    Milestone,
+    ProjectEvent,
+    Source,
+    Step,
+    StepRecord,
+    Supervisor,
+)
 
 # Seed 002 leaves the quorum to each community's rules; ours, the common one: two thirds of
 # the representatives present, and a resolution carried by more than half of those present.
@@ -40,17 +53,14 @@ def _today(now: dt.datetime) -> dt.date:
     return timezone.localtime(now, clock.SHANGHAI).date()
 
 
-def _log(matter: Matter, kind: str, actor: Actor, now: dt.datetime, note: str = "", **data) -> None:
+def _log(subject: "Matter | LivelihoodProject", kind: str, actor: Actor, now: dt.datetime, note: str = "", **data):
+    """Append to the record of a matter or a livelihood project."""
     person = actor if isinstance(actor, User) else None
-    MatterEvent.objects.create(
-        matter=matter,
-        kind=kind,
-        actor=person,
-        actor_label="" if person else str(actor),
-        at=now,
-        note=note,
-        data=data,
-    )
+    fields = {"kind": kind, "actor": person, "actor_label": "" if person else str(actor), "at": now, "note": note}
+    if isinstance(subject, Matter):
+        MatterEvent.objects.create(matter=subject, data=data, **fields)
+    else:
+        ProjectEvent.objects.create(project=subject, data=data, **fields)
 
 
 def _require_acts_for(actor: Actor, unit) -> None:
@@ -63,11 +73,12 @@ def _require_acts_for(actor: Actor, unit) -> None:
         )
 
 
-def _locked(matter: Matter, actor: Actor) -> Matter:
-    """The matter's row, locked and freshly read, once the person is known to act for its unit."""
-    matter = lock_one(Matter.objects.select_related("street", "committee"), matter.pk)
-    _require_acts_for(actor, matter.unit)
-    return matter
+def _locked(subject, actor: Actor):
+    """The row of a matter or a livelihood project, locked and freshly read, once the person
+    is known to act for its unit."""
+    subject = lock_one(type(subject).objects.select_related("street", "committee"), subject.pk)
+    _require_acts_for(actor, subject.unit)
+    return subject
 
 
 def _text(value: str, field: str, label: str, *, max_length: int | None = None) -> str:
@@ -316,13 +327,20 @@ def _check_ready_to_publish(matter: Matter) -> None:
 
 
 # --- implementation, tracked like a promise ---------------------------------------------
+#
+# A resolved matter and a selected livelihood project are carried out the same way: dated
+# milestones, a progress percentage, and an alert when a milestone falls late.
 
 
-def _implementing(matter: Matter, *, planning: bool = False) -> None:
-    """Milestones and supervisors may be set from the resolution on (planning); progress,
-    completed milestones and sign-offs only while the matter is being carried out."""
+def _implementing(subject, *, planning: bool = False) -> None:
+    """Milestones (and a matter's supervisors) may be planned from the resolution or the
+    selection on; progress and completed milestones only while it is being carried out."""
+    if isinstance(subject, LivelihoodProject):
+        if subject.status != LivelihoodProject.Status.SELECTED:
+            raise InvalidTransition(_("The project is not being carried out."), code="not_implementing")
+        return
     first = Step.RESOLVED if planning else Step.IMPLEMENTED
-    if matter.rejected_at or not first <= matter.step < Step.RESULT_PUBLISHED:
+    if subject.rejected_at or not first <= subject.step < Step.RESULT_PUBLISHED:
         if planning:
             raise InvalidTransition(
                 _("Implementation is planned once the resolution is carried and until its result is published."),
@@ -331,18 +349,31 @@ def _implementing(matter: Matter, *, planning: bool = False) -> None:
         raise InvalidTransition(_("The matter is not being carried out."), code="not_implementing")
 
 
+def _subject(matter: Matter | None, project: LivelihoodProject | None):
+    if (matter is None) == (project is None):
+        raise ValueError("Give a matter or a project.")
+    return matter or project
+
+
 def milestone_add(
-    *, matter: Matter, actor: Actor, title: str, due_on: dt.date | None, now: dt.datetime | None = None
+    *,
+    actor: Actor,
+    title: str,
+    due_on: dt.date | None,
+    matter: Matter | None = None,
+    project: LivelihoodProject | None = None,
+    now: dt.datetime | None = None,
 ) -> Milestone:
     now = clock.now(now)
     title = _text(title, "title", _("the milestone"), max_length=200)
     if due_on is None:
         raise InvalidInput(_("Give the date it is due."), field="due_on")
     with transaction.atomic():
-        matter = _locked(matter, actor)
-        _implementing(matter, planning=True)
-        milestone = Milestone.objects.create(matter=matter, title=title, due_on=due_on, created_at=now)
-        _log(matter, MatterEvent.Kind.MILESTONE_ADDED, actor, now, title, due_on=due_on.isoformat())
+        subject = _locked(_subject(matter, project), actor)
+        _implementing(subject, planning=True)
+        owner = {"matter": subject} if isinstance(subject, Matter) else {"project": subject}
+        milestone = Milestone.objects.create(title=title, due_on=due_on, created_at=now, **owner)
+        _log(subject, MatterEvent.Kind.MILESTONE_ADDED, actor, now, title, due_on=due_on.isoformat())
     return milestone
 
 
@@ -354,31 +385,38 @@ def milestone_done(
     if done_on > _today(now):
         raise InvalidInput(_("The date is in the future."), field="done_on")
     with transaction.atomic():
-        matter = _locked(milestone.matter, actor)
-        _implementing(matter)
-        milestone = lock_one(Milestone.objects.filter(matter=matter), milestone.pk)
+        subject = _locked(milestone.matter or milestone.project, actor)
+        _implementing(subject)
+        milestone = lock_one(Milestone.objects.all(), milestone.pk)
         if milestone.done_on:
             return milestone  # a retry: done already
         milestone.done_on = done_on
         milestone.save(update_fields=["done_on"])
-        _log(matter, MatterEvent.Kind.MILESTONE_DONE, actor, now, milestone.title, done_on=done_on.isoformat())
+        _log(subject, MatterEvent.Kind.MILESTONE_DONE, actor, now, milestone.title, done_on=done_on.isoformat())
     return milestone
 
 
 def progress_report(
-    *, matter: Matter, actor: Actor, progress: int, note: str = "", now: dt.datetime | None = None
-) -> Matter:
+    *,
+    actor: Actor,
+    progress: int,
+    note: str = "",
+    matter: Matter | None = None,
+    project: LivelihoodProject | None = None,
+    now: dt.datetime | None = None,
+):
+    """Report how far a matter or a project has come (0-100 %), with a note."""
     now = clock.now(now)
     if not isinstance(progress, int) or not 0 <= progress <= 100:
         raise InvalidInput(_("Progress is a whole number from 0 to 100."), field="progress")
     with transaction.atomic():
-        matter = _locked(matter, actor)
-        _implementing(matter)
-        before = matter.progress
-        matter.progress = progress
-        matter.save(update_fields=["progress"])
-        _log(matter, MatterEvent.Kind.PROGRESS, actor, now, (note or "").strip(), before=before, after=progress)
-    return matter
+        subject = _locked(_subject(matter, project), actor)
+        _implementing(subject)
+        before = subject.progress
+        subject.progress = progress
+        subject.save(update_fields=["progress"])
+        _log(subject, MatterEvent.Kind.PROGRESS, actor, now, (note or "").strip(), before=before, after=progress)
+    return subject
 
 
 def supervisor_add(*, matter: Matter, actor: Actor, body: str, name: str, now: dt.datetime | None = None) -> Supervisor:
@@ -430,49 +468,66 @@ def supervisor_sign_off(
 SWEEP_BATCH = 500
 
 
-def _alert_recipients(matter: Matter) -> set[int]:
+def _alert_recipients(subject) -> set[int]:
     """Who hears of a late milestone: the person responsible (with an account), whoever raised
-    the matter, and the street leader responsible for the committee (领导包干制)."""
-    ids = {matter.responsible_user_id, matter.created_by_id}
-    if matter.committee_id:
-        ids.add(matter.committee.duty_leader_id)
+    the matter or proposed the project, and the street leader responsible for the committee
+    (领导包干制)."""
+    ids = {subject.responsible_user_id, subject.created_by_id}
+    if subject.committee_id:
+        ids.add(subject.committee.duty_leader_id)
     return {pk for pk in ids if pk}
 
 
 def sweep_late_milestones(now: dt.datetime | None = None) -> int:
-    """Alert on every milestone past its date and not done, exactly once: each is claimed
-    (skip-locked, so two sweeps never take the same row) and marked in the transaction that
-    writes its alerts. Returns the number of milestones alerted."""
+    """Alert on every milestone past its date and not done, of a matter or a project still
+    being carried out, exactly once: each is claimed (skip-locked, so two sweeps never take
+    the same row) and marked in the transaction that writes its alerts. Returns the number of
+    milestones alerted."""
     now = clock.now(now)
     today = _today(now)
     alerted = 0
+    open_matter = Q(matter__rejected_at__isnull=True, matter__step__lt=Step.RESULT_PUBLISHED)
+    open_project = Q(project__status=LivelihoodProject.Status.SELECTED)
     while True:
         with transaction.atomic():
             late = claim(
-                Milestone.objects.filter(
-                    done_on__isnull=True,
-                    late_alerted_at__isnull=True,
-                    due_on__lt=today,
-                    matter__rejected_at__isnull=True,
-                    matter__step__lt=Step.RESULT_PUBLISHED,
+                Milestone.objects.filter(done_on__isnull=True, late_alerted_at__isnull=True, due_on__lt=today).filter(
+                    open_matter | open_project
                 ),
                 order_by="due_on",
                 limit=SWEEP_BATCH,
             )
             if not late:
                 return alerted
-            matters = Matter.objects.select_related("committee").in_bulk({m.matter_id for m in late})
+            matters = Matter.objects.select_related("committee").in_bulk({m.matter_id for m in late if m.matter_id})
+            projects = LivelihoodProject.objects.select_related("committee").in_bulk(
+                {m.project_id for m in late if m.project_id}
+            )
             for milestone in late:
-                matter = matters[milestone.matter_id]
+                if milestone.matter_id:
+                    subject, link = (
+                        matters[milestone.matter_id],
+                        reverse("consultation_matter", args=[milestone.matter_id]),
+                    )
+                else:
+                    subject, link = (
+                        projects[milestone.project_id],
+                        reverse("livelihood_project", args=[milestone.project_id]),
+                    )
                 alerts_create_about(
-                    _alert_recipients(matter),
+                    _alert_recipients(subject),
                     kind=Notification.Kind.MILESTONE_LATE,
-                    subject=f"{matter.title} · {milestone.title}",
-                    link=reverse("consultation_matter", args=[matter.pk]),
+                    subject=f"{subject.title} · {milestone.title}",
+                    link=link,
                     now=now,
                 )
                 _log(
-                    matter, MatterEvent.Kind.MILESTONE_LATE, "sweep", now, milestone.title, due_on=str(milestone.due_on)
+                    subject,
+                    MatterEvent.Kind.MILESTONE_LATE,
+                    "sweep",
+                    now,
+                    milestone.title,
+                    due_on=str(milestone.due_on),
                 )
                 milestone.late_alerted_at = now
             Milestone.objects.bulk_update(late, ["late_alerted_at"])

@@ -1,12 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import livelihood_views, views
 
 urlpatterns = [
     path("consultation/", views.matter_list, name="consultation"),
     path("consultation/new/", views.matter_new, name="consultation_new"),
     path("consultation/<int:pk>/", views.matter_detail, name="consultation_matter"),
     path("consultation/<int:pk>/<str:action>/", views.matter_act, name="consultation_act"),
+    path("livelihood/", livelihood_views.project_list, name="livelihood"),
+    path("livelihood/new/", livelihood_views.project_new, name="livelihood_new"),
+    path("livelihood/<int:pk>/", livelihood_views.project_detail, name="livelihood_project"),
+    path("livelihood/<int:pk>/contract/", livelihood_views.contract_print, name="livelihood_contract"),
+    path("livelihood/<int:pk>/<str:action>/", livelihood_views.project_act, name="livelihood_act"),
     # 公示: published resolutions and results, for anyone, without signing in.
     path("gongshi/", views.public_list, name="consultation_public"),
     path("gongshi/<int:pk>/", views.public_detail, name="consultation_public_matter"),
