@@ -10,7 +10,7 @@ urlpatterns = [
     path("livelihood/", livelihood_views.project_list, name="livelihood"),
     path("livelihood/new/", livelihood_views.project_new, name="livelihood_new"),
     path("livelihood/<int:pk>/", livelihood_views.project_detail, name="livelihood_project"),
-    path("livelihood/<int:pk>/contract/", livelihood_views.contract_print, name="livelihood_contract"),
+    path("livelihood/<int:pk>/contract/print/", livelihood_views.contract_print, name="livelihood_contract"),
     path("livelihood/<int:pk>/<str:action>/", livelihood_views.project_act, name="livelihood_act"),
     # 公示: published resolutions and results, for anyone, without signing in.
     path("gongshi/", views.public_list, name="consultation_public"),

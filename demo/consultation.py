@@ -1,14 +1,16 @@
-"""The demo street's consultation (seed 002's seven steps): one matter raised from a hot spot
+"""The demo street's consultation (seed 002's seven steps) and livelihood projects (seed 000):
+one matter raised from a hot spot
 and carried through to its published result, one resolved and being carried out under its
 milestones, through the real services with the clock set to each day. Idempotent: a matter
 already there (by its title) is left alone."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 
-from consultation import services
-from consultation.models import Matter, Source, Step, Supervisor
+from consultation import livelihood, services
+from consultation.models import LivelihoodProject, Matter, Source, Step, Supervisor
 from core.clock import SHANGHAI
 from meetings.models import MeetingType
 from meetings.services import meeting_record, meeting_schedule
@@ -66,7 +68,8 @@ DEMO_PARTICIPANTS = {
 def seed_consultation(street, today: dt.date | None = None) -> int:
     """Seed the demo street's consultation matters; returns how many were created."""
     today = today or timezone.localdate()
-    committee = ResidentialCommittee.objects.filter(street=street).order_by("code").first()
+    # 桑城, the committee of the demo's `committee_staff`.
+    committee = ResidentialCommittee.objects.filter(street=street, code=f"{street.code}-SC").first()
     staff = User.objects.filter(committee=committee, role=User.Role.COMMITTEE_STAFF).order_by("pk").first()
     if committee is None or staff is None:
         return 0
@@ -152,3 +155,119 @@ def seed_consultation(street, today: dt.date | None = None) -> int:
         )
         created += 1
     return created
+
+
+# --- livelihood projects ------------------------------------------------------------------
+
+PROJECTS = [
+    # title, place, proposed by, proposer, selected (budget) or the reason it was not
+    ("加装楼道扶手", "桑城路 12 弄 1–6 号", "residents", "12 弄老年居民", Decimal("120000")),
+    ("弄堂路灯更新", "桑城路 5 弄", "committee", "", Decimal("45000")),
+    ("小区增设充电桩", "桑城路 8 弄", "residents", "8 弄居民", "纳入区级充电设施规划统一实施。"),
+]
+
+
+def seed_livelihood(street, today: dt.date | None = None) -> int:
+    """A half-year's round on the demo street: three proposals from 桑城, the street's
+    proposal meeting selects two; the handrails are completed under a maintenance contract
+    whose review today finds a breach and opens a ticket (dated today, so the simulated last
+    month stays as it was); the street lights are being carried out."""
+    today = today or timezone.localdate()
+    committee = ResidentialCommittee.objects.filter(street=street, code=f"{street.code}-SC").first()
+    staff = User.objects.filter(committee=committee, role=User.Role.COMMITTEE_STAFF).order_by("pk").first()
+    street_staff = User.objects.filter(street=street, role=User.Role.STREET_STAFF).order_by("pk").first()
+    if committee is None or staff is None or street_staff is None:
+        return 0
+    if LivelihoodProject.objects.filter(committee=committee, title=PROJECTS[0][0]).exists():
+        return 0
+    # Proposals gathered five months ago (their half-year's round), the meeting ten days later.
+    proposed = today - dt.timedelta(days=150)
+    meeting = meeting_schedule(
+        type=MeetingType.objects.get(code=livelihood.PROPOSAL_MEETING),
+        unit=street,
+        starts_at=_at(today, 140, hour=14),
+        actor=street_staff,
+        title=f"民生实事提议会（{livelihood.half_year(proposed)}）",
+        now=_at(today, 150),
+    )
+    meeting_record(
+        meeting=meeting, actor=street_staff, minutes="审议本半年度民生实事提议。", attended=[], now=_at(today, 140, 17)
+    )
+    decided = _at(today, 140, 18)
+    projects = []
+    for title, place, by, proposer, decision in PROJECTS:
+        project = livelihood.project_propose(
+            actor=staff,
+            unit=committee,
+            title=title,
+            location=place,
+            proposed_by=by,
+            proposer=proposer,
+            now=_at(today, 150),
+        )
+        if isinstance(decision, Decimal):
+            livelihood.project_decide(
+                project=project,
+                actor=street_staff,
+                meeting=meeting,
+                selected=True,
+                budget=decision,
+                responsible_unit="五里桥街道管理办",
+                responsible_person="陈静",
+                responsible_user=street_staff,
+                starts_on=decided.date() + dt.timedelta(days=7),
+                due_on=today - dt.timedelta(days=20) if not projects else today + dt.timedelta(days=30),
+                note="列入本半年度民生实事。",
+                now=decided,
+            )
+        else:
+            livelihood.project_decide(
+                project=project, actor=street_staff, meeting=meeting, selected=False, note=decision, now=decided
+            )
+        projects.append(project)
+    handrails, lights = projects[0], projects[1]
+    start = decided.date() + dt.timedelta(days=7)
+    bought = services.milestone_add(
+        project=handrails, actor=street_staff, title="采购扶手", due_on=start + dt.timedelta(days=20), now=decided
+    )
+    fitted = services.milestone_add(
+        project=handrails, actor=street_staff, title="安装到位", due_on=today - dt.timedelta(days=20), now=decided
+    )
+    finished = today - dt.timedelta(days=25)
+    services.milestone_done(milestone=bought, actor=street_staff, now=_at(today, (today - start).days - 18))
+    services.milestone_done(milestone=fitted, actor=street_staff, now=_at(today, (today - finished).days))
+    services.progress_report(
+        project=handrails,
+        actor=street_staff,
+        progress=100,
+        note="全部安装完毕",
+        now=_at(today, (today - finished).days),
+    )
+    livelihood.project_complete(project=handrails, actor=street_staff, now=_at(today, (today - finished).days))
+    contract = livelihood.contract_sign(
+        project=handrails,
+        actor=street_staff,
+        manager="五里桥物业公司",
+        beneficiaries="桑城路 12 弄 1–6 号全体居民",
+        manager_duties="每季度检查扶手牢固情况，损坏七日内修复。",
+        beneficiary_duties="爱护扶手，不在扶手上晾晒、悬挂物品，发现损坏及时报告居委会。",
+        signed_on=finished + dt.timedelta(days=2),
+        ends_on=finished + dt.timedelta(days=2 + 730),
+        review_every_months=3,
+        now=_at(today, (today - finished).days - 2),
+    )
+    livelihood.contract_review(
+        contract=contract,
+        actor=staff,
+        findings="3 号楼扶手松动，已报修两周未修复。",
+        breach=True,
+        now=timezone.now(),
+    )
+    services.milestone_add(
+        project=lights, actor=street_staff, title="旧灯拆除", due_on=today - dt.timedelta(days=5), now=decided
+    )
+    services.milestone_add(
+        project=lights, actor=street_staff, title="新灯安装调试", due_on=today + dt.timedelta(days=25), now=decided
+    )
+    services.progress_report(project=lights, actor=street_staff, progress=40, note="新灯已到货", now=_at(today, 3))
+    return len(projects)
