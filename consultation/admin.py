@@ -2,7 +2,17 @@ from django.contrib import admin
 
 from core.admin import NoDeleteAdminMixin, ReadOnlyTabularInline
 
-from .models import Matter, MatterEvent, Milestone, StepRecord, Supervisor
+from .models import (
+    ContractReview,
+    LivelihoodProject,
+    MaintenanceContract,
+    Matter,
+    MatterEvent,
+    Milestone,
+    ProjectEvent,
+    StepRecord,
+    Supervisor,
+)
 
 
 class StepInline(ReadOnlyTabularInline):
@@ -14,6 +24,7 @@ class StepInline(ReadOnlyTabularInline):
 
 class MilestoneInline(admin.TabularInline):
     model = Milestone
+    fk_name = "matter"
     extra = 0
     fields = ["title", "due_on", "done_on", "late_alerted_at"]
     readonly_fields = ["done_on", "late_alerted_at"]
@@ -52,3 +63,39 @@ class MatterAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     ]
     raw_id_fields = ["ticket", "responsible_user"]
     inlines = [StepInline, MilestoneInline, SupervisorInline, MatterEventInline]
+
+
+class ProjectMilestoneInline(MilestoneInline):
+    fk_name = "project"
+
+
+class ProjectEventInline(ReadOnlyTabularInline):
+    model = ProjectEvent
+    fields = ["at", "kind", "actor", "actor_label", "note"]
+
+
+@admin.register(LivelihoodProject)
+class LivelihoodProjectAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    """A proposal ends selected, not selected or completed, never deleted; its decision is
+    recorded from its page, which checks the proposal meeting."""
+
+    list_display = ["title", "period", "street", "committee", "status", "budget", "due_on", "progress"]
+    list_filter = ["period", "status", "street"]
+    search_fields = ["title", "location", "proposer"]
+    list_select_related = ["street", "committee"]
+    readonly_fields = ["status", "meeting", "decided_at", "progress", "completed_on", "created_by", "created_at"]
+    raw_id_fields = ["responsible_user"]
+    inlines = [ProjectMilestoneInline, ProjectEventInline]
+
+
+class ContractReviewInline(ReadOnlyTabularInline):
+    model = ContractReview
+    fields = ["reviewed_on", "findings", "breach", "ticket", "reviewed_by"]
+
+
+@admin.register(MaintenanceContract)
+class MaintenanceContractAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    list_display = ["project", "manager", "signed_on", "ends_on", "review_every_months"]
+    search_fields = ["project__title", "manager", "beneficiaries"]
+    readonly_fields = ["project", "created_by"]
+    inlines = [ContractReviewInline]

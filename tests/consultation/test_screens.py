@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from alerts.models import Notification
 from consultation import services
-from consultation.models import Matter, Step
+from consultation.models import LivelihoodProject, MaintenanceContract, Matter, Step
 from responders.models import User
 from tests.consultation.helpers import raise_matter, staff_of, through
 from tests.factories import CommitteeFactory, UserFactory, make_ticket, staffed_zone
@@ -162,3 +162,21 @@ def test_a_late_milestone_alert_links_to_its_matter_on_the_home_page(client):
     assert f'href="/consultation/{matter.pk}/"' in home and "拆除违建" in home
     assert Notification.objects.filter(recipient=staff, link=f"/consultation/{matter.pk}/").count() == 1
     assert Matter.objects.get(pk=matter.pk).step == Step.IMPLEMENTED
+
+
+def test_the_admin_shows_matters_projects_and_contracts(client, demo):
+    client.force_login(User.objects.get(username="admin"))
+    pages = [
+        "/admin/consultation/matter/",
+        "/admin/consultation/livelihoodproject/",
+        "/admin/consultation/maintenancecontract/",
+    ]
+    pages += [f"/admin/consultation/matter/{m.pk}/change/" for m in Matter.objects.all()]
+    pages += [f"/admin/consultation/livelihoodproject/{p.pk}/change/" for p in LivelihoodProject.objects.all()]
+    pages += [f"/admin/consultation/maintenancecontract/{c.pk}/change/" for c in MaintenanceContract.objects.all()]
+    assert len(pages) == 3 + 2 + 3 + 1
+    for page in pages:
+        assert client.get(page).status_code == 200, page
+    # Records end in a state, never deleted here.
+    matter = Matter.objects.first()
+    assert client.get(f"/admin/consultation/matter/{matter.pk}/delete/").status_code == 403
