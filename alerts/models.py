@@ -19,6 +19,8 @@ class Notification(models.Model):
         REFERRAL_RETURNED = "referral_returned", _("A department sent a referral back")
         # Consultation (the consultation app): about a matter, named by `subject` and `link`.
         MILESTONE_LATE = "milestone_late", _("A milestone of a consultation matter or a livelihood project is late")
+        INVITATION = "invitation", _("You are invited to settle a matter")
+        FOLLOW_UP_LATE = "follow_up_late", _("An invitation's decision is past its follow-up date")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")

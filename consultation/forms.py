@@ -8,7 +8,7 @@ from escalation import policy
 from grievances.models import Category
 from meetings.forms import unit_choices
 from meetings.models import Meeting
-from responders.models import User
+from responders.models import Department, User
 
 from .models import DECIDING_STEPS, MEETING_STEPS, LivelihoodProject, Matter, Source, Step, Supervisor
 
@@ -190,3 +190,43 @@ class ReviewForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("The ticket's category"), queryset=Category.objects.filter(active=True), required=False
     )
+
+
+# --- invitations -------------------------------------------------------------------------
+
+
+class InvitationForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=_("Department (its head)"), queryset=Department.objects.none(), required=False
+    )
+    leader = forms.ModelChoiceField(label=_("Or a street leader"), queryset=User.objects.none(), required=False)
+    invitee_name = forms.CharField(label=_("Name and post of the invited"), max_length=100, required=False)
+    proposed_at = forms.DateTimeField(
+        label=_("Proposed time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+
+    def __init__(self, *args, street_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = policy.departments_serving([street_id])
+        self.fields["leader"].queryset = User.objects.filter(
+            street_id=street_id, role=User.Role.STREET_LEADER, is_active=True
+        ).order_by("full_name")
+
+
+class AnswerForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("Answer"),
+        choices=[("yes", _("accept")), ("no", _("decline"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Reason, if declining"), required=False, max_length=1000)
+
+
+class InvitationDecisionForm(forms.Form):
+    decision = forms.CharField(label=_("The one decision"), widget=forms.Textarea(attrs={"rows": 3}))
+    follow_up_by = forms.DateField(label=_("Follow up by"), widget=DATE)
+
+
+class FollowUpForm(forms.Form):
+    note = forms.CharField(label=_("How it was carried out"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -495,3 +495,120 @@ class ProjectEvent(Event):
 
     def __str__(self):
         return f"{self.project}: {self.get_kind_display()}"
+
+
+# --- invitations (约请: 一事一议一决) -------------------------------------------------------
+
+
+class Invitation(models.Model):
+    """约请: a committee invites a department's head or a street leader to settle one matter (a
+    ticket or a consultation matter) at a session of its own: one matter, one discussion, one
+    decision (一事一议一决), then a follow-up by a date the sweep watches."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("invited")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        DECIDED = "decided", _("decided")
+        FOLLOWED_UP = "followed_up", _("followed up")
+
+    street = models.ForeignKey(
+        "responders.StreetOffice", on_delete=models.PROTECT, related_name="+", verbose_name=_("street office")
+    )
+    committee = models.ForeignKey(
+        "responders.ResidentialCommittee",
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("residential committee"),
+    )
+    department = models.ForeignKey(
+        "responders.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("department"),
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("street leader"),
+    )
+    invitee_name = models.CharField(_("invited person"), max_length=100, blank=True)
+    ticket = models.ForeignKey(
+        "grievances.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("ticket"),
+    )
+    matter = models.ForeignKey(
+        Matter, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations", verbose_name=_("matter")
+    )
+    proposed_at = models.DateTimeField(_("proposed time"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.INVITED)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    meeting = models.OneToOneField(
+        "meetings.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitation",
+        verbose_name=_("session"),
+    )
+    decision = models.TextField(_("the decision"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    follow_up_by = models.DateField(_("follow up by"), null=True, blank=True)
+    followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
+    follow_up_note = models.TextField(_("follow-up"), blank=True)
+    late_alerted_at = models.DateTimeField(_("late alert sent at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("invited at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(department__isnull=False, leader__isnull=True)
+                | Q(department__isnull=True, leader__isnull=False),
+                name="invitation_invites_one",
+            ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False, matter__isnull=True) | Q(ticket__isnull=True, matter__isnull=False),
+                name="invitation_about_one_matter",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""), name="invitation_declined_with_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["follow_up_by"],
+                name="invitation_may_fall_late",
+                condition=Q(status="decided", late_alerted_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.committee} → {self.invitee}: {self.subject}"
+
+    @property
+    def invitee(self) -> str:
+        who = str(self.department) if self.department_id else str(self.leader)
+        return f"{who} {self.invitee_name}".strip()
+
+    @property
+    def subject(self) -> str:
+        return self.ticket.reference if self.ticket_id else self.matter.title

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from responders.selectors import Scope
 
-from .models import LivelihoodProject, Matter, Step
+from .models import Invitation, LivelihoodProject, Matter, Step
 
 
 def visible_matters(scope: Scope) -> QuerySet[Matter]:
@@ -28,4 +28,14 @@ def visible_projects(scope: Scope) -> QuerySet[LivelihoodProject]:
         LivelihoodProject.objects.select_related("street", "committee", "meeting"),
         street="street",
         committee="committee",
+    )
+
+
+def visible_invitations(scope: Scope) -> QuerySet[Invitation]:
+    """A committee's invitations to it and its street; to a department, those it is invited to."""
+    return scope.filter(
+        Invitation.objects.select_related("committee", "department", "leader", "ticket", "matter", "meeting"),
+        street="street",
+        committee="committee",
+        department="department",
     )

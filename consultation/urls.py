@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import livelihood_views, views
+from . import invitation_views, livelihood_views, views
 
 urlpatterns = [
     path("consultation/", views.matter_list, name="consultation"),
@@ -12,6 +12,10 @@ urlpatterns = [
     path("livelihood/<int:pk>/", livelihood_views.project_detail, name="livelihood_project"),
     path("livelihood/<int:pk>/contract/print/", livelihood_views.contract_print, name="livelihood_contract"),
     path("livelihood/<int:pk>/<str:action>/", livelihood_views.project_act, name="livelihood_act"),
+    path("invitations/", invitation_views.invitation_list, name="invitations"),
+    path("invitations/new/", invitation_views.invitation_new, name="invitation_new"),
+    path("invitations/<int:pk>/", invitation_views.invitation_detail, name="invitation"),
+    path("invitations/<int:pk>/<str:action>/", invitation_views.invitation_act, name="invitation_act"),
     # 公示: published resolutions and results, for anyone, without signing in.
     path("gongshi/", views.public_list, name="consultation_public"),
     path("gongshi/<int:pk>/", views.public_detail, name="consultation_public_matter"),

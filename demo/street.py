@@ -171,6 +171,7 @@ REFERENCE_DATA = [
     "grievances.migrations.0003_seed_categories_and_append_only_events",
     "escalation.migrations.0002_seed_sla_policies",
     "meetings.migrations.0002_seed_meeting_types",
+    "consultation.migrations.0003_invitation_meeting_type",
 ]
 
 

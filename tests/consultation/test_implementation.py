@@ -38,7 +38,9 @@ def test_a_late_milestone_alerts_once_the_responsible_the_raiser_and_the_duty_le
     assert all(a.link == f"/consultation/{matter.pk}/" and "拆除违建" in a.subject for a in alerts)
     # Again, later, and from beat's task: nothing more for the same milestone.
     assert services.sweep_late_milestones(now=day(16)) == 0
-    assert sweep_late_consultation_milestones() == "alerted 1 late milestones"  # today: the other is late too
+    assert (
+        sweep_late_consultation_milestones() == "alerted 1 late milestones, 0 late follow-ups"
+    )  # today: the other is late too
     assert Notification.objects.filter(kind=Notification.Kind.MILESTONE_LATE).count() == 6
     assert matter.events.filter(kind=MatterEvent.Kind.MILESTONE_LATE).count() == 2
 
