@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from consultation import livelihood, services
+from consultation import invitations, livelihood, services
 from consultation.models import LivelihoodProject, Matter, Source, Step, Supervisor
 from core.clock import SHANGHAI
 from meetings.models import MeetingType
 from meetings.services import meeting_record, meeting_schedule
-from responders.models import ResidentialCommittee, User
+from responders.models import Department, ResidentialCommittee, User
 
 COMPLETED = "岭前式环境改造：楼道堆物清理与路面修补"
 IMPLEMENTING = "3号楼电梯更换主板"
@@ -271,3 +271,57 @@ def seed_livelihood(street, today: dt.date | None = None) -> int:
     )
     services.progress_report(project=lights, actor=street_staff, progress=40, note="新灯已到货", now=_at(today, 3))
     return len(projects)
+
+
+# --- an invitation (约请) -------------------------------------------------------------------
+
+RENTALS = "群租房噪音与消防隐患整治"
+
+
+def seed_invitation(street, today: dt.date | None = None) -> int:
+    """桑城 invites the police station's head to one matter (群租房 from a hot spot): the liaison
+    accepts, the session decides, and the decision is followed up before its date."""
+    today = today or timezone.localdate()
+    committee = ResidentialCommittee.objects.filter(street=street, code=f"{street.code}-SC").first()
+    staff = User.objects.filter(committee=committee, role=User.Role.COMMITTEE_STAFF).order_by("pk").first()
+    police = Department.objects.filter(street=street, kind__code="police").order_by("pk").first()
+    liaison = User.objects.filter(department=police, role=User.Role.DEPARTMENT_LIAISON).order_by("pk").first()
+    if (
+        None in (committee, staff, police, liaison)
+        or Matter.objects.filter(committee=committee, title=RENTALS).exists()
+    ):
+        return 0
+    matter = services.matter_raise(
+        actor=staff,
+        unit=committee,
+        title=RENTALS,
+        description="桑城路 734 弄群租户夜间噪音、电动车楼道充电，居民反复反映。",
+        source=Source.HOT_SPOT,
+        source_note="社情民意月报热点：群租",
+        now=_at(today, 25),
+    )
+    _step(matter, staff, 1, _at(today, 24))
+    invitation = invitations.invitation_send(
+        actor=staff,
+        committee=committee,
+        department=police,
+        invitee_name="所长",
+        matter=matter,
+        proposed_at=_at(today, 18, hour=15),
+        now=_at(today, 22),
+    )
+    invitations.invitation_answer(invitation=invitation, actor=liaison, accept=True, now=_at(today, 21))
+    invitations.invitation_decide(
+        invitation=invitation,
+        actor=staff,
+        decision="派出所会同城管一周内对 734 弄群租户开展联合检查，清理楼道充电；居委会负责入户告知。",
+        follow_up_by=today - dt.timedelta(days=8),
+        now=_at(today, 18, hour=17),
+    )
+    invitations.invitation_follow_up(
+        invitation=invitation,
+        actor=staff,
+        note="联合检查已完成，楼道电动车全部清出，居民回访满意。",
+        now=_at(today, 10),
+    )
+    return 1

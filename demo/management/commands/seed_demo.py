@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from demo import street as demo
-from demo.consultation import seed_consultation, seed_livelihood
+from demo.consultation import seed_consultation, seed_invitation, seed_livelihood
 from meetings.services import schedule_recurring
 from responders.models import StreetOffice
 
@@ -43,6 +43,7 @@ class Command(BaseCommand):
         demo_street = StreetOffice.objects.get(code=demo.DEMO_STREET[0])
         matters = seed_consultation(demo_street)
         projects = seed_livelihood(demo_street)
+        invited = seed_invitation(demo_street)
         # What beat would plan tonight: each unit's next recurring meeting (idempotent).
         meetings = schedule_recurring()
         self.stdout.write(
@@ -50,7 +51,7 @@ class Command(BaseCommand):
                 f"Demo street: {street.zones} zones, {street.households_created} households created. "
                 f"Generated: {extra.zones} zones, {extra.households_created} households created. "
                 f"Recurring meetings planned: {meetings}. "
-                f"Consultation matters: {matters}, livelihood projects: {projects}. "
+                f"Consultation matters: {matters}, livelihood projects: {projects}, invitations: {invited}. "
                 f"Demo logins use the password '{demo.DEMO_PASSWORD}'."
             )
         )
