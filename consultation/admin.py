@@ -4,6 +4,8 @@ from core.admin import NoDeleteAdminMixin, ReadOnlyTabularInline
 
 from .models import (
     ContractReview,
+    CovenantVersion,
+    Hearing,
     LivelihoodProject,
     MaintenanceContract,
     Matter,
@@ -99,3 +101,21 @@ class MaintenanceContractAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     search_fields = ["project__title", "manager", "beneficiaries"]
     readonly_fields = ["project", "created_by"]
     inlines = [ContractReviewInline]
+
+
+@admin.register(Hearing)
+class HearingAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    list_display = ["meeting", "matter", "project", "recorded_at"]
+    list_select_related = ["meeting__type", "meeting__street", "meeting__committee", "matter", "project"]
+    raw_id_fields = ["meeting", "matter", "project"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+
+@admin.register(CovenantVersion)
+class CovenantVersionAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    """Versions are adopted from the committee's covenant page; here they are read."""
+
+    list_display = ["committee", "version", "adopted_on"]
+    list_filter = ["committee__street"]
+    list_select_related = ["committee"]
+    readonly_fields = ["committee", "version", "meeting", "adopted_on", "adopted_by", "recorded_at"]

@@ -230,3 +230,30 @@ class InvitationDecisionForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     note = forms.CharField(label=_("How it was carried out"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- hearings and the covenant -----------------------------------------------------------
+
+
+class HearingForm(forms.Form):
+    meeting = forms.ModelChoiceField(label=_("Hearing meeting"), queryset=Meeting.objects.none())
+    participants = forms.CharField(label=_("Who took part"), widget=forms.Textarea(attrs={"rows": 2}))
+    opinions = forms.CharField(
+        label=_("Opinions heard, one a line (speaker: opinion)"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    conclusion = forms.CharField(label=_("Conclusion"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, meetings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = meetings
+
+
+class CovenantForm(forms.Form):
+    meeting = forms.ModelChoiceField(
+        label=_("Representatives' meeting that adopted it"), queryset=Meeting.objects.none()
+    )
+    text = forms.CharField(label=_("Text of the covenant"), widget=forms.Textarea(attrs={"rows": 10}))
+
+    def __init__(self, *args, meetings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = meetings

@@ -17,7 +17,7 @@ from meetings.models import Meeting
 from meetings.selectors import visible_meetings
 from responders.selectors import user_scope
 
-from . import forms, livelihood, selectors, services
+from . import covenant_views, forms, livelihood, selectors, services
 from .models import LivelihoodProject, MaintenanceContract
 from .views import _unit_people
 
@@ -92,6 +92,7 @@ def project_detail(request, pk, bound=None, status=200):
         "reviews": contract.reviews.select_related("ticket", "reviewed_by") if contract else [],
         "next_review": livelihood.contract_reviews_due(contract, today) if contract else None,
         "events": project.events.select_related("actor"),
+        "hearings": project.hearings.select_related("meeting"),
         "may_act": acts,
         "implementing": project.status == LivelihoodProject.Status.SELECTED,
     }
@@ -105,6 +106,7 @@ def project_detail(request, pk, bound=None, status=200):
             progress_form=bound.get("progress") or forms.ProgressForm(initial={"progress": project.progress}),
             contract_form=bound.get("contract") or forms.ContractForm(),
             review_form=bound.get("review") or forms.ReviewForm(),
+            hearing_form=bound.get("hearing") or covenant_views.hearing_form(request, project),
         )
     return render(request, "consultation/project_detail.html", context, status=status)
 
@@ -137,6 +139,10 @@ def project_act(request, pk, action):
             if form.is_valid():
                 services.progress_report(project=project, actor=user, **form.cleaned_data)
                 messages.success(request, _("Progress saved."))
+        elif action == "hearing":
+            form = covenant_views.hearing_post(request, project)
+            if not form.errors:
+                form = None
         elif action == "complete":
             livelihood.project_complete(project=project, actor=user)
             messages.success(request, _("The project is completed."))

@@ -612,3 +612,85 @@ class Invitation(models.Model):
     @property
     def subject(self) -> str:
         return self.ticket.reference if self.ticket_id else self.matter.title
+
+
+# --- hearings and the residents' covenant (三会一代理一公约) ----------------------------------
+
+
+class Hearing(models.Model):
+    """听证会 before a decision that touches residents' interests: attached to a consultation
+    matter or a livelihood project, held at a hearing meeting, with who took part and the
+    opinions heard."""
+
+    matter = models.ForeignKey(
+        Matter, on_delete=models.PROTECT, null=True, blank=True, related_name="hearings", verbose_name=_("matter")
+    )
+    project = models.ForeignKey(
+        LivelihoodProject,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hearings",
+        verbose_name=_("livelihood project"),
+    )
+    meeting = models.OneToOneField(
+        "meetings.Meeting", on_delete=models.PROTECT, related_name="hearing_record", verbose_name=_("meeting")
+    )
+    participants = models.TextField(_("who took part"))
+    # [{"speaker": "...", "opinion": "..."}]: each opinion as it was heard.
+    opinions = models.JSONField(_("opinions"), default=list)
+    conclusion = models.TextField(_("conclusion"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hearing")
+        verbose_name_plural = _("hearings")
+        ordering = ["recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(matter__isnull=False, project__isnull=True) | Q(matter__isnull=True, project__isnull=False),
+                name="hearing_about_one_thing",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.meeting}: {self.matter or self.project}"
+
+
+class CovenantVersion(models.Model):
+    """居民公约: one version of a committee's residents' covenant, adopted by a representatives'
+    meeting and published; a new version supersedes the one before."""
+
+    committee = models.ForeignKey(
+        "responders.ResidentialCommittee",
+        on_delete=models.PROTECT,
+        related_name="covenant_versions",
+        verbose_name=_("residential committee"),
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    text = models.TextField(_("text"))
+    meeting = models.OneToOneField(
+        "meetings.Meeting",
+        on_delete=models.PROTECT,
+        related_name="covenant_version",
+        verbose_name=_("adopted at"),
+    )
+    adopted_on = models.DateField(_("adopted on"))
+    adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("residents' covenant")
+        verbose_name_plural = _("residents' covenants")
+        ordering = ["committee", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "version"], name="covenant_version_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.committee} · v{self.version}"

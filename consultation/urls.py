@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import invitation_views, livelihood_views, views
+from . import covenant_views, invitation_views, livelihood_views, views
 
 urlpatterns = [
     path("consultation/", views.matter_list, name="consultation"),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("invitations/new/", invitation_views.invitation_new, name="invitation_new"),
     path("invitations/<int:pk>/", invitation_views.invitation_detail, name="invitation"),
     path("invitations/<int:pk>/<str:action>/", invitation_views.invitation_act, name="invitation_act"),
+    path("covenants/", covenant_views.covenant_list, name="covenants"),
+    path("covenants/<int:pk>/", covenant_views.covenant_detail, name="covenant"),
+    path("gongshi/covenant/<int:pk>/", covenant_views.covenant_public, name="covenant_public"),
     # 公示: published resolutions and results, for anyone, without signing in.
     path("gongshi/", views.public_list, name="consultation_public"),
     path("gongshi/<int:pk>/", views.public_detail, name="consultation_public_matter"),

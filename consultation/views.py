@@ -20,7 +20,7 @@ from meetings.selectors import visible_meetings
 from responders.models import User
 from responders.selectors import user_scope
 
-from . import forms, selectors, services
+from . import covenant_views, forms, selectors, services
 from .models import Matter, MatterStatus, Step
 
 STATUSES = {
@@ -143,6 +143,7 @@ def matter_detail(request, pk, bound=None, status=200):
         "milestones": [(m, m.is_late(today)) for m in matter.milestones.all()],
         "supervisors": [(supervisor, None) for supervisor in matter.supervisors.all()],
         "events": matter.events.select_related("actor"),
+        "hearings": matter.hearings.select_related("meeting"),
         "may_run": may_run,
         "next_step": next_step,
         "planning": not matter.rejected_at and Step.RESOLVED <= matter.step < Step.RESULT_PUBLISHED,
@@ -155,6 +156,7 @@ def matter_detail(request, pk, bound=None, status=200):
             milestone_form=bound.get("milestone") or forms.MilestoneForm(),
             progress_form=bound.get("progress") or forms.ProgressForm(initial={"progress": matter.progress}),
             supervisor_form=bound.get("supervisor") or forms.SupervisorForm(),
+            hearing_form=bound.get("hearing") or covenant_views.hearing_form(request, matter),
         )
         # One sign-off form per supervisor, each with its own field ids.
         context["supervisors"] = [
@@ -227,6 +229,10 @@ def matter_act(request, pk, action):
             if form.is_valid():
                 services.supervisor_add(matter=matter, actor=user, **form.cleaned_data)
                 messages.success(request, _("Supervisor named."))
+        elif action == "hearing":
+            form = covenant_views.hearing_post(request, matter)
+            if not form.errors:
+                form = None
         elif action == "sign_off":
             supervisor = get_object_or_404(matter.supervisors, pk=whole_number(request.POST.get("supervisor", "")) or 0)
             form = forms.SignOffForm(request.POST, prefix=f"s{supervisor.pk}")

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from consultation import invitations, livelihood, services
+from consultation import hearings, invitations, livelihood, services
 from consultation.models import LivelihoodProject, Matter, Source, Step, Supervisor
 from core.clock import SHANGHAI
-from meetings.models import MeetingType
+from meetings.models import Meeting, MeetingType
 from meetings.services import meeting_record, meeting_schedule
 from responders.models import Department, ResidentialCommittee, User
 
@@ -324,4 +324,48 @@ def seed_invitation(street, today: dt.date | None = None) -> int:
         note="联合检查已完成，楼道电动车全部清出，居民回访满意。",
         now=_at(today, 10),
     )
+    return 1
+
+
+# --- a hearing and the covenant -------------------------------------------------------------
+
+COVENANT = """一、爱护小区公共设施，损坏照价赔偿。
+二、电动车不进楼道、不入户充电。
+三、垃圾分类投放，楼道不堆放杂物。
+四、邻里和睦，夜间 22 时后不制造噪音。
+五、文明养宠，外出牵绳并及时清理粪便。"""
+
+
+def seed_hearing_and_covenant(street, today: dt.date | None = None) -> int:
+    """桑城 heard residents on the handrails before the proposal meeting, and adopted its
+    covenant (version 1) at the representatives' meeting of the environment matter."""
+    today = today or timezone.localdate()
+    committee = ResidentialCommittee.objects.filter(street=street, code=f"{street.code}-SC").first()
+    staff = User.objects.filter(committee=committee, role=User.Role.COMMITTEE_STAFF).order_by("pk").first()
+    handrails = LivelihoodProject.objects.filter(committee=committee, title=PROJECTS[0][0]).first()
+    adopted_at = Meeting.objects.filter(committee=committee, title="居民代表会议：环境改造").first()
+    if None in (committee, staff, handrails, adopted_at) or handrails.hearings.exists():
+        return 0
+    hearing_meeting = meeting_schedule(
+        type=MeetingType.objects.get(code=hearings.HEARING_TYPE),
+        unit=committee,
+        starts_at=_at(today, 145, hour=19),
+        actor=staff,
+        title="听证会：加装楼道扶手",
+        now=_at(today, 150),
+    )
+    hearings.hearing_record(
+        actor=staff,
+        project=handrails,
+        meeting=hearing_meeting,
+        participants="12 弄居民代表 14 人、物业公司、居委会",
+        opinions=hearings.parse_opinions(
+            "王阿姨（3 号楼）：老人上下楼困难，支持加装\n"
+            "物业公司：同意日常维护，需明确责任\n"
+            "李先生（5 号楼）：扶手不要占用消防通道"
+        ),
+        conclusion="一致支持提交民生实事提议会，安装方案避让消防通道。",
+        now=_at(today, 145, hour=21),
+    )
+    hearings.covenant_adopt(actor=staff, committee=committee, text=COVENANT, meeting=adopted_at, now=_at(today, 63))
     return 1

@@ -148,6 +148,9 @@ def pages_to_walk():
         ("committee_staff", "contract", f"/livelihood/{completed.pk}/contract/print/"),
         ("committee_staff", "invitations", "/invitations/"),
         ("dept_liaison", "invitation", f"/invitations/{invitation.pk}/"),
+        ("committee_staff", "covenants", "/covenants/"),
+        ("committee_staff", "covenant", f"/covenants/{invitation.committee_id}/"),
+        (None, "public-covenant", f"/gongshi/covenant/{invitation.committee_id}/"),
     ]
     if committee_meeting:
         pages.append(("committee_staff", "meeting", f"/meetings/{committee_meeting.pk}/"))

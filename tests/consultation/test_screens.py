@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from alerts.models import Notification
 from consultation import services
-from consultation.models import LivelihoodProject, MaintenanceContract, Matter, Step
+from consultation.models import CovenantVersion, Hearing, LivelihoodProject, MaintenanceContract, Matter, Step
 from responders.models import User
 from tests.consultation.helpers import raise_matter, staff_of, through
 from tests.factories import CommitteeFactory, UserFactory, make_ticket, staffed_zone
@@ -174,7 +174,11 @@ def test_the_admin_shows_matters_projects_and_contracts(client, demo):
     pages += [f"/admin/consultation/matter/{m.pk}/change/" for m in Matter.objects.all()]
     pages += [f"/admin/consultation/livelihoodproject/{p.pk}/change/" for p in LivelihoodProject.objects.all()]
     pages += [f"/admin/consultation/maintenancecontract/{c.pk}/change/" for c in MaintenanceContract.objects.all()]
-    assert len(pages) == 3 + 2 + 3 + 1
+    pages += ["/admin/consultation/hearing/", "/admin/consultation/covenantversion/"]
+    pages += [f"/admin/consultation/hearing/{h.pk}/change/" for h in Hearing.objects.all()]
+    pages += [f"/admin/consultation/covenantversion/{v.pk}/change/" for v in CovenantVersion.objects.all()]
+    # the demo: 3 matters, 3 projects, 1 contract, 1 hearing, 1 covenant version
+    assert len(pages) == 5 + 3 + 3 + 1 + 1 + 1
     for page in pages:
         assert client.get(page).status_code == 200, page
     # Records end in a state, never deleted here.
