@@ -2,7 +2,10 @@
 a rejection that ends the matter, the notice period before implementation, the result
 published only once supervised and signed off; every id checked against the person's scope."""
 
+import threading
+
 import pytest
+from django.db import connection
 
 from consultation import services
 from consultation.models import Matter, MatterEvent, MatterStatus, Source, Step
@@ -224,3 +227,29 @@ def test_raised_from_a_ticket_links_it_and_checks_it_belongs_to_the_committee():
     with pytest.raises(InvalidInput) as untitled:
         raise_matter(zone.committee, title="  ")
     assert untitled.value.field == "title"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_recording_the_same_step_at_once_record_it_once():
+    zone = staffed_zone()
+    matter = raise_matter(zone.committee)
+    people = [staff_of(zone.committee), User.objects.get(role=User.Role.STREET_STAFF, street=zone.committee.street)]
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def record_first_step(person):
+        try:
+            barrier.wait()
+            record(matter, 1, on=0, actor=person)
+            outcomes.append("recorded")
+        except InvalidTransition as error:
+            outcomes.append(error.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record_first_step, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["recorded", "step_recorded"]
+    assert matter.steps.count() == 1 and Matter.objects.get(pk=matter.pk).step == 1
