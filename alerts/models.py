@@ -19,6 +19,10 @@ class Notification(models.Model):
         REFERRAL_RETURNED = "referral_returned", _("A department sent a referral back")
         RECURRING_TOPIC = "recurring_topic", _("A recurring problem was found for your committee or street")
         DISSATISFIED_AGAIN = "dissatisfied_again", _("A resident is still dissatisfied after a reopening")
+        # Consultation (the consultation app): about a matter, named by `subject` and `link`.
+        MILESTONE_LATE = "milestone_late", _("A milestone of a consultation matter or a livelihood project is late")
+        INVITATION = "invitation", _("You are invited to settle a matter")
+        FOLLOW_UP_LATE = "follow_up_late", _("An invitation's decision is past its follow-up date")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
@@ -32,6 +36,9 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("ticket"),
     )
+    # An alert about something other than a ticket (a consultation matter): what and where.
+    subject = models.CharField(_("about"), max_length=200, blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     sent_at = models.DateTimeField(

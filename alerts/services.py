@@ -35,12 +35,34 @@ def alerts_create(
     unique = sorted(set(alerts), key=lambda alert: (alert[0], alert[1], alert[2] or 0))
     if not unique:
         return []
-    notifications = Notification.objects.bulk_create(
+    return _write(
         [
             Notification(recipient_id=recipient, kind=kind, ticket_id=ticket, created_at=now)
             for recipient, kind, ticket in unique
         ]
     )
+
+
+def alerts_create_about(
+    recipient_ids: Iterable[int], *, kind: str, subject: str, link: str, now: dt.datetime | None = None
+) -> list[Notification]:
+    """Write one alert of `kind` about something that is not a ticket (named by `subject`, at
+    the site path `link`) to each recipient, in the caller's transaction, dated `now`."""
+    now = clock.now(now)
+    recipients = sorted(set(recipient_ids))
+    if not recipients:
+        return []
+    return _write(
+        [
+            Notification(recipient_id=recipient, kind=kind, subject=subject[:200], link=link, created_at=now)
+            for recipient in recipients
+        ]
+    )
+
+
+def _write(notifications: list[Notification]) -> list[Notification]:
+    """Insert the rows; once the transaction commits, hand them to the extra channels."""
+    notifications = Notification.objects.bulk_create(notifications)
     if extra_channels():
         ids = [notification.pk for notification in notifications]
         transaction.on_commit(lambda: _queue_after_commit(ids), robust=True)

@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("residents.urls")),
     path("", include("surveys.urls")),
+    path("", include("consultation.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

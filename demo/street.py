@@ -194,6 +194,7 @@ REFERENCE_DATA = [
     "grievances.migrations.0020_category_public",
     "escalation.migrations.0002_seed_sla_policies",
     "meetings.migrations.0002_seed_meeting_types",
+    "consultation.migrations.0003_invitation_meeting_type",
 ]
 
 

@@ -328,6 +328,7 @@ class Right(StrEnum):
     ERASE_PERSONAL_DATA = "erase_personal_data"  # obj: the household
     ADD_PHOTO = "add_photo"  # obj: the ticket
     ADD_REPORTER = "add_reporter"  # obj: the ticket (a new report attached as "also reported by")
+    RUN_CONSULTATION = "run_consultation"  # obj: the committee or street that holds the matter
 
 
 def may(user: User, action: str, obj) -> bool:
@@ -335,7 +336,7 @@ def may(user: User, action: str, obj) -> bool:
     if action in Action.values:
         return Action(action) in permitted_actions(user, obj)
     match Right(action):
-        case Right.PLAN_MEETING | Right.RUN_MEETING | Right.ISSUE_REPORT | Right.READ_REPORT:
+        case Right.PLAN_MEETING | Right.RUN_MEETING | Right.ISSUE_REPORT | Right.READ_REPORT | Right.RUN_CONSULTATION:
             return acts_for(user, **_unit_ids(obj))
         case Right.OWN:
             return may_own(user, obj)

@@ -17,6 +17,7 @@ LAYERS = [
     "intake",
     "meetings",
     "surveys",
+    "consultation",
     "reports",
     "residents",
     "api",

@@ -153,8 +153,9 @@ def test_the_ticket_page(client, zone, street_staff):
 
     assert ticket.events.count() == LARGE
     # session, user, scope, the ticket, has a transfer form, the assign form's owners,
-    # referrals, feedback, the timeline (with each event's actor), its photos, who else reported it
-    assert_flat(small, large, pinned=11)
+    # referrals, the consultation matters raised from it, feedback, the timeline (with each
+    # event's actor), its photos, who else reported it
+    assert_flat(small, large, pinned=12)
 
 
 def test_bulk_acknowledge_from_the_queue(client, zone, street_staff):

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "intake",
     "meetings",
     "surveys",
+    "consultation",
     "reports",
     "residents",
     "api",
@@ -411,6 +412,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": ZHITONG_SWEEP_INTERVAL_SECONDS},
     },
     # Each zone's next public-opinion day, each street's next harmony council, and so on.
+    # Late milestones of consultation matters: alerted once each, every quarter of an hour.
+    "sweep-late-consultation-milestones": {
+        "task": "consultation.tasks.sweep_late_consultation_milestones",
+        "schedule": 900,
+        "options": {"expires": 900},
+    },
     "schedule-recurring-meetings": {
         "task": "meetings.tasks.schedule_recurring_meetings",
         "schedule": crontab(minute=30, hour=1),

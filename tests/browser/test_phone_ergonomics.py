@@ -132,6 +132,31 @@ def pages_to_walk():
         ("dept_liaison", "home", "/"),
         ("dept_liaison", "my-tickets", "/tickets/mine/"),
     ]
+    from consultation.models import Invitation, LivelihoodProject, Matter, Step
+
+    matter = Matter.objects.filter(step=Step.IMPLEMENTED).order_by("pk").first()
+    published = Matter.objects.filter(step=Step.RESULT_PUBLISHED).order_by("pk").first()
+    completed = LivelihoodProject.objects.filter(status=LivelihoodProject.Status.COMPLETED).first()
+    selected = LivelihoodProject.objects.filter(status=LivelihoodProject.Status.SELECTED).first()
+    invitation = Invitation.objects.order_by("pk").first()
+    assert matter and published and completed and selected and invitation
+    pages += [
+        ("committee_staff", "consultation", "/consultation/"),
+        ("committee_staff", "raise-matter", "/consultation/new/"),
+        ("committee_staff", "matter", f"/consultation/{matter.pk}/"),
+        (None, "public-notices", "/gongshi/"),
+        (None, "public-notice", f"/gongshi/{published.pk}/"),
+        ("committee_staff", "livelihood", "/livelihood/"),
+        ("committee_staff", "propose-project", "/livelihood/new/"),
+        ("committee_staff", "project", f"/livelihood/{completed.pk}/"),
+        ("street_staff", "project-selected", f"/livelihood/{selected.pk}/"),
+        ("committee_staff", "contract", f"/livelihood/{completed.pk}/contract/print/"),
+        ("committee_staff", "invitations", "/invitations/"),
+        ("dept_liaison", "invitation", f"/invitations/{invitation.pk}/"),
+        ("committee_staff", "covenants", "/covenants/"),
+        ("committee_staff", "covenant", f"/covenants/{invitation.committee_id}/"),
+        (None, "public-covenant", f"/gongshi/covenant/{invitation.committee_id}/"),
+    ]
     if committee_meeting:
         pages.append(("committee_staff", "meeting", f"/meetings/{committee_meeting.pk}/"))
     if liaison_ticket:

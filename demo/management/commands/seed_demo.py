@@ -2,7 +2,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from demo import street as demo
+from demo.consultation import seed_consultation, seed_hearing_and_covenant, seed_invitation, seed_livelihood
 from meetings.services import schedule_recurring
+from responders.models import StreetOffice
 
 
 class Command(BaseCommand):
@@ -38,6 +40,11 @@ class Command(BaseCommand):
         with tqdm(total=total, unit="zone", disable=options["no_progress"], file=self.stderr) as bar:
             street = demo.seed_demo_street(progress=bar.update)
             extra = demo.seed_scale(scale, progress=bar.update)
+        demo_street = StreetOffice.objects.get(code=demo.DEMO_STREET[0])
+        matters = seed_consultation(demo_street)
+        projects = seed_livelihood(demo_street)
+        invited = seed_invitation(demo_street)
+        seed_hearing_and_covenant(demo_street)
         # What beat would plan tonight: each unit's next recurring meeting (idempotent).
         meetings = schedule_recurring()
         self.stdout.write(
@@ -45,6 +52,7 @@ class Command(BaseCommand):
                 f"Demo street: {street.zones} zones, {street.households_created} households created. "
                 f"Generated: {extra.zones} zones, {extra.households_created} households created. "
                 f"Recurring meetings planned: {meetings}. "
+                f"Consultation matters: {matters}, livelihood projects: {projects}, invitations: {invited}. "
                 f"Demo logins use the password '{demo.DEMO_PASSWORD}'."
             )
         )
