@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from alerts.models import Notification
-from alerts.services import alerts_create
+from alerts.services import alerts_create_about
 from core import clock
 from core.enums import Status
 from core.errors import InvalidInput, InvalidTransition
@@ -206,9 +207,13 @@ def propose(cluster: Cluster, now: dt.datetime) -> RecurringTopic | None:
             return None
         topic.tickets.add(*cluster.tickets)
         _table_on_next_risk_screening(topic, now)
-        # The alert names the cluster's latest ticket, whose page leads to the others.
-        latest = cluster.tickets[-1].pk
-        alerts_create([(leader, Notification.Kind.RECURRING_TOPIC, latest) for leader in _leaders(topic)], now=now)
+        alerts_create_about(
+            _leaders(topic),
+            kind=Notification.Kind.RECURRING_TOPIC,
+            subject=topic.summary,
+            link=reverse("recurring_topics"),
+            now=now,
+        )
         return topic
 
 
