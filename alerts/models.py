@@ -17,6 +17,9 @@ class Notification(models.Model):
         REOPENED = "reopened", _("A resident reopened a ticket")
         REACHED_STREET = "reached_street", _("A ticket reached the street: triage it")
         REFERRAL_RETURNED = "referral_returned", _("A department sent a referral back")
+        DUE_QUARTER = "due_quarter", _("A ticket has a quarter of its time left")
+        DUE_DAY = "due_day", _("A ticket is due within a working day")
+        PAUSE_RAN_OUT = "pause_ran_out", _("A paused ticket's clock runs again")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")

@@ -10,7 +10,7 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
-from core.enums import CancelReason, Channel, Outcome, Status, Tier, Urgency
+from core.enums import CancelReason, Channel, Outcome, PauseReason, ResumeHow, Status, Tier, Urgency
 from core.errors import InvalidInput
 from escalation.transitions import Action
 from grievances.models import Category, Feedback, Photo, Ticket, TicketEvent
@@ -429,6 +429,30 @@ class CancelActionSerializer(ActionSerializer):
         return original
 
 
+class PauseActionSerializer(ActionSerializer):
+    """Pause the clock of an acknowledged or in-progress ticket while waiting on the resident
+    or a third party (not a department referral); resolve-by moves on by the working time
+    paused when it resumes. Refused (409) once resolve-by has passed."""
+
+    reason = serializers.ChoiceField(choices=PauseReason.choices)
+    note = optional_text(help_text="What is awaited; required for `third_party`: who, and for what.")
+
+
+class ResumeActionSerializer(ActionSerializer):
+    """End a pause: the resident answered (`resident_replied`, `resident_visit`) or by hand."""
+
+    how = serializers.ChoiceField(
+        choices=[
+            (value, label)
+            for value, label in ResumeHow.choices
+            if value in (ResumeHow.RESIDENT_REPLIED, ResumeHow.RESIDENT_VISIT, ResumeHow.BY_HAND)
+        ],
+        required=False,
+        default=ResumeHow.BY_HAND,
+    )
+    note = optional_text()
+
+
 # The actions the API offers, each with its body (assigning an owner is the screens' alone;
 # feedback has its own endpoint).
 ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
@@ -443,6 +467,8 @@ ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
     Action.CANCEL: CancelActionSerializer,
     Action.DEPARTMENT_UPDATE: DepartmentUpdateActionSerializer,
     Action.RETURN_REFERRAL: ReturnReferralActionSerializer,
+    Action.PAUSE: PauseActionSerializer,
+    Action.RESUME: ResumeActionSerializer,
 }
 API_ACTIONS = list(ACTION_SERIALIZERS)
 

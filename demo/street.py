@@ -170,6 +170,9 @@ REFERENCE_DATA = [
     "responders.migrations.0002_seed_department_kinds",
     "grievances.migrations.0003_seed_categories_and_append_only_events",
     "escalation.migrations.0002_seed_sla_policies",
+    "catalogue.migrations.0002_seed_shanghai_catalogue",
+    "grievances.migrations.0017_service_window_pauses_warnings",
+    "escalation.migrations.0009_service_sla_by_kind",
     "meetings.migrations.0002_seed_meeting_types",
 ]
 

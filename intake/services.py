@@ -8,12 +8,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalogue.models import ServiceItem
+from catalogue.selectors import items_for_street
 from core import clock
-from core.enums import Channel, Outcome, Urgency
+from core.enums import Channel, Outcome, ResumeHow, Urgency
 from core.errors import InvalidInput, InvalidTransition, NotPermitted
 from core.geo import check_point
 from escalation.policy import acts_for
-from escalation.transitions import Actor, ticket_open, ticket_record_feedback, ticket_resolve
+from escalation.transitions import (
+    Actor,
+    resume_on_resident_answer,
+    ticket_open,
+    ticket_record_feedback,
+    ticket_resolve,
+)
 from grievances.models import Building, Category, Feedback, Household, Ticket, Visit
 from responders.models import (
     PartnerSystem,
@@ -25,6 +33,8 @@ from responders.models import (
 )
 
 DESCRIPTION_MAX = 4000
+# The category every service application is filed under (seeded by a migration).
+SERVICE_CATEGORY = "service"
 
 
 def ticket_create(
@@ -46,6 +56,8 @@ def ticket_create(
     visit: Visit | None = None,
     lat: float | str | None = None,
     long: float | str | None = None,
+    service_item: ServiceItem | None = None,
+    documents_received: list[str] = (),
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Validate a request and open its ticket where it belongs.
@@ -95,6 +107,7 @@ def ticket_create(
         )
     if household is None and zone is None and not address:
         raise InvalidInput(_("Give the address the request is about."), code="required", field="address")
+    documents_received = _check_application(service_item, documents_received, urgency, street)
     if external_id and partner is None:
         raise InvalidInput(_("An external id needs its partner system."), field="external_id")
     if external_id:
@@ -123,7 +136,59 @@ def ticket_create(
         external_id=external_id,
         visit=visit,
         point=point,
+        service_item=service_item,
+        documents_received=documents_received,
         now=now,
+    )
+
+
+def _check_application(item: ServiceItem | None, documents: list[str], urgency: str, street: StreetOffice) -> list[str]:
+    """An application's item is one the street's windows offer; its documents are among the
+    item's (in the item's order); it is ordinary or urgent (急事特办), not an emergency."""
+    if item is None:
+        if documents:
+            raise InvalidInput(_("Documents come with a service item."), field="documents")
+        return []
+    if not items_for_street(street.pk).filter(pk=item.pk).exists():
+        raise InvalidInput(_("This street's windows do not offer %(item)s.") % {"item": item}, field="service_item")
+    if urgency == Urgency.EMERGENCY:
+        raise InvalidInput(_("An application is ordinary or urgent."), field="urgency")
+    needed = item.document_list
+    unknown = [document for document in documents if document not in needed]
+    if unknown:
+        raise InvalidInput(
+            _("%(document)s is not among the documents %(item)s needs.") % {"document": unknown[0], "item": item},
+            field="documents",
+        )
+    return [document for document in needed if document in documents]
+
+
+def service_apply(
+    *,
+    actor: Actor,
+    item: ServiceItem,
+    channel: str = Channel.WALK_IN,
+    urgency: str = Urgency.NORMAL,
+    documents_received: list[str] = (),
+    description: str = "",
+    **where,
+) -> Ticket:
+    """A resident applies for an item of the service catalogue at a window (一口受理): a
+    ticket of kind "service", answered for by the unit that completes the item, due by the
+    item's time limit on the working-day calendar, with the documents the window checked off.
+    `where`: the resident and the place, as ticket_create takes them."""
+    category = Category.objects.filter(code=SERVICE_CATEGORY).first()
+    if category is None:
+        raise InvalidTransition(_("The service category is missing: add it in the admin."), code="no_category")
+    return ticket_create(
+        actor=actor,
+        category=category,
+        description=(description or "").strip() or str(item),
+        channel=channel,
+        urgency=urgency,
+        service_item=item,
+        documents_received=list(documents_received),
+        **where,
     )
 
 
@@ -255,6 +320,8 @@ def visit_log(
             client_id=client_id,
         )
         visit.visitors.set(visitors)
+        # Meeting the resident ends the pauses that wait on them (issue 19).
+        resume_on_resident_answer(actor=actor, how=ResumeHow.RESIDENT_VISIT, household_id=household.pk, now=now)
         for matter in matters:
             ticket = ticket_create(
                 actor=actor,
