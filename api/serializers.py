@@ -10,7 +10,8 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
-from core.enums import CancelReason, Channel, Outcome, PauseReason, ResumeHow, Status, Tier, Urgency
+from catalogue.models import ServiceItem
+from core.enums import CancelReason, Channel, Outcome, PauseReason, ResumeHow, Status, TicketKind, Tier, Urgency
 from core.errors import InvalidInput
 from escalation.transitions import Action
 from grievances.models import Category, Feedback, Photo, Ticket, TicketEvent
@@ -96,6 +97,27 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["code", "name", "name_en", "active"]
 
 
+class ServiceItemSerializer(serializers.ModelSerializer):
+    service_class = serializers.CharField(source="service_class.code", read_only=True)
+    service_class_name = serializers.CharField(source="service_class.name", read_only=True)
+    documents = serializers.ListField(source="document_list", child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = ServiceItem
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "service_class",
+            "service_class_name",
+            "limit_ordinary",
+            "limit_urgent",
+            "documents",
+            "completing_office",
+            "completing_tier",
+        ]
+
+
 class ZoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = ResponsibilityZone
@@ -169,6 +191,20 @@ class TicketCreateSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="Longitude, WGS-84 degrees (-180..180); with `lat`."
     )
     photos = PhotoUploadSerializer(many=True, required=False, max_length=settings.ZHITONG_PHOTOS_PER_UPLOAD)
+    service_item = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=ServiceItem.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        help_text="An application at a window for this item of the service catalogue (GET service-items/): "
+        "a ticket of kind `service`, due by the item's time limit. Send `category` `service`.",
+    )
+    documents = serializers.ListField(
+        child=StrictCharField(max_length=100),
+        required=False,
+        max_length=30,
+        help_text="With `service_item`: the item's documents the window received, as the item names them.",
+    )
 
     def validate(self, data):
         if not (data.get("zone") or data.get("household") or data.get("address", "").strip()):
@@ -229,6 +265,10 @@ class PhotoSerializer(ModelSerializer):
 
 class TicketSerializer(ModelSerializer):
     category = serializers.CharField(source="category.code", read_only=True)
+    kind = serializers.ChoiceField(choices=TicketKind.choices, read_only=True)
+    service_item = serializers.SerializerMethodField()
+    documents_received = serializers.ListField(child=serializers.CharField(), read_only=True)
+    pause_reason = blank_choice(PauseReason.choices)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     tier = serializers.ChoiceField(choices=Tier.choices, read_only=True)
     outcome = blank_choice(Outcome.choices)
@@ -268,6 +308,12 @@ class TicketSerializer(ModelSerializer):
             "updated_at",
             "external_id",
             "photos",
+            "kind",
+            "service_item",
+            "documents_received",
+            "paused_at",
+            "pause_reason",
+            "paused_seconds",
         ]
         read_only_fields = fields
 
@@ -275,6 +321,12 @@ class TicketSerializer(ModelSerializer):
     @reads("owner")
     def get_owner(self, ticket) -> str | None:
         return str(ticket.owner) if ticket.owner_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    @reads("service_item")
+    def get_service_item(self, ticket) -> str | None:
+        """The code of the service item applied for (kind `service`), else null."""
+        return ticket.service_item.code if ticket.service_item_id else None
 
     @extend_schema_field(ReporterSerializer())
     @reads("reporter_name", "reporter_phone", "masked_reporter_phone")
