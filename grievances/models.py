@@ -446,6 +446,11 @@ class Ticket(models.Model):
     def masked_reporter_phone(self) -> str:
         return mask_phone(self.reporter_phone)
 
+    @property
+    def paused_hours(self) -> str:
+        """The working time its clock has been paused, in hours (one decimal)."""
+        return f"{self.paused_seconds / 3600:.1f}"
+
 
 class TicketSequence(models.Model):
     """The last reference number issued per street and year (WLQ-2026-000123)."""
