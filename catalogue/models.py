@@ -81,9 +81,7 @@ class ServiceItem(_Named):
         blank=True,
         related_name="+",
         verbose_name=_("department that decides"),
-        help_text=_(
-            "Where the street hands the file on, when a functional department decides (the police for residence)."
-        ),
+        help_text=_("Where the street hands the file on when a functional department decides (residence: the police)."),
     )
 
     class Meta:

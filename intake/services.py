@@ -423,6 +423,49 @@ def desk_intake(
     then the place is a unit the person acts for (a zone, committee or street) and an address.
     Staff of every tier take requests for the units they act for (escalation.policy.acts_for).
     """
+    where = _desk_caller(
+        actor=actor,
+        channel=channel,
+        household=household,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        zone=zone,
+        committee=committee,
+        street=street,
+        address=address,
+    )
+    if not matters:
+        raise InvalidInput(_("Describe at least one matter the resident raised."), code="required", field="matters")
+    with transaction.atomic():
+        return [
+            ticket_create(
+                actor=actor,
+                category=matter.category,
+                description=matter.description,
+                urgency=matter.urgency,
+                lat=lat,
+                long=long,
+                now=now,
+                **where,
+            )
+            for matter in matters
+        ]
+
+
+def _desk_caller(
+    *,
+    actor: User,
+    channel: str,
+    household: Household | None,
+    reporter_name: str,
+    reporter_phone: str,
+    zone: ResponsibilityZone | None,
+    committee: ResidentialCommittee | None,
+    street: StreetOffice | None,
+    address: str,
+) -> dict:
+    """Who came to the desk and where their matter belongs, checked: ticket_create's
+    arguments for the caller, the place and the channel."""
     if channel not in DESK_CHANNELS:
         raise InvalidInput(_("Choose how the request came in: walk-in, phone or letter."), field="channel")
     reporter_name = (reporter_name or "").strip()
@@ -455,26 +498,55 @@ def desk_intake(
         raise InvalidInput(_("Give the resident's name."), code="required", field="reporter_name")
     if household is None and not (address or "").strip():
         raise InvalidInput(_("Give the address the request is about."), code="required", field="address")
-    if not matters:
-        raise InvalidInput(_("Describe at least one matter the resident raised."), code="required", field="matters")
-    with transaction.atomic():
-        return [
-            ticket_create(
-                actor=actor,
-                category=matter.category,
-                description=matter.description,
-                urgency=matter.urgency,
-                channel=channel,
-                household=household,
-                zone=zone if household is None else None,
-                committee=committee if household is None and zone is None else None,
-                street=street if household is None and zone is None and committee is None else None,
-                address=address,
-                reporter_name=reporter_name,
-                reporter_phone=reporter_phone,
-                lat=lat,
-                long=long,
-                now=now,
-            )
-            for matter in matters
-        ]
+    return {
+        "channel": channel,
+        "household": household,
+        "zone": zone if household is None else None,
+        "committee": committee if household is None and zone is None else None,
+        "street": street if household is None and zone is None and committee is None else None,
+        "address": address,
+        "reporter_name": reporter_name,
+        "reporter_phone": reporter_phone,
+    }
+
+
+def desk_service_apply(
+    *,
+    actor: User,
+    channel: str,
+    item: ServiceItem,
+    urgency: str = Urgency.NORMAL,
+    documents_received: list[str] = (),
+    note: str = "",
+    household: Household | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    zone: ResponsibilityZone | None = None,
+    committee: ResidentialCommittee | None = None,
+    street: StreetOffice | None = None,
+    address: str = "",
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """An application at a committee's or the street's window (一口受理): the caller and place
+    checked as for any desk request, then service_apply. Any clerk takes any item; the
+    ticket goes to the unit that completes it, and the clerk stays its first receiver."""
+    where = _desk_caller(
+        actor=actor,
+        channel=channel,
+        household=household,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        zone=zone,
+        committee=committee,
+        street=street,
+        address=address,
+    )
+    return service_apply(
+        actor=actor,
+        item=item,
+        urgency=urgency,
+        documents_received=documents_received,
+        description=note,
+        now=now,
+        **where,
+    )
