@@ -2,6 +2,8 @@
 item at the window (a desk), and the street's owner pauses its clock on a phone while the
 resident brings a missing document, then resumes it."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -31,6 +33,7 @@ def test_a_clerks_application_at_the_window_and_a_pause_on_a_phone(sign_in, live
     screenshot(desk, "13-desk-service-application")
     desk.get_by_role("button", name="受理申请").click()
 
+    expect(desk).to_have_url(re.compile(r"/tickets/\d+/$"))
     ticket = Ticket.objects.get(kind="service", household=household)
     expect(desk).to_have_url(f"{live_server.url}/tickets/{ticket.pk}/")
     expect(desk.get_by_test_id("service-item")).to_contain_text("老年综合津贴申领")
@@ -43,7 +46,7 @@ def test_a_clerks_application_at_the_window_and_a_pause_on_a_phone(sign_in, live
     owner.goto(f"{live_server.url}/tickets/{ticket.pk}/")
     owner.locator('details[data-action="start"] summary').click()
     owner.locator('details[data-action="start"] button[type=submit]').click()
-    expect(owner.get_by_test_id("status")).to_have_text("处理中")
+    expect(owner.get_by_test_id("status")).to_have_text("办理中")
     pause = owner.locator('details[data-action="pause"]')
     pause.locator("summary").click()
     pause.get_by_label("等待居民：材料不全").check()
