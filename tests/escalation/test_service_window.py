@@ -297,3 +297,23 @@ def test_a_paused_ticket_is_not_warned_and_its_warnings_move_with_its_deadline(
         assert sweep_overdue_tickets(now=quarter + MINUTE).warned_quarter == 0
     ticket = transitions.ticket_resume(ticket=ticket, actor=ticket.owner, now=at(2026, 11, 18, 9))
     assert ticket.warn_quarter_at == WorkingCalendar().add_working_time(quarter, dt.timedelta(hours=8.5))
+
+
+def test_the_admin_shows_which_policy_applies_to_an_example(admin_client):
+    facilities = Category.objects.get(code="public_facilities")
+    page = admin_client.get(
+        "/admin/escalation/slapolicy/which/",
+        {"tier": "zone", "urgency": "normal", "category": facilities.pk, "received_at": "2026-11-16 10:00"},
+    )
+    text = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="which-answer"' in text
+    lift_row = SLAPolicy.objects.get(tier="zone", urgency="normal", category=facilities)
+    assert f"/admin/escalation/slapolicy/{lift_row.pk}/change/" in text
+    assert "2026-11-19 17:30" in text  # 3 working days
+    item = ServiceItem.objects.get(code="minimum_living")
+    text = admin_client.get(
+        "/admin/escalation/slapolicy/which/",
+        {"tier": "street", "urgency": "urgent", "service_item": item.pk, "received_at": "2026-11-16 10:00"},
+    ).content.decode()
+    assert "2026-11-19 17:30" in text  # the item's urgent limit: 3 working days
+    assert "/admin/escalation/slapolicy/which/" in admin_client.get("/admin/escalation/slapolicy/").content.decode()
