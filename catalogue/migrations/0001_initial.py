@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('documents', models.TextField(blank=True, help_text="One document per line, as the window's checklist shows them.", verbose_name='documents needed')),
                 ('completing_office', models.CharField(help_text='The office that completes the item, as residents know it.', max_length=150, verbose_name='completing office')),
                 ('completing_tier', models.CharField(choices=[('committee', 'residential committee'), ('street', 'street office')], default='street', help_text='The unit that answers for the application: the residential committee or the street office.', max_length=10, verbose_name='completed at')),
-                ('department_kind', models.ForeignKey(blank=True, help_text='Where the street hands the file on, when a functional department decides (the police for residence).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='responders.departmentkind', verbose_name='department that decides')),
+                ('department_kind', models.ForeignKey(blank=True, help_text='Where the street hands the file on when a functional department decides (residence: the police).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='responders.departmentkind', verbose_name='department that decides')),
                 ('service_class', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='catalogue.serviceclass', verbose_name='service class')),
                 ('street', models.ForeignKey(blank=True, help_text='Empty: offered in every street.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='responders.streetoffice', verbose_name='street office')),
             ],
