@@ -105,8 +105,8 @@ CROSS JOIN LATERAL (
              ELSE 'closed' END AS status,
         CASE WHEN s.g > %(closed)s THEN %(now)s - interval '1 hour' - mod(s.g, 72) * interval '1 hour'
              ELSE %(now)s - interval '30 days' - (%(closed)s - s.g) * interval '10 seconds' END AS created_at,
-        -- 1 in 30 in-progress tickets waits on its resident, its clock paused.
-        s.g > %(closed)s AND mod(s.g / 10, 3) = 2 AND mod(s.g, 30) = 1 AS paused
+        -- 1 in 10 in-progress tickets waits on its resident, its clock paused.
+        s.g > %(closed)s AND mod(s.g / 10, 3) = 2 AND mod(s.g, 10) = 1 AS paused
 ) x
 """
 # Rows an earlier run changed (escalated, made overdue) or whose deadlines have come close.
