@@ -386,5 +386,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "core.enums.Status",
         "TicketTierEnum": "core.enums.Tier",
         "TicketEventKindEnum": "grievances.models.EventKind",
+        "TicketKindEnum": "core.enums.TicketKind",
+        "PauseReasonEnum": "core.enums.PauseReason",
     },
 }
