@@ -437,6 +437,7 @@ def desk_intake(
     if not matters:
         raise InvalidInput(_("Describe at least one matter the resident raised."), code="required", field="matters")
     with transaction.atomic():
+        _met_at_the_desk(actor, where, now)
         return [
             ticket_create(
                 actor=actor,
@@ -450,6 +451,15 @@ def desk_intake(
             )
             for matter in matters
         ]
+
+
+def _met_at_the_desk(actor: User, where: dict, now: dt.datetime | None) -> None:
+    """A resident of a known household who walks in has answered whatever their paused
+    tickets wait on them for (a missing document brought, a call returned in person)."""
+    if where["household"] is not None and where["channel"] == Channel.WALK_IN:
+        resume_on_resident_answer(
+            actor=actor, how=ResumeHow.RESIDENT_VISIT, household_id=where["household"].pk, now=now
+        )
 
 
 def _desk_caller(
@@ -541,12 +551,14 @@ def desk_service_apply(
         street=street,
         address=address,
     )
-    return service_apply(
-        actor=actor,
-        item=item,
-        urgency=urgency,
-        documents_received=documents_received,
-        description=note,
-        now=now,
-        **where,
-    )
+    with transaction.atomic():
+        _met_at_the_desk(actor, where, now)
+        return service_apply(
+            actor=actor,
+            item=item,
+            urgency=urgency,
+            documents_received=documents_received,
+            description=note,
+            now=now,
+            **where,
+        )

@@ -317,3 +317,39 @@ def test_the_admin_shows_which_policy_applies_to_an_example(admin_client):
     ).content.decode()
     assert "2026-11-19 17:30" in text  # the item's urgent limit: 3 working days
     assert "/admin/escalation/slapolicy/which/" in admin_client.get("/admin/escalation/slapolicy/").content.decode()
+
+
+def test_a_resident_who_walks_in_to_the_window_ends_a_pause_that_waits_on_them(zone):
+    from intake.services import desk_service_apply
+
+    household = HouseholdFactory(zone=zone)
+    clerk = clerk_of(zone)
+    first = service_apply(
+        actor=clerk,
+        item=ServiceItem.objects.get(code="elderly_allowance"),
+        household=household,
+        now=at(2026, 11, 16, 10),
+    )
+    first = transitions.ticket_start(ticket=first, actor=first.owner, now=at(2026, 11, 16, 11))
+    transitions.ticket_pause(ticket=first, actor=first.owner, reason="documents", now=at(2026, 11, 16, 12))
+    by_phone = desk_service_apply(
+        actor=clerk,
+        channel="phone",
+        item=ServiceItem.objects.get(code="senior_card"),
+        household=household,
+        now=at(2026, 11, 16, 14),
+    )
+    first.refresh_from_db()
+    assert first.paused_at is not None and by_phone.kind == TicketKind.SERVICE  # a call is not a visit
+
+    desk_service_apply(
+        actor=clerk,
+        channel="walk_in",
+        item=ServiceItem.objects.get(code="insurance_card"),
+        household=household,
+        now=at(2026, 11, 17, 10),
+    )
+
+    first.refresh_from_db()
+    assert first.paused_at is None and first.paused_seconds == int((5.5 + 1) * 3600)
+    assert first.events.get(kind="resumed").data["how"] == "resident_visit"
