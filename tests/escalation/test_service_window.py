@@ -353,3 +353,15 @@ def test_a_resident_who_walks_in_to_the_window_ends_a_pause_that_waits_on_them(z
     first.refresh_from_db()
     assert first.paused_at is None and first.paused_seconds == int((5.5 + 1) * 3600)
     assert first.events.get(kind="resumed").data["how"] == "resident_visit"
+
+
+def test_the_ticket_admin_filters_applications_by_kind_and_class(admin_client, zone):
+    application = service_apply(actor=clerk_of(zone), item=ServiceItem.objects.get(code="elderly_allowance"), zone=zone)
+    request = make_ticket(zone=zone)
+    page = admin_client.get("/admin/grievances/ticket/", {"kind": "service"}).content.decode()
+    assert application.reference in page and request.reference not in page
+    by_class = admin_client.get(
+        "/admin/grievances/ticket/",
+        {"service_item__service_class__id__exact": application.service_item.service_class_id},
+    )
+    assert by_class.status_code == 200 and application.reference in by_class.content.decode()
