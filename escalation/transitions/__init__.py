@@ -37,6 +37,7 @@ from .pauses import resume_on_resident_answer, ticket_pause, ticket_resume
 from .sweep_steps import (
     BatchResult,
     SweepContext,
+    backfill_warnings,
     sweep_close_feedback_expired,
     sweep_end_capped_pauses,
     sweep_escalate_due,
@@ -54,6 +55,7 @@ __all__ = [
     "Action",
     "Actor",
     "BatchResult",
+    "backfill_warnings",
     "SweepContext",
     "resume_on_resident_answer",
     "sweep_close_feedback_expired",

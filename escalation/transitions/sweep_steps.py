@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -319,3 +319,39 @@ def _warn(threshold: str, moment: str, flag: str, kind: str):
 # A quarter of the clock's working time left; less than one working day left.
 sweep_warn_quarter_left = _warn("quarter", "warn_quarter_at", "warned_quarter", Notification.Kind.DUE_QUARTER)
 sweep_warn_day_left = _warn("day", "warn_day_at", "warned_day", Notification.Kind.DUE_DAY)
+
+
+def backfill_warnings(*, now: dt.datetime, batch_size: int = 1000) -> int:
+    """Give the open tickets whose clock began before the warnings existed their two warning
+    moments, from the clock's start (the last escalation or reopening, else the opening) to
+    resolve-by. A moment already past is marked as warned: no flood of late alerts on the
+    next sweep, but the queue's colours count it. Batch by batch; returns how many."""
+    sla = SLA.load()
+    done = 0
+    while True:
+        with transaction.atomic():
+            tickets = _claim(
+                Ticket.objects.filter(
+                    status__in=ESCALATING_STATUSES, warn_day_at__isnull=True, resolve_by__isnull=False
+                ),
+                "pk",
+                batch_size,
+            )
+            if not tickets:
+                return done
+            starts = dict(
+                TicketEvent.objects.filter(
+                    ticket__in=tickets, kind__in=[TicketEvent.Kind.ESCALATED, TicketEvent.Kind.REOPENED]
+                )
+                .values("ticket")
+                .annotate(last=Max("at"))
+                .values_list("ticket", "last")
+            )
+            for ticket in tickets:
+                start = min(starts.get(ticket.pk, ticket.created_at), ticket.resolve_by)
+                moments = sla.warnings(start, ticket.resolve_by)
+                ticket.warn_quarter_at, ticket.warn_day_at = moments["warn_quarter_at"], moments["warn_day_at"]
+                ticket.warned_quarter = ticket.warn_quarter_at <= now
+                ticket.warned_day = ticket.warn_day_at <= now
+            _write_fields(tickets, ["warn_quarter_at", "warn_day_at", "warned_quarter", "warned_day"])
+            done += len(tickets)

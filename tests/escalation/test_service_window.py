@@ -365,3 +365,24 @@ def test_the_ticket_admin_filters_applications_by_kind_and_class(admin_client, z
         {"service_item__service_class__id__exact": application.service_item.service_class_id},
     )
     assert by_class.status_code == 200 and application.reference in by_class.content.decode()
+
+
+def test_open_tickets_from_before_the_warnings_get_their_moments_once(zone):
+    from django.core.management import call_command
+
+    from grievances.models import Ticket
+
+    early = make_ticket(zone=zone, now=at(2026, 11, 16, 10))
+    later = make_ticket(zone=zone)
+    Ticket.objects.filter(pk__in=[early.pk, later.pk]).update(
+        warn_quarter_at=None, warn_day_at=None, warned_quarter=False, warned_day=False
+    )
+
+    call_command("backfill_deadline_warnings")
+    call_command("backfill_deadline_warnings")  # nothing left to do
+
+    early.refresh_from_db()
+    later.refresh_from_db()
+    assert (early.warn_quarter_at, early.warn_day_at) == (at(2026, 11, 26, 11, 22, 30), at(2026, 11, 30, 9, 0))
+    assert early.warned_quarter and early.warned_day  # long past: no late flood of alerts
+    assert later.warn_day_at > later.created_at and not later.warned_day
