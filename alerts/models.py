@@ -23,6 +23,9 @@ class Notification(models.Model):
         MILESTONE_LATE = "milestone_late", _("A milestone of a consultation matter or a livelihood project is late")
         INVITATION = "invitation", _("You are invited to settle a matter")
         FOLLOW_UP_LATE = "follow_up_late", _("An invitation's decision is past its follow-up date")
+        DUE_QUARTER = "due_quarter", _("A ticket has a quarter of its time left")
+        DUE_DAY = "due_day", _("A ticket is due within a working day")
+        PAUSE_RAN_OUT = "pause_ran_out", _("A paused ticket's clock runs again")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")

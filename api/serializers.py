@@ -10,7 +10,8 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
-from core.enums import CancelReason, Channel, Outcome, Status, Tier, Urgency
+from catalogue.models import ServiceItem
+from core.enums import CancelReason, Channel, Outcome, PauseReason, ResumeHow, Status, TicketKind, Tier, Urgency
 from core.errors import InvalidInput
 from escalation.transitions import Action
 from grievances.models import Category, Feedback, Photo, Ticket, TicketEvent
@@ -96,6 +97,27 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["code", "name", "name_en", "active"]
 
 
+class ServiceItemSerializer(serializers.ModelSerializer):
+    service_class = serializers.CharField(source="service_class.code", read_only=True)
+    service_class_name = serializers.CharField(source="service_class.name", read_only=True)
+    documents = serializers.ListField(source="document_list", child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = ServiceItem
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "service_class",
+            "service_class_name",
+            "limit_ordinary",
+            "limit_urgent",
+            "documents",
+            "completing_office",
+            "completing_tier",
+        ]
+
+
 class ZoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = ResponsibilityZone
@@ -169,6 +191,20 @@ class TicketCreateSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="Longitude, WGS-84 degrees (-180..180); with `lat`."
     )
     photos = PhotoUploadSerializer(many=True, required=False, max_length=settings.ZHITONG_PHOTOS_PER_UPLOAD)
+    service_item = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=ServiceItem.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        help_text="An application at a window for this item of the service catalogue (GET service-items/): "
+        "a ticket of kind `service`, due by the item's time limit. Send `category` `service`.",
+    )
+    documents = serializers.ListField(
+        child=StrictCharField(max_length=100),
+        required=False,
+        max_length=30,
+        help_text="With `service_item`: the item's documents the window received, as the item names them.",
+    )
 
     def validate(self, data):
         if not (data.get("zone") or data.get("household") or data.get("address", "").strip()):
@@ -229,6 +265,10 @@ class PhotoSerializer(ModelSerializer):
 
 class TicketSerializer(ModelSerializer):
     category = serializers.CharField(source="category.code", read_only=True)
+    kind = serializers.ChoiceField(choices=TicketKind.choices, read_only=True)
+    service_item = serializers.SerializerMethodField()
+    documents_received = serializers.ListField(child=serializers.CharField(), read_only=True)
+    pause_reason = blank_choice(PauseReason.choices)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     tier = serializers.ChoiceField(choices=Tier.choices, read_only=True)
     outcome = blank_choice(Outcome.choices)
@@ -269,6 +309,12 @@ class TicketSerializer(ModelSerializer):
             "external_id",
             "duplicate_of",
             "photos",
+            "kind",
+            "service_item",
+            "documents_received",
+            "paused_at",
+            "pause_reason",
+            "paused_seconds",
         ]
         read_only_fields = fields
 
@@ -276,6 +322,12 @@ class TicketSerializer(ModelSerializer):
     @reads("owner")
     def get_owner(self, ticket) -> str | None:
         return str(ticket.owner) if ticket.owner_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    @reads("service_item")
+    def get_service_item(self, ticket) -> str | None:
+        """The code of the service item applied for (kind `service`), else null."""
+        return ticket.service_item.code if ticket.service_item_id else None
 
     @extend_schema_field(ReporterSerializer())
     @reads("reporter_name", "reporter_phone", "masked_reporter_phone", "masked_reporter_name")
@@ -451,6 +503,30 @@ class CancelActionSerializer(ActionSerializer):
         return original
 
 
+class PauseActionSerializer(ActionSerializer):
+    """Pause the clock of an acknowledged or in-progress ticket while waiting on the resident
+    or a third party (not a department referral); resolve-by moves on by the working time
+    paused when it resumes. Refused (409) once resolve-by has passed."""
+
+    reason = serializers.ChoiceField(choices=PauseReason.choices)
+    note = optional_text(help_text="What is awaited; required for `third_party`: who, and for what.")
+
+
+class ResumeActionSerializer(ActionSerializer):
+    """End a pause: the resident answered (`resident_replied`, `resident_visit`) or by hand."""
+
+    how = serializers.ChoiceField(
+        choices=[
+            (value, label)
+            for value, label in ResumeHow.choices
+            if value in (ResumeHow.RESIDENT_REPLIED, ResumeHow.RESIDENT_VISIT, ResumeHow.BY_HAND)
+        ],
+        required=False,
+        default=ResumeHow.BY_HAND,
+    )
+    note = optional_text()
+
+
 # The actions the API offers, each with its body (assigning an owner is the screens' alone;
 # feedback has its own endpoint).
 ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
@@ -465,6 +541,8 @@ ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
     Action.CANCEL: CancelActionSerializer,
     Action.DEPARTMENT_UPDATE: DepartmentUpdateActionSerializer,
     Action.RETURN_REFERRAL: ReturnReferralActionSerializer,
+    Action.PAUSE: PauseActionSerializer,
+    Action.RESUME: ResumeActionSerializer,
 }
 API_ACTIONS = list(ACTION_SERIALIZERS)
 

@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     path("categories/", views.CategoryList.as_view(), name="api-categories"),
     path("org/", views.OrgTree.as_view(), name="api-org"),
+    path("service-items/", views.ServiceItemList.as_view(), name="api-service-items"),
     path("departments/", views.DepartmentList.as_view(), name="api-departments"),
     path("tickets/", views.TicketListCreate.as_view(), name="api-tickets"),
     path("tickets/<int:pk>/", views.TicketDetail.as_view(), name="api-ticket"),

@@ -1,7 +1,7 @@
 """Partner REST API v1 (DESIGN.md). Thin: validation in serializers, reads through the
 visibility rule, writes through grievances.services and escalation.transitions."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalogue.models import ServiceItem
 from core.params import whole_number
 from escalation import policy
 from escalation.actions import perform_action
@@ -81,6 +82,23 @@ class CategoryList(generics.ListAPIView):
     permission_classes = [KeyScopes]
     pagination_class = None
     queryset = Category.objects.all()
+
+
+class ServiceItemList(generics.ListAPIView):
+    """The service catalogue's active items offered in the caller's streets (every street's
+    and their own), with time limits in working days and the documents each needs."""
+
+    serializer_class = serializers.ServiceItemSerializer
+    permission_classes = [KeyScopes]
+    pagination_class = None
+
+    def get_queryset(self):
+        streets = visible_streets(request_scope(self.request))
+        return (
+            ServiceItem.objects.filter(active=True, service_class__active=True)
+            .filter(Q(street__isnull=True) | Q(street__in=streets))
+            .select_related("service_class")
+        )
 
 
 class OrgTree(generics.ListAPIView):
@@ -222,6 +240,8 @@ class TicketListCreate(generics.ListCreateAPIView):
             external_id=data.get("external_id", "") if partner else "",
             lat=data.get("lat"),
             long=data.get("long"),
+            service_item=data.get("service_item"),
+            documents_received=data.get("documents", []),
             **place,
         )
         if photos:

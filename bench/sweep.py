@@ -48,7 +48,9 @@ COLUMNS = (
     "tier, status, respond_by, resolve_by, answer_by, feedback_due_by, respond_overdue, overdue, answer_overdue, "
     "responded_at, first_responded_at, resolved_at, closed_at, outcome, outcome_reason, cancel_reason, version, "
     "created_at, updated_at, "
-    "category_id, zone_id, committee_id, street_id, owner_id"
+    "category_id, zone_id, committee_id, street_id, owner_id, "
+    "kind, documents_received, paused_at, pause_reason, pause_ends_at, paused_seconds, "
+    "warn_quarter_at, warn_day_at, warned_quarter, warned_day"
 )
 ROWS = """
 SELECT
@@ -78,7 +80,20 @@ SELECT
     (%(categories)s::bigint[])[1 + mod(s.g, %(category_count)s)] AS category_id,
     u.zone_id, u.committee_id, u.street_id,
     CASE x.tier WHEN 'zone' THEN u.zone_owner WHEN 'committee' THEN u.committee_owner
-         ELSE u.street_owner END AS owner_id
+         ELSE u.street_owner END AS owner_id,
+    CASE WHEN mod(s.g, 20) = 3 THEN 'service' ELSE 'request' END AS kind,
+    '[]'::jsonb AS documents_received,
+    CASE WHEN x.paused THEN x.created_at + interval '30 minutes' END AS paused_at,
+    CASE WHEN x.paused THEN 'documents' ELSE '' END AS pause_reason,
+    CASE WHEN x.paused THEN %(now)s + interval '3 days' + mod(s.g, 100000) * interval '5 seconds' END AS pause_ends_at,
+    0 AS paused_seconds,
+    -- The warnings before the breach (issue 19): for open tickets all still ahead, so a sweep
+    -- has nothing to warn of; closed ones were warned.
+    CASE WHEN x.is_open THEN %(now)s + interval '5 days' + mod(s.g, 100000) * interval '5 seconds'
+         ELSE x.created_at + interval '7 days' END AS warn_quarter_at,
+    CASE WHEN x.is_open THEN %(now)s + interval '6 days' + mod(s.g, 100000) * interval '5 seconds'
+         ELSE x.created_at + interval '9 days' END AS warn_day_at,
+    NOT x.is_open AS warned_quarter, NOT x.is_open AS warned_day
 FROM {source}
 JOIN bench_unit u ON u.k = mod(s.g, %(unit_count)s)
 CROSS JOIN LATERAL (
@@ -89,7 +104,9 @@ CROSS JOIN LATERAL (
              THEN (ARRAY['new', 'acknowledged', 'in_progress'])[1 + mod(s.g / 10, 3)]
              ELSE 'closed' END AS status,
         CASE WHEN s.g > %(closed)s THEN %(now)s - interval '1 hour' - mod(s.g, 72) * interval '1 hour'
-             ELSE %(now)s - interval '30 days' - (%(closed)s - s.g) * interval '10 seconds' END AS created_at
+             ELSE %(now)s - interval '30 days' - (%(closed)s - s.g) * interval '10 seconds' END AS created_at,
+        -- 1 in 10 in-progress tickets waits on its resident, its clock paused.
+        s.g > %(closed)s AND mod(s.g / 10, 3) = 2 AND mod(s.g, 10) = 1 AS paused
 ) x
 """
 # Rows an earlier run changed (escalated, made overdue) or whose deadlines have come close.
@@ -99,7 +116,7 @@ DRIFTED = f"""
     OR (status IN {OPEN!r} AND (resolve_by < %(horizon)s OR respond_by < %(horizon)s))) AS s(g)
 """
 # The open statuses the generator makes; all of them escalate when resolve-by passes.
-ESCALATABLE = "status IN ('new', 'acknowledged', 'in_progress') AND tier IN ('zone', 'committee')"
+ESCALATABLE = "status IN ('new', 'acknowledged', 'in_progress') AND tier IN ('zone', 'committee') AND paused_at IS NULL"
 
 
 def main(argv=None) -> None:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("zone/", grievance_views.my_zone, {"phone_scope_of": personal_data_scope}, name="zone"),
     path("desk/", intake_views.desk, name="desk"),
     path("desk/duplicates/", intake_views.duplicate_suggestions, name="duplicate_suggestions"),
+    path("desk/service/", intake_views.service_apply_view, name="desk_service"),
     path("households/<int:pk>/", grievance_views.household_detail, name="household"),
     path("households/<int:household_pk>/visits/new/", intake_views.visit_new, name="visit_new"),
     path("visits/", intake_views.visits_create, name="visits_create"),

@@ -66,3 +66,35 @@ class CancelReason(models.TextChoices):
     DUPLICATE = "duplicate", _("duplicate")
     WITHDRAWN = "withdrawn", _("withdrawn by the resident")
     INVALID = "invalid", _("invalid")
+
+
+class TicketKind(models.TextChoices):
+    """A request (诉求) climbs the pyramid; a service application (办事申请) is an item of the
+    service catalogue applied for at a window, due by the item's time limit (限时办结)."""
+
+    REQUEST = "request", _("request")
+    SERVICE = "service", _("service application")
+
+
+class PauseReason(models.TextChoices):
+    """Why a ticket's clock is paused: waiting on someone who is neither the owner's unit nor a
+    referred department (a referral has its own clock, the department's answer-by)."""
+
+    RESIDENT_UNREACHABLE = "unreachable", _("waiting on the resident: cannot be reached")
+    DOCUMENTS_MISSING = "documents", _("waiting on the resident: documents missing")
+    THIRD_PARTY = "third_party", _("waiting on a third party (not a department referral)")
+
+
+# The pauses a resident's answer ends (a reply, a visit, their page).
+WAITING_ON_RESIDENT = (PauseReason.RESIDENT_UNREACHABLE, PauseReason.DOCUMENTS_MISSING)
+
+
+class ResumeHow(models.TextChoices):
+    """What ended a pause."""
+
+    RESIDENT_REPLIED = "resident_replied", _("the resident answered (reply recorded by staff)")
+    RESIDENT_VISIT = "resident_visit", _("the resident was met (a visit or at the window)")
+    RESIDENT_PAGE = "resident_page", _("the resident answered on their page")
+    BY_HAND = "by_hand", _("resumed by hand")
+    CAP = "cap", _("the longest pause ran out")
+    ENDED = "ended", _("the ticket was resolved or cancelled")

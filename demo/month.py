@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from catalogue.models import ServiceItem
 from core.clock import SHANGHAI
-from core.enums import Channel, Outcome, Tier
+from core.enums import Channel, Outcome, PauseReason, ResumeHow, Tier
 from escalation import transitions
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Category, Household, Ticket, TicketEvent, Visit
-from intake.services import RaisedMatter, ticket_create, visit_log
+from intake.services import RaisedMatter, desk_service_apply, ticket_create, visit_log
 from meetings import services as meetings
 from meetings.models import Meeting, MeetingType
 from reports.models import MonthlyReport
@@ -54,6 +55,8 @@ FATES = {
     "open": 0.12,  # opened in the month's last days, still being worked on at its end
     "cancelled": 0.04,  # withdrawn by the resident
 }
+# Applications at the service window in a simulated month (issue 19).
+APPLICATIONS = 40
 SATISFACTION = [("satisfied", 0.74), ("basically_satisfied", 0.18), ("dissatisfied", 0.08)]
 DESCRIPTIONS = {
     "housing": "楼顶漏水，雨天屋内渗水",
@@ -76,6 +79,7 @@ class Ledger:
     late_responses: int = 0
     resolved_at: Counter = field(default_factory=Counter)  # tier -> tickets settled there
     carried_up: int = 0  # settled after the sweep carried them up: not on time
+    late_applications: int = 0  # service applications completed after their time limit
     feedback: Counter = field(default_factory=Counter)  # satisfaction -> count
     meetings_held: Counter = field(default_factory=Counter)  # type code -> count
     conflicts_defused: int = 0
@@ -95,13 +99,17 @@ class Ledger:
 
 
 class MonthSimulation:
-    def __init__(self, street: StreetOffice, month: dt.date, tickets: int, seed: int):
+    def __init__(self, street: StreetOffice, month: dt.date, tickets: int, seed: int, applications: int = 0):
         first, after = month_bounds(month)
         self.street, self.month = street, first
         self.start = dt.datetime.combine(first, dt.time.min, tzinfo=SHANGHAI)
         self.end = dt.datetime.combine(after, dt.time.min, tzinfo=SHANGHAI)
         self.days = (after - first).days
         self.tickets = tickets
+        self.applications = applications
+        self.items = list(
+            ServiceItem.objects.filter(active=True, completing_tier=Tier.STREET, street__isnull=True).order_by("code")
+        )
         self.rng = random.Random(f"zhitong:month:{street.code}:{first}:{seed}")
         self.ledger = Ledger()
         self.queue: list = []
@@ -202,6 +210,13 @@ class MonthSimulation:
                 first, final = windows.get(fate, (1, last - 5))
                 self.schedule(self.day(first, final), getattr(self, f"fate_{fate}")())
         self.plan_meetings()
+        # The service window (issue 19): most applications done in time, some waiting on the
+        # resident for a document (the clock paused), a few late, the last days' still open.
+        stories = ["in_time"] * 12 + ["paused"] * 4 + ["late"] * 2 + ["open"] * 2
+        for index in range(self.applications):
+            story = stories[index % len(stories)]
+            first, final = {"late": (1, last - 20), "open": (last - 2, last)}.get(story, (1, last - 16))
+            self.schedule(self.day(first, final, hour=(9, 16)), self.application(story))
         for day in range(1, last + 1):  # door-to-door visits that raised nothing
             for _ in range(self.rng.randint(3, 8)):
                 self.schedule(self.start + dt.timedelta(days=day - 1, hours=self.rng.uniform(9, 17)), self.visit())
@@ -433,6 +448,48 @@ class MonthSimulation:
         )
         self.ledger.cancelled += 1
 
+    def application(self, story: str) -> Iterator[dt.datetime]:
+        """A resident applies at their committee's window for an item the street completes."""
+        zone = self.rng.choice(self.zones)
+        household = Household.objects.filter(zone=zone).order_by("?").first()
+        item = self.rng.choice(self.items)
+        documents = item.document_list if story != "paused" else item.document_list[:1]
+        ticket = desk_service_apply(
+            actor=self.committee_staff.get(zone.committee_id) or self.street_staff,
+            channel=Channel.WALK_IN,
+            item=item,
+            documents_received=documents,
+            household=household,
+            now=self.now,
+        )
+        self.ledger.created += 1
+        yield from self.acknowledge_and_start(ticket)
+        if story == "open":
+            return
+        if story == "paused":
+            yield self.within(4, self.refresh(ticket).resolve_by)
+            transitions.ticket_pause(
+                ticket=self.refresh(ticket),
+                actor=self.actor_for(ticket),
+                reason=PauseReason.DOCUMENTS_MISSING,
+                note="请居民补交：" + "、".join(item.document_list[1:]),
+                now=self.now,
+            )
+            yield self.now + dt.timedelta(hours=self.rng.uniform(20, 50))
+            transitions.ticket_resume(
+                ticket=self.refresh(ticket), actor=self.actor_for(ticket), how=ResumeHow.RESIDENT_VISIT, now=self.now
+            )
+        if story == "late":
+            yield self.refresh(ticket).resolve_by + dt.timedelta(hours=self.rng.uniform(20, 70))
+            ticket = transitions.ticket_resolve(
+                ticket=self.refresh(ticket), actor=self.actor_for(ticket), outcome=Outcome.SOLVED, now=self.now
+            )
+            self.ledger.resolved_at[ticket.tier] += 1
+            self.ledger.late_applications += 1
+            yield from self.feedback(ticket)
+            return
+        yield from self.settle(ticket, hours=60)
+
     def visit(self) -> Iterator[dt.datetime]:
         zone = self.rng.choice(self.zones)
         household = Household.objects.filter(zone=zone).order_by("?").first()
@@ -504,8 +561,16 @@ class MonthSimulation:
         yield from ()
 
 
-def simulate_month(*, month: dt.date, tickets: int = 200, seed: int = 1, street: StreetOffice | None = None):
-    """Simulate `month` (which must have ended) on `street` (the demo street by default).
+def simulate_month(
+    *,
+    month: dt.date,
+    tickets: int = 200,
+    seed: int = 1,
+    street: StreetOffice | None = None,
+    applications: int = APPLICATIONS,
+):
+    """Simulate `month` (which must have ended) on `street` (the demo street by default), with
+    `tickets` requests and `applications` at the service window.
     Returns the ledger and the month's report. Refuses a month the street has tickets in."""
     street = street or StreetOffice.objects.get(code=DEMO_STREET[0])
     first, after = month_bounds(month)
@@ -519,5 +584,5 @@ def simulate_month(*, month: dt.date, tickets: int = 200, seed: int = 1, street:
         raise ValueError(f"{street}'s report for {first:%Y-%m} was issued already.")
     # The month's residents are invented: no SMS for them (residents.services).
     with no_resident_messages():
-        ledger = MonthSimulation(street, first, tickets, seed).run()
+        ledger = MonthSimulation(street, first, tickets, seed, applications).run()
     return ledger, MonthlyReport.objects.get(street=street, month=first)

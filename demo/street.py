@@ -193,6 +193,9 @@ REFERENCE_DATA = [
     "grievances.migrations.0003_seed_categories_and_append_only_events",
     "grievances.migrations.0020_category_public",
     "escalation.migrations.0002_seed_sla_policies",
+    "catalogue.migrations.0002_seed_shanghai_catalogue",
+    "grievances.migrations.0021_service_window_pauses_warnings",
+    "escalation.migrations.0009_service_sla_by_kind",
     "meetings.migrations.0002_seed_meeting_types",
     "consultation.migrations.0003_invitation_meeting_type",
 ]

@@ -1,5 +1,6 @@
 """Perform a state-machine action by name: the one dispatcher the screens and the API share."""
 
+from core.enums import ResumeHow
 from grievances.models import Feedback, Ticket
 from responders.models import User
 
@@ -48,6 +49,12 @@ def perform_action(
                 satisfaction=params["satisfaction"],
                 collected_via=params["collected_via"],
                 comment=params.get("comment", ""),
+            )
+        case Action.PAUSE:
+            return transitions.ticket_pause(**common, reason=params["reason"], note=params.get("note", ""))
+        case Action.RESUME:
+            return transitions.ticket_resume(
+                **common, how=params.get("how") or ResumeHow.BY_HAND, note=params.get("note", "")
             )
         case Action.ASSIGN:
             return transitions.ticket_assign(**common, owner=params["owner"])

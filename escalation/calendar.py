@@ -98,17 +98,69 @@ class WorkingCalendar:
 
     def _add_working_hours(self, local: dt.datetime, hours: int) -> dt.datetime:
         """Count `hours` of office time (09:00-17:30 on working days) from `local`."""
-        remaining = dt.timedelta(hours=hours)
-        cursor = local
+        return self.add_working_time(local, dt.timedelta(hours=hours))
+
+    # --- working time: office hours (09:00-17:30) on working days -----------------------
+    # What a paused clock is measured in, what a deadline moves by on resuming, and what the
+    # warnings before a breach count ("a quarter of the time left", "a working day left").
+
+    WORKING_DAY = dt.timedelta(hours=8, minutes=30)
+
+    def _office(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        return (
+            dt.datetime.combine(day, WORKDAY_START, tzinfo=SHANGHAI),
+            dt.datetime.combine(day, WORKDAY_END, tzinfo=SHANGHAI),
+        )
+
+    def add_working_time(self, start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+        """`start` plus `amount` of office time; nothing added leaves `start` as it is."""
+        cursor = start.astimezone(SHANGHAI)
+        if amount <= dt.timedelta(0):
+            return cursor
+        remaining = amount
         while True:
             day = cursor.date()
-            opens = dt.datetime.combine(day, WORKDAY_START, tzinfo=SHANGHAI)
-            closes = dt.datetime.combine(day, WORKDAY_END, tzinfo=SHANGHAI)
+            opens, closes = self._office(day)
             if not self.is_working_day(day) or cursor >= closes:
-                cursor = dt.datetime.combine(self.next_working_day(day), WORKDAY_START, tzinfo=SHANGHAI)
+                cursor = self._office(self.next_working_day(day))[0]
                 continue
             cursor = max(cursor, opens)
             if cursor + remaining <= closes:
                 return cursor + remaining
             remaining -= closes - cursor
             cursor = closes
+
+    def subtract_working_time(self, end: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+        """The moment `amount` of office time before `end`."""
+        cursor = end.astimezone(SHANGHAI)
+        if amount <= dt.timedelta(0):
+            return cursor
+        remaining = amount
+        while True:
+            day = cursor.date()
+            opens, closes = self._office(day)
+            if not self.is_working_day(day) or cursor <= opens:
+                day -= dt.timedelta(days=1)
+                while not self.is_working_day(day):
+                    day -= dt.timedelta(days=1)
+                cursor = self._office(day)[1]
+                continue
+            cursor = min(cursor, closes)
+            if cursor - remaining >= opens:
+                return cursor - remaining
+            remaining -= cursor - opens
+            cursor = opens
+
+    def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """The office time from `start` to `end` (nothing if `end` is not after `start`)."""
+        start, end = start.astimezone(SHANGHAI), end.astimezone(SHANGHAI)
+        total = dt.timedelta(0)
+        day = start.date()
+        while day <= end.date():
+            if self.is_working_day(day):
+                opens, closes = self._office(day)
+                low, high = max(start, opens), min(end, closes)
+                if high > low:
+                    total += high - low
+            day += dt.timedelta(days=1)
+        return total

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.clock import end_of_working_day
-from core.enums import CancelReason, Outcome
+from core.enums import CancelReason, Outcome, PauseReason, ResumeHow
 from grievances.models import Feedback, Ticket
 from grievances.selectors import visible_tickets
 from responders.models import Department, User
@@ -169,6 +169,31 @@ class AssignForm(forms.Form):
         self.fields["owner"].queryset = policy.owner_candidates(ticket)
 
 
+class PauseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Waiting on"), choices=PauseReason.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("What is awaited"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For a third party: who, and for what."),
+    )
+
+
+class ResumeForm(forms.Form):
+    how = forms.ChoiceField(
+        label=_("What ended the wait"),
+        choices=[
+            (value, label)
+            for value, label in ResumeHow.choices
+            if value in (ResumeHow.RESIDENT_REPLIED, ResumeHow.RESIDENT_VISIT, ResumeHow.BY_HAND)
+        ],
+        initial=ResumeHow.RESIDENT_REPLIED,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 FORMS = {
     Action.ACKNOWLEDGE: NoteForm,
     Action.START: NoteForm,
@@ -183,6 +208,8 @@ FORMS = {
     Action.CANCEL: CancelForm,
     Action.FEEDBACK: FeedbackForm,
     Action.ASSIGN: AssignForm,
+    Action.PAUSE: PauseForm,
+    Action.RESUME: ResumeForm,
 }
 NEEDS_TICKET = {ReferForm, AssignForm}
 

@@ -18,10 +18,30 @@ class DurationUnit(models.TextChoices):
 
 
 class SLAPolicy(models.Model):
-    """One row per tier and urgency: how soon to respond and to resolve (DESIGN.md's table)."""
+    """How soon to respond and to resolve: one row per tier and urgency (DESIGN.md's table),
+    and rows that also name a category or a service item — a lift breakdown is not a policy
+    question. The most specific row wins (escalation.sla.SLA.policy)."""
 
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
+    category = models.ForeignKey(
+        "grievances.Category",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
+        help_text=_("Only requests of this category (empty: every category)."),
+    )
+    service_item = models.ForeignKey(
+        "catalogue.ServiceItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service item"),
+        help_text=_("Only applications for this item (empty: the item's own time limit, else the tier's row)."),
+    )
     respond_within = models.PositiveIntegerField(_("respond within"), validators=[MinValueValidator(1)])
     respond_unit = models.CharField(_("unit"), max_length=20, choices=DurationUnit.choices)
     resolve_within = models.PositiveIntegerField(_("resolve within"), validators=[MinValueValidator(1)])
@@ -30,11 +50,33 @@ class SLAPolicy(models.Model):
     class Meta:
         verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")
-        ordering = ["tier", "urgency"]
-        constraints = [models.UniqueConstraint(fields=["tier", "urgency"], name="sla_policy_one_per_tier_urgency")]
+        ordering = ["tier", "urgency", "category", "service_item"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tier", "urgency"],
+                condition=Q(category__isnull=True, service_item__isnull=True),
+                name="sla_policy_one_per_tier_urgency",
+            ),
+            models.UniqueConstraint(
+                fields=["tier", "urgency", "category"],
+                condition=Q(category__isnull=False),
+                name="sla_policy_one_per_category",
+            ),
+            models.UniqueConstraint(
+                fields=["tier", "urgency", "service_item"],
+                condition=Q(service_item__isnull=False),
+                name="sla_policy_one_per_service_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__isnull=True) | Q(service_item__isnull=True),
+                name="sla_policy_category_or_item",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.get_tier_display()} · {self.get_urgency_display()}"
+        named = self.service_item or self.category
+        base = f"{self.get_tier_display()} · {self.get_urgency_display()}"
+        return f"{base} · {named}" if named else base
 
 
 class CalendarOverride(models.Model):

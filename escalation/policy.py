@@ -34,7 +34,7 @@ from responders.models import Department, ResidentialCommittee, ResponsibilityZo
 from responders.selectors import EVERYTHING, NOTHING, Scope, user_scope
 
 # The table itself, not the package: the transitions ask this module in turn.
-from .transitions.table import ALLOWED_FROM, Action
+from .transitions.table import ALLOWED_FROM, BLOCKED_WHILE_PAUSED, Action
 
 # --- tickets -----------------------------------------------------------------------------
 
@@ -49,13 +49,16 @@ _HANDLE = frozenset(
         Action.CANCEL,
         Action.ASSIGN,
         Action.FEEDBACK,
+        Action.PAUSE,
+        Action.RESUME,
     }
 )
 # Closing without the resident's verdict (e.g. unreachable) is the street's call.
 _STREET = _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY, Action.DEPARTMENT_UPDATE, Action.CLOSE}
 # Whoever can see a ticket can tell the resident its outcome and record their verdict
-# (首问负责制: the first receiver follows it wherever it went).
-_FOLLOW_UP = frozenset({Action.FEEDBACK, Action.REOPEN})
+# (首问负责制: the first receiver follows it wherever it went), and record that the resident
+# answered, which ends a pause that waits on them.
+_FOLLOW_UP = frozenset({Action.FEEDBACK, Action.REOPEN, Action.RESUME})
 # A department liaison, on a ticket waiting for their department.
 _DEPARTMENT = frozenset({Action.DEPARTMENT_REPLY, Action.DEPARTMENT_UPDATE, Action.RETURN_REFERRAL})
 
@@ -96,6 +99,7 @@ def permitted_actions(user: User, ticket: Ticket, scope: Scope | None = None) ->
 def allowed_actions(user: User, ticket: Ticket, scope: Scope | None = None) -> list[Action]:
     """The actions `user` may take on `ticket` now, in the table's order."""
     legal = {action for action, statuses in ALLOWED_FROM.items() if ticket.status in statuses}
+    legal -= BLOCKED_WHILE_PAUSED if ticket.paused_at is not None else {Action.RESUME}
     if ticket.tier == Tier.STREET:
         legal.discard(Action.ESCALATE)  # the top of the pyramid: refer to a department instead
     permitted = permitted_actions(user, ticket, scope)

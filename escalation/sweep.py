@@ -18,11 +18,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class SweepReport:
+    pauses_ended: int = 0
     escalated: int = 0
     respond_overdue: int = 0
     street_overdue: int = 0
     answer_overdue: int = 0
     closed: int = 0
+    warned_quarter: int = 0
+    warned_day: int = 0
     alerts_resent: int = 0
     failed: list[str] = field(default_factory=list)
 
@@ -32,13 +35,18 @@ class SweepReport:
 
 
 STEPS = (
-    # Escalation first: a ticket past resolve-by moves up before its respond-by is flagged
+    # A pause that ran out first: its clock runs again, with resolve-by moved on.
+    ("pauses_ended", transitions.sweep_end_capped_pauses),
+    # Escalation next: a ticket past resolve-by moves up before its respond-by is flagged
     # at the tier it is leaving.
     ("escalated", transitions.sweep_escalate_due),
     ("respond_overdue", transitions.sweep_flag_respond_overdue),
     ("street_overdue", transitions.sweep_flag_street_overdue),
     ("answer_overdue", transitions.sweep_flag_answer_overdue),
     ("closed", transitions.sweep_close_feedback_expired),
+    # Warnings last: a ticket escalated above has a new clock and nothing to warn of yet.
+    ("warned_quarter", transitions.sweep_warn_quarter_left),
+    ("warned_day", transitions.sweep_warn_day_left),
 )
 
 

@@ -226,6 +226,8 @@ def ticket_action(request, pk, action):
                     Action.CANCEL: _("Cancelled."),
                     Action.FEEDBACK: _("The resident's feedback is recorded."),
                     Action.ASSIGN: _("The owner is assigned."),
+                    Action.PAUSE: _("The clock is paused."),
+                    Action.RESUME: _("The clock runs again; the deadline moved by the working time paused."),
                 }[Action(action)],
             )
             if action == Action.REFER:

@@ -130,8 +130,10 @@ class TicketAdmin(LogsPersonalData, ReadOnlyFieldsAdminMixin, admin.ModelAdmin):
         "urgency",
         "overdue",
         "respond_overdue",
+        "kind",
         "channel",
         "category",
+        "service_item__service_class",
         "street",
         "committee",
     ]

@@ -13,7 +13,9 @@ from core.enums import (
     CancelReason,
     Channel,
     Outcome,
+    PauseReason,
     Status,
+    TicketKind,
     Tier,
     Urgency,
 )
@@ -224,7 +226,8 @@ class Category(models.Model):
 
 
 class Ticket(models.Model):
-    """工单 — one resident's request on its way through the pyramid.
+    """工单 — one resident's request on its way through the pyramid, or an application for an
+    item of the service catalogue (kind "service", due by the item's time limit).
 
     Status and tier are written only by escalation.transitions (DESIGN.md rule 1).
     The location (zone, committee, street) is where the matter belongs; the responsible
@@ -232,6 +235,20 @@ class Ticket(models.Model):
     """
 
     reference = models.CharField(_("reference"), max_length=40, unique=True, editable=False)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=TicketKind.choices, default=TicketKind.REQUEST, editable=False
+    )
+    service_item = models.ForeignKey(
+        "catalogue.ServiceItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("service item"),
+        editable=False,
+    )
+    # The item's documents the window checked off when the resident applied.
+    documents_received = models.JSONField(_("documents received"), default=list, blank=True, editable=False)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category"))
     description = models.TextField(_("description"), validators=[MinLengthValidator(1), MaxLengthValidator(4000)])
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
@@ -318,6 +335,22 @@ class Ticket(models.Model):
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    # An honest pause (escalation.transitions.pauses): the clock stops while the owner waits on
+    # the resident or a third party; on resuming, resolve-by moves by the working time paused
+    # (at most ZHITONG_PAUSE_MAX_WORKING_DAYS, when the sweep resumes it by itself).
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True, editable=False)
+    pause_reason = models.CharField(
+        _("paused because"), max_length=12, choices=PauseReason.choices, blank=True, editable=False
+    )
+    pause_ends_at = models.DateTimeField(_("pause runs out at"), null=True, blank=True, editable=False)
+    paused_seconds = models.PositiveIntegerField(_("working time paused (seconds)"), default=0, editable=False)
+    # Warnings before the breach: when a quarter of the clock's working time is left, and when
+    # less than one working day is; each sent once by the sweep (the flag), both used by the
+    # queue's colours.
+    warn_quarter_at = models.DateTimeField(_("a quarter of the time left at"), null=True, blank=True, editable=False)
+    warn_day_at = models.DateTimeField(_("one working day left at"), null=True, blank=True, editable=False)
+    warned_quarter = models.BooleanField(_("warned: a quarter left"), default=False, editable=False)
+    warned_day = models.BooleanField(_("warned: a working day left"), default=False, editable=False)
 
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True, editable=False)
     outcome_reason = models.TextField(_("outcome reason"), blank=True, editable=False)
@@ -396,6 +429,20 @@ class Ticket(models.Model):
                 fields=["answer_by"], name="ticket_due_answer", condition=Q(status="referred", answer_overdue=False)
             ),
             models.Index(fields=["feedback_due_by"], name="ticket_due_close", condition=Q(status="resolved")),
+            models.Index(
+                fields=["warn_quarter_at"],
+                name="ticket_due_warn_quarter",
+                condition=Q(status__in=ESCALATING_STATUSES, warned_quarter=False),
+            ),
+            models.Index(
+                fields=["warn_day_at"],
+                name="ticket_due_warn_day",
+                condition=Q(status__in=ESCALATING_STATUSES, warned_day=False),
+            ),
+            models.Index(fields=["pause_ends_at"], name="ticket_due_pause_cap", condition=Q(paused_at__isnull=False)),
+            models.Index(
+                fields=["service_item", "created_at"], name="ticket_service_item", condition=Q(kind="service")
+            ),
             models.Index(fields=["street", "status", "tier"], name="ticket_street_status"),
             models.Index(fields=["committee", "status"], name="ticket_committee_status"),
             models.Index(fields=["zone", "status"], name="ticket_zone_status"),
@@ -420,6 +467,11 @@ class Ticket(models.Model):
     @property
     def masked_reporter_name(self) -> str:
         return mask_name(self.reporter_name)
+
+    @property
+    def paused_hours(self) -> str:
+        """The working time its clock has been paused, in hours (one decimal)."""
+        return f"{self.paused_seconds / 3600:.1f}"
 
 
 class TicketSequence(models.Model):
@@ -460,6 +512,9 @@ class TicketEvent(models.Model):
         TABLED = "tabled", _("put on a meeting's agenda")
         DEFERRED = "deferred", _("deferred to the next meeting")
         ALSO_REPORTED = "also_reported", _("also reported by another resident or channel")
+        PAUSED = "paused", _("clock paused")
+        RESUMED = "resumed", _("clock resumed")
+        DUE_WARNING = "due_warning", _("deadline warning")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

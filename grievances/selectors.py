@@ -149,15 +149,30 @@ def visit_coverage(scope: Scope, year: int) -> list[ZoneCoverage]:
 
 
 def deadline_state(ticket: Ticket, now: dt.datetime | None = None) -> str:
-    """on_time, due_soon or overdue, for the colour a clerk sees beside the deadline."""
+    """on_time, due_soon, overdue or paused, for the colour a clerk sees beside the deadline.
+
+    Due soon uses the sweep's warning thresholds (issue 19): a quarter of the clock's working
+    time left, or less than one working day; a ticket whose clock began before those were
+    kept has the old rule, 24 hours."""
     if not ticket.is_open or ticket.resolve_by is None:
         return "done"
     now = now or timezone.now()
+    if ticket.paused_at is not None:
+        return "paused"
     if ticket.overdue or ticket.resolve_by <= now:
         return "overdue"
-    if ticket.resolve_by - now <= DUE_SOON:
+    if ticket.warn_day_at is None:
+        return "due_soon" if ticket.resolve_by - now <= DUE_SOON else "on_time"
+    if ticket.warn_day_at <= now or (ticket.warn_quarter_at is not None and ticket.warn_quarter_at <= now):
         return "due_soon"
     return "on_time"
+
+
+def due_soon_q(now: dt.datetime) -> Q:
+    """deadline_state's due_soon, as a filter (the queue's count, the dashboard)."""
+    thresholds = Q(warn_day_at__lte=now) | Q(warn_quarter_at__lte=now)
+    old_rule = Q(warn_day_at__isnull=True, resolve_by__lt=now + DUE_SOON)
+    return Q(overdue=False, paused_at__isnull=True, resolve_by__gte=now) & (thresholds | old_rule)
 
 
 # The queue's status filter: every status, open or not.
@@ -265,9 +280,7 @@ def queue_counts(tickets: QuerySet[Ticket], *, tier: str = "") -> dict:
     counts = {
         "open_count": Count("pk", filter=shown),
         "overdue_count": Count("pk", filter=shown & is_open & (Q(overdue=True) | Q(resolve_by__lt=now))),
-        "due_soon_count": Count(
-            "pk", filter=shown & is_open & Q(overdue=False, resolve_by__gte=now, resolve_by__lt=now + DUE_SOON)
-        ),
+        "due_soon_count": Count("pk", filter=shown & is_open & due_soon_q(now)),
         "new_count": Count("pk", filter=shown & Q(status="new")),
     }
     others = [other for other in Tier.values if tier and other != tier]
@@ -289,7 +302,19 @@ def map_tickets(scope: Scope) -> QuerySet[Ticket]:
         visible_tickets(scope)
         .filter(status__in=OPEN_STATUSES, lat__isnull=False)
         .select_related("category")
-        .only("pk", "reference", "lat", "long", "status", "resolve_by", "overdue", "category")
+        .only(
+            "pk",
+            "reference",
+            "lat",
+            "long",
+            "status",
+            "resolve_by",
+            "overdue",
+            "category",
+            "paused_at",
+            "warn_quarter_at",
+            "warn_day_at",
+        )
         .order_by(F("resolve_by").asc(nulls_last=True), "pk")
     )
 

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.models import ServiceItem
 from core.enums import Channel, Urgency
 from grievances.models import Category, Feedback, Household, Visit
 from responders.models import TeamMembership
@@ -176,3 +177,33 @@ class DeskForm(forms.Form):
         self.fields["place"].choices = [("", _("— choose —")), *places]
         if len(places) == 1:
             self.fields["place"].initial = places[0][0]
+
+
+class ServiceApplicationForm(forms.Form):
+    """An application for one item of the service catalogue (办事申请), beside a DeskForm for
+    the caller: its urgency (急事特办), the item's documents the window received, a note."""
+
+    item = forms.ModelChoiceField(
+        label=_("Service item"), queryset=ServiceItem.objects.none(), widget=forms.HiddenInput
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=[(Urgency.NORMAL, _("ordinary")), (Urgency.URGENT, _("urgent"))],
+        initial=Urgency.NORMAL,
+        widget=forms.RadioSelect,
+    )
+    documents = forms.MultipleChoiceField(
+        label=_("Documents received"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, items, item: ServiceItem | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        if item is not None:
+            self.fields["item"].initial = item.pk
+            self.fields["documents"].choices = [(document, document) for document in item.document_list]
+            self.fields["urgency"].choices = [
+                (Urgency.NORMAL, _("ordinary: %(days)s working days") % {"days": item.limit_ordinary}),
+                (Urgency.URGENT, _("urgent: %(days)s working days") % {"days": item.limit_urgent}),
+            ]

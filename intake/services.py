@@ -8,13 +8,22 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalogue.models import ServiceItem
+from catalogue.selectors import items_for_street
 from core import clock
-from core.enums import Channel, Outcome, Urgency
+from core.enums import Channel, Outcome, ResumeHow, Urgency
 from core.errors import InvalidInput, InvalidTransition, NotPermitted
 from core.geo import check_point
 from escalation.photos import visit_photos_add
 from escalation.policy import acts_for
-from escalation.transitions import Actor, ticket_add_reporter, ticket_open, ticket_record_feedback, ticket_resolve
+from escalation.transitions import (
+    Actor,
+    resume_on_resident_answer,
+    ticket_add_reporter,
+    ticket_open,
+    ticket_record_feedback,
+    ticket_resolve,
+)
 from grievances.models import Building, Category, Feedback, Household, Ticket, Visit
 from responders.models import (
     PartnerSystem,
@@ -26,6 +35,8 @@ from responders.models import (
 )
 
 DESCRIPTION_MAX = 4000
+# The category every service application is filed under (seeded by a migration).
+SERVICE_CATEGORY = "service"
 
 
 def ticket_create(
@@ -47,6 +58,8 @@ def ticket_create(
     visit: Visit | None = None,
     lat: float | str | None = None,
     long: float | str | None = None,
+    service_item: ServiceItem | None = None,
+    documents_received: list[str] = (),
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Validate a request and open its ticket where it belongs.
@@ -96,6 +109,7 @@ def ticket_create(
         )
     if household is None and zone is None and not address:
         raise InvalidInput(_("Give the address the request is about."), code="required", field="address")
+    documents_received = _check_application(service_item, documents_received, urgency, street)
     if external_id and partner is None:
         raise InvalidInput(_("An external id needs its partner system."), field="external_id")
     if external_id:
@@ -124,7 +138,59 @@ def ticket_create(
         external_id=external_id,
         visit=visit,
         point=point,
+        service_item=service_item,
+        documents_received=documents_received,
         now=now,
+    )
+
+
+def _check_application(item: ServiceItem | None, documents: list[str], urgency: str, street: StreetOffice) -> list[str]:
+    """An application's item is one the street's windows offer; its documents are among the
+    item's (in the item's order); it is ordinary or urgent (急事特办), not an emergency."""
+    if item is None:
+        if documents:
+            raise InvalidInput(_("Documents come with a service item."), field="documents")
+        return []
+    if not items_for_street(street.pk).filter(pk=item.pk).exists():
+        raise InvalidInput(_("This street's windows do not offer %(item)s.") % {"item": item}, field="service_item")
+    if urgency == Urgency.EMERGENCY:
+        raise InvalidInput(_("An application is ordinary or urgent."), field="urgency")
+    needed = item.document_list
+    unknown = [document for document in documents if document not in needed]
+    if unknown:
+        raise InvalidInput(
+            _("%(document)s is not among the documents %(item)s needs.") % {"document": unknown[0], "item": item},
+            field="documents",
+        )
+    return [document for document in needed if document in documents]
+
+
+def service_apply(
+    *,
+    actor: Actor,
+    item: ServiceItem,
+    channel: str = Channel.WALK_IN,
+    urgency: str = Urgency.NORMAL,
+    documents_received: list[str] = (),
+    description: str = "",
+    **where,
+) -> Ticket:
+    """A resident applies for an item of the service catalogue at a window (一口受理): a
+    ticket of kind "service", answered for by the unit that completes the item, due by the
+    item's time limit on the working-day calendar, with the documents the window checked off.
+    `where`: the resident and the place, as ticket_create takes them."""
+    category = Category.objects.filter(code=SERVICE_CATEGORY).first()
+    if category is None:
+        raise InvalidTransition(_("The service category is missing: add it in the admin."), code="no_category")
+    return ticket_create(
+        actor=actor,
+        category=category,
+        description=(description or "").strip() or str(item),
+        channel=channel,
+        urgency=urgency,
+        service_item=item,
+        documents_received=list(documents_received),
+        **where,
     )
 
 
@@ -257,6 +323,8 @@ def visit_log(
             client_id=client_id,
         )
         visit.visitors.set(visitors)
+        # Meeting the resident ends the pauses that wait on them (issue 19).
+        resume_on_resident_answer(actor=actor, how=ResumeHow.RESIDENT_VISIT, household_id=household.pk, now=now)
         for matter in matters:
             if matter.attach_to is not None and not matter.settled:
                 ticket_add_reporter(
@@ -378,6 +446,70 @@ def desk_intake(
     then the place is a unit the person acts for (a zone, committee or street) and an address.
     Staff of every tier take requests for the units they act for (escalation.policy.acts_for).
     """
+    where = _desk_caller(
+        actor=actor,
+        channel=channel,
+        household=household,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        zone=zone,
+        committee=committee,
+        street=street,
+        address=address,
+    )
+    if not matters:
+        raise InvalidInput(_("Describe at least one matter the resident raised."), code="required", field="matters")
+    with transaction.atomic():
+        _met_at_the_desk(actor, where, now)
+        return [
+            ticket_add_reporter(
+                ticket=matter.attach_to,
+                actor=actor,
+                channel=where["channel"],
+                name=where["reporter_name"],
+                phone=where["reporter_phone"],
+                household=where["household"],
+                description=matter.description,
+                now=now,
+            ).ticket
+            if matter.attach_to is not None
+            else ticket_create(
+                actor=actor,
+                category=matter.category,
+                description=matter.description,
+                urgency=matter.urgency,
+                lat=lat,
+                long=long,
+                now=now,
+                **where,
+            )
+            for matter in matters
+        ]
+
+
+def _met_at_the_desk(actor: User, where: dict, now: dt.datetime | None) -> None:
+    """A resident of a known household who walks in has answered whatever their paused
+    tickets wait on them for (a missing document brought, a call returned in person)."""
+    if where["household"] is not None and where["channel"] == Channel.WALK_IN:
+        resume_on_resident_answer(
+            actor=actor, how=ResumeHow.RESIDENT_VISIT, household_id=where["household"].pk, now=now
+        )
+
+
+def _desk_caller(
+    *,
+    actor: User,
+    channel: str,
+    household: Household | None,
+    reporter_name: str,
+    reporter_phone: str,
+    zone: ResponsibilityZone | None,
+    committee: ResidentialCommittee | None,
+    street: StreetOffice | None,
+    address: str,
+) -> dict:
+    """Who came to the desk and where their matter belongs, checked: ticket_create's
+    arguments for the caller, the place and the channel."""
     if channel not in DESK_CHANNELS:
         raise InvalidInput(_("Choose how the request came in: walk-in, phone or letter."), field="channel")
     reporter_name = (reporter_name or "").strip()
@@ -410,37 +542,57 @@ def desk_intake(
         raise InvalidInput(_("Give the resident's name."), code="required", field="reporter_name")
     if household is None and not (address or "").strip():
         raise InvalidInput(_("Give the address the request is about."), code="required", field="address")
-    if not matters:
-        raise InvalidInput(_("Describe at least one matter the resident raised."), code="required", field="matters")
+    return {
+        "channel": channel,
+        "household": household,
+        "zone": zone if household is None else None,
+        "committee": committee if household is None and zone is None else None,
+        "street": street if household is None and zone is None and committee is None else None,
+        "address": address,
+        "reporter_name": reporter_name,
+        "reporter_phone": reporter_phone,
+    }
+
+
+def desk_service_apply(
+    *,
+    actor: User,
+    channel: str,
+    item: ServiceItem,
+    urgency: str = Urgency.NORMAL,
+    documents_received: list[str] = (),
+    note: str = "",
+    household: Household | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    zone: ResponsibilityZone | None = None,
+    committee: ResidentialCommittee | None = None,
+    street: StreetOffice | None = None,
+    address: str = "",
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """An application at a committee's or the street's window (一口受理): the caller and place
+    checked as for any desk request, then service_apply. Any clerk takes any item; the
+    ticket goes to the unit that completes it, and the clerk stays its first receiver."""
+    where = _desk_caller(
+        actor=actor,
+        channel=channel,
+        household=household,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        zone=zone,
+        committee=committee,
+        street=street,
+        address=address,
+    )
     with transaction.atomic():
-        return [
-            ticket_add_reporter(
-                ticket=matter.attach_to,
-                actor=actor,
-                channel=channel,
-                name=reporter_name,
-                phone=reporter_phone,
-                household=household,
-                description=matter.description,
-                now=now,
-            ).ticket
-            if matter.attach_to is not None
-            else ticket_create(
-                actor=actor,
-                category=matter.category,
-                description=matter.description,
-                urgency=matter.urgency,
-                channel=channel,
-                household=household,
-                zone=zone if household is None else None,
-                committee=committee if household is None and zone is None else None,
-                street=street if household is None and zone is None and committee is None else None,
-                address=address,
-                reporter_name=reporter_name,
-                reporter_phone=reporter_phone,
-                lat=lat,
-                long=long,
-                now=now,
-            )
-            for matter in matters
-        ]
+        _met_at_the_desk(actor, where, now)
+        return service_apply(
+            actor=actor,
+            item=item,
+            urgency=urgency,
+            documents_received=documents_received,
+            description=note,
+            now=now,
+            **where,
+        )

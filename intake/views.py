@@ -7,6 +7,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from catalogue.models import ServiceItem
 from core.errors import InvalidInput, InvalidTransition, NotPermitted, ZhitongError
 from core.params import whole_number
 from escalation.photos import check_all
@@ -25,8 +27,15 @@ from grievances.photos import read_upload
 from grievances.selectors import household_search, visible_households, visible_tickets
 from responders.selectors import user_scope
 
-from .forms import DeskForm, MatterFormSet, VisitForm, VisitMatterFormSet
-from .services import DeskMatter, RaisedMatter, desk_intake, visit_by_client_id, visit_log_once
+from .forms import DeskForm, MatterFormSet, ServiceApplicationForm, VisitForm, VisitMatterFormSet
+from .services import (
+    DeskMatter,
+    RaisedMatter,
+    desk_intake,
+    desk_service_apply,
+    visit_by_client_id,
+    visit_log_once,
+)
 
 # How many households a desk search lists: the caller is one of the first few or the
 # query needs another word.
@@ -399,6 +408,98 @@ def desk(request):
         {
             "form": form,
             "matters": matters,
+            "query": query,
+            "found": found[:DESK_SEARCH_LIMIT] if found is not None else None,
+            "more": found is not None and len(found) > DESK_SEARCH_LIMIT,
+            "household": household,
+        },
+        status=status,
+    )
+
+
+def _window_items(user):
+    """The items a clerk's windows offer: every street's, and those of the streets they act for."""
+    streets, committees, _zones = units_acted_for(user)
+    street_ids = {*streets.values_list("pk", flat=True), *committees.values_list("street_id", flat=True)}
+    items = ServiceItem.objects.filter(active=True, service_class__active=True).filter(
+        Q(street__isnull=True) | Q(street_id__in=street_ids)
+    )
+    return items.filter(Q(service_class__street__isnull=True) | Q(service_class__street_id__in=street_ids))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_apply_view(request):
+    """办事申请 at a window (一口受理，全员协办): choose the item (its time limit, the documents it
+    needs, who completes it), find the resident as at the desk, tick the documents received;
+    the application is a ticket of kind "service" for the unit that completes the item."""
+    if not acts_for_any(request.user):
+        raise PermissionDenied
+    items = (
+        _window_items(request.user)
+        .select_related("service_class")
+        .order_by("service_class__position", "position", "code")
+    )
+    households = visible_households(acting_scope(request.user))
+    chosen_item = whole_number(request.POST.get("item") or request.GET.get("item"))
+    item = items.filter(pk=chosen_item).first() if chosen_item else None
+    query = request.GET.get("q", "").strip()
+    found = None
+    if query:
+        found = list(
+            household_search(
+                acting_scope(request.user), query, phone_scope=personal_data_scope(request.user)
+            ).select_related("zone")[: DESK_SEARCH_LIMIT + 1]
+        )
+    places, units = _places(request.user)
+    initial = {}
+    chosen = whole_number(request.GET.get("household"))
+    if chosen:
+        initial["household"] = get_object_or_404(households, pk=chosen)
+    form = DeskForm(request.POST or None, initial=initial, households=households, places=places)
+    application = ServiceApplicationForm(request.POST or None, items=items, item=item)
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid() and application.is_valid():
+        data, applied = form.cleaned_data, application.cleaned_data
+        kind, unit = units.get(data["place"], (None, None))
+        try:
+            ticket = desk_service_apply(
+                actor=request.user,
+                channel=data["channel"],
+                item=applied["item"],
+                urgency=applied["urgency"],
+                documents_received=applied["documents"],
+                note=applied["note"],
+                household=data["household"],
+                reporter_name=data["reporter_name"],
+                reporter_phone=data["reporter_phone"],
+                zone=unit if kind == "zone" else None,
+                committee=unit if kind == "committee" else None,
+                street=unit if kind == "street" else None,
+                address=data["address"],
+            )
+        except ZhitongError as error:
+            target = application if error.field in application.fields or error.field == "service_item" else form
+            field = "item" if error.field == "service_item" else error.field
+            target.add_error(field if field in target.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Application taken: %(ref)s, due by %(due)s.")
+                % {"ref": ticket.reference, "due": timezone.localtime(ticket.resolve_by).strftime("%Y-%m-%d %H:%M")},
+            )
+            return redirect("ticket", ticket.pk)
+    household = form["household"].value() if request.method == "POST" else initial.get("household")
+    if household and not hasattr(household, "pk"):
+        household = households.filter(pk=whole_number(str(household))).first()
+    return render(
+        request,
+        "intake/service_apply.html",
+        {
+            "form": form,
+            "application": application,
+            "items": items,
+            "item": item,
             "query": query,
             "found": found[:DESK_SEARCH_LIMIT] if found is not None else None,
             "more": found is not None and len(found) > DESK_SEARCH_LIMIT,

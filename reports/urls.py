@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("reports/services/", views.service_report, name="service_report"),
     path("reports/", views.report_list, name="reports"),
     path("reports/generate/", views.report_generate, name="report_generate"),
     path("reports/mine/", views.unit_report, name="unit_report"),

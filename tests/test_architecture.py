@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = [
     "core",
     "responders",
+    "catalogue",
     "grievances",
     "alerts",
     "escalation",

@@ -510,3 +510,83 @@ def test_sweep_close_feedback_expired(zone):
 
     # the claim, the UPDATE, the events, their webhook outbox rows, in one transaction
     assert_flat(small, large, pinned=6)
+
+
+# --- issue 19: warnings, pauses, the service window --------------------------------------
+
+
+def test_sweep_warn_quarter_left(zone):
+    small, large = measure_sweep(
+        transitions.sweep_warn_quarter_left, lambda n: [make_ticket(zone=zone) for _ in range(n)], "warn_quarter_at"
+    )
+
+    # the claim; the zone team to alert (once per unit); the UPDATE, the events, their webhook
+    # outbox rows, the alerts, in one transaction
+    assert_flat(small, large, pinned=8)
+
+
+def test_sweep_warn_day_left(zone):
+    small, large = measure_sweep(
+        transitions.sweep_warn_day_left, lambda n: [make_ticket(zone=zone) for _ in range(n)], "warn_day_at"
+    )
+
+    assert_flat(small, large, pinned=8)
+
+
+def test_sweep_end_capped_pauses(zone):
+    def paused(count):
+        started = [transitions.ticket_start(ticket=make_ticket(zone=zone), actor="test") for _ in range(count)]
+        return [transitions.ticket_pause(ticket=ticket, actor="test", reason="unreachable") for ticket in started]
+
+    small, large = measure_sweep(transitions.sweep_end_capped_pauses, paused, "pause_ends_at")
+
+    # the claim, the UPDATE, the events, their webhook outbox rows, the alerts, in one transaction
+    assert_flat(small, large, pinned=7)
+
+
+def test_pausing_and_resuming_a_ticket(zone):
+    ticket = transitions.ticket_start(ticket=make_ticket(zone=zone), actor="test")
+    pause = queries(lambda: transitions.ticket_pause(ticket=ticket, actor="test", reason="documents"))
+    resume = queries(lambda: transitions.ticket_resume(ticket=ticket, actor="test"))
+
+    # the row lock, the calendar's overrides, the UPDATE, the event and its outbox row, in a
+    # savepoint: the same for both
+    assert (len(pause), len(resume)) == (7, 7), listing(pause + resume)
+
+
+def applications(zone, count):
+    from catalogue.models import ServiceItem
+    from intake.services import service_apply
+
+    item = ServiceItem.objects.get(code="elderly_allowance")
+    return [service_apply(actor="test", item=item, zone=zone) for _ in range(count)]
+
+
+def test_the_service_report(client, zone, street_staff):
+    client.force_login(street_staff)
+    applications(zone, SMALL)
+    page(client, "/reports/services/")()
+
+    small = queries(page(client, "/reports/services/", ["elderly_allowance"]))
+    applications(zone, LARGE - SMALL)
+    large = queries(page(client, "/reports/services/", ["elderly_allowance"]))
+
+    # session, user, scope; the calendar's overrides, the applications with their items and classes
+    assert_flat(small, large, pinned=5)
+
+
+def test_the_service_window(client, zone):
+    clerk = person(User.Role.COMMITTEE_STAFF, committee=zone.committee)
+    client.force_login(clerk)
+    from catalogue.models import ServiceItem
+
+    item = ServiceItem.objects.get(code="elderly_allowance")
+    url = f"/desk/service/?item={item.pk}"
+    page(client, url)()
+
+    # session, user; the clerk's zones and their committees' streets; the item; the places
+    # (committees, zones); the catalogue: the same however many applications the street holds
+    small = queries(page(client, url, ["本人银行卡"]))
+    applications(zone, LARGE)
+    large = queries(page(client, url, ["本人银行卡"]))
+    assert_flat(small, large, pinned=8)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     # Zhitong's apps, bottom to top: each imports only from those above it in this list
     # (core, a plain package of shared errors, clock and parameters, sits below them all).
     "responders",
+    "catalogue",
     "grievances",
     "alerts",
     "escalation",
@@ -343,6 +344,11 @@ LOGGING = {
 ZHITONG_FEEDBACK_WINDOW_WORKING_DAYS = 5
 ZHITONG_REFERRAL_ANSWER_MONTHS = 1
 ZHITONG_REOPEN_WINDOW_DAYS = 30
+# The longest honest pause of a ticket's clock (waiting on the resident or a third party), in
+# working days; then the sweep lets the clock run again.
+ZHITONG_PAUSE_MAX_WORKING_DAYS = int(os.environ.get("ZHITONG_PAUSE_MAX_WORKING_DAYS", "10"))
+if ZHITONG_PAUSE_MAX_WORKING_DAYS < 1:
+    raise ImproperlyConfigured("ZHITONG_PAUSE_MAX_WORKING_DAYS must be at least 1.")
 ZHITONG_SWEEP_BATCH_SIZE = int(os.environ.get("ZHITONG_SWEEP_BATCH_SIZE", "1000"))
 ZHITONG_SWEEP_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_SWEEP_INTERVAL_SECONDS", "60"))
 # Extra alert channels (SMS, e-mail) by dotted path; the in-app inbox is always on.
@@ -510,5 +516,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "core.enums.Status",
         "TicketTierEnum": "core.enums.Tier",
         "TicketEventKindEnum": "grievances.models.EventKind",
+        "TicketKindEnum": "core.enums.TicketKind",
+        "PauseReasonEnum": "core.enums.PauseReason",
     },
 }

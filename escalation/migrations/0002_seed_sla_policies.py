@@ -20,10 +20,13 @@ POLICIES = [
 
 def seed(apps, schema_editor):
     SLAPolicy = apps.get_model("escalation", "SLAPolicy")
+    # The tier's own rows; from 0009 on, rows may also name a category or a service item.
+    own_rows = {"category": None, "service_item": None} if hasattr(SLAPolicy, "service_item") else {}
     for tier, urgency, respond, respond_unit, resolve, resolve_unit in POLICIES:
         SLAPolicy.objects.get_or_create(
             tier=tier,
             urgency=urgency,
+            **own_rows,
             defaults={
                 "respond_within": respond,
                 "respond_unit": respond_unit,

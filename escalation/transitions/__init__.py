@@ -8,7 +8,10 @@ Nothing outside this package writes them. Each module can be read alone:
 - `opening`     `ticket_open`: the tier a new ticket starts at, its owner, its clock;
 - `moves`       the per-ticket moves a single action and a sweep step share;
 - `actions`     the actions on one ticket, `ticket_<verb>(*, ticket, actor, ..., now=None)`;
-- `sweep_steps` the overdue sweep's steps, batch by batch with `skip_locked`.
+- `pauses`      honest pauses of the clock: `ticket_pause`, `ticket_resume`,
+                `resume_on_resident_answer` (what a resident's answer calls);
+- `sweep_steps` the overdue sweep's steps, batch by batch with `skip_locked`, and its
+                warnings before the breach.
 
 Import from the package: `from escalation.transitions import ticket_resolve`.
 """
@@ -32,14 +35,19 @@ from .actions import (
 )
 from .base import listen_to_events
 from .opening import ticket_open
+from .pauses import resume_on_resident_answer, ticket_pause, ticket_resume
 from .sweep_steps import (
     BatchResult,
     SweepContext,
+    backfill_warnings,
     sweep_close_feedback_expired,
+    sweep_end_capped_pauses,
     sweep_escalate_due,
     sweep_flag_answer_overdue,
     sweep_flag_respond_overdue,
     sweep_flag_street_overdue,
+    sweep_warn_day_left,
+    sweep_warn_quarter_left,
 )
 from .table import ALLOWED_FROM, SWEEP, Action, Actor
 
@@ -49,13 +57,18 @@ __all__ = [
     "Action",
     "Actor",
     "BatchResult",
+    "backfill_warnings",
     "SweepContext",
+    "resume_on_resident_answer",
     "sweep_close_feedback_expired",
+    "sweep_end_capped_pauses",
     "sweep_escalate_due",
     "sweep_flag_answer_overdue",
     "sweep_flag_respond_overdue",
     "sweep_flag_street_overdue",
     "listen_to_events",
+    "sweep_warn_day_left",
+    "sweep_warn_quarter_left",
     "ticket_acknowledge",
     "ticket_add_reporter",
     "ticket_assign",
@@ -66,10 +79,12 @@ __all__ = [
     "ticket_escalate",
     "ticket_note_meeting",
     "ticket_open",
+    "ticket_pause",
     "ticket_record_feedback",
     "ticket_refer",
     "ticket_reopen",
     "ticket_resolve",
+    "ticket_resume",
     "ticket_return_referral",
     "ticket_start",
 ]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from alerts.models import Notification
 from alerts.services import alerts_create
 from core import clock
-from core.enums import CancelReason, Outcome, Status
+from core.enums import CancelReason, Outcome, ResumeHow, Status
 from core.errors import InvalidInput, InvalidTransition
 from core.locks import lock_many
 from grievances.models import Feedback, Ticket, TicketEvent, TicketReporter
@@ -25,11 +25,21 @@ from responders.models import Department, User
 from responders.selectors import OwnerFinder
 
 from .. import policy
+from ..calendar import WorkingCalendar
 from ..models import Referral, TransferRecord
 from ..sla import SLA
 from .base import Batch, lock_ticket, new_event, require_action, required_text, save_with_events
-from .moves import after_referrals_settled, close_one, escalate_one, mark_responded, withdraw_referrals
+from .moves import (
+    after_referrals_settled,
+    close_one,
+    escalate_one,
+    mark_responded,
+    set_clock,
+    ticket_clock,
+    withdraw_referrals,
+)
 from .numbering import number_transfers
+from .pauses import RESUME_FIELDS, resume_one
 from .table import Action, Actor
 
 
@@ -306,26 +316,46 @@ def ticket_resolve(
     with transaction.atomic():
         ticket = lock_ticket(ticket)
         require_action(ticket, Action.RESOLVE, actor, expected_version)
+        events, fields = _end_pause(ticket, actor, now)
         before = ticket.status
         ticket.status, ticket.outcome, ticket.outcome_reason = Status.RESOLVED, outcome, reason
         ticket.resolved_at = now
         ticket.feedback_due_by = SLA.load().feedback_due_by(now)
-        event = new_event(
-            ticket,
-            TicketEvent.Kind.RESOLVED,
-            actor,
-            now,
-            from_status=before,
-            note=reason,
-            data={"outcome": outcome},
-            meeting=meeting,
+        events.append(
+            new_event(
+                ticket,
+                TicketEvent.Kind.RESOLVED,
+                actor,
+                now,
+                from_status=before,
+                note=reason,
+                data={"outcome": outcome},
+                meeting=meeting,
+            )
         )
         return save_with_events(
             ticket,
-            ["status", "outcome", "outcome_reason", "resolved_at", "feedback_due_by", *mark_responded(ticket, now)],
-            event,
+            [
+                "status",
+                "outcome",
+                "outcome_reason",
+                "resolved_at",
+                "feedback_due_by",
+                *mark_responded(ticket, now),
+                *fields,
+            ],
+            events,
             now,
         )
+
+
+def _end_pause(ticket: Ticket, actor: Actor, now: dt.datetime) -> tuple[list[TicketEvent], tuple[str, ...]]:
+    """A paused ticket that is resolved or cancelled: its pause ends first, on the timeline,
+    so that its paused time is counted (and its resolve-by moved) like any other."""
+    if ticket.paused_at is None:
+        return [], ()
+    event = resume_one(ticket, actor=actor, how=ResumeHow.ENDED, now=now, calendar=WorkingCalendar.load())
+    return [event], RESUME_FIELDS
 
 
 def ticket_close(
@@ -409,11 +439,12 @@ def ticket_reopen(
                 code="reopen_window_passed",
             )
         before = ticket.status
-        deadlines = SLA.load().clock(ticket.tier, ticket.urgency, now)
+        deadlines = ticket_clock(SLA.load(), ticket, ticket.tier, now)
         ticket.status = Status.IN_PROGRESS
         ticket.outcome, ticket.outcome_reason = "", ""
         ticket.resolved_at = ticket.closed_at = ticket.feedback_due_by = None
-        ticket.respond_by, ticket.resolve_by, ticket.responded_at = deadlines.respond_by, deadlines.resolve_by, now
+        clock_fields = set_clock(ticket, deadlines)
+        ticket.responded_at = now
         ticket.respond_overdue = ticket.overdue = False
         event = new_event(ticket, TicketEvent.Kind.REOPENED, actor, now, from_status=before, note=reason)
         save_with_events(
@@ -425,8 +456,7 @@ def ticket_reopen(
                 "resolved_at",
                 "closed_at",
                 "feedback_due_by",
-                "respond_by",
-                "resolve_by",
+                *clock_fields,
                 "responded_at",
                 "respond_overdue",
                 "overdue",
@@ -471,22 +501,25 @@ def ticket_cancel(
         else:
             ticket = lock_ticket(ticket)
         require_action(ticket, Action.CANCEL, actor, expected_version)
+        events, fields = _end_pause(ticket, actor, now)
         if duplicate_of is not None:
             _merge_reporters(ticket, duplicate_of, actor, now)
         before = ticket.status
         ticket.status, ticket.cancel_reason, ticket.duplicate_of = Status.CANCELLED, reason, duplicate_of
         ticket.answer_by = None
         withdraw_referrals([ticket.pk], now)
-        event = new_event(
-            ticket,
-            TicketEvent.Kind.CANCELLED,
-            actor,
-            now,
-            from_status=before,
-            note=note.strip(),
-            data={"reason": reason, "duplicate_of": duplicate_of.reference if duplicate_of else None},
+        events.append(
+            new_event(
+                ticket,
+                TicketEvent.Kind.CANCELLED,
+                actor,
+                now,
+                from_status=before,
+                note=note.strip(),
+                data={"reason": reason, "duplicate_of": duplicate_of.reference if duplicate_of else None},
+            )
         )
-        return save_with_events(ticket, ["status", "cancel_reason", "duplicate_of", "answer_by"], event, now)
+        return save_with_events(ticket, ["status", "cancel_reason", "duplicate_of", "answer_by", *fields], events, now)
 
 
 def _merge_reporters(ticket: Ticket, original: Ticket, actor: Actor, now: dt.datetime) -> None:

@@ -13,7 +13,7 @@ from grievances.models import EventOutbox, Ticket, TicketEvent
 from responders.models import User
 
 from .. import policy
-from .table import ALLOWED_FROM, Action, Actor
+from .table import ALLOWED_FROM, BLOCKED_WHILE_PAUSED, Action, Actor
 
 
 def lock_ticket(ticket: Ticket) -> Ticket:
@@ -46,6 +46,12 @@ def require_action(ticket: Ticket, action: Action, actor: Actor, expected_versio
         raise InvalidTransition(
             _('Ticket %(ref)s is %(status)s: "%(action)s" is not possible now.')
             % {"action": action.label, "ref": ticket.reference, "status": ticket.get_status_display()}
+        )
+    if ticket.paused_at is not None and action in BLOCKED_WHILE_PAUSED:
+        raise InvalidTransition(
+            _('Ticket %(ref)s is paused: resume its clock before "%(action)s".')
+            % {"action": action.label, "ref": ticket.reference},
+            code="paused",
         )
     if isinstance(actor, User):
         policy.require(

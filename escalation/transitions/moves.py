@@ -14,7 +14,7 @@ from responders.models import User
 from responders.selectors import OwnerFinder
 
 from ..models import Referral
-from ..sla import SLA
+from ..sla import SLA, Clock
 from .base import Batch, new_event
 from .table import Actor
 
@@ -25,6 +25,24 @@ def mark_responded(ticket: Ticket, now: dt.datetime) -> list[str]:
     ticket.responded_at = ticket.responded_at or now
     ticket.first_responded_at = ticket.first_responded_at or now
     return ["responded_at", "first_responded_at"]
+
+
+CLOCK_FIELDS = ("respond_by", "resolve_by", "warn_quarter_at", "warn_day_at", "warned_quarter", "warned_day")
+
+
+def set_clock(ticket: Ticket, deadlines: Clock) -> tuple[str, ...]:
+    """Start a new clock on a ticket (opening, escalation, reopening): its deadlines and the
+    moments of its two warnings, not yet sent. The fields to save."""
+    ticket.respond_by, ticket.resolve_by = deadlines.respond_by, deadlines.resolve_by
+    ticket.warn_quarter_at, ticket.warn_day_at = deadlines.warn_quarter_at, deadlines.warn_day_at
+    ticket.warned_quarter = ticket.warned_day = False
+    return CLOCK_FIELDS
+
+
+def ticket_clock(sla: SLA, ticket: Ticket, tier: str, now: dt.datetime) -> Clock:
+    """The clock a ticket gets at `tier` from `now`: by its kind of matter (its service item,
+    its category), else by tier and urgency."""
+    return sla.clock(tier, ticket.urgency, now, category_id=ticket.category_id, service_item_id=ticket.service_item_id)
 
 
 def escalate_one(
@@ -56,17 +74,16 @@ def escalate_one(
             % {"tier": to_tier.label, "ref": ticket.reference},
             code="no_owner",
         )
-    deadlines = sla.clock(to_tier, ticket.urgency, now)
+    deadlines = ticket_clock(sla, ticket, to_tier, now)
     ticket.tier, ticket.status, ticket.owner = to_tier, Status.NEW, owner
-    ticket.respond_by, ticket.resolve_by, ticket.responded_at = deadlines.respond_by, deadlines.resolve_by, None
+    batch.fields |= set(set_clock(ticket, deadlines))
+    ticket.responded_at = None
     ticket.respond_overdue = ticket.answer_overdue = False
     ticket.answer_by = None
     batch.fields |= {
         "tier",
         "status",
         "owner",
-        "respond_by",
-        "resolve_by",
         "responded_at",
         "respond_overdue",
         "answer_overdue",

@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 
 from alerts.models import Notification
 from alerts.services import alerts_create
+from catalogue.models import ServiceItem
 from core import clock
-from core.enums import Status, Tier, Urgency
+from core.enums import Status, TicketKind, Tier, Urgency
 from core.errors import InvalidTransition
 from grievances.models import Category, Household, Ticket, TicketEvent, Visit
 from responders.models import PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice, User
@@ -16,7 +17,7 @@ from responders.selectors import OwnerFinder
 
 from ..sla import SLA
 from .base import Batch, append_events, new_event
-from .moves import street_desk
+from .moves import set_clock, street_desk, ticket_clock
 from .numbering import next_reference
 from .table import Actor
 
@@ -39,15 +40,23 @@ def ticket_open(
     external_id: str = "",
     visit: Visit | None = None,
     point: tuple[float, float] | None = None,
+    service_item: ServiceItem | None = None,
+    documents_received: list[str] = (),
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Open a ticket at the lowest tier that knows where it belongs; an emergency at the street.
 
     The caller (grievances.services.ticket_create) has validated the input and worked out
     the location (and its point, checked, or None); this decides the tier, the owner and the SLA clock.
+    A `service_item`: an application at a window (kind "service"), answered for by the unit
+    that completes the item (its committee or street), due by the item's time limit.
     """
     now = clock.now(now)
-    if urgency == Urgency.EMERGENCY:
+    if service_item is not None:
+        tier = Tier(service_item.completing_tier)
+        if tier == Tier.COMMITTEE and committee is None:
+            tier = Tier.STREET
+    elif urgency == Urgency.EMERGENCY:
         tier = Tier.STREET  # 突发问题第一时间上报
     elif zone is not None:
         tier = Tier.ZONE
@@ -69,7 +78,6 @@ def ticket_open(
                 % {"unit": street},
                 code="no_owner",
             )
-        deadlines = SLA.load().clock(tier, urgency, now)
         ticket = Ticket(
             created_at=now,
             updated_at=now,
@@ -95,9 +103,11 @@ def ticket_open(
             owner=owner,
             tier=tier,
             status=Status.NEW,
-            respond_by=deadlines.respond_by,
-            resolve_by=deadlines.resolve_by,
+            kind=TicketKind.SERVICE if service_item is not None else TicketKind.REQUEST,
+            service_item=service_item,
+            documents_received=list(documents_received),
         )
+        set_clock(ticket, ticket_clock(SLA.load(), ticket, tier, now))
         try:
             with transaction.atomic():
                 ticket.save()

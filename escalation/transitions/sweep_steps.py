@@ -8,13 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import Notification
 from alerts.services import alerts_create
-from core.enums import ESCALATING_STATUSES, OPEN_STATUSES, Status, Tier
+from core.enums import ESCALATING_STATUSES, OPEN_STATUSES, ResumeHow, Status, Tier
 from core.errors import InvalidTransition
 from core.locks import claim
 from grievances.models import Ticket, TicketEvent
@@ -26,6 +26,7 @@ from ..sla import SLA
 from .base import Batch, append_events, new_event
 from .moves import close_one, escalate_one, withdraw_referrals
 from .numbering import number_transfers
+from .pauses import RESUME_FIELDS, resume_one
 from .table import SWEEP
 
 logger = logging.getLogger(__name__)
@@ -83,11 +84,29 @@ class BatchResult:
 
 class SweepContext:
     """What one sweep run loads once and shares across its batches: the SLA table and
-    calendar (with their memo of deadlines, all computed from the same `now`) and the owners."""
+    calendar (with their memo of deadlines, all computed from the same `now`), the owners,
+    and each unit's staff (whom a warning alerts besides the owner)."""
 
     def __init__(self):
         self.sla = SLA.load()
         self.owners = OwnerFinder()
+        self.unit_staff: dict[tuple[str, int], list[int]] = {}
+
+    def staff_of_unit(self, ticket: Ticket) -> list[int]:
+        """The active accounts answering for the ticket's unit at its tier: the zone team's
+        members with an account, the committee's staff, the street's staff and leaders."""
+        unit_id = {Tier.ZONE: ticket.zone_id, Tier.COMMITTEE: ticket.committee_id}.get(ticket.tier, ticket.street_id)
+        key = (ticket.tier, unit_id)
+        if key not in self.unit_staff:
+            users = User.objects.filter(is_active=True)
+            if ticket.tier == Tier.ZONE:
+                users = users.filter(memberships__team__zone_id=unit_id)
+            elif ticket.tier == Tier.COMMITTEE:
+                users = users.filter(committee_id=unit_id, role=User.Role.COMMITTEE_STAFF)
+            else:
+                users = users.filter(street_id=unit_id, role__in=[User.Role.STREET_STAFF, User.Role.STREET_LEADER])
+            self.unit_staff[key] = sorted(set(users.values_list("pk", flat=True)))
+        return self.unit_staff[key]
 
 
 def _sweep_batch(
@@ -142,7 +161,14 @@ def sweep_escalate_due(
         escalate_one(ticket, actor=SWEEP, reason=reason, now=now, sla=sla, owners=owners, batch=batch)
         escalated.append(ticket.pk)
 
-    due = Q(status__in=ESCALATING_STATUSES, tier__in=[Tier.ZONE, Tier.COMMITTEE], resolve_by__lt=now)
+    # A paused clock does not run out (it waits on the resident or a third party); the cap
+    # step below lets it run again.
+    due = Q(
+        status__in=ESCALATING_STATUSES,
+        tier__in=[Tier.ZONE, Tier.COMMITTEE],
+        resolve_by__lt=now,
+        paused_at__isnull=True,
+    )
     with transaction.atomic():
         result = _sweep_batch(due, "resolve_by", change, now, batch_size, skip)
         withdraw_referrals(escalated, now)
@@ -185,7 +211,7 @@ def sweep_flag_street_overdue(
         recipients |= {u.pk for u in owners.duty_leaders(committee_id=ticket.committee_id, street_id=ticket.street_id)}
         batch.alerts += [(pk, Notification.Kind.OVERDUE, ticket.pk) for pk in recipients]
 
-    due = Q(status__in=OPEN_STATUSES, tier=Tier.STREET, overdue=False, resolve_by__lt=now)
+    due = Q(status__in=OPEN_STATUSES, tier=Tier.STREET, overdue=False, resolve_by__lt=now, paused_at__isnull=True)
     return _sweep_batch(due, "resolve_by", change, now, batch_size, skip)
 
 
@@ -241,3 +267,91 @@ def sweep_close_feedback_expired(
 
     due = Q(status=Status.RESOLVED, feedback_due_by__lt=now)
     return _sweep_batch(due, "feedback_due_by", change, now, batch_size, skip)
+
+
+def sweep_end_capped_pauses(
+    *, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None
+) -> BatchResult:
+    """Let the clock run again on tickets paused for the longest pause allowed
+    (ZHITONG_PAUSE_MAX_WORKING_DAYS): resolve-by moves on by exactly that much; the owner is told."""
+    calendar = (context or SweepContext()).sla.calendar
+
+    def change(ticket: Ticket, batch: Batch) -> None:
+        batch.events.append(resume_one(ticket, actor=SWEEP, how=ResumeHow.CAP, now=now, calendar=calendar))
+        batch.fields |= set(RESUME_FIELDS)
+        batch.alerts.append((ticket.owner_id, Notification.Kind.PAUSE_RAN_OUT, ticket.pk))
+
+    due = Q(paused_at__isnull=False, pause_ends_at__lt=now)
+    return _sweep_batch(due, "pause_ends_at", change, now, batch_size, skip)
+
+
+def _warn(threshold: str, moment: str, flag: str, kind: str):
+    def step(*, now: dt.datetime, batch_size: int, skip: set[int], context: SweepContext | None = None) -> BatchResult:
+        context = context or SweepContext()
+
+        def change(ticket: Ticket, batch: Batch) -> None:
+            # Exactly once: the flag is set under the row lock in the batch's transaction, and
+            # the claim reads only tickets whose flag is still down.
+            setattr(ticket, flag, True)
+            batch.fields.add(flag)
+            if ticket.resolve_by <= now:
+                return  # already late: the breach itself is what the sweep acts on now
+            batch.events.append(
+                new_event(
+                    ticket,
+                    TicketEvent.Kind.DUE_WARNING,
+                    SWEEP,
+                    now,
+                    data={"threshold": threshold, "resolve_by": ticket.resolve_by.isoformat()},
+                )
+            )
+            recipients = {ticket.owner_id, *context.staff_of_unit(ticket)}
+            batch.alerts += [(pk, kind, ticket.pk) for pk in sorted(recipients)]
+
+        due = Q(status__in=ESCALATING_STATUSES, paused_at__isnull=True, **{flag: False, f"{moment}__lt": now})
+        return _sweep_batch(due, moment, change, now, batch_size, skip)
+
+    step.__name__ = f"sweep_warn_{threshold}"
+    step.__doc__ = f"Warn the owner and the unit once when a ticket reaches its {threshold} threshold."
+    return step
+
+
+# A quarter of the clock's working time left; less than one working day left.
+sweep_warn_quarter_left = _warn("quarter", "warn_quarter_at", "warned_quarter", Notification.Kind.DUE_QUARTER)
+sweep_warn_day_left = _warn("day", "warn_day_at", "warned_day", Notification.Kind.DUE_DAY)
+
+
+def backfill_warnings(*, now: dt.datetime, batch_size: int = 1000) -> int:
+    """Give the open tickets whose clock began before the warnings existed their two warning
+    moments, from the clock's start (the last escalation or reopening, else the opening) to
+    resolve-by. A moment already past is marked as warned: no flood of late alerts on the
+    next sweep, but the queue's colours count it. Batch by batch; returns how many."""
+    sla = SLA.load()
+    done = 0
+    while True:
+        with transaction.atomic():
+            tickets = _claim(
+                Ticket.objects.filter(
+                    status__in=ESCALATING_STATUSES, warn_day_at__isnull=True, resolve_by__isnull=False
+                ),
+                "pk",
+                batch_size,
+            )
+            if not tickets:
+                return done
+            starts = dict(
+                TicketEvent.objects.filter(
+                    ticket__in=tickets, kind__in=[TicketEvent.Kind.ESCALATED, TicketEvent.Kind.REOPENED]
+                )
+                .values("ticket")
+                .annotate(last=Max("at"))
+                .values_list("ticket", "last")
+            )
+            for ticket in tickets:
+                start = min(starts.get(ticket.pk, ticket.created_at), ticket.resolve_by)
+                moments = sla.warnings(start, ticket.resolve_by)
+                ticket.warn_quarter_at, ticket.warn_day_at = moments["warn_quarter_at"], moments["warn_day_at"]
+                ticket.warned_quarter = ticket.warn_quarter_at <= now
+                ticket.warned_day = ticket.warn_day_at <= now
+            _write_fields(tickets, ["warn_quarter_at", "warn_day_at", "warned_quarter", "warned_day"])
+            done += len(tickets)

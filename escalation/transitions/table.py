@@ -29,6 +29,8 @@ class Action(models.TextChoices):
     CANCEL = "cancel", gettext_lazy("Cancel")
     FEEDBACK = "feedback", gettext_lazy("Record the resident's feedback")
     ASSIGN = "assign", gettext_lazy("Assign an owner")
+    PAUSE = "pause", gettext_lazy("Pause the clock")
+    RESUME = "resume", gettext_lazy("Resume the clock")
 
 
 # The statuses each action may start from; the screens offer, and the API accepts, only these.
@@ -46,4 +48,11 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     Action.CANCEL: frozenset(OPEN_STATUSES),
     Action.FEEDBACK: frozenset({Status.RESOLVED, Status.CLOSED}),
     Action.ASSIGN: frozenset(OPEN_STATUSES),
+    # Waiting on the resident or a third party; not while referred (the department's
+    # answer-by is that clock) nor while new (answer the resident first).
+    Action.PAUSE: frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS}),
+    Action.RESUME: frozenset(OPEN_STATUSES),
 }
+# What a paused ticket cannot do until its clock runs again (resolving or cancelling ends
+# the pause; resuming needs a pause).
+BLOCKED_WHILE_PAUSED = frozenset({Action.PAUSE, Action.REFER, Action.ESCALATE})

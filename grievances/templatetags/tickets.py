@@ -16,6 +16,8 @@ def deadline(ticket, now=None):
     due = ticket.resolve_by
     if due is None or state == "done":
         left = ""
+    elif state == "paused":
+        left = _("clock paused")
     elif due > now:
         left = _("%(time)s left") % {"time": timeuntil(due, now, depth=1)}
     else:

@@ -30,6 +30,8 @@ REQUIRED = {
     "cancel": {"reason"},
     "department_update": {"note"},
     "return_referral": {"reason"},
+    "pause": {"reason"},
+    "resume": set(),
 }
 
 

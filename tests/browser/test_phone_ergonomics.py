@@ -66,6 +66,7 @@ MEASURE = """([minimum, viewport]) => {
 
 def pages_to_walk():
     """(role, kind, path) for every kind of page, ids taken from what the role may see."""
+    from catalogue.models import ServiceItem
     from core.enums import OPEN_STATUSES
     from escalation.models import TransferRecord
     from grievances.models import Ticket
@@ -101,6 +102,8 @@ def pages_to_walk():
     report = MonthlyReport.objects.order_by("-month").first()
     liaison_ticket = visible_tickets(scope("dept_liaison")).order_by("-pk").first()
     assert member_ticket and household and zone_meeting and transfer and street_meeting and report
+    service_item = ServiceItem.objects.get(code="elderly_allowance")
+    application = Ticket.objects.filter(kind="service").order_by("pk").first()
     pages = [
         (None, "login", "/accounts/login/"),
         ("zone_member", "home", "/"),
@@ -116,6 +119,9 @@ def pages_to_walk():
         ("committee_staff", "home", "/"),
         ("committee_staff", "queue", "/queue/"),
         ("committee_staff", "desk intake", "/desk/"),
+        ("committee_staff", "service window", f"/desk/service/?item={service_item.pk}&household={household.pk}"),
+        ("street_staff", "service application", f"/tickets/{application.pk}/"),
+        ("street_staff", "service report", f"/reports/services/?month={report.month:%Y-%m}"),
         ("street_staff", "home", "/"),
         ("street_staff", "queue", "/queue/?status=all"),
         ("street_staff", "ticket", f"/tickets/{transfer.ticket_id}/"),

@@ -120,3 +120,54 @@ def test_the_database_refuses_a_second_escalation_from_the_same_tier():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         TicketEvent.objects.create(ticket=up, kind="escalated", at=up.updated_at, from_tier="zone", to_tier="committee")
+
+
+def test_a_pause_racing_the_sweep_either_escalates_or_pauses_never_both():
+    """The sweep claims a ticket past its resolve-by while its owner pauses it a moment before
+    the deadline (the owner's clock): one wins under the row lock, and the ticket is either
+    escalated (the pause then refused) or paused (the sweep then passes it by)."""
+    outcomes = set()
+    for _ in range(6):
+        ticket = transitions.ticket_start(ticket=make_ticket(), actor="desk")
+        due = ticket.resolve_by
+
+        threads, results = run_in_threads(
+            lambda ticket=ticket, due=due: transitions.ticket_pause(
+                ticket=ticket, actor="desk", reason="unreachable", now=due - dt.timedelta(seconds=30)
+            ),
+            lambda due=due: sweep_overdue_tickets(now=due + dt.timedelta(minutes=1)),
+        )
+        for thread in threads:
+            thread.join(timeout=30)
+
+        ticket.refresh_from_db()
+        paused, sweep = results
+        escalated = ticket.events.filter(kind="escalated").count()
+        if isinstance(paused, Ticket):
+            assert (escalated, ticket.tier, ticket.paused_at is not None) == (0, Tier.ZONE, True), results
+            outcomes.add("paused")
+        else:
+            assert isinstance(paused, InvalidTransition), results
+            assert (escalated, ticket.tier, ticket.paused_at) == (1, Tier.COMMITTEE, None), results
+            outcomes.add("escalated")
+        assert ticket.events.filter(kind="paused").count() + escalated == 1
+    assert outcomes  # which won each time is up to the scheduler; never both
+
+
+def test_two_sweeps_at_once_warn_each_ticket_once():
+    zone = staffed_zone()
+    tickets = [make_ticket(zone=zone) for _ in range(5)]
+    moment = max(t.warn_quarter_at for t in tickets) + dt.timedelta(minutes=1)
+
+    threads, results = run_in_threads(
+        lambda: sweep_overdue_tickets(now=moment, batch_size=2),
+        lambda: sweep_overdue_tickets(now=moment, batch_size=2),
+    )
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sum(r.warned_quarter for r in results) == 5, results
+    warnings = TicketEvent.objects.filter(ticket__in=tickets, kind="due_warning", data__threshold="quarter")
+    assert sorted(warnings.values_list("ticket_id", flat=True)) == sorted(t.pk for t in tickets)
+    again = sweep_overdue_tickets(now=moment + dt.timedelta(minutes=1))
+    assert again.warned_quarter == 0

@@ -130,8 +130,9 @@ def test_running_the_sweep_again_changes_nothing(sweep_after):
 
     report = sweep_after(latest)
 
-    assert (
-        str(report) == "escalated 0, respond_overdue 0, street_overdue 0, answer_overdue 0, closed 0, alerts_resent 0"
+    assert str(report) == (
+        "pauses_ended 0, escalated 0, respond_overdue 0, street_overdue 0, answer_overdue 0, closed 0, "
+        "warned_quarter 0, warned_day 0, alerts_resent 0"
     )
     assert TicketEvent.objects.count() == events
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.geo import fitting_zoom, world_pixel
 from escalation import transitions
+from escalation.sla import SLA
 from grievances import maps
 from grievances.models import Ticket
 from responders.models import User
@@ -33,7 +34,9 @@ def img_src(response) -> list[str]:
 
 
 def due_in(ticket, delta):
-    Ticket.objects.filter(pk=ticket.pk).update(resolve_by=timezone.now() + delta)
+    """Move the ticket's deadline, and its warnings with it, as a new clock would set them."""
+    due = timezone.now() + delta
+    Ticket.objects.filter(pk=ticket.pk).update(resolve_by=due, **SLA.load().warnings(ticket.created_at, due))
 
 
 def test_the_map_shows_the_streets_open_points_by_deadline_and_nothing_of_another_street(client, zone):

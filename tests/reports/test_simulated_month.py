@@ -40,7 +40,8 @@ def test_the_report_shows_what_happened_in_the_month(simulated):
     assert head["responded"] == ledger.received - ledger.late_responses
     assert ledger.late_responses > 0 and ledger.carried_up > 0
     assert head["resolved"] == ledger.resolved
-    assert head["on_time"] == ledger.resolved - ledger.carried_up
+    assert head["on_time"] == ledger.resolved - ledger.carried_up - ledger.late_applications
+    assert ledger.late_applications > 0
     assert (head["zone"], head["committee"], head["street"]) == (
         ledger.resolved_at["zone"],
         ledger.resolved_at["committee"],
@@ -73,3 +74,24 @@ def test_street_staff_open_print_and_export_last_months_report(client, simulated
     assert page.count("<svg") >= 3  # categories, committees, meetings
     assert f"受理,{ledger.received}\r\n" in exported
     assert MonthlyReport.objects.count() == 1
+
+
+def test_the_service_window_figures_of_the_month(simulated, client):
+    ledger, _report = simulated
+    staff = User.objects.get(username="street_staff")
+    client.force_login(staff)
+
+    page = client.get("/reports/services/?month=2026-10").content.decode()
+
+    from reports.selectors import ReportUnit, service_figures
+    from responders.selectors import user_scope
+
+    end = dt.date(2026, 11, 1)
+    month_end = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    figures = service_figures(user_scope(staff), ReportUnit(street_id=staff.street_id), OCTOBER, end, now=month_end)
+    total = figures["total"]
+    # At the month's end: the late ones are those completed late (the open ones are not due yet).
+    assert total.applications == 40 and total.late == ledger.late_applications > 0
+    assert total.paused_seconds > 0 and total.on_time == total.completed - total.late
+    assert figures["most_late"] and len(figures["classes"]) > 1
+    assert 'data-testid="most-late"' in page and f'data-testid="applications">{total.applications}<' in page

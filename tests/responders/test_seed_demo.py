@@ -134,16 +134,21 @@ def test_negative_numbers_are_refused_naming_the_option(db):
 
 
 def test_seed_demo_puts_back_reference_data_a_flush_removed(db):
+    from catalogue.models import ServiceClass, ServiceItem
     from escalation.models import SLAPolicy
     from grievances.models import Category
     from responders.models import DepartmentKind
 
     SLAPolicy.objects.all().delete()
+    ServiceItem.objects.all().delete()
+    ServiceClass.objects.all().delete()
     Category.objects.all().delete()
     DepartmentKind.objects.all().delete()
 
     call_command("seed_demo", "--no-progress")
 
-    assert SLAPolicy.objects.count() == 7
-    assert Category.objects.count() == 13
+    # DESIGN.md's seven rows, and the lift row by category (issue 19)
+    assert SLAPolicy.objects.count() == 8
+    assert Category.objects.count() == 14  # with 办事服务, the service window's
     assert DepartmentKind.objects.count() == 11
+    assert (ServiceClass.objects.count(), ServiceItem.objects.count()) == (12, 35)

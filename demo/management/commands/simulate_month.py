@@ -3,7 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from demo.month import simulate_month
+from demo.month import APPLICATIONS, simulate_month
 
 
 class Command(BaseCommand):
@@ -15,6 +15,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--month", help="YYYY-MM, a month that has ended (default: last month).")
         parser.add_argument("--tickets", type=int, default=200, help="Tickets opened in the month (default 200).")
+        parser.add_argument(
+            "--applications",
+            type=int,
+            default=APPLICATIONS,
+            help=f"Applications at the service window in the month (default {APPLICATIONS}).",
+        )
         parser.add_argument("--seed", type=int, default=1, help="Random seed: the same seed, the same month.")
         parser.add_argument(
             "--if-new", action="store_true", help="Do nothing (and succeed) if the month already has activity."
@@ -30,8 +36,12 @@ class Command(BaseCommand):
             month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
         if options["tickets"] < 1:
             raise CommandError("--tickets must be 1 or more.")
+        if options["applications"] < 0:
+            raise CommandError("--applications must be 0 or more.")
         try:
-            ledger, report = simulate_month(month=month, tickets=options["tickets"], seed=options["seed"])
+            ledger, report = simulate_month(
+                month=month, tickets=options["tickets"], seed=options["seed"], applications=options["applications"]
+            )
         except ValueError as error:
             if options["if_new"]:
                 self.stdout.write(f"Month not simulated: {error}")
