@@ -550,8 +550,12 @@
 
   window.addEventListener("online", function () { showConnection(); note = ""; sendAll(); });
   window.addEventListener("offline", showConnection);
-  // hx-boost swaps the body: the panel and the form are new elements.
-  document.addEventListener("htmx:afterSettle", function () {
+  // hx-boost swaps the body: the panel and the form are new elements. Only then: a part of a
+  // page swapped in (the likely duplicates under a matter) must not fill the form again from
+  // the outbox over what the member has just chosen.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target !== document.body) return;
     registerWorker();
     showConnection();
     render();

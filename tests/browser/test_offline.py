@@ -273,7 +273,7 @@ def test_three_visits_in_a_stairwell_arrive_once_with_the_verdict_the_photo_and_
         expect(phone.locator("main")).to_contain_text(household.address)
         phone.get_by_role("link", name="登记走访").click()
         expect(phone.get_by_test_id("matter-0")).to_be_visible()
-        phone.wait_for_function("document.querySelector('form[data-outbox-form] input[name=client_id]')")
+        expect(phone.locator("form[data-outbox-form] input[name=client_id]")).to_have_count(1)
 
     # 1. Settled at the door: the resident says they are satisfied.
     open_form(first)
