@@ -2,7 +2,9 @@
 visibility rule: every count is one aggregate query, never a Python loop over tickets.
 
 Definitions (also in the README):
-- received: tickets created in the period, in the unit;
+- received: tickets created in the period, in the unit (a duplicate merged into another is
+  cancelled: one problem counts once); reporters: those received tickets' reporters, the
+  first and those who joined (also reported by);
 - response rate: received tickets that were answered (acknowledged, started or resolved)
   and never flagged late for their response, over received;
 - resolution rate: received tickets now resolved or closed, over received (cancelled ones
@@ -33,7 +35,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -43,7 +45,7 @@ from core.enums import OPEN_STATUSES, Status, TicketKind, Tier
 from escalation.calendar import WorkingCalendar
 from escalation.models import Referral
 from escalation.transitions import SWEEP
-from grievances.models import Feedback, Household, Ticket, TicketEvent, Visit
+from grievances.models import Feedback, Household, Ticket, TicketEvent, TicketReporter, Visit
 from grievances.selectors import visible_households, visible_tickets
 from meetings.models import AgendaItem, Decision, Evaluation, Meeting, Purpose
 from meetings.selectors import visible_meetings
@@ -112,21 +114,36 @@ CARRIED_UP = Q(events__kind=TicketEvent.Kind.ESCALATED, events__actor_label=SWEE
 def headline(tickets: QuerySet[Ticket]) -> dict:
     """Received, the three rates, on-time and the pyramid for a set of received tickets.
 
-    Three queries: one pass over the tickets with a filtered count per figure; one join of
+    Three queries: one pass over the tickets with a filtered count per figure (and those who
+    joined each received ticket: one problem, several reporters); one join of
     those tickets to just their late-response and sweep-escalation events (a ticket can have
     several, hence the distinct counts), whose answered/on-time ones are taken off the
     responded and on-time counts; and the feedback."""
     resolved = Q(status__in=RESOLVED)
-    counts = tickets.order_by().aggregate(
-        received=Count("pk", filter=~Q(status=Status.CANCELLED)),
-        cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
-        answered=Count("pk", filter=~Q(status=Status.CANCELLED) & ANSWERED),
-        resolved=Count("pk", filter=resolved),
-        by_deadline=Count("pk", filter=RESOLVED_BY_DEADLINE),
-        zone=Count("pk", filter=resolved & Q(tier=Tier.ZONE)),
-        committee=Count("pk", filter=resolved & Q(tier=Tier.COMMITTEE)),
-        street=Count("pk", filter=resolved & Q(tier=Tier.STREET)),
-        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+    # One problem, several reporters: those who joined a received ticket (also reported by,
+    # a merged duplicate's reporters) count as reporters, not as more problems.
+    joined = (
+        TicketReporter.objects.filter(ticket=OuterRef("pk"))
+        .order_by()
+        .values("ticket")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    counts = (
+        tickets.order_by()
+        .annotate(joined_here=Coalesce(Subquery(joined), 0))
+        .aggregate(
+            joined=Coalesce(Sum("joined_here", filter=~Q(status=Status.CANCELLED)), 0),
+            received=Count("pk", filter=~Q(status=Status.CANCELLED)),
+            cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
+            answered=Count("pk", filter=~Q(status=Status.CANCELLED) & ANSWERED),
+            resolved=Count("pk", filter=resolved),
+            by_deadline=Count("pk", filter=RESOLVED_BY_DEADLINE),
+            zone=Count("pk", filter=resolved & Q(tier=Tier.ZONE)),
+            committee=Count("pk", filter=resolved & Q(tier=Tier.COMMITTEE)),
+            street=Count("pk", filter=resolved & Q(tier=Tier.STREET)),
+            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        )
     )
     marked = (
         tickets.filter(LATE_RESPONSE | CARRIED_UP)
@@ -144,6 +161,7 @@ def headline(tickets: QuerySet[Ticket]) -> dict:
     counts["on_time"] = counts.pop("by_deadline") - marked["carried_up"]
     return {
         **counts,
+        "reporters": counts["received"] + counts.pop("joined"),
         "feedback": feedback["total"],
         "satisfied": feedback["satisfied"],
         "response_rate": rate(counts["responded"], counts["received"]),

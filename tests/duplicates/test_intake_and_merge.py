@@ -6,7 +6,7 @@ import pytest
 
 from core.enums import CancelReason, Channel, Status
 from core.errors import InvalidInput
-from escalation.transitions import ticket_cancel
+from escalation.transitions import ticket_add_reporter, ticket_cancel
 from grievances.duplicates import bigrams, likely_duplicates, similarity
 from grievances.models import Ticket, TicketEvent, TicketReporter
 from grievances.selectors import visible_tickets
@@ -208,3 +208,18 @@ def test_open311_names_possible_duplicates_in_its_service_notice(zone):
     assert first["service_request_id"] not in (first["service_notice"] or "")
     assert f"可能与 {first['service_request_id']} 为同一问题" in again["service_notice"]
     assert "可能与" not in elsewhere["service_notice"]
+
+
+def test_the_report_counts_one_problem_with_its_reporters(zone):
+    from reports.selectors import headline
+
+    lift = make_ticket(zone=zone, description=LIFT)
+    door = make_ticket(zone=zone, description="电梯不动了")
+    staff = committee_staff(zone)
+    ticket_cancel(ticket=door, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=lift)
+    ticket_add_reporter(ticket=lift, actor=staff, channel=Channel.PHONE, phone="13900001234")
+    make_ticket(zone=zone, description="楼道灯不亮")
+
+    figures = headline(Ticket.objects.filter(zone=zone))
+
+    assert (figures["received"], figures["reporters"], figures["cancelled"]) == (2, 4, 1)
