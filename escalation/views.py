@@ -228,6 +228,7 @@ def ticket_action(request, pk, action):
                     Action.ASSIGN: _("The owner is assigned."),
                     Action.PAUSE: _("The clock is paused."),
                     Action.RESUME: _("The clock runs again; the deadline moved by the working time paused."),
+                    Action.DECLINE_BY_LIST: _("Declined: the matter is referred to the department whose duty it is."),
                 }[Action(action)],
             )
             if action == Action.REFER:
