@@ -2,18 +2,23 @@
 with the committee informed; a social one climbs the pyramid as before; a committee declines a
 task the list names as a department's; the street sees how often; each street's list is its own."""
 
+import uuid
+from urllib.parse import urlencode
+
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from affairs.models import AffairsEntry
 from alerts.models import Notification
+from api.services import partner_key_create
 from core.enums import Status, Tier
 from core.errors import InvalidInput, NotPermitted
 from escalation import transitions
 from escalation.models import Referral
-from grievances.models import Category, TicketEvent, Visit
+from grievances.models import Category, Ticket, TicketEvent, Visit
 from intake.services import RaisedMatter, visit_log
-from responders.models import DepartmentKind, User
+from responders.models import DepartmentKind, PartnerSystem, User
 from tests.factories import DepartmentFactory, HouseholdFactory, UserFactory, make_ticket, staffed_zone
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +149,28 @@ def test_a_partner_ticket_goes_straight_too(street_with_lists):
     )
     assert (ticket.status, ticket.tier) == (Status.REFERRED, Tier.COMMITTEE)
     assert Referral.objects.get(ticket=ticket).department == squad
+
+
+def test_through_the_partner_api_and_open311_too(street_with_lists):
+    zone, squad, *_ = street_with_lists
+    hotline = PartnerSystem.objects.create(code="hotline12345", name="12345 市民服务热线")
+    _, raw = partner_key_create(
+        partner=hotline, name="test", streets=[zone.committee.street], scopes=["tickets:read", "tickets:write"]
+    )
+    body = {"category": "urban_management", "description": "天井里违章搭建彩钢板房", "zone": zone.pk}
+
+    filed = Client(HTTP_AUTHORIZATION=f"Api-Key {raw}").post(
+        "/api/v1/tickets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
+    )
+    form = urlencode(
+        {"api_key": raw, "service_code": "urban_management", "description": "占道设摊", "address_string": "瞿溪路 3 号"}
+    )
+    georeport = Client().post("/open311/v2/requests.json", form, content_type="application/x-www-form-urlencoded")
+
+    assert filed.status_code == 201 and filed.json()["status"] == Status.REFERRED
+    assert georeport.status_code == 200, georeport.content
+    opened = Ticket.objects.get(reference=georeport.json()[0]["service_request_id"])
+    assert opened.status == Status.REFERRED and opened.referrals.get().department == squad
 
 
 def committee_ticket(zone):
