@@ -374,3 +374,14 @@ def test_the_list_refuses_a_social_entry_with_a_department(street_with_lists):
         affairs_entry_save(
             actor=committee_staff_of(zone), entry=AffairsEntry(street=zone.committee.street, kind="social", name="x")
         )
+
+
+def test_without_an_administrative_affair_on_the_list_nothing_is_offered_to_decline(client):
+    zone = staffed_zone()
+    AffairsEntry.objects.create(street=zone.committee.street, kind="social", name="楼道堆物")
+    ticket = committee_ticket(zone)
+    client.force_login(committee_staff_of(zone))
+
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+
+    assert 'data-action="acknowledge"' in page and 'data-action="decline_by_list"' not in page
