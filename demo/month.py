@@ -280,7 +280,7 @@ class MonthSimulation:
             [code for code in DESCRIPTIONS if code != "neighbour_dispute" and code not in self.routed]
         )
         zone = zone or self.rng.choice(self.zones)
-        household = Household.objects.filter(zone=zone).order_by("?").first()
+        household = self.household_in(zone)
         channel = self.rng.choice([Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE])
         ticket = ticket_create(
             actor=self.zone_actor(zone.pk),
@@ -295,6 +295,13 @@ class MonthSimulation:
         )
         self.ledger.created += 1
         return ticket
+
+    def household_in(self, zone: ResponsibilityZone) -> Household | None:
+        """A household of the zone chosen by the simulation's own random numbers (the same seed,
+        the same households), not the database's."""
+        households = Household.objects.filter(zone=zone).order_by("pk")
+        count = households.count()
+        return households[self.rng.randrange(count)] if count else None
 
     def refresh(self, ticket: Ticket) -> Ticket:
         return Ticket.objects.get(pk=ticket.pk)
@@ -346,7 +353,7 @@ class MonthSimulation:
 
     def fate_settled_at_visit(self) -> Iterator[dt.datetime]:
         zone = self.rng.choice(self.zones)
-        household = Household.objects.filter(zone=zone).order_by("?").first()
+        household = self.household_in(zone)
         category = self.rng.choice(["public_facilities", "environment", "policy"])
         visit = visit_log(
             actor=self.zone_actor(zone.pk),
@@ -534,7 +541,7 @@ class MonthSimulation:
     def application(self, story: str) -> Iterator[dt.datetime]:
         """A resident applies at their committee's window for an item the street completes."""
         zone = self.rng.choice(self.zones)
-        household = Household.objects.filter(zone=zone).order_by("?").first()
+        household = self.household_in(zone)
         item = self.rng.choice(self.items)
         documents = item.document_list if story != "paused" else item.document_list[:1]
         ticket = desk_service_apply(
@@ -559,9 +566,13 @@ class MonthSimulation:
                 now=self.now,
             )
             yield self.now + dt.timedelta(hours=self.rng.uniform(20, 50))
-            transitions.ticket_resume(
-                ticket=self.refresh(ticket), actor=self.actor_for(ticket), how=ResumeHow.RESIDENT_VISIT, now=self.now
-            )
+            if self.refresh(ticket).paused_at is not None:  # else a visit to them ended it already
+                transitions.ticket_resume(
+                    ticket=self.refresh(ticket),
+                    actor=self.actor_for(ticket),
+                    how=ResumeHow.RESIDENT_VISIT,
+                    now=self.now,
+                )
         if story == "late":
             yield self.refresh(ticket).resolve_by + dt.timedelta(hours=self.rng.uniform(20, 70))
             ticket = transitions.ticket_resolve(
@@ -575,7 +586,7 @@ class MonthSimulation:
 
     def visit(self) -> Iterator[dt.datetime]:
         zone = self.rng.choice(self.zones)
-        household = Household.objects.filter(zone=zone).order_by("?").first()
+        household = self.household_in(zone)
         if household is None:
             return
         visit_log(

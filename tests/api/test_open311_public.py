@@ -119,7 +119,9 @@ def test_a_street_decides_which_categories_are_public(zone):
 
 def test_the_migration_seeds_personal_matters_private():
     private = set(Category.objects.filter(public=False).values_list("code", flat=True))
-    assert private == {"neighbour_dispute", "social_assistance", "elderly_disability", "health", "legal_aid"}
+    # And service applications at the window (residence papers, assistance: a person's own).
+    expected = {"neighbour_dispute", "social_assistance", "elderly_disability", "health", "legal_aid", "service"}
+    assert private == expected
 
 
 def test_the_status_notes_of_a_resolved_ticket_star_out_names_and_phones(zone):
