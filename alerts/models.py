@@ -26,6 +26,10 @@ class Notification(models.Model):
         DUE_QUARTER = "due_quarter", _("A ticket has a quarter of its time left")
         DUE_DAY = "due_day", _("A ticket is due within a working day")
         PAUSE_RAN_OUT = "pause_ran_out", _("A paused ticket's clock runs again")
+        # The two lists (affairs): an administrative affair of your committee went straight to
+        # its department; a committee declined a task citing the list.
+        STRAIGHT_TO_DEPARTMENT = "straight_to_dept", _("An administrative matter went straight to its department")
+        DECLINED_BY_LIST = "declined_by_list", _("A committee declined a task as a department's duty")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")

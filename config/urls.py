@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from alerts import views as alert_views
-from escalation import personal_data_views
+from escalation import affairs_views, personal_data_views
 from escalation import views as escalation_views
 from escalation.policy import personal_data_scope
 from grievances import views as grievance_views
@@ -37,6 +37,8 @@ urlpatterns = [
     path("tickets/<int:pk>/photos/", escalation_views.ticket_photos_add, name="ticket_photos_add"),
     path("photos/<int:pk>/", escalation_views.photo, name="photo"),
     path("photos/<int:pk>/thumb/", escalation_views.photo, {"thumbnail": True}, name="photo_thumb"),
+    path("lists/", affairs_views.affairs_lists, name="affairs_lists"),
+    path("lists/<int:pk>/edit/", affairs_views.affairs_entry_edit, name="affairs_entry_edit"),
     path("tickets/<int:pk>/transfer-form/", escalation_views.transfer_form, name="transfer_form"),
     path("", include("reports.urls")),
     path("", include("meetings.urls")),

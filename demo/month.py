@@ -2,9 +2,11 @@
 
 Tickets are opened (at the door, by phone, from the hotline), acknowledged, settled at the
 zone, carried up by hand or by the sweep, settled at the committee's coordination meeting,
-referred by the street's mediation meeting to two departments who answer, left open or
-withdrawn; residents give feedback; teams visit households; each tier holds its meetings and
-the committee rates departments. Then, as beat would on the 1st, the month's report is issued.
+referred by the street's mediation meeting to two departments who answer, sent straight to
+their department as administrative affairs on the street's two lists (两份清单) or declined by
+a committee citing the list, left open or withdrawn; residents give feedback; teams visit
+households; each tier holds its meetings and the committee rates departments. Then, as beat
+would on the 1st, the month's report is issued.
 
 Every step runs at its moment of the month: each service is called with `now=` that
 moment (the process's clock is left alone), and the sweep is run at the moments a deadline
@@ -24,9 +26,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from affairs.models import AffairsEntry
 from catalogue.models import ServiceItem
 from core.clock import SHANGHAI
-from core.enums import Channel, Outcome, PauseReason, ResumeHow, Tier
+from core.enums import Channel, Outcome, PauseReason, ResumeHow, Status, Tier
 from escalation import transitions
 from escalation.sweep import sweep_overdue_tickets
 from grievances.models import Category, Household, Ticket, TicketEvent, Visit
@@ -45,13 +48,15 @@ from .street import DEMO_STREET
 # What becomes of the month's tickets, and each one's share of them.
 FATES = {
     "settled_at_visit": 0.18,  # raised at the door and settled there
-    "zone": 0.28,  # acknowledged, worked on and settled by the zone's team
+    "zone": 0.23,  # acknowledged, worked on and settled by the zone's team
     "explained": 0.03,  # closed at the zone with a reason (未办有因)
     "late_response": 0.05,  # acknowledged only after the sweep flagged it late, then settled
     "committee": 0.12,  # the zone cannot settle it: carried up by hand, settled by the committee
     "carried_by_sweep": 0.06,  # the zone missed its resolve-by: the sweep carries it up
     "dispute": 0.06,  # a neighbour dispute settled at the committee's coordination meeting
     "street": 0.06,  # up to the street; the mediation meeting refers it to two departments
+    "straight": 0.03,  # an administrative affair on the street's list: straight to its department
+    "declined": 0.02,  # passed up to the committee, which declines it as a department's (the list)
     "open": 0.12,  # opened in the month's last days, still being worked on at its end
     "cancelled": 0.04,  # withdrawn by the resident
 }
@@ -69,6 +74,12 @@ DESCRIPTIONS = {
     "policy": "咨询居住证办理流程",
 }
 
+# What residents say of the administrative affairs that go straight to a department.
+STRAIGHT_DESCRIPTIONS = {
+    "urban_management": "楼下底层住户在天井违章搭建彩钢板房",
+    "social_assistance": "家中主要劳动力重病，申请临时救助",
+}
+
 
 @dataclass
 class Ledger:
@@ -84,6 +95,8 @@ class Ledger:
     meetings_held: Counter = field(default_factory=Counter)  # type code -> count
     conflicts_defused: int = 0
     referrals: int = 0
+    straight: int = 0  # went straight to their department (the two lists)
+    declined: int = 0  # declined by a committee citing the list
     visited: set = field(default_factory=set, repr=False)  # household ids
     survey_answers: Counter = field(default_factory=Counter)  # "door"/"link" -> questionnaires answered
     steps: int = 0
@@ -118,6 +131,18 @@ class MonthSimulation:
         self.committees = list(ResidentialCommittee.objects.filter(street=street).order_by("code"))
         self.zones = list(ResponsibilityZone.objects.filter(committee__street=street).order_by("code"))
         self.categories = {c.code: c for c in Category.objects.filter(active=True)}
+        # The street's two lists: categories whose tickets go straight to a department do not
+        # climb, so the fates that climb draw from the others.
+        self.routed = set(
+            AffairsEntry.objects.filter(street=street, active=True, kind=AffairsEntry.Kind.ADMINISTRATIVE)
+            .exclude(category__isnull=True)
+            .values_list("category__code", flat=True)
+        )
+        self.citable = list(
+            AffairsEntry.objects.filter(
+                street=street, active=True, kind=AffairsEntry.Kind.ADMINISTRATIVE, category__isnull=True
+            ).order_by("position", "pk")
+        )
         self.street_staff = User.objects.filter(street=street, role=User.Role.STREET_STAFF, is_active=True).first()
         self.committee_staff = {
             user.committee_id: user
@@ -202,6 +227,8 @@ class MonthSimulation:
             "carried_by_sweep": (1, 6),
             "dispute": (1, 10),
             "street": (1, 6),
+            "straight": (1, last - 12),
+            "declined": (1, last - 14),
             "open": (last - 2, last),
             "late_response": (1, last - 8),
         }
@@ -248,15 +275,17 @@ class MonthSimulation:
 
     # --- the steps ---------------------------------------------------------------------
 
-    def open_ticket(self, category: str = "", zone: ResponsibilityZone | None = None) -> Ticket:
-        category = category or self.rng.choice([code for code in DESCRIPTIONS if code != "neighbour_dispute"])
+    def open_ticket(self, category: str = "", zone: ResponsibilityZone | None = None, description: str = "") -> Ticket:
+        category = category or self.rng.choice(
+            [code for code in DESCRIPTIONS if code != "neighbour_dispute" and code not in self.routed]
+        )
         zone = zone or self.rng.choice(self.zones)
         household = self.household_in(zone)
         channel = self.rng.choice([Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE])
         ticket = ticket_create(
             actor=self.zone_actor(zone.pk),
             category=self.categories[category],
-            description=DESCRIPTIONS[category],
+            description=description or DESCRIPTIONS[category],
             channel=channel,
             household=household,
             zone=None if household else zone,
@@ -408,10 +437,10 @@ class MonthSimulation:
 
     def fate_street(self) -> Iterator[dt.datetime]:
         meeting = self.meetings["mediation"]
-        ticket = self.open_ticket("urban_management")
+        ticket = self.open_ticket("public_safety")
         yield from self.acknowledge_and_start(ticket)
         yield self.within(6, self.refresh(ticket).resolve_by)
-        ticket = self.escalate(ticket, "违建拆除需执法部门")
+        ticket = self.escalate(ticket, "多栋楼电动车充电隐患，需居委会协调")
         yield self.within(2, ticket.respond_by)
         ticket = transitions.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
         yield self.within(6, ticket.resolve_by)
@@ -426,7 +455,7 @@ class MonthSimulation:
             actor=self.street_staff,
             decision="refer",
             departments=departments,
-            duty="联合执法，限期拆除",
+            duty="联合整治，限期清理楼道充电并加装集中充电设施",
             answer_by=self.now + dt.timedelta(days=10),
             now=self.now,
         )
@@ -438,9 +467,63 @@ class MonthSimulation:
                 ticket=self.refresh(ticket),
                 actor=self.liaisons.get(department.pk) or self.street_staff,
                 department=department,
-                answer="已联合执法，违建已拆除",
+                answer="已联合整治，集中充电点已建成",
                 now=self.now,
             )
+        yield from self.settle(ticket, hours=24)
+
+    def answered_by_department(self, ticket: Ticket) -> Iterator[dt.datetime]:
+        """The department a ticket was referred to answers before its answer-by."""
+        ticket = self.refresh(ticket)
+        referral = ticket.referrals.select_related("department").get(answered_at__isnull=True)
+        yield self.within(24 * 3, min(referral.answer_by, ticket.resolve_by))
+        transitions.ticket_department_reply(
+            ticket=self.refresh(ticket),
+            actor=self.liaisons.get(referral.department_id) or self.street_staff,
+            department=referral.department,
+            answer="已受理并办结，结果已告知居民",
+            now=self.now,
+        )
+
+    def fate_straight(self) -> Iterator[dt.datetime]:
+        """An administrative affair on the street's list goes straight to its department (直通快办);
+        the zone tells the resident the department's answer. Without such a list: a zone matter."""
+        if not self.routed:
+            yield from self.fate_zone()
+            return
+        category = self.rng.choice(sorted(self.routed))
+        ticket = self.open_ticket(category, description=STRAIGHT_DESCRIPTIONS.get(category, ""))
+        if ticket.status != Status.REFERRED:
+            raise AssertionError(f"{ticket.reference} was meant to go straight to its department")
+        self.ledger.referrals += 1
+        self.ledger.straight += 1
+        yield from self.answered_by_department(ticket)
+        yield from self.settle(ticket, hours=24)
+
+    def fate_declined(self) -> Iterator[dt.datetime]:
+        """The zone passes up a request that is a department's duty; the committee declines it,
+        citing the street's list, and tells the resident the department's answer."""
+        if not self.citable:
+            yield from self.fate_committee()
+            return
+        entry = self.citable[0]
+        ticket = self.open_ticket("policy", description="居民要求居委会出具户籍证明，用于办理迁户")
+        yield from self.acknowledge_and_start(ticket)
+        yield self.within(24, self.refresh(ticket).resolve_by)
+        ticket = self.escalate(ticket, "居民坚持要居委会出具证明")
+        yield self.within(2, ticket.respond_by)
+        ticket = transitions.ticket_acknowledge(ticket=self.refresh(ticket), actor=self.actor_for(ticket), now=self.now)
+        yield self.within(4)
+        transitions.ticket_decline_by_list(
+            ticket=self.refresh(ticket),
+            actor=self.actor_for(ticket),
+            entry=entry,
+            note=f"依据街道清单，{entry.name}属{entry.answering}职责",
+            now=self.now,
+        )
+        self.ledger.referrals += 1
+        self.ledger.declined += 1
+        yield from self.answered_by_department(ticket)
         yield from self.settle(ticket, hours=24)
 
     def fate_open(self) -> Iterator[dt.datetime]:

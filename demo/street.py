@@ -15,7 +15,8 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models import Count
 
-from grievances.models import Building, Household
+from affairs.models import AffairsEntry
+from grievances.models import Building, Category, Household
 from responders.models import (
     Department,
     DepartmentKind,
@@ -227,6 +228,64 @@ DEMO_QUESTIONNAIRE = (
 )
 
 
+# The demo street's two lists (两份清单, seed 003): (list, affair, category it routes or None,
+# department kind or None, basis). The demo street has no civil-affairs office of its own:
+# social assistance goes to its social security station, which takes the applications.
+DEMO_LISTS = [
+    ("administrative", "户籍管理", None, "police", "户口登记、迁移、居住证明由派出所办理，居委会不出具户籍类证明。"),
+    (
+        "administrative",
+        "违章搭建与占道设摊",
+        "urban_management",
+        "urban_management",
+        "违法建筑的认定和拆除、占道经营的查处属城管执法职责：此类诉求直通城管中队。",
+    ),
+    (
+        "administrative",
+        "社会救助",
+        "social_assistance",
+        "social_security",
+        "低保、临时救助、医疗救助的受理和审核由社保服务站办理，居委会协助告知。",
+    ),
+    (
+        "administrative",
+        "食品安全与无证经营",
+        None,
+        "market_regulation",
+        "食品安全、无证无照经营的查处属市场监管所职责。",
+    ),
+    ("administrative", "劳动报酬与欠薪", None, "labour_inspection", "拖欠工资、劳动合同争议的查处由劳动监察中队办理。"),
+    ("social", "楼道堆物", None, None, "楼道、消防通道堆放杂物，由居委会和责任区团队劝导居民自行清理。"),
+    (
+        "social",
+        "邻里纠纷",
+        "neighbour_dispute",
+        None,
+        "噪音、漏水等邻里矛盾先由责任区邻里协商，不成再由居委会召开协调会。",
+    ),
+    ("social", "小区公共事务协商", None, None, "停车、绿化、加装电梯等公共事务由居民议事会协商决定。"),
+    ("social", "为老助餐与邻里互助", None, None, "独居老人的助餐、探访由居委会组织志愿者和社会组织承接。"),
+]
+
+
+def _seed_demo_lists(street: StreetOffice) -> None:
+    """The demo street's list of administrative and social affairs (idempotent)."""
+    categories = Category.objects.in_bulk(field_name="code")
+    kinds = DepartmentKind.objects.in_bulk(field_name="code")
+    for position, (kind, name, category, department_kind, basis) in enumerate(DEMO_LISTS, start=1):
+        AffairsEntry.objects.get_or_create(
+            street=street,
+            kind=kind,
+            name=name,
+            defaults={
+                "category": categories.get(category),
+                "department_kind": kinds.get(department_kind),
+                "basis": basis,
+                "position": position,
+            },
+        )
+
+
 def _seed_demo_questionnaire(street: StreetOffice) -> None:
     """The residents' questionnaire the demo street takes at the door (居民评社区)."""
     title, intro, questions = DEMO_QUESTIONNAIRE
@@ -272,6 +331,7 @@ def seed_demo_street(progress: Callable[[int], None] = lambda n: None) -> SeedRe
         users = _seed_demo_users(street, committees, departments)
         _seed_demo_memberships(street, zones, departments, users)
         _seed_demo_questionnaire(street)
+        _seed_demo_lists(street)
     for index, zone in enumerate(zones):
         with transaction.atomic():
             result.households_created += fill_zone_households([zone], road_offset=index, placed=True)

@@ -58,6 +58,8 @@ def perform_action(
             )
         case Action.ASSIGN:
             return transitions.ticket_assign(**common, owner=params["owner"])
+        case Action.DECLINE_BY_LIST:
+            return transitions.ticket_decline_by_list(**common, entry=params["entry"], note=params.get("note", ""))
     raise ValueError(f"Unknown action {action!r}")
 
 

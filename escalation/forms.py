@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from affairs.models import AffairsEntry
+from affairs.selectors import citable_entries
 from core.clock import end_of_working_day
 from core.enums import CancelReason, Outcome, PauseReason, ResumeHow
 from grievances.models import Feedback, Ticket
@@ -194,6 +196,27 @@ class ResumeForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class DeclineByListForm(forms.Form):
+    """A committee declines a task the street's list names as a department's (两份清单)."""
+
+    entry = forms.ModelChoiceField(
+        label=_("The affair on the street's list"),
+        queryset=AffairsEntry.objects.none(),
+        help_text=_("The department whose duty it is must answer; the street sees that you declined."),
+    )
+    note = forms.CharField(
+        label=_("Note for the department"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entry"].queryset = citable_entries(ticket.street_id)
+        self.fields["entry"].label_from_instance = lambda entry: f"{entry.name} → {entry.answering}"
+
+
 FORMS = {
     Action.ACKNOWLEDGE: NoteForm,
     Action.START: NoteForm,
@@ -210,8 +233,9 @@ FORMS = {
     Action.ASSIGN: AssignForm,
     Action.PAUSE: PauseForm,
     Action.RESUME: ResumeForm,
+    Action.DECLINE_BY_LIST: DeclineByListForm,
 }
-NEEDS_TICKET = {ReferForm, AssignForm}
+NEEDS_TICKET = {ReferForm, AssignForm, DeclineByListForm}
 
 
 def action_form(action: str, ticket: Ticket, user: User, data=None, prefix: str | None = None) -> forms.Form:

@@ -65,9 +65,11 @@ _DEPARTMENT = frozenset({Action.DEPARTMENT_REPLY, Action.DEPARTMENT_UPDATE, Acti
 ROLE_ACTIONS: dict[str, dict[str, frozenset]] = {
     User.Role.ZONE_MEMBER: {Tier.ZONE: _HANDLE},
     # The committee takes up its zones' matters and acts as the residents' agent (群众事务代理).
+    # At its own tier it may decline a task the street's list names as a department's (两份清单).
     User.Role.COMMITTEE_STAFF: {
         Tier.ZONE: _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY, Action.DEPARTMENT_UPDATE},
-        Tier.COMMITTEE: _HANDLE | {Action.REFER, Action.DEPARTMENT_REPLY, Action.DEPARTMENT_UPDATE},
+        Tier.COMMITTEE: _HANDLE
+        | {Action.REFER, Action.DEPARTMENT_REPLY, Action.DEPARTMENT_UPDATE, Action.DECLINE_BY_LIST},
     },
     # The street supervises every tier and records departments' answers on their behalf.
     User.Role.STREET_STAFF: dict.fromkeys(Tier, _STREET),
@@ -333,6 +335,7 @@ class Right(StrEnum):
     ADD_PHOTO = "add_photo"  # obj: the ticket
     ADD_REPORTER = "add_reporter"  # obj: the ticket (a new report attached as "also reported by")
     RUN_CONSULTATION = "run_consultation"  # obj: the committee or street that holds the matter
+    KEEP_AFFAIRS_LIST = "keep_affairs_list"  # obj: the street whose two lists these are
 
 
 def may(user: User, action: str, obj) -> bool:
@@ -342,6 +345,9 @@ def may(user: User, action: str, obj) -> bool:
     match Right(action):
         case Right.PLAN_MEETING | Right.RUN_MEETING | Right.ISSUE_REPORT | Right.READ_REPORT | Right.RUN_CONSULTATION:
             return acts_for(user, **_unit_ids(obj))
+        case Right.KEEP_AFFAIRS_LIST:
+            # The street keeps its lists; a committee reads them (and cites them), never edits.
+            return isinstance(obj, StreetOffice) and acts_for(user, street_id=obj.pk)
         case Right.OWN:
             return may_own(user, obj)
         case Right.SEE_PERSONAL_DATA:

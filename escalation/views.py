@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from affairs.selectors import citable_entries
 from core.enums import Status, Tier, Urgency
 from core.errors import InvalidInput, ZhitongError
 from core.pages import PAGE_SIZE, page_of
@@ -163,6 +164,8 @@ def ticket_detail(request, pk, forms=None, status=200):
         pk=pk,
     )
     actions = allowed_actions(request.user, ticket)
+    if Action.DECLINE_BY_LIST in actions and not citable_entries(ticket.street_id).exists():
+        actions.remove(Action.DECLINE_BY_LIST)  # the street has no administrative affair to cite
     forms = forms or {}
     action_forms = [(action, forms.get(action) or action_form(action, ticket, request.user)) for action in actions]
     return render(
@@ -228,6 +231,7 @@ def ticket_action(request, pk, action):
                     Action.ASSIGN: _("The owner is assigned."),
                     Action.PAUSE: _("The clock is paused."),
                     Action.RESUME: _("The clock runs again; the deadline moved by the working time paused."),
+                    Action.DECLINE_BY_LIST: _("Declined: the matter is referred to the department whose duty it is."),
                 }[Action(action)],
             )
             if action == Action.REFER:

@@ -60,6 +60,7 @@ def ticket_create(
     long: float | str | None = None,
     service_item: ServiceItem | None = None,
     documents_received: list[str] = (),
+    route_by_list: bool = True,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Validate a request and open its ticket where it belongs.
@@ -140,6 +141,7 @@ def ticket_create(
         point=point,
         service_item=service_item,
         documents_received=documents_received,
+        route_by_list=route_by_list,
         now=now,
     )
 
@@ -351,6 +353,8 @@ def visit_log(
                 visit=visit,
                 lat=lat,
                 long=long,
+                # Settled at the door: answered there, nothing for a department to do.
+                route_by_list=not matter.settled,
                 now=now,
             )
             if matter.settled:

@@ -20,6 +20,9 @@ Definitions (also in the README):
   cancelled) decided to resolve;
 - referrals (agency cases): referrals to departments made in the period for the unit's
   tickets, whenever those were received;
+- the two lists (两份清单): referrals made in the period for the unit's tickets because the
+  street's list names the matter an administrative affair: straight at opening, or declined
+  by a committee citing the list;
 - department scorecards: per department, its referrals of received tickets (answered, on
   time, late and unanswered), the evaluations of it at the period's meetings (their
   number and mean score, 1-5, over every criterion), and the residents' verdicts on the
@@ -345,6 +348,22 @@ def meeting_counts(scope: Scope, unit: ReportUnit, meetings: QuerySet[Meeting], 
     }
 
 
+def list_routes(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> dict:
+    """The two lists (两份清单) at work in the period: matters that went straight to their
+    department as administrative affairs, and tasks a committee declined citing the list."""
+    since, until = period_bounds(start, end)
+    return TicketEvent.objects.filter(
+        ticket__in=unit.narrow(visible_tickets(scope)).values("pk"),
+        kind=TicketEvent.Kind.REFERRED,
+        at__gte=since,
+        at__lt=until,
+        data__list_route__isnull=False,
+    ).aggregate(
+        straight=Count("pk", filter=Q(data__list_route="straight")),
+        declined=Count("pk", filter=Q(data__list_route="declined")),
+    )
+
+
 def community_ratings(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> dict:
     """Residents rate the community: the questionnaire's answers given in [start, end) in the
     unit, overall, per question, per committee and per zone (surveys.selectors.ratings: the
@@ -404,6 +423,7 @@ def statistics(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> 
         "hot_spots": hot_spots(tickets),
         "departments": department_scorecards(tickets, meetings),
         "meetings": meeting_counts(scope, unit, meetings, start, end),
+        "two_lists": list_routes(scope, unit, start, end),
         "visits": visit_coverage(scope, unit, start.year, until=end),
         # The questionnaire goes with the yearly visit round: its answers of the year so far.
         "community": community_ratings(scope, unit, year_start, end),

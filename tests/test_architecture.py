@@ -14,6 +14,7 @@ LAYERS = [
     "catalogue",
     "grievances",
     "alerts",
+    "affairs",
     "escalation",
     "intake",
     "meetings",

@@ -382,9 +382,10 @@ def test_the_api_creates_a_ticket(partner, zone):
 
     # the idempotency record (insert, lock, save) in its transaction; the category, the
     # zone; the owner, the SLA table and calendar, the reference, the ticket, its event and
-    # the owner's alert in the ticket's transaction; the event's webhook outbox row; its photos;
+    # the owner's alert in the ticket's transaction; the event's webhook outbox row; the
+    # street's two lists (is its category an administrative affair? one query); its photos;
     # the possible duplicates (one query, however many open tickets there are)
-    assert_flat(small, large, pinned=21)
+    assert_flat(small, large, pinned=22)
 
 
 def test_the_api_acknowledges_a_ticket(partner, zone):

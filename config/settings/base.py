@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "catalogue",
     "grievances",
     "alerts",
+    "affairs",
     "escalation",
     "intake",
     "meetings",

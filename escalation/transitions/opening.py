@@ -17,6 +17,7 @@ from responders.selectors import OwnerFinder
 
 from ..sla import SLA
 from .base import Batch, append_events, new_event
+from .lists import route_straight
 from .moves import set_clock, street_desk, ticket_clock
 from .numbering import next_reference
 from .table import Actor
@@ -42,6 +43,7 @@ def ticket_open(
     point: tuple[float, float] | None = None,
     service_item: ServiceItem | None = None,
     documents_received: list[str] = (),
+    route_by_list: bool = True,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Open a ticket at the lowest tier that knows where it belongs; an emergency at the street.
@@ -119,6 +121,9 @@ def ticket_open(
                 code="duplicate_external_id",
             ) from error
         append_events([new_event(ticket, TicketEvent.Kind.CREATED, actor, now, from_status="", from_tier="")])
+        # The street's two lists: an administrative affair goes straight to its department.
+        if route_by_list:
+            route_straight(ticket, actor, now)
         alerts = [(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)] if owner != actor else []
         if tier == Tier.STREET:
             # Opened at the street (an emergency, an address known only by its street): the

@@ -31,6 +31,7 @@ class Action(models.TextChoices):
     ASSIGN = "assign", gettext_lazy("Assign an owner")
     PAUSE = "pause", gettext_lazy("Pause the clock")
     RESUME = "resume", gettext_lazy("Resume the clock")
+    DECLINE_BY_LIST = "decline_by_list", gettext_lazy("Decline: a department's duty on the list")
 
 
 # The statuses each action may start from; the screens offer, and the API accepts, only these.
@@ -52,7 +53,8 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     # answer-by is that clock) nor while new (answer the resident first).
     Action.PAUSE: frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS}),
     Action.RESUME: frozenset(OPEN_STATUSES),
+    Action.DECLINE_BY_LIST: frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS}),
 }
 # What a paused ticket cannot do until its clock runs again (resolving or cancelling ends
 # the pause; resuming needs a pause).
-BLOCKED_WHILE_PAUSED = frozenset({Action.PAUSE, Action.REFER, Action.ESCALATE})
+BLOCKED_WHILE_PAUSED = frozenset({Action.PAUSE, Action.REFER, Action.ESCALATE, Action.DECLINE_BY_LIST})

@@ -66,6 +66,7 @@ MEASURE = """([minimum, viewport]) => {
 
 def pages_to_walk():
     """(role, kind, path) for every kind of page, ids taken from what the role may see."""
+    from affairs.models import AffairsEntry
     from catalogue.models import ServiceItem
     from core.enums import OPEN_STATUSES
     from escalation.models import TransferRecord
@@ -160,6 +161,9 @@ def pages_to_walk():
         ("committee_staff", "invitations", "/invitations/"),
         ("dept_liaison", "invitation", f"/invitations/{invitation.pk}/"),
         ("committee_staff", "covenants", "/covenants/"),
+        ("committee_staff", "two-lists", "/lists/"),
+        ("street_staff", "two-lists", "/lists/"),
+        ("street_staff", "two-lists-entry", f"/lists/{AffairsEntry.objects.order_by('pk').first().pk}/edit/"),
         ("committee_staff", "covenant", f"/covenants/{invitation.committee_id}/"),
         (None, "public-covenant", f"/gongshi/covenant/{invitation.committee_id}/"),
     ]

@@ -52,6 +52,9 @@ def test_the_report_shows_what_happened_in_the_month(simulated):
     assert {row["code"]: row["held"] for row in meetings["by_type"]} == dict(ledger.meetings_held)
     assert meetings["conflicts_defused"] == ledger.conflicts_defused > 0
     assert meetings["referrals"] == ledger.referrals > 0
+    # The street's two lists: matters straight to their department, tasks a committee declined.
+    assert report.data["two_lists"] == {"straight": ledger.straight, "declined": ledger.declined}
+    assert ledger.straight > 0 and ledger.declined > 0
     assert report.data["visits"]["visited"] == len(ledger.visited)
     assert [row["evaluations"] for row in report.data["departments"] if row["evaluations"]] == [1, 1]
     # Residents rate the community at the door and by link during the visits.

@@ -1,0 +1,168 @@
+"""The two lists (两份清单, seed 003) in the state machine: an administrative affair goes to its
+department, not up the pyramid.
+
+- `route_straight`: at opening, a ticket whose category the street's list names as an
+  administrative affair is referred at once to the department whose duty it is (直通快办), and
+  the committee's staff are told; `ticket_open` calls it in its own transaction.
+- `ticket_decline_by_list`: a committee declines a task pushed down to it that the list names
+  as a department's, citing the entry; the ticket is referred to that department and the
+  street's desk is told (the street counts how often it happens: reports).
+
+Both write a `referred` event whose data names the entry (`list_entry`, `list_entry_name`)
+and the route (`list_route`: "straight" or "declined").
+"""
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from affairs.models import AffairsEntry
+from affairs.selectors import routing_entry
+from alerts.models import Notification
+from alerts.services import alerts_create
+from core import clock
+from core.enums import Status, Urgency
+from core.errors import InvalidInput
+from grievances.models import Ticket, TicketEvent
+from responders.models import Department, User
+
+from .. import policy
+from ..models import Referral
+from ..sla import SLA
+from .base import Batch, lock_ticket, new_event, require_action, save_with_events
+from .moves import mark_responded, street_desk
+from .table import Action, Actor
+
+logger = logging.getLogger(__name__)
+
+STRAIGHT, DECLINED = "straight", "declined"
+
+
+def entry_department(entry: AffairsEntry, ticket: Ticket) -> Department | None:
+    """The department that answers for `entry` on `ticket`: the one it names, if it serves the
+    ticket's street; else one of its kind serving the street, stationed there first."""
+    if entry.department_id is not None:
+        return entry.department if policy.serves(entry.department, ticket) else None
+    if entry.department_kind_id is None:
+        return None
+    candidates = policy.departments_serving([ticket.street_id]).filter(kind_id=entry.department_kind_id)
+    return min(candidates, key=lambda each: (each.street_id != ticket.street_id, each.pk), default=None)
+
+
+def committee_staff(committee_id: int | None) -> list[int]:
+    if committee_id is None:
+        return []
+    return list(
+        User.objects.filter(is_active=True, role=User.Role.COMMITTEE_STAFF, committee_id=committee_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _refer_by_list(
+    ticket: Ticket, actor: Actor, entry: AffairsEntry, department: Department, route: str, note: str, now: dt.datetime
+) -> TicketEvent:
+    """Refer the locked `ticket` to `department` for `entry` (in memory; the Referral row is
+    written): the status, the answer-by, and the event that says why."""
+    answer_by = SLA.load().default_answer_by(now)
+    Referral.objects.create(
+        ticket=ticket,
+        created_at=now,
+        department=department,
+        duty=entry.name,
+        answer_by=answer_by,
+        created_by=actor if isinstance(actor, User) else None,
+    )
+    before = ticket.status
+    ticket.status, ticket.answer_by, ticket.answer_overdue = Status.REFERRED, answer_by, False
+    return new_event(
+        ticket,
+        TicketEvent.Kind.REFERRED,
+        actor,
+        now,
+        from_status=before,
+        note=note,
+        data={
+            "department": department.pk,
+            "department_name": department.name,
+            "answer_by": answer_by.isoformat(),
+            "list_entry": entry.pk,
+            "list_entry_name": entry.name,
+            "list_route": route,
+        },
+    )
+
+
+def _liaisons(department: Department) -> list[int]:
+    return list(User.objects.filter(is_active=True, department=department).values_list("pk", flat=True))
+
+
+def route_straight(ticket: Ticket, actor: Actor, now: dt.datetime) -> bool:
+    """直通快办: called by `ticket_open` in its transaction, right after the new ticket and its
+    `created` event are written. If the street's list names the ticket's category as an
+    administrative affair and a department serving the street answers for it, refer the ticket
+    there (the referral is the resident's answer: the respond-by clock stops), alert the
+    department's liaisons and tell the committee's staff. An application at the service window
+    (its own completing office) and an emergency (reported up at once) keep their own way;
+    an entry whose department does not serve the street leaves the ticket to climb as before."""
+    if ticket.service_item_id is not None or ticket.urgency == Urgency.EMERGENCY:
+        return False
+    entry = routing_entry(ticket.street_id, ticket.category_id)
+    if entry is None:
+        return False
+    department = entry_department(entry, ticket)
+    if department is None:
+        logger.warning("List entry %s names no department serving street %s", entry.pk, ticket.street_id)
+        return False
+    event = _refer_by_list(ticket, actor, entry, department, STRAIGHT, entry.basis[:500], now)
+    fields = ["status", "answer_by", "answer_overdue", *mark_responded(ticket, now)]
+    save_with_events(ticket, fields, event, now)
+    actor_pk = getattr(actor, "pk", None)
+    alerts_create(
+        [(pk, Notification.Kind.REFERRED, ticket.pk) for pk in _liaisons(department)]
+        + [
+            (pk, Notification.Kind.STRAIGHT_TO_DEPARTMENT, ticket.pk)
+            for pk in committee_staff(ticket.committee_id)
+            if pk != actor_pk
+        ],
+        now=now,
+    )
+    return True
+
+
+def ticket_decline_by_list(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    entry: AffairsEntry,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """new/acknowledged/in_progress → referred: the committee declines a task the street's list
+    names as a department's duty (改变事务性工作下移社区), citing the entry; the department whose
+    duty it is must answer by the usual date; the street's desk is told."""
+    now = clock.now(now)
+    with transaction.atomic():
+        ticket = lock_ticket(ticket)
+        require_action(ticket, Action.DECLINE_BY_LIST, actor, expected_version)
+        # Neither refusal names the entry's street: another street's list is not for citing.
+        if entry.street_id != ticket.street_id or not entry.active or not entry.is_administrative:
+            raise InvalidInput(_("Choose an administrative affair on this street's list."), field="entry")
+        department = entry_department(entry, ticket)
+        if department is None:
+            raise InvalidInput(
+                _("No active department serving this street answers for this affair: ask the street to mend its list."),
+                field="entry",
+            )
+        event = _refer_by_list(ticket, actor, entry, department, DECLINED, (note or "").strip()[:2000], now)
+        save_with_events(ticket, ["status", "answer_by", "answer_overdue", *mark_responded(ticket, now)], event, now)
+        desk = street_desk(ticket.street_id, Batch())
+        alerts_create(
+            [(pk, Notification.Kind.REFERRED, ticket.pk) for pk in _liaisons(department)]
+            + [(pk, Notification.Kind.DECLINED_BY_LIST, ticket.pk) for pk in desk if pk != getattr(actor, "pk", None)],
+            now=now,
+        )
+        return ticket
