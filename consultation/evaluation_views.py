@@ -77,7 +77,7 @@ def _page(request, evaluation, bound=None, status=200):
         "criteria": criteria,
         "problems": evaluation.problems.all(),
         "tasks": evaluation.tasks.select_related("carried_from__evaluation"),
-        "scores": evaluation.scores.all(),
+        "scores": [(row, row.in_order(criteria)) for row in evaluation.scores.all()],
         "last_year": YearEndEvaluation.objects.filter(committee=evaluation.committee, year=evaluation.year - 1)
         .prefetch_related("tasks")
         .first(),
@@ -169,15 +169,16 @@ def evaluation_act(request, pk, action):
 def evaluation_print(request, pk):
     """The evaluation's opinion, printable: the report on duty, the lists, the scores."""
     evaluation = _evaluation(request, pk)
-    scores = list(evaluation.scores.all())
+    criteria = evaluation.meeting.type.criteria
+    scores = [(row, row.in_order(criteria)) for row in evaluation.scores.all()]
     return render(
         request,
         "consultation/evaluation_print.html",
         {
             "evaluation": evaluation,
-            "criteria": evaluation.meeting.type.criteria,
-            "committee_score": next((s for s in scores if s.subject == EvaluationScore.Subject.COMMITTEE), None),
-            "cadres": [s for s in scores if s.subject == EvaluationScore.Subject.CADRE],
+            "criteria": criteria,
+            "committee_score": next((s for s in scores if s[0].subject == EvaluationScore.Subject.COMMITTEE), None),
+            "cadres": [s for s in scores if s[0].subject == EvaluationScore.Subject.CADRE],
             "problems": evaluation.problems.all(),
             "tasks": evaluation.tasks.all(),
             "task_statuses": EvaluationTask.Status,

@@ -837,6 +837,10 @@ class EvaluationScore(models.Model):
     def __str__(self):
         return self.name
 
+    def in_order(self, criteria) -> list[tuple[str, float | None]]:
+        """The scores in the order of the type's criteria (jsonb keeps its keys in its own order)."""
+        return [(criterion, self.scores.get(criterion)) for criterion in criteria]
+
     @property
     def average(self) -> float | None:
         values = [v for v in self.scores.values() if isinstance(v, int | float)]

@@ -146,6 +146,9 @@ def test_the_screens_the_printable_opinion_and_scope(client):
     client.post(reverse("evaluation_act", args=[evaluation.pk, "opinion"]), {"opinion": "总体满意。"})
     page = client.get(reverse("evaluation_print", args=[evaluation.pk])).content.decode()
     assert "总体满意。" in page and "加装充电桩" in page and "4.5" in page
+    # The scores in the type's order of criteria, whatever order the database keeps them in.
+    scored = page[page.index('data-testid="print-scores"') :]
+    assert [scored.index(c) for c in CRITERIA] == sorted(scored.index(c) for c in CRITERIA)
     # Someone of another street sees none of it.
     client.force_login(UserFactory(role=User.Role.COMMITTEE_STAFF, committee=CommitteeFactory()))
     assert client.get(reverse("evaluation_print", args=[evaluation.pk])).status_code == 404
