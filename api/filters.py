@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from consultation.models import LivelihoodProject, Matter
 from core.enums import Status, Tier
 from grievances.models import Ticket
 
@@ -29,7 +30,30 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
 
 
-class TicketFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter given empty (or a flag given other than true/false) is a 400 naming it."""
+
+    def is_valid(self):
+        # An empty number, date, choice or flag is a client mistake, not "no filter": say so
+        # rather than silently answer with everything. (An empty text filter is schema-valid
+        # and means no filter.)
+        valid = super().is_valid()
+        for name, field in self.filters.items():
+            if isinstance(field, django_filters.CharFilter) and not isinstance(field, django_filters.ChoiceFilter):
+                continue
+            if self.data is None or name not in self.data:
+                continue
+            value = self.data.get(name, None)
+            if value == "":
+                self.form.add_error(name, _("Give a value, or leave the parameter out."))
+                valid = False
+            elif isinstance(field, django_filters.BooleanFilter) and value not in ("true", "false"):
+                self.form.add_error(name, _("Use true or false."))
+                valid = False
+        return valid
+
+
+class TicketFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     tier = django_filters.ChoiceFilter(choices=Tier.choices)
     category = django_filters.CharFilter(field_name="category__code")
@@ -52,21 +76,21 @@ class TicketFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(external_id=value) | Q(reporters__external_id=value)).distinct()
 
-    def is_valid(self):
-        # An empty number, date, choice or flag is a client mistake, not "no filter": say so
-        # rather than silently answer with everything. (An empty text filter is schema-valid
-        # and means no filter.)
-        valid = super().is_valid()
-        for name, field in self.filters.items():
-            if isinstance(field, django_filters.CharFilter) and not isinstance(field, django_filters.ChoiceFilter):
-                continue
-            if self.data is None or name not in self.data:
-                continue
-            value = self.data.get(name, None)
-            if value == "":
-                self.form.add_error(name, _("Give a value, or leave the parameter out."))
-                valid = False
-            elif isinstance(field, django_filters.BooleanFilter) and value not in ("true", "false"):
-                self.form.add_error(name, _("Use true or false."))
-                valid = False
-        return valid
+
+class MatterFilter(StrictFilterSet):
+    committee = django_filters.NumberFilter(field_name="committee_id")
+    step = django_filters.ChoiceFilter(choices=[(n, str(n)) for n in range(8)], field_name="step")
+
+    class Meta:
+        model = Matter
+        fields = ["committee", "step"]
+
+
+class LivelihoodProjectFilter(StrictFilterSet):
+    committee = django_filters.NumberFilter(field_name="committee_id")
+    status = django_filters.ChoiceFilter(choices=LivelihoodProject.Status.choices)
+    period = django_filters.CharFilter(field_name="period", help_text="The half-year, as 2026-H2.")
+
+    class Meta:
+        model = LivelihoodProject
+        fields = ["committee", "status", "period"]

@@ -11,6 +11,7 @@ from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
 from catalogue.models import ServiceItem
+from consultation.models import LivelihoodProject, Matter, MatterStatus, Milestone, StepRecord
 from core.enums import CancelReason, Channel, Outcome, PauseReason, ResumeHow, Status, TicketKind, Tier, Urgency
 from core.errors import InvalidInput
 from escalation.transitions import Action
@@ -577,3 +578,112 @@ class WebhookCreateSerializer(serializers.Serializer):
         default=list,
         help_text="The ticket event kinds to send; empty or absent: every kind.",
     )
+
+
+# --- consultation (issue 18): read-only ----------------------------------------------------
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_on", "done_on"]
+
+
+class StepRecordSerializer(serializers.ModelSerializer):
+    """One of seed 002's seven steps as recorded; the vote only at step 4 (else nulls). Who
+    took part is left to the staff's screens."""
+
+    name = serializers.CharField(source="get_number_display", read_only=True)
+
+    class Meta:
+        model = StepRecord
+        fields = [
+            "number",
+            "name",
+            "held_on",
+            "meeting",
+            "outcome",
+            "passed",
+            "representatives",
+            "present",
+            "votes_for",
+            "votes_against",
+            "votes_abstaining",
+        ]
+
+
+class MatterSerializer(serializers.ModelSerializer):
+    """A consultation matter (协商议题): its last step (0-7), its status, where it came from."""
+
+    status = serializers.ChoiceField(choices=MatterStatus.choices, read_only=True)
+
+    class Meta:
+        model = Matter
+        fields = [
+            "id",
+            "street",
+            "committee",
+            "title",
+            "description",
+            "source",
+            "ticket",
+            "step",
+            "status",
+            "rejection_reason",
+            "notice_days",
+            "notice_ends_on",
+            "responsible_unit",
+            "responsible_person",
+            "progress",
+            "created_at",
+        ]
+
+
+class MatterDetailSerializer(MatterSerializer):
+    steps = StepRecordSerializer(many=True, read_only=True)
+    milestones = MilestoneSerializer(many=True, read_only=True)
+
+    class Meta(MatterSerializer.Meta):
+        fields = [*MatterSerializer.Meta.fields, "steps", "milestones"]
+
+
+class LivelihoodProjectSerializer(serializers.ModelSerializer):
+    """A livelihood project (民生实事): proposed, selected with a budget and a timetable, or
+    not, carried out and completed; `on_time` once completed (by its due date), else null."""
+
+    on_time = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LivelihoodProject
+        fields = [
+            "id",
+            "street",
+            "committee",
+            "period",
+            "title",
+            "description",
+            "location",
+            "proposed_by",
+            "status",
+            "meeting",
+            "budget",
+            "responsible_unit",
+            "responsible_person",
+            "starts_on",
+            "due_on",
+            "progress",
+            "completed_on",
+            "on_time",
+        ]
+
+    def get_on_time(self, project) -> bool | None:
+        if project.completed_on is None or project.due_on is None:
+            return None
+        return project.completed_on <= project.due_on
+
+
+class LivelihoodProjectDetailSerializer(LivelihoodProjectSerializer):
+    milestones = MilestoneSerializer(many=True, read_only=True)
+
+    class Meta(LivelihoodProjectSerializer.Meta):
+        fields = [*LivelihoodProjectSerializer.Meta.fields, "milestones"]

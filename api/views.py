@@ -16,6 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue.models import ServiceItem
+from consultation.models import LivelihoodProject, Matter, Milestone, StepRecord
+from consultation.selectors import visible_matters, visible_projects
 from core.params import whole_number
 from escalation import policy
 from escalation.actions import perform_action
@@ -32,7 +34,7 @@ from responders.selectors import visible_committees, visible_streets, visible_zo
 from . import serializers
 from .access import KeyScopes, actor_of, can_see_pii, request_scope
 from .authentication import Partner
-from .filters import TicketFilter
+from .filters import LivelihoodProjectFilter, MatterFilter, TicketFilter
 from .idempotency import HEADER, idempotent
 from .models import Scope as KeyScope
 from .models import WebhookSubscription
@@ -448,3 +450,67 @@ class PhotoFile(APIView):
     def get(self, request, pk):
         photo = get_object_or_404(Photo.objects.filter(ticket__in=ticket_queryset(request)), pk=pk)
         return photo_response(photo, thumbnail=self.thumbnail)
+
+
+# --- consultation (issue 18): read endpoints, scoped by the key's streets like tickets ---------
+
+
+class MatterList(generics.ListAPIView):
+    """Consultation matters (协商议题) of the caller's streets and their committees, newest
+    first, with their last step (0-7) and status; filter by `committee` or `step`."""
+
+    serializer_class = serializers.MatterSerializer
+    permission_classes = [KeyScopes]
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MatterFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Matter.objects.none()
+        return visible_matters(request_scope(self.request))
+
+
+class MatterDetail(generics.RetrieveAPIView):
+    """One consultation matter with its recorded steps (the vote at step 4) and milestones."""
+
+    serializer_class = serializers.MatterDetailSerializer
+    permission_classes = [KeyScopes]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Matter.objects.none()
+        return visible_matters(request_scope(self.request)).prefetch_related(
+            Prefetch("steps", queryset=StepRecord.objects.order_by("number")),
+            Prefetch("milestones", queryset=Milestone.objects.order_by("due_on", "pk")),
+        )
+
+
+class LivelihoodProjectList(generics.ListAPIView):
+    """Livelihood projects (民生实事) of the caller's streets, newest first; filter by
+    `committee`, `status` or `period` (the half-year, 2026-H2)."""
+
+    serializer_class = serializers.LivelihoodProjectSerializer
+    permission_classes = [KeyScopes]
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LivelihoodProjectFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LivelihoodProject.objects.none()
+        return visible_projects(request_scope(self.request))
+
+
+class LivelihoodProjectDetail(generics.RetrieveAPIView):
+    """One livelihood project with its milestones."""
+
+    serializer_class = serializers.LivelihoodProjectDetailSerializer
+    permission_classes = [KeyScopes]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LivelihoodProject.objects.none()
+        return visible_projects(request_scope(self.request)).prefetch_related(
+            Prefetch("milestones", queryset=Milestone.objects.order_by("due_on", "pk"))
+        )

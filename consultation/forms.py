@@ -257,3 +257,64 @@ class CovenantForm(forms.Form):
     def __init__(self, *args, meetings, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = meetings
+
+
+# --- the year-end democratic evaluation -----------------------------------------------------
+
+
+class DutyReportForm(forms.Form):
+    duty_report = forms.CharField(label=_("Report on duty"), widget=forms.Textarea(attrs={"rows": 10}))
+
+
+class ProblemForm(forms.Form):
+    text = forms.CharField(label=_("Problem"), max_length=300)
+
+
+class TaskForm(forms.Form):
+    text = forms.CharField(label=_("Task"), max_length=300)
+    responsible = forms.CharField(label=_("Responsible"), max_length=100)
+    due_on = forms.DateField(label=_("Due"), widget=DATE)
+
+
+class TaskTrackForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"))
+    note = forms.CharField(label=_("Progress note"), required=False, max_length=1000)
+
+    def __init__(self, *args, **kwargs):
+        from .models import EvaluationTask
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            (value, label) for value, label in EvaluationTask.Status.choices if value != EvaluationTask.Status.CARRIED
+        ]
+
+
+class ScoreForm(forms.Form):
+    """The representatives' scores of the committee or of a cadre, one field per criterion."""
+
+    subject = forms.ChoiceField(label=_("Scores for"))
+    name = forms.CharField(label=_("Cadre's name"), required=False, max_length=100)
+    post = forms.CharField(label=_("Post"), required=False, max_length=100)
+    raters = forms.IntegerField(label=_("Representatives scoring"), min_value=1, max_value=999)
+
+    def __init__(self, *args, criteria, **kwargs):
+        from .models import EvaluationScore
+
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = EvaluationScore.Subject.choices
+        self.criteria = list(criteria)
+        for index, criterion in enumerate(self.criteria):
+            self.fields[f"score_{index}"] = forms.DecimalField(
+                label=criterion,
+                min_value=1,
+                max_value=5,
+                decimal_places=1,
+                widget=forms.NumberInput(attrs={"step": "0.1"}),
+            )
+
+    def scores(self) -> dict:
+        return {criterion: self.cleaned_data[f"score_{i}"] for i, criterion in enumerate(self.criteria)}
+
+
+class OpinionForm(forms.Form):
+    opinion = forms.CharField(label=_("The evaluation's opinion"), widget=forms.Textarea(attrs={"rows": 5}))

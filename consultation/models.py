@@ -694,3 +694,154 @@ class CovenantVersion(models.Model):
 
     def __str__(self):
         return f"{self.committee} · v{self.version}"
+
+
+# --- the year-end democratic evaluation (民主评议会, seed 002) ---------------------------------
+
+
+class YearEndEvaluation(models.Model):
+    """民主评议会: once a year per committee, at a meeting of the type `democratic_evaluation`,
+    the committee reports on its year (述职), lists its problems and the tasks it takes into
+    next year, and the representatives score the committee and each of its cadres
+    (百姓评领导) on the type's criteria; the meeting's opinion is printed."""
+
+    committee = models.ForeignKey(
+        "responders.ResidentialCommittee",
+        on_delete=models.PROTECT,
+        related_name="year_end_evaluations",
+        verbose_name=_("residential committee"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    meeting = models.OneToOneField(
+        "meetings.Meeting",
+        on_delete=models.PROTECT,
+        related_name="year_end_evaluation",
+        verbose_name=_("meeting"),
+    )
+    duty_report = models.TextField(_("report on duty"), blank=True)
+    opinion = models.TextField(_("the evaluation's opinion"), blank=True)
+    opinion_on = models.DateField(_("opinion given on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("year-end democratic evaluation")
+        verbose_name_plural = _("year-end democratic evaluations")
+        ordering = ["-year", "committee"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "year"], name="year_end_evaluation_once_a_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.committee} · {self.year}"
+
+    @property
+    def street_id(self):
+        return self.committee.street_id
+
+    @property
+    def unit(self):
+        return self.committee
+
+
+class EvaluationProblem(models.Model):
+    """One line of the problem list (问题清单) the committee reports."""
+
+    evaluation = models.ForeignKey(YearEndEvaluation, on_delete=models.CASCADE, related_name="problems")
+    text = models.CharField(_("problem"), max_length=300)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class EvaluationTask(models.Model):
+    """One line of the task list (任务清单), taken into the year after the evaluation and
+    tracked there; one not done when the next evaluation opens is carried into it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("not started")
+        IN_PROGRESS = "in_progress", _("in progress")
+        DONE = "done", _("done")
+        CARRIED = "carried", _("carried into the next year")
+
+    UNFINISHED = (Status.OPEN, Status.IN_PROGRESS)
+
+    evaluation = models.ForeignKey(YearEndEvaluation, on_delete=models.CASCADE, related_name="tasks")
+    text = models.CharField(_("task"), max_length=300)
+    responsible = models.CharField(_("responsible"), max_length=100)
+    due_on = models.DateField(_("due"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    note = models.TextField(_("progress note"), blank=True)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    carried_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_into",
+        verbose_name=_("carried from"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def late(self) -> bool:
+        return self.status in self.UNFINISHED and self.due_on < timezone.localdate()
+
+
+class EvaluationScore(models.Model):
+    """The representatives' scores of the committee or of one of its cadres (百姓评领导), on
+    every criterion of the meeting's type, 1-5 (the mean of their ballots, one decimal)."""
+
+    class Subject(models.TextChoices):
+        COMMITTEE = "committee", _("the committee")
+        CADRE = "cadre", _("a cadre")
+
+    evaluation = models.ForeignKey(YearEndEvaluation, on_delete=models.CASCADE, related_name="scores")
+    subject = models.CharField(_("scored"), max_length=10, choices=Subject.choices)
+    name = models.CharField(_("name"), max_length=100)
+    post = models.CharField(_("post"), max_length=100, blank=True)
+    scores = models.JSONField(_("scores"), default=dict)
+    raters = models.PositiveSmallIntegerField(_("representatives scoring"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evaluation score")
+        verbose_name_plural = _("evaluation scores")
+        ordering = ["evaluation", "-subject", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "subject", "name"], name="evaluation_score_once"),
+            models.UniqueConstraint(
+                fields=["evaluation"], condition=Q(subject="committee"), name="evaluation_committee_scored_once"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def in_order(self, criteria) -> list[tuple[str, float | None]]:
+        """The scores in the order of the type's criteria (jsonb keeps its keys in its own order)."""
+        return [(criterion, self.scores.get(criterion)) for criterion in criteria]
+
+    @property
+    def average(self) -> float | None:
+        values = [v for v in self.scores.values() if isinstance(v, int | float)]
+        return round(sum(values) / len(values), 1) if values else None

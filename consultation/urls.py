@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import covenant_views, invitation_views, livelihood_views, views
+from . import covenant_views, evaluation_views, invitation_views, livelihood_views, views
 
 urlpatterns = [
     path("consultation/", views.matter_list, name="consultation"),
@@ -16,6 +16,11 @@ urlpatterns = [
     path("invitations/new/", invitation_views.invitation_new, name="invitation_new"),
     path("invitations/<int:pk>/", invitation_views.invitation_detail, name="invitation"),
     path("invitations/<int:pk>/<str:action>/", invitation_views.invitation_act, name="invitation_act"),
+    path("evaluations/", evaluation_views.evaluation_list, name="evaluations"),
+    path("evaluations/open/", evaluation_views.evaluation_open, name="evaluation_open"),
+    path("evaluations/<int:pk>/", evaluation_views.evaluation_detail, name="evaluation"),
+    path("evaluations/<int:pk>/print/", evaluation_views.evaluation_print, name="evaluation_print"),
+    path("evaluations/<int:pk>/<str:action>/", evaluation_views.evaluation_act, name="evaluation_act"),
     path("covenants/", covenant_views.covenant_list, name="covenants"),
     path("covenants/<int:pk>/", covenant_views.covenant_detail, name="covenant"),
     path("gongshi/covenant/<int:pk>/", covenant_views.covenant_public, name="covenant_public"),

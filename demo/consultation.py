@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from consultation import hearings, invitations, livelihood, services
-from consultation.models import LivelihoodProject, Matter, Source, Step, Supervisor
+from consultation import evaluation, hearings, invitations, livelihood, services
+from consultation.models import LivelihoodProject, Matter, Source, Step, Supervisor, YearEndEvaluation
 from core.clock import SHANGHAI
 from meetings.models import Meeting, MeetingType
 from meetings.services import meeting_record, meeting_schedule
@@ -368,4 +368,107 @@ def seed_hearing_and_covenant(street, today: dt.date | None = None) -> int:
         now=_at(today, 145, hour=21),
     )
     hearings.covenant_adopt(actor=staff, committee=committee, text=COVENANT, meeting=adopted_at, now=_at(today, 63))
+    return 1
+
+
+# --- the year-end democratic evaluation -------------------------------------------------------
+
+DUTY_REPORT = """一年来，桑城居委会在街道党工委领导下，围绕居民最关心的环境、养老和安全问题开展工作。
+主要成绩：完成楼道堆物清理和路面修补；加装 12 弄楼道扶手；建立民情议事日制度，每月按时召开。
+存在不足：电动车充电难问题尚未解决；部分居民对协商结果公示关注不够；老年助餐点覆盖不足。"""
+
+
+def _evaluation_meeting(committee, staff, year: int):
+    starts = dt.datetime(year, 12, 20, 14, tzinfo=SHANGHAI)
+    return meeting_schedule(
+        type=MeetingType.objects.get(code=evaluation.EVALUATION_TYPE),
+        unit=committee,
+        starts_at=starts,
+        actor=staff,
+        title=f"{year} 年度民主评议会",
+        place="桑城居委会会议室",
+        now=starts - dt.timedelta(days=10),
+    )
+
+
+def seed_year_end_evaluation(street, today: dt.date | None = None) -> int:
+    """桑城's democratic evaluations of the two years before this one: the earlier one left a
+    task unfinished, carried into last year's, which reports on duty, lists its problems and
+    tasks (one done this year, one in progress, the carried one), and scores the committee and
+    three cadres; its opinion is printed."""
+    today = today or timezone.localdate()
+    last = today.year - 1
+    committee = ResidentialCommittee.objects.filter(street=street, code=f"{street.code}-SC").first()
+    staff = User.objects.filter(committee=committee, role=User.Role.COMMITTEE_STAFF).order_by("pk").first()
+    if None in (committee, staff) or YearEndEvaluation.objects.filter(committee=committee, year=last).exists():
+        return 0
+    criteria = list(MeetingType.objects.get(code=evaluation.EVALUATION_TYPE).criteria)
+
+    def at(year, month=12, day=20, hour=16):
+        return dt.datetime(year, month, day, hour, tzinfo=SHANGHAI)
+
+    earlier = evaluation.evaluation_open(
+        actor=staff, meeting=_evaluation_meeting(committee, staff, last - 1), now=at(last - 1)
+    )
+    evaluation.task_add(
+        evaluation=earlier, actor=staff, text="解决电动车充电难", responsible="张丽", due_on=dt.date(last, 10, 31)
+    )
+    evaluation.score_record(
+        evaluation=earlier,
+        actor=staff,
+        subject="committee",
+        scores=dict.fromkeys(criteria, 4),
+        raters=26,
+        now=at(last - 1),
+    )
+    evaluation.opinion_give(evaluation=earlier, actor=staff, text="基本满意。", now=at(last - 1))
+
+    year = evaluation.evaluation_open(actor=staff, meeting=_evaluation_meeting(committee, staff, last), now=at(last))
+    evaluation.duty_report_save(evaluation=year, actor=staff, text=DUTY_REPORT)
+    for problem in ("电动车充电难，楼道充电隐患仍在", "协商结果公示后居民知晓率不高", "老年助餐点覆盖不足"):
+        evaluation.problem_add(evaluation=year, actor=staff, text=problem)
+    done = evaluation.task_add(
+        evaluation=year,
+        actor=staff,
+        text="公示栏与线上公示同步，每季度通报",
+        responsible="李明",
+        due_on=dt.date(today.year, 3, 31),
+    )
+    doing = evaluation.task_add(
+        evaluation=year, actor=staff, text="新增一处老年助餐点", responsible="王辉", due_on=dt.date(today.year, 12, 31)
+    )
+    raters = 31
+    evaluation.score_record(
+        evaluation=year,
+        actor=staff,
+        subject="committee",
+        scores=dict(zip(criteria, (4.6, 4.2, 4.3, 4.8), strict=False)),
+        raters=raters,
+        now=at(last),
+    )
+    for name, post, marks in (
+        ("王辉", "党总支书记", (4.7, 4.4, 4.5, 4.9)),
+        ("张丽", "居委会主任", (4.5, 4.1, 4.0, 4.8)),
+        ("李明", "居委会委员", (4.3, 4.2, 4.4, 4.7)),
+    ):
+        evaluation.score_record(
+            evaluation=year,
+            actor=staff,
+            subject="cadre",
+            name=name,
+            post=post,
+            scores=dict(zip(criteria, marks, strict=False)),
+            raters=raters,
+            now=at(last),
+        )
+    evaluation.opinion_give(
+        evaluation=year,
+        actor=staff,
+        text="与会代表对居委会一年来的工作总体满意。希望明年重点解决电动车充电难（上年结转任务）和老年助餐问题，"
+        "按任务清单逐项落实，并在下次评议会上报告完成情况。",
+        now=at(last),
+    )
+    tracked = min(dt.datetime(today.year, 3, 28, 10, tzinfo=SHANGHAI), at(today.year, today.month, today.day, 9))
+    evaluation.task_track(task=done, actor=staff, status="done", note="公示栏已与系统公示同步。", now=tracked)
+    evaluation.task_track(task=doing, actor=staff, status="in_progress", note="选址已定。", now=tracked)
     return 1

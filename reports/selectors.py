@@ -31,18 +31,28 @@ Definitions (also in the README):
   has a row of its own;
 - residents rate the community (居民评社区): the questionnaire's answers of the year up to
   the period's end, overall, per question, per committee and per zone, each with the number
-  of households that answered; ranked only where at least ZHITONG_SURVEY_MIN_SAMPLE did.
+  of households that answered; ranked only where at least ZHITONG_SURVEY_MIN_SAMPLE did;
+- consultation (a street's or a committee's report; none for a zone): the matters raised
+  before the period's end by the last step recorded before it (0 = none yet; turned down
+  counted apart, so the steps and "turned down" add up to the matters), and those raised in
+  the period; the livelihood projects completed in the period, on time (by their due date)
+  or late, and those selected, due before the period's end and still not completed; the
+  invitations sent in the period, answered (accepted or declined) before its end or not;
+  the year-end democratic evaluations of the year before (the committee's mean score, its
+  cadres' mean, the tasks set there: done, carried into the next year, still open).
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from consultation.models import EvaluationScore, EvaluationTask, Invitation, LivelihoodProject, YearEndEvaluation
+from consultation.selectors import visible_invitations, visible_matters, visible_projects
 from core.clock import SHANGHAI
 from core.enums import OPEN_STATUSES, Status, TicketKind, Tier
 from escalation.calendar import WorkingCalendar
@@ -52,7 +62,7 @@ from grievances.models import Feedback, Household, Ticket, TicketEvent, TicketRe
 from grievances.selectors import visible_households, visible_tickets
 from meetings.models import AgendaItem, Decision, Evaluation, Meeting, Purpose
 from meetings.selectors import visible_meetings
-from responders.selectors import Scope
+from responders.selectors import Scope, visible_committees
 from surveys.models import SurveyResponse
 from surveys.selectors import overall, per_question, ratings
 
@@ -427,7 +437,124 @@ def statistics(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> 
         "visits": visit_coverage(scope, unit, start.year, until=end),
         # The questionnaire goes with the yearly visit round: its answers of the year so far.
         "community": community_ratings(scope, unit, year_start, end),
+        "consultation": consultation_figures(scope, unit, start, end),
     }
+
+
+def _consultation_unit(unit: ReportUnit, rows: QuerySet) -> QuerySet | None:
+    """Consultation is held by streets and committees, never by a zone."""
+    if unit.zone_id:
+        return None
+    if unit.committee_id:
+        return rows.filter(committee_id=unit.committee_id)
+    if unit.street_id:
+        return rows.filter(street_id=unit.street_id)
+    return rows
+
+
+def consultation_figures(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> dict | None:
+    """Seed 002's and 000's procedures in the report (see the module's definitions)."""
+    matters = _consultation_unit(unit, visible_matters(scope))
+    if matters is None:
+        return None
+    since, until = period_bounds(start, end)
+    matters = (
+        matters.filter(created_at__lt=until)
+        .annotate(step_then=Coalesce(Max("steps__number", filter=Q(steps__held_on__lt=end)), 0))
+        .values_list("step_then", "rejected_at", "created_at")
+        .order_by()
+    )
+    by_step = dict.fromkeys(range(8), 0)
+    rejected = raised = 0
+    for step, rejected_at, created_at in matters:
+        if rejected_at is not None and rejected_at < until:
+            rejected += 1
+        else:
+            by_step[step] += 1
+        raised += created_at >= since
+    projects = (
+        _consultation_unit(unit, visible_projects(scope))
+        .order_by()
+        .aggregate(
+            completed=Count("pk", filter=Q(completed_on__gte=start, completed_on__lt=end)),
+            on_time=Count("pk", filter=Q(completed_on__gte=start, completed_on__lt=end, completed_on__lte=F("due_on"))),
+            overdue=Count(
+                "pk",
+                filter=Q(
+                    status__in=(LivelihoodProject.Status.SELECTED, LivelihoodProject.Status.COMPLETED), due_on__lt=end
+                )
+                & (Q(completed_on__isnull=True) | Q(completed_on__gte=end)),
+            ),
+        )
+    )
+    invitations = _consultation_unit(unit, visible_invitations(scope)).filter(
+        created_at__gte=since, created_at__lt=until
+    )
+    invited = invitations.order_by().aggregate(
+        sent=Count("pk"),
+        answered=Count("pk", filter=Q(answered_at__lt=until)),
+        declined=Count("pk", filter=Q(answered_at__lt=until, status=Invitation.Status.DECLINED)),
+    )
+    return {
+        "matters": {
+            "total": len(matters),
+            "raised": raised,
+            "by_step": [{"step": step, "matters": count} for step, count in by_step.items()],
+            "rejected": rejected,
+        },
+        "projects": {**projects, "late": projects["completed"] - projects["on_time"]},
+        "invitations": {
+            **invited,
+            "accepted": invited["answered"] - invited["declined"],
+            "unanswered": invited["sent"] - invited["answered"],
+        },
+        "evaluations": last_year_evaluations(scope, unit, start.year - 1),
+    }
+
+
+def last_year_evaluations(scope: Scope, unit: ReportUnit, year: int) -> list[dict]:
+    """The year-end democratic evaluations of `year` of the unit's committees: the scores
+    (the committee's mean over the criteria, its cadres' mean) and how the tasks set there
+    went. A handful of rows a year: the means are taken here, as the evaluation's page does."""
+    committees = visible_committees(scope)
+    if unit.committee_id:
+        committees = committees.filter(pk=unit.committee_id)
+    elif unit.street_id:
+        committees = committees.filter(street_id=unit.street_id)
+    evaluations = (
+        YearEndEvaluation.objects.filter(year=year, committee__in=committees.values("pk"))
+        .select_related("committee")
+        .annotate(
+            tasks_total=Count("tasks", distinct=True),
+            tasks_done=Count("tasks", filter=Q(tasks__status=EvaluationTask.Status.DONE), distinct=True),
+            tasks_carried=Count("tasks", filter=Q(tasks__status=EvaluationTask.Status.CARRIED), distinct=True),
+        )
+        .order_by("committee__code")
+    )
+    evaluations = list(evaluations)
+    scores: dict[int, list[EvaluationScore]] = {}
+    for row in EvaluationScore.objects.filter(evaluation__in=[e.pk for e in evaluations]):
+        scores.setdefault(row.evaluation_id, []).append(row)
+    rows = []
+    for evaluation in evaluations:
+        mine = scores.get(evaluation.pk, [])
+        committee = next((s.average for s in mine if s.subject == EvaluationScore.Subject.COMMITTEE), None)
+        cadres = [s.average for s in mine if s.subject == EvaluationScore.Subject.CADRE and s.average is not None]
+        rows.append(
+            {
+                "evaluation": evaluation.pk,
+                "year": evaluation.year,
+                "committee_name": evaluation.committee.name,
+                "committee_score": committee,
+                "cadres": len(cadres),
+                "cadres_score": round(sum(cadres) / len(cadres), 1) if cadres else None,
+                "tasks": evaluation.tasks_total,
+                "tasks_done": evaluation.tasks_done,
+                "tasks_carried": evaluation.tasks_carried,
+                "tasks_open": evaluation.tasks_total - evaluation.tasks_done - evaluation.tasks_carried,
+            }
+        )
+    return rows
 
 
 # --- the service window's figures (限时办结, issue 19) -------------------------------------

@@ -2,7 +2,9 @@
 
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
+from consultation.models import Step
 from core.enums import Channel
 
 register = template.Library()
@@ -62,3 +64,12 @@ def channel_names(rows):
 @register.filter
 def percent(value):
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@register.filter
+def step_names(rows):
+    """Consultation matters by step with each step's name in the reader's language (the stored
+    report keeps the numbers); step 0 is a matter with no step recorded yet."""
+    return [
+        {**row, "name": Step(row["step"]).label if row["step"] in Step.values else _("no step yet")} for row in rows
+    ]

@@ -31,8 +31,9 @@ def test_street_staff_read_print_and_export_last_months_report(sign_in, screensh
     expect(desk.get_by_test_id("resolution-rate")).to_have_text(percent(ledger.resolved, ledger.received))
     expect(desk.get_by_test_id("conflicts-defused")).to_have_text(str(ledger.conflicts_defused))
     expect(desk.get_by_test_id("pyramid")).to_contain_text(f"{ledger.resolved_at['zone']} · ")
-    # categories, committees, zones, channels, meetings by type
-    expect(desk.locator("svg.chart")).to_have_count(5)
+    # categories, committees, zones, channels, meetings by type, consultation matters by step
+    expect(desk.locator("svg.chart")).to_have_count(6)
+    expect(desk.get_by_test_id("consultation")).to_contain_text("民主评议")
     screenshot(desk, "09-desk-monthly-report")
 
     desk.emulate_media(media="print")

@@ -2,7 +2,13 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from demo import street as demo
-from demo.consultation import seed_consultation, seed_hearing_and_covenant, seed_invitation, seed_livelihood
+from demo.consultation import (
+    seed_consultation,
+    seed_hearing_and_covenant,
+    seed_invitation,
+    seed_livelihood,
+    seed_year_end_evaluation,
+)
 from meetings.services import schedule_recurring
 from responders.models import StreetOffice
 
@@ -45,6 +51,7 @@ class Command(BaseCommand):
         projects = seed_livelihood(demo_street)
         invited = seed_invitation(demo_street)
         seed_hearing_and_covenant(demo_street)
+        seed_year_end_evaluation(demo_street)
         # What beat would plan tonight: each unit's next recurring meeting (idempotent).
         meetings = schedule_recurring()
         self.stdout.write(
