@@ -79,6 +79,10 @@ def report_rows(report: MonthlyReport) -> list[list]:
             _("Rating (1–5)"),
             _("Residents' verdicts"),
             _("Residents satisfied"),
+            _("Invitations"),
+            _("Invitations accepted"),
+            _("Invitations declined"),
+            _("Invitations decided"),
         ],
         [
             [
@@ -91,6 +95,10 @@ def report_rows(report: MonthlyReport) -> list[list]:
                 row.get("rating"),
                 row.get("verdicts", 0),
                 percent(row.get("verdict_rate")),
+                row.get("invitations", 0),  # reports issued before invitations were counted have none
+                row.get("invitations_accepted", 0),
+                row.get("invitations_declined", 0),
+                row.get("invitations_decided", 0),
             ]
             for row in data["departments"]
         ],

@@ -242,10 +242,14 @@ def visit_coverage(scope: Scope, unit: ReportUnit, year: int, until: dt.date | N
 
 
 def department_scorecards(
-    tickets: QuerySet[Ticket], meetings: QuerySet[Meeting], now: dt.datetime | None = None
+    tickets: QuerySet[Ticket],
+    meetings: QuerySet[Meeting],
+    now: dt.datetime | None = None,
+    invitations: QuerySet[Invitation] | None = None,
 ) -> list[dict]:
-    """Per department: its referrals of these tickets (answered, on time, still late) and
-    the evaluations of it at these meetings; evaluated bodies that are not departments too."""
+    """Per department: its referrals of these tickets (answered, on time, still late), the
+    evaluations of it at these meetings, and the invitations (约请) of its head among
+    `invitations` (accepted, declined, decided); evaluated bodies that are not departments too."""
     now = now or timezone.now()
     referrals = (
         Referral.objects.filter(ticket__in=tickets.values("pk"), withdrawn_at__isnull=True)
@@ -281,8 +285,27 @@ def department_scorecards(
     )
     for name, scores in evaluated:
         ratings.setdefault(name, []).append(Evaluation.mean(scores))
+    invited = (
+        invitations.filter(department__isnull=False)
+        .order_by()
+        .values(department_name=F("department__name"))
+        .annotate(
+            invitations=Count("pk"),
+            invitations_accepted=Count(
+                "pk", filter=~Q(status__in=[Invitation.Status.INVITED, Invitation.Status.DECLINED])
+            ),
+            invitations_declined=Count("pk", filter=Q(status=Invitation.Status.DECLINED)),
+            invitations_decided=Count("pk", filter=Q(decided_at__isnull=False)),
+        )
+        if invitations is not None
+        else []
+    )
     rows: dict[str, dict] = {}
     blank = {
+        "invitations": 0,
+        "invitations_accepted": 0,
+        "invitations_declined": 0,
+        "invitations_decided": 0,
         "referrals": 0,
         "answered": 0,
         "on_time": 0,
@@ -296,6 +319,8 @@ def department_scorecards(
         rows[row["department_name"]] = {**blank, **row}
     for row in verdicts:
         rows.setdefault(row["department_name"], {**blank, "department_name": row["department_name"]}).update(row)
+    for row in invited:
+        rows.setdefault(row["department_name"], {**blank, "department_name": row["department_name"]}).update(row)
     for name, means in ratings.items():
         scored = [mean for mean in means if mean is not None]
         rows.setdefault(name, {**blank, "department_name": name}).update(
@@ -308,7 +333,8 @@ def department_scorecards(
             "verdict_rate": rate(row["verdicts_satisfied"], row["verdicts"]),
         }
         for row in sorted(
-            rows.values(), key=lambda row: (-row["referrals"], -row["evaluations"], row["department_name"])
+            rows.values(),
+            key=lambda row: (-row["referrals"], -row["evaluations"], -row["invitations"], row["department_name"]),
         )
     ]
 
@@ -431,7 +457,9 @@ def statistics(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> 
         "by_zone": breakdown(tickets.exclude(zone__isnull=True), "zone_id", "zone__name"),
         "by_channel": breakdown(tickets, "channel", "channel"),
         "hot_spots": hot_spots(tickets),
-        "departments": department_scorecards(tickets, meetings),
+        "departments": department_scorecards(
+            tickets, meetings, invitations=_period_invitations(scope, unit, start, end)
+        ),
         "meetings": meeting_counts(scope, unit, meetings, start, end),
         "two_lists": list_routes(scope, unit, start, end),
         "visits": visit_coverage(scope, unit, start.year, until=end),
@@ -439,6 +467,15 @@ def statistics(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> 
         "community": community_ratings(scope, unit, year_start, end),
         "consultation": consultation_figures(scope, unit, start, end),
     }
+
+
+def _period_invitations(scope: Scope, unit: ReportUnit, start: dt.date, end: dt.date) -> QuerySet | None:
+    """The unit's invitations (约请) sent in the period, for the department scorecards."""
+    invitations = _consultation_unit(unit, visible_invitations(scope))
+    if invitations is None:
+        return None
+    since, until = period_bounds(start, end)
+    return invitations.filter(created_at__gte=since, created_at__lt=until)
 
 
 def _consultation_unit(unit: ReportUnit, rows: QuerySet) -> QuerySet | None:

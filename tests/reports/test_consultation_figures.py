@@ -142,6 +142,10 @@ def test_the_consultation_figures_add_up(client):
     page = client.get(reverse("report", args=[report.pk])).content.decode()
     assert 'data-testid="evaluation-scores"' in page and "4.2" in page and "4.5" in page
     assert 'data-testid="invitations-answered">2/3<' in page
+    # The department invited counts them on its scorecard: 3 sent, 1 accepted, 1 declined.
+    [card] = [row for row in report.data["departments"] if row["department_name"] == department.name]
+    assert (card["invitations"], card["invitations_accepted"], card["invitations_declined"]) == (3, 1, 1)
+    assert 'data-testid="invitations">3 (1, 0)<' in page
 
 
 def staff_of_street(street):

@@ -346,7 +346,11 @@ def test_meetings_referrals_and_department_ratings_match_the_hand_count(client):
         "3.75",
         "0",
         "—",
-    ]  # the rate as a percentage, as on the page; no resident's verdict on its tickets yet
+        "0",
+        "0",
+        "0",
+        "0",
+    ]  # the rate as a percentage, as on the page; no resident's verdict on its tickets yet, no invitation
 
 
 def test_an_evaluated_body_named_as_a_formula_is_plain_text_in_the_csv(client):
