@@ -519,5 +519,7 @@ SPECTACULAR_SETTINGS = {
         "TicketEventKindEnum": "grievances.models.EventKind",
         "TicketKindEnum": "core.enums.TicketKind",
         "PauseReasonEnum": "core.enums.PauseReason",
+        "ConsultationMatterStatusEnum": "consultation.models.MatterStatus",
+        "LivelihoodProjectStatusEnum": "consultation.models.LivelihoodProject.Status",
     },
 }
