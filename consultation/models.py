@@ -73,6 +73,16 @@ class Matter(models.Model):
         related_name="consultation_matters",
         verbose_name=_("ticket"),
     )
+    # Raised from a recurring problem the street was handed (meetings.topics): its tickets are
+    # the matter's tickets too.
+    recurring_topic = models.ForeignKey(
+        "meetings.RecurringTopic",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consultation_matters",
+        verbose_name=_("recurring problem"),
+    )
     source_note = models.CharField(_("where it came from"), max_length=300, blank=True)
     # The last step recorded (0: none yet); the next one must be step + 1.
     step = models.PositiveSmallIntegerField(_("last step"), default=0, validators=[MaxValueValidator(7)])

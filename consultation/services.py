@@ -105,6 +105,7 @@ def matter_raise(
     ticket: Ticket | None = None,
     source_note: str = "",
     notice_days: int = 7,
+    recurring_topic=None,
     now: dt.datetime | None = None,
 ) -> Matter:
     """Raise a consultation matter at a committee or the street. From a ticket: the ticket must
@@ -126,6 +127,14 @@ def matter_raise(
         source = Source.TICKET
     elif source == Source.TICKET:
         raise InvalidInput(_("Name the ticket the matter was raised from."), field="ticket")
+    if recurring_topic is not None:
+        # A recurring problem is a hot spot of the street's, or of one committee's.
+        if recurring_topic.street_id != street_id or (
+            committee and recurring_topic.committee_id not in (None, committee.pk)
+        ):
+            raise InvalidInput(_("The recurring problem is not one of %(unit)s.") % {"unit": unit}, field="topic")
+        source = Source.HOT_SPOT
+        source_note = source_note or recurring_topic.summary
     with transaction.atomic():
         matter = Matter.objects.create(
             street_id=street_id,
@@ -134,6 +143,7 @@ def matter_raise(
             description=(description or "").strip(),
             source=source,
             ticket=ticket,
+            recurring_topic=recurring_topic,
             source_note=(source_note or "").strip()[:300],
             notice_days=notice_days,
             created_by=actor if isinstance(actor, User) else None,

@@ -17,6 +17,7 @@ from escalation import policy
 from grievances.selectors import visible_tickets
 from meetings.models import Meeting
 from meetings.selectors import visible_meetings
+from meetings.topics import visible_topics
 from responders.models import User
 from responders.selectors import user_scope
 
@@ -67,7 +68,14 @@ def matter_new(request):
     ticket_pk = whole_number(request.POST.get("ticket") or request.GET.get("ticket") or "")
     if ticket_pk is not None:
         ticket = get_object_or_404(visible_tickets(user_scope(request.user)), pk=ticket_pk)
+    topic = None
+    topic_pk = whole_number(request.POST.get("topic") or request.GET.get("topic") or "")
+    if topic_pk is not None:
+        topic = get_object_or_404(visible_topics(user_scope(request.user)), pk=topic_pk)
     initial = {}
+    if topic is not None:
+        initial = {"source": "hot_spot", "title": topic.summary[:200], "source_note": topic.summary[:300]}
+        initial["unit"] = f"committee:{topic.committee_id}" if topic.committee_id else f"street:{topic.street_id}"
     if ticket is not None:
         initial = {"ticket": ticket.pk, "source": "ticket", "description": ticket.description}
         unit = f"committee:{ticket.committee_id}" if ticket.committee_id else f"street:{ticket.street_id}"
@@ -85,6 +93,7 @@ def matter_new(request):
                 source_note=data["source_note"],
                 notice_days=data["notice_days"],
                 ticket=ticket,
+                recurring_topic=topic,
             )
         except (InvalidInput, NotPermitted) as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -94,7 +103,7 @@ def matter_new(request):
     return render(
         request,
         "consultation/matter_form.html",
-        {"form": form, "ticket": ticket},
+        {"form": form, "ticket": ticket, "topic": topic},
         status=400 if form.errors else 200,
     )
 

@@ -148,3 +148,41 @@ def test_nothing_rises_where_there_is_no_history_to_rise_against(zone):
         make_ticket(zone=zone, category="urban_management", description=f"小区门口乱停车 {n}")
 
     assert find_recurring_problems() == 0
+
+
+def test_a_topic_becomes_a_consultation_matter_with_its_tickets(client, zone):
+    from consultation.models import Matter
+
+    tickets = leaks_in_one_lane(zone)
+    find_recurring_problems()
+    topic = RecurringTopic.objects.get()
+    staff = User.objects.get(role=User.Role.COMMITTEE_STAFF, committee=zone.committee)
+    client.force_login(staff)
+
+    page = client.get("/recurring/").content.decode()
+    assert f"/consultation/new/?topic={topic.pk}" in page
+    form = client.get(f"/consultation/new/?topic={topic.pk}").content.decode()
+    assert 'data-testid="from-topic"' in form and "3 张工单" in form
+    response = client.post(
+        "/consultation/new/",
+        {
+            "topic": topic.pk,
+            "unit": f"committee:{zone.committee_id}",
+            "title": "丽园路 141 弄屋面渗漏统一维修",
+            "description": "三户先后反映屋顶漏水",
+            "source": "hot_spot",
+            "source_note": "",
+            "notice_days": 7,
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:800]
+    matter = Matter.objects.get()
+    assert matter.recurring_topic == topic and matter.source == "hot_spot"
+    assert set(matter.recurring_topic.tickets.all()) == set(tickets)
+    assert matter.title in client.get("/recurring/").content.decode()
+
+    # Another street's staff cannot raise one from it.
+    other = make_ticket(description="x").street
+    client.force_login(User.objects.get(role=User.Role.STREET_STAFF, street=other))
+    assert client.get(f"/consultation/new/?topic={topic.pk}").status_code == 404
