@@ -3,6 +3,7 @@ endpoint for visits saved on a phone offline (POST /visits/)."""
 
 import json
 import uuid
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -341,6 +342,57 @@ def _places(user) -> tuple[list[tuple[str, str]], dict]:
     return [(key, str(unit)) for key, (_kind, unit) in units.items()], units
 
 
+@dataclass
+class _Caller:
+    """Who is at the desk or the window: the households the person may take requests for,
+    the search typed (`found`, at most DESK_SEARCH_LIMIT, `more` when there were more), the
+    household chosen from it, and the units the person takes requests for."""
+
+    households: object
+    query: str
+    found: list | None
+    more: bool
+    places: list
+    units: dict
+    initial: dict
+
+    @classmethod
+    def of(cls, request) -> "_Caller":
+        scope = acting_scope(request.user)
+        households = visible_households(scope)
+        query = request.GET.get("q", "").strip()
+        found = None
+        if query:
+            phones = personal_data_scope(request.user)
+            found = list(
+                household_search(scope, query, phone_scope=phones).select_related("zone")[: DESK_SEARCH_LIMIT + 1]
+            )
+        places, units = _places(request.user)
+        initial = {}
+        chosen = whole_number(request.GET.get("household"))
+        if chosen:
+            initial["household"] = get_object_or_404(households, pk=chosen)
+        return cls(
+            households=households,
+            query=query,
+            found=found[:DESK_SEARCH_LIMIT] if found is not None else None,
+            more=found is not None and len(found) > DESK_SEARCH_LIMIT,
+            places=places,
+            units=units,
+            initial=initial,
+        )
+
+    def form(self, request) -> DeskForm:
+        return DeskForm(request.POST or None, initial=self.initial, households=self.households, places=self.places)
+
+    def household(self, request, form):
+        """The household the page shows as chosen (a refused form keeps the one it was sent with)."""
+        household = form["household"].value() if request.method == "POST" else self.initial.get("household")
+        if household and not hasattr(household, "pk"):
+            household = self.households.filter(pk=whole_number(str(household))).first()
+        return household
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def desk(request):
@@ -349,21 +401,9 @@ def desk(request):
     opened like every other channel; no visit is recorded."""
     if not acts_for_any(request.user):
         raise PermissionDenied
-    households = visible_households(acting_scope(request.user))
-    query = request.GET.get("q", "").strip()
-    found = None
-    if query:
-        found = list(
-            household_search(
-                acting_scope(request.user), query, phone_scope=personal_data_scope(request.user)
-            ).select_related("zone")[: DESK_SEARCH_LIMIT + 1]
-        )
-    places, units = _places(request.user)
-    initial = {}
-    chosen = whole_number(request.GET.get("household"))
-    if chosen:
-        initial["household"] = get_object_or_404(households, pk=chosen)
-    form = DeskForm(request.POST or None, initial=initial, households=households, places=places)
+    caller = _Caller.of(request)
+    units = caller.units
+    form = caller.form(request)
     matters = MatterFormSet(request.POST or None, prefix="matter")
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid() and matters.is_valid() and _attachable(request, matters):
@@ -399,20 +439,10 @@ def desk(request):
                 _("Request taken; tickets %(refs)s.") % {"refs": "、".join(t.reference for t in tickets)},
             )
             return redirect("desk")
-    household = form["household"].value() if request.method == "POST" else initial.get("household")
-    if household and not hasattr(household, "pk"):
-        household = households.filter(pk=whole_number(str(household))).first()
     return render(
         request,
         "intake/desk.html",
-        {
-            "form": form,
-            "matters": matters,
-            "query": query,
-            "found": found[:DESK_SEARCH_LIMIT] if found is not None else None,
-            "more": found is not None and len(found) > DESK_SEARCH_LIMIT,
-            "household": household,
-        },
+        {"form": form, "matters": matters, "caller": caller, "household": caller.household(request, form)},
         status=status,
     )
 
@@ -440,23 +470,11 @@ def service_apply_view(request):
         .select_related("service_class")
         .order_by("service_class__position", "position", "code")
     )
-    households = visible_households(acting_scope(request.user))
     chosen_item = whole_number(request.POST.get("item") or request.GET.get("item"))
     item = items.filter(pk=chosen_item).first() if chosen_item else None
-    query = request.GET.get("q", "").strip()
-    found = None
-    if query:
-        found = list(
-            household_search(
-                acting_scope(request.user), query, phone_scope=personal_data_scope(request.user)
-            ).select_related("zone")[: DESK_SEARCH_LIMIT + 1]
-        )
-    places, units = _places(request.user)
-    initial = {}
-    chosen = whole_number(request.GET.get("household"))
-    if chosen:
-        initial["household"] = get_object_or_404(households, pk=chosen)
-    form = DeskForm(request.POST or None, initial=initial, households=households, places=places)
+    caller = _Caller.of(request)
+    units = caller.units
+    form = caller.form(request)
     application = ServiceApplicationForm(request.POST or None, items=items, item=item)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid() and application.is_valid():
@@ -489,9 +507,6 @@ def service_apply_view(request):
                 % {"ref": ticket.reference, "due": timezone.localtime(ticket.resolve_by).strftime("%Y-%m-%d %H:%M")},
             )
             return redirect("ticket", ticket.pk)
-    household = form["household"].value() if request.method == "POST" else initial.get("household")
-    if household and not hasattr(household, "pk"):
-        household = households.filter(pk=whole_number(str(household))).first()
     return render(
         request,
         "intake/service_apply.html",
@@ -500,10 +515,8 @@ def service_apply_view(request):
             "application": application,
             "items": items,
             "item": item,
-            "query": query,
-            "found": found[:DESK_SEARCH_LIMIT] if found is not None else None,
-            "more": found is not None and len(found) > DESK_SEARCH_LIMIT,
-            "household": household,
+            "caller": caller,
+            "household": caller.household(request, form),
         },
         status=status,
     )
