@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.enums import Tier
@@ -403,6 +404,7 @@ class RecurringTopic(models.Model):
         DISMISSED = "dismissed", _("dismissed")
 
     OPEN = (Status.PROPOSED, Status.TABLED)
+    WINDOW_DAYS = 30  # the tickets of how many days a cluster is found among
 
     key = models.CharField(_("cluster"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -455,3 +457,15 @@ class RecurringTopic(models.Model):
 
     def __str__(self):
         return self.summary
+
+    def describe(self) -> str:
+        """The topic in the reader's language (`summary` keeps the words of the night it was
+        found, as the agenda item does)."""
+        values = {"place": self.place, "n": self.count, "days": self.WINDOW_DAYS, "category": str(self.category or "")}
+        if self.kind == self.Kind.PLACE:
+            return gettext("%(place)s: %(category)s, %(n)s times in %(days)s days") % values
+        if self.kind == self.Kind.HOUSEHOLD:
+            return gettext("%(place)s: %(n)s requests in %(days)s days") % values
+        return gettext(
+            "%(committee)s: %(category)s rising, %(n)s in %(days)s days against %(before)s a month before"
+        ) % {**values, "committee": self.place, "before": f"{self.baseline or 0:.1f}"}

@@ -39,7 +39,7 @@ from responders.models import StreetOffice, User
 
 from .models import AgendaItem, Meeting, Purpose, RecurringTopic
 
-WINDOW_DAYS = 30
+WINDOW_DAYS = RecurringTopic.WINDOW_DAYS
 PLACE_MIN = 3
 HOUSEHOLD_MIN = 3
 RISING_MIN = 5

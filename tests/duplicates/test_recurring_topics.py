@@ -186,3 +186,14 @@ def test_a_topic_becomes_a_consultation_matter_with_its_tickets(client, zone):
     other = make_ticket(description="x").street
     client.force_login(User.objects.get(role=User.Role.STREET_STAFF, street=other))
     assert client.get(f"/consultation/new/?topic={topic.pk}").status_code == 404
+
+
+def test_an_english_reader_sees_the_topic_in_english(client, zone):
+    leaks_in_one_lane(zone)
+    find_recurring_problems()
+    client.force_login(User.objects.get(role=User.Role.COMMITTEE_STAFF, committee=zone.committee))
+    client.cookies["django_language"] = "en"
+
+    page = client.get("/recurring/").content.decode()
+
+    assert "丽园路 141 弄: Housing and property, 3 times in 30 days" in page
