@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 # A responsibility zone is meant to hold 250-350 households (DOMAIN.md); real zones vary,
@@ -127,6 +128,9 @@ class DepartmentKind(models.Model):
         ordering = ["code"]
 
     def __str__(self):
+        # In the reader's language, as categories are: the English name on English screens.
+        if self.name_en and (translation.get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
 

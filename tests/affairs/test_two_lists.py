@@ -385,3 +385,18 @@ def test_without_an_administrative_affair_on_the_list_nothing_is_offered_to_decl
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
 
     assert 'data-action="acknowledge"' in page and 'data-action="decline_by_list"' not in page
+
+
+
+def test_the_lists_read_in_english_on_english_screens(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--no-progress")
+    entry = AffairsEntry.objects.filter(category__isnull=False, department_kind__isnull=False).first()
+    client.force_login(User.objects.filter(role=User.Role.STREET_STAFF, street_id=entry.street_id).first())
+    client.cookies["django_language"] = "en"
+
+    page = client.get("/lists/").content.decode()
+
+    assert f"straight through: {entry.category.name_en}" in page
+    assert entry.department_kind.name_en and f"→ {entry.department_kind.name_en}" in page
