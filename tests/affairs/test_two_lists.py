@@ -387,7 +387,6 @@ def test_without_an_administrative_affair_on_the_list_nothing_is_offered_to_decl
     assert 'data-action="acknowledge"' in page and 'data-action="decline_by_list"' not in page
 
 
-
 def test_the_lists_read_in_english_on_english_screens(client):
     from django.core.management import call_command
 
