@@ -57,6 +57,34 @@ def test_a_link_ends_30_days_after_closing(settings):
     assert Client().get(page_path(ticket)).status_code == 404
 
 
+def test_an_expired_links_404_does_not_put_its_key_in_the_log():
+    """The log's reader must not be able to open the resident's page (config.logfilters)."""
+    import io
+    import logging
+
+    from config.logfilters import RedactSecrets
+
+    ticket = make_ticket(reporter_phone=PHONE, reporter_name="王先生")
+    key = tokens.page_key(ticket.pk, PHONE)
+    ticket = transitions.ticket_resolve(ticket=ticket, actor=ticket.owner, outcome="solved")
+    ticket = transitions.ticket_close(ticket=ticket, actor="sweep", note="window over")
+    type(ticket).objects.filter(pk=ticket.pk).update(closed_at=timezone.now() - dt.timedelta(days=31))
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactSecrets())  # as the configured console handler has it
+    logging.getLogger("django.request").addHandler(handler)
+    try:
+        assert Client().get(f"/r/{ticket.pk}/{key}/").status_code == 404
+        survey_line = ('"GET %s" 200', (f"/q/{key}x9/",))
+        record = logging.LogRecord("django.server", logging.INFO, __file__, 1, *survey_line, None)
+        logging.getLogger("django.server").handlers[0].filter(record)
+    finally:
+        logging.getLogger("django.request").removeHandler(handler)
+    logged = stream.getvalue()
+    assert f"/r/{ticket.pk}/[redacted]/" in logged and key not in logged
+    assert record.getMessage() == '"GET /q/[redacted]/" 200'
+
+
 def test_a_changed_phone_ends_the_link():
     ticket = make_ticket(reporter_phone=PHONE, reporter_name="王先生")
     path = page_path(ticket)
