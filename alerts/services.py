@@ -8,7 +8,6 @@ not taken yet keeps `sent_at` empty and the sweep hands it over again.
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from core import clock
+from core.redis_pause import BROKER
 
 from .channels import extra_channels
 from .models import Notification
@@ -73,23 +73,17 @@ def _queue(ids: list[int]) -> None:
     send_alerts.delay(ids)
 
 
-# After the broker failed to take a message, this process publishes nothing for this long:
-# while the broker is hung, one response per pause waits out its socket timeout
-# (`CELERY_BROKER_TRANSPORT_OPTIONS`), the others none. The rows wait for the sweep.
-PUBLISH_PAUSE_SECONDS = 5.0
-_publish_paused_until = 0.0
-
-
 def _queue_after_commit(ids: list[int]) -> None:
     """Hand the committed rows to the channels' task; a broker that does not answer is
-    logged, not raised: the change is made, and the sweep re-sends what was not queued."""
-    global _publish_paused_until
-    if time.monotonic() < _publish_paused_until:
+    logged, not raised: the change is made, and the sweep re-sends what was not queued. After
+    the broker failed, this process publishes nothing for a moment (`core.redis_pause.BROKER`):
+    while it is hung, one response per pause waits out its socket timeout, the others none."""
+    if not BROKER.answering():
         return
     try:
         _queue(ids)
     except KombuOperationalError as error:
-        _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+        BROKER.failed()
         logger.warning("Could not queue %s alerts, the sweep will (broker: %s)", len(ids), error)
 
 

@@ -8,29 +8,23 @@ timeouts of `REDIS_TIMEOUT_SECONDS`), and what `cache.clear()` clears.
 
 Redis trouble degrades, never stalls. Callers catch `REDIS_ERRORS` and go on without Redis
 (the key from PostgreSQL, the throttle open), and report it with `redis_failed`, which makes
-this process leave Redis alone for `PAUSE_SECONDS`: while Redis is hung, one request per
-process per pause waits out the socket timeout, the others do not try at all.
+this process leave Redis alone for a moment (`core.redis_pause`): while Redis is hung, one
+request per process per pause waits out the socket timeout, the others do not try at all.
 """
 
-import logging
-import time
 import weakref
 
 import redis
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
-logger = logging.getLogger(__name__)
+# The pause after a failure is core's, shared with other callers that go on without Redis.
+from core.redis_pause import redis_answering, redis_failed, redis_reset  # noqa: F401
 
 # Down (refused, reset), hung (past the socket timeout) or refusing the command.
 REDIS_ERRORS = (redis.exceptions.RedisError, OSError)
 
-PAUSE_SECONDS = 2.0
-WARN_EVERY_SECONDS = 60.0
-
 _clients: "weakref.WeakKeyDictionary[RedisCache, object]" = weakref.WeakKeyDictionary()
-_paused_until = 0.0
-_warned_at: float | None = None
 
 
 def redis_client():
@@ -43,35 +37,6 @@ def redis_client():
     if client is None:
         client = _clients[backend] = backend._cache.get_client(write=True)
     return client
-
-
-def redis_answering() -> bool:
-    """False for a while after Redis last failed this process (`redis_failed`)."""
-    return time.monotonic() >= _paused_until
-
-
-def redis_failed(what: str, error: BaseException) -> None:
-    """Redis did not answer `what`: leave it alone for a moment, and say so in the log (once
-    a minute, not once a request)."""
-    global _paused_until, _warned_at
-    now = time.monotonic()
-    _paused_until = now + PAUSE_SECONDS
-    if _warned_at is None or now - _warned_at >= WARN_EVERY_SECONDS:
-        _warned_at = now
-        logger.warning(
-            "Redis did not answer (%s: %s: %s). Until it does, partner keys are read from PostgreSQL "
-            "and the API is not throttled; this is logged once a minute.",
-            what,
-            type(error).__name__,
-            error,
-        )
-
-
-def redis_reset() -> None:
-    """Forget past failures (tests)."""
-    global _paused_until, _warned_at
-    _paused_until = 0.0
-    _warned_at = None
 
 
 def cache_key(name: str) -> str:

@@ -12,11 +12,13 @@ the street's figures stale (`reports.signals`); the next reader recomputes them 
 others go on reading the previous figures for the moment it takes. After
 `ZHITONG_PUBLIC_PAGE_CACHE_SECONDS` they are recomputed anyway (what changes without a
 signal: a bulk change by the sweep). Redis not answering: the figures are computed for each
-request (fail open), never a 500.
+request (fail open), never a 500; after one failure the page leaves Redis alone for a moment
+(`core.redis_pause`), so a hung Redis costs one request per process per pause its socket
+timeout, not every request three.
 """
 
+import contextlib
 import datetime as dt
-import logging
 import time
 
 from django.conf import settings
@@ -24,13 +26,13 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from core import clock
+from core.redis_pause import redis_answering, redis_failed
 from responders.models import StreetOffice
 from responders.selectors import EVERYTHING
 
 from .models import MonthlyReport
 from .selectors import ReportUnit, breakdown, headline, received
 
-logger = logging.getLogger(__name__)
 
 HOT_CATEGORIES = 5
 # How long one process may take to recompute before another one tries.
@@ -58,6 +60,21 @@ def public_part(head: dict, by_category: list[dict]) -> dict:
     }
 
 
+class CacheSkipped(Exception):
+    """Redis failed a moment ago: not asked again yet."""
+
+
+def _cache(method: str, *args):
+    """`cache.<method>(*args)`, or CacheSkipped at once while Redis is paused after a failure."""
+    if not redis_answering():
+        raise CacheSkipped
+    try:
+        return getattr(cache, method)(*args)
+    except Exception as error:
+        redis_failed("the public street page", error)
+        raise
+
+
 def _month_figures(street: StreetOffice, start: dt.date, end: dt.date) -> dict:
     tickets = received(EVERYTHING, ReportUnit(street_id=street.pk), start, end)
     return public_part(headline(tickets), breakdown(tickets, "category__code", "category__name"))
@@ -68,16 +85,14 @@ def street_id_for(code: str) -> int | None:
     (codes do not change; a code no street has is asked of the database each time)."""
     key = f"public-street-code:{code}"
     try:
-        street_id = cache.get(key)
+        street_id = _cache("get", key)
     except Exception:
         street_id = None
     if street_id is None:
         street_id = StreetOffice.objects.filter(code=code).values_list("pk", flat=True).first()
         if street_id is not None:
-            try:
-                cache.set(key, street_id, KEEP_SECONDS)
-            except Exception as error:
-                logger.warning("Public page cache not answering (%s).", type(error).__name__)
+            with contextlib.suppress(Exception):  # logged by core.redis_pause, once a minute
+                _cache("set", key, street_id, KEEP_SECONDS)
     return street_id
 
 
@@ -113,27 +128,24 @@ def public_figures(street_id: int) -> dict:
     """The street's figures from the cache, recomputed when stale or missing (fail open)."""
     figures_key, fresh_key, lock_key = _keys(street_id)
     try:
-        found = cache.get_many([figures_key, fresh_key])
-    except Exception as error:  # Redis down or hung: compute, never fail the page
-        logger.warning("Public page cache not answering (%s): computing.", type(error).__name__)
+        found = _cache("get_many", [figures_key, fresh_key])
+    except Exception:  # Redis down or hung (logged by core.redis_pause): compute, never fail the page
         return compute_public_figures(StreetOffice.objects.get(pk=street_id))
     figures = found.get(figures_key)
     today = timezone.localdate().isoformat()
     if figures is not None and fresh_key in found and figures["as_of"] == today:
         return figures
     try:
-        recompute = figures is None or cache.add(lock_key, 1, RECOMPUTE_LOCK_SECONDS)
+        recompute = figures is None or _cache("add", lock_key, 1, RECOMPUTE_LOCK_SECONDS)
     except Exception:
         recompute = True
     if not recompute:
         return figures  # another reader is recomputing them: the previous figures meanwhile
     figures = compute_public_figures(StreetOffice.objects.get(pk=street_id))
-    try:
-        cache.set(figures_key, figures, KEEP_SECONDS)
-        cache.set(fresh_key, 1, settings.ZHITONG_PUBLIC_PAGE_CACHE_SECONDS)
-        cache.delete(lock_key)
-    except Exception as error:
-        logger.warning("Public page cache not answering (%s): figures not kept.", type(error).__name__)
+    with contextlib.suppress(Exception):  # logged by core.redis_pause, once a minute
+        _cache("set", figures_key, figures, KEEP_SECONDS)
+        _cache("set", fresh_key, 1, settings.ZHITONG_PUBLIC_PAGE_CACHE_SECONDS)
+        _cache("delete", lock_key)
     return figures
 
 
@@ -143,23 +155,20 @@ def cached_page(figures: dict, language: str, render) -> str:
     rendering. `render()` makes it when it is not kept (or Redis does not answer)."""
     key = f"public-street:{figures['street']['code']}:page:{language}:{figures['computed_at']}"
     try:
-        page = cache.get(key)
+        page = _cache("get", key)
     except Exception:
         return render()
     if page is None:
         page = render()
-        try:
-            cache.set(key, page, settings.ZHITONG_PUBLIC_PAGE_CACHE_SECONDS)
-        except Exception as error:
-            logger.warning("Public page cache not answering (%s): page not kept.", type(error).__name__)
+        with contextlib.suppress(Exception):  # logged by core.redis_pause, once a minute
+            _cache("set", key, page, settings.ZHITONG_PUBLIC_PAGE_CACHE_SECONDS)
     return page
 
 
 def public_figures_stale(street_id: int) -> None:
     """Mark the street's figures stale: the next reader recomputes them."""
     _figures, fresh_key, _lock = _keys(street_id)
-    try:
-        cache.delete(fresh_key)
-    except Exception as error:
-        # They lapse by themselves within ZHITONG_PUBLIC_PAGE_CACHE_SECONDS.
-        logger.warning("Public page cache not answering (%s): figures not refreshed.", type(error).__name__)
+    with contextlib.suppress(
+        Exception
+    ):  # logged by core.redis_pause; they lapse within ZHITONG_PUBLIC_PAGE_CACHE_SECONDS
+        _cache("delete", fresh_key)

@@ -4,7 +4,6 @@ import contextlib
 import contextvars
 import datetime as dt
 import logging
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from core import clock
 from core.enums import Outcome, Status
 from core.errors import InvalidInput, InvalidTransition
 from core.locks import claim, claim_one, lock_one
+from core.redis_pause import BROKER
 from escalation.transitions import ticket_record_feedback, ticket_reopen
 from grievances.models import Feedback, Ticket, TicketEvent, TicketReporter, mask_phone
 from responders.models import PartnerSystem
@@ -203,22 +203,18 @@ def _write_and_queue(rows: list[ResidentMessage]) -> list[ResidentMessage]:
     return rows
 
 
-PUBLISH_PAUSE_SECONDS = 5.0
-_publish_paused_until = 0.0
-
-
 def _queue_after_commit(ids: list[int]) -> None:
     """Hand the committed messages to the task; a broker that does not answer is logged, and
-    beat's `send_due_resident_messages` sends them within a minute."""
-    global _publish_paused_until
-    if time.monotonic() < _publish_paused_until:
+    beat's `send_due_resident_messages` sends them within a minute. Skipped while the broker
+    is paused after a failure (`core.redis_pause.BROKER`)."""
+    if not BROKER.answering():
         return
     from .tasks import send_resident_messages
 
     try:
         send_resident_messages.delay(ids)
     except KombuOperationalError as error:
-        _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+        BROKER.failed()
         logger.warning("Could not queue %s resident SMS, beat will (broker: %s)", len(ids), error)
 
 

@@ -19,6 +19,16 @@ def reference_data(request):
         ensure_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def redis_not_paused():
+    """A pause after a Redis failure (core.redis_pause) is the process's: not into the next test."""
+    from core.redis_pause import redis_reset
+
+    redis_reset()
+    yield
+    redis_reset()
+
+
 @pytest.fixture
 def demo(db):
     """The demo street as `make run` seeds it."""

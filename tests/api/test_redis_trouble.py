@@ -97,9 +97,9 @@ def test_keyed_calls_answer_2xx_within_a_second_while_redis_is_hung_then_killed(
 
     redis_cache.hang()
     try:
-        with caplog.at_level(logging.WARNING, logger="api.cache"):
+        with caplog.at_level(logging.WARNING, logger="core.redis_pause"):
             assert_all_answer_fast(calls)
-            warnings = [record.getMessage() for record in caplog.records if record.name == "api.cache"]
+            warnings = [record.getMessage() for record in caplog.records if record.name == "core.redis_pause"]
             assert len(warnings) == 1 and "not throttled" in warnings[0]  # once, not once a request
             redis_reset()  # as a worker that has not met the hung Redis yet would
             assert_all_answer_fast(calls)

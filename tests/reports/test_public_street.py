@@ -2,6 +2,7 @@
 addresses, served from Redis and refreshed by what changes them, embeddable where allowed."""
 
 import datetime as dt
+import time
 
 import pytest
 from django.core.cache import cache
@@ -16,6 +17,7 @@ from reports.selectors import ReportUnit, statistics
 from reports.services import monthly_report_generate
 from responders.selectors import EVERYTHING
 from tests.factories import HouseholdFactory, make_ticket
+from tests.redis_process import cache_settings, own_redis  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +162,29 @@ def test_redis_not_answering_the_page_is_computed(zone, monkeypatch):
         monkeypatch.setattr(public.cache, method, down)
     make_ticket(zone=zone)
     assert _figure(_page(zone.committee.street), "this-month", "received") == "1"
+
+
+def test_a_hung_redis_costs_one_wait_not_one_per_cache_call(zone, own_redis, settings):  # noqa: F811
+    """The page asks Redis three times (the street's id, its figures, the rendered page): with
+    Redis hung, the first reader waits out one socket timeout, and readers just after none."""
+    timeout = 1.0
+    settings.CACHES = cache_settings(own_redis.url, timeout)
+    make_ticket(zone=zone)
+    street = zone.committee.street
+    assert _figure(_page(street), "this-month", "received") == "1"  # kept in our Redis
+    own_redis.hang()
+    try:
+        started = time.monotonic()
+        first = _page(street)
+        first_took = time.monotonic() - started
+        started = time.monotonic()
+        second = _page(street)
+        second_took = time.monotonic() - started
+    finally:
+        own_redis.resume()
+    assert _figure(first, "this-month", "received") == _figure(second, "this-month", "received") == "1"
+    assert timeout <= first_took < 2 * timeout, f"the first reader waited {first_took:.2f} s"
+    assert second_took < timeout, f"the next reader waited {second_took:.2f} s"
 
 
 def test_a_stale_copy_is_served_while_another_reader_recomputes(zone, django_capture_on_commit_callbacks):
