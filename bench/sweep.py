@@ -19,7 +19,6 @@ import functools
 import inspect
 import io
 import json
-import logging
 import os
 import pstats
 import shutil
@@ -181,8 +180,6 @@ def configure(database_url: str) -> Path:
     )
     os.environ.pop("REDIS_URL", None)  # so alerts go to the filesystem broker, not Redis
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    # kombu warns that filesystem:// names no host; that is how the local broker is meant to be.
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     sys.path.insert(0, str(ROOT))
     ensure_database(database_url, name)
 

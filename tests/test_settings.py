@@ -25,6 +25,19 @@ def test_the_filesystem_broker_keeps_every_folder_under_the_var_dir(tmp_path):
         assert folder.is_dir()
 
 
+def test_the_filesystem_broker_starts_without_a_warning(tmp_path):
+    """`make run` without Redis: kombu warned "No hostname was supplied" at every start."""
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env.update(ZHITONG_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="config.settings.local")
+    code = (
+        "import logging, django; logging.basicConfig(); django.setup(); from config.celery import app; "
+        "connection = app.connection_for_write(); connection._info(); print(connection.transport_cls)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "filesystem"
+    assert "WARNING" not in result.stderr, result.stderr
+
+
 def _production_default_storage(extra: dict) -> dict:
     env = {
         **os.environ,

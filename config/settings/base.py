@@ -290,7 +290,8 @@ else:
     # Every folder the transport writes, named here: kombu's defaults are relative to the
     # working directory (its exchange table would land in ./control/ of the checkout).
     _broker_dir = VAR_DIR / "celery-broker"
-    CELERY_BROKER_URL = "filesystem://"
+    # "localhost" names no server (the transport has none); without it kombu warns at every start.
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
