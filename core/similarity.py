@@ -342,12 +342,12 @@ class Profile(NamedTuple):
     rooms: frozenset[str]
     facets: frozenset[str]
     body: str  # the normalized text without its places: what the n-grams are taken from
-    grams: tuple[frozenset[str], frozenset[str], frozenset[str]]  # character 1-, 2- and 3-grams of body
     negated: bool
 
     @property
-    def bigrams(self) -> frozenset[str]:
-        return self.grams[1]
+    def grams(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """The character 1-, 2- and 3-grams of body (read when a signal needs them)."""
+        return _grams(self.body)
 
 
 def normalized(text: str) -> str:
@@ -362,6 +362,11 @@ def _grams_of(plain: str, n: int) -> frozenset[str]:
     if len(plain) < n:
         return frozenset([plain]) if plain else frozenset()
     return frozenset(plain[i : i + n] for i in range(len(plain) - n + 1))
+
+
+@lru_cache(maxsize=4096)
+def _grams(body: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    return _grams_of(body, 1), _grams_of(body, 2), _grams_of(body, 3)
 
 
 def bigrams(text: str) -> frozenset[str]:
@@ -390,7 +395,6 @@ def profile(text: str) -> Profile:
         rooms,
         frozenset(facets),
         body,
-        (_grams_of(body, 1), _grams_of(body, 2), _grams_of(body, 3)),
         bool(NEGATION.search(body)),
     )
 
