@@ -25,7 +25,10 @@ zone are compared again and again).
 Prints p50, p90, p99 and the slowest of the whole call and of its query alone (the same
 queryset evaluated), the candidates compared, the goal (under 50 ms), and EXPLAIN (ANALYZE,
 BUFFERS) of the candidate queries (grievances.duplicates.candidate_queries) of a request placed
-by a household (its building's, and its zone and category's) and of one placed by zone.
+by a household (its building's, and its zone and category's) and of one placed by zone. Each
+request is asked by someone who acts for its zone (the committee's staff when its committee
+does, every other time; else the street's), as the desk and a partner's key only ask of their
+own units.
 """
 
 import argparse
@@ -94,6 +97,7 @@ def main(argv=None) -> None:
     configure(args.database_url)
 
     from django.db import connection
+    from django.db.models import Max, Min
 
     from core import similarity
     from core.enums import OPEN_STATUSES
@@ -116,8 +120,22 @@ def main(argv=None) -> None:
     # Requests like the ones a desk takes: the place and category of open tickets drawn at random.
     rng = random.Random(args.seed)
     top = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    last_household = Household.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    requests = []
+    household_ids: dict[int, dict] = {}  # each zone's lowest and highest household id
+
+    def household_of(zone_id: int):
+        if zone_id not in household_ids:
+            household_ids[zone_id] = Household.objects.filter(zone_id=zone_id).aggregate(low=Min("pk"), high=Max("pk"))
+        low, high = household_ids[zone_id]["low"], household_ids[zone_id]["high"]
+        if low is None:
+            return None
+        return (
+            Household.objects.filter(zone_id=zone_id, pk__gte=rng.randint(low, high))
+            .select_related("building")
+            .order_by("pk")
+            .first()
+        )
+
+    requests, callers_of = [], []
     for _round in range(50):  # a database with few open tickets gives fewer suggestions
         if len(requests) >= args.suggestions:
             break
@@ -132,12 +150,12 @@ def main(argv=None) -> None:
             # if it has one, else one drawn from the zone's households.
             household = None
             if len(requests) % 2 == 0:
-                household = ticket.household or (
-                    Household.objects.filter(zone_id=ticket.zone_id, pk__gte=rng.randint(1, last_household))
-                    .select_related("building")
-                    .order_by("pk")
-                    .first()
-                )
+                household = ticket.household or household_of(ticket.zone_id)
+            # The desk asks for its own units only: every other request is the committee staff's
+            # when the committee acts for the zone, the others the street staff's.
+            place = {"street_id": ticket.street_id, "committee_id": ticket.committee_id, "zone_id": ticket.zone_id}
+            able = [user for user in callers if acting_scope(user).covers(**place)]
+            callers_of.append(able[len(requests) % len(able)] if able else callers[0])
             requests.append(
                 {
                     "category": category,
@@ -146,7 +164,7 @@ def main(argv=None) -> None:
                     "zone_id": None if household else ticket.zone_id,
                 }
             )
-    requests = requests[: args.suggestions]
+    requests, callers_of = requests[: args.suggestions], callers_of[: args.suggestions]
     if not requests:
         sys.exit("no open tickets with a zone and category in this database")
     kinds = sum(r["household"] is not None for r in requests)
@@ -155,13 +173,13 @@ def main(argv=None) -> None:
         f"{len(requests)} suggestions: {kinds} placed by a household (building or zone and category), "
         f"{len(requests) - kinds} by zone and category only; {zones} zones, "
         f"{len({r['category'].pk for r in requests})} categories; callers: "
-        + ", ".join(f"{u.username} ({u.role})" for u in callers)
+        + ", ".join(f"{u.username} ({u.role}) {callers_of.count(u)}" for u in callers)
     )
 
     def suggest_all(cold: bool) -> tuple[list[float], list[int]]:
         times, shown = [], []
         for i, request in enumerate(requests):
-            visible = visible_tickets(acting_scope(callers[i % len(callers)]))
+            visible = visible_tickets(acting_scope(callers_of[i]))
             if cold:
                 similarity.profile.cache_clear()
             start = time.perf_counter()
@@ -175,7 +193,7 @@ def main(argv=None) -> None:
 
     query_times, scanned = [], []
     for i, request in enumerate(requests):
-        visible = visible_tickets(acting_scope(callers[i % len(callers)]))
+        visible = visible_tickets(acting_scope(callers_of[i]))
         start = time.perf_counter()
         rows = duplicates.candidates(visible, **_place(request))
         query_times.append((time.perf_counter() - start) * 1e3)
@@ -199,16 +217,19 @@ def main(argv=None) -> None:
         f"(at most {duplicates.SCANNED}); suggestions shown: median {statistics.median(counts):.0f}"
     )
 
-    for request in (
-        next((r for r in requests if r["household"] is not None), None),
-        next((r for r in requests if r["household"] is None), None),
+    for i in (
+        next((i for i, r in enumerate(requests) if r["household"] is not None), None),
+        next((i for i, r in enumerate(requests) if r["household"] is None and callers_of[i] != callers[0]), None),
     ):
-        if request is None:
+        if i is None:
             continue
-        queries = duplicates.candidate_queries(visible_tickets(acting_scope(callers[0])), **_place(request))
+        request = requests[i]
+        queries = duplicates.candidate_queries(visible_tickets(acting_scope(callers_of[i])), **_place(request))
         how = "by a household" if request["household"] is not None else "by zone and category"
-        for query, what in zip(queries, ("building", "zone and category")[-len(queries) :], strict=True):
-            print(f"\nEXPLAIN (ANALYZE, BUFFERS), a request placed {how}: the {what} query")
+        for (query, _same_building), what in zip(
+            queries, ("building", "zone and category")[-len(queries) :], strict=True
+        ):
+            print(f"\nEXPLAIN (ANALYZE, BUFFERS), {callers_of[i].role}, a request placed {how}: the {what} query")
             print(query.explain(analyze=True, buffers=True))
 
 
