@@ -1,40 +1,49 @@
 """How alike two requests' texts are, for the duplicate suggestions (grievances.duplicates).
 
 Two reports are the same problem when they name the same trouble with the same thing at the
-same place. Each text is read once into a `Profile` (deterministic, offline, pure Python):
+same place. Each text is read once into a `Profile` (deterministic, offline, pure Python), and a
+pair of profiles gives a few signals that a logistic model, fitted on the development pairs,
+turns into a score from 0 to 1 (`similarity`); `SAME_ABOVE` is the score from which a pair is
+suggested. The signals:
 
-1. Normalized: NFKC (full-width letters and digits become half-width), lower case, Chinese
-   numerals before a place word become digits (十二号楼 → 12号楼), the hotline's set phrases
-   ("市民反映", "诉求", "希望尽快处理") dropped.
-2. Places: building (3号楼, 3号, 3幢, 3栋, B座), lane (141弄), room (502室, or a bare 3-4
-   digit number such as 楼上602). Two texts that both name a building, lane or room, and share
-   none of them, are about different places: the score is cut to a fifth.
-3. Facets: the thing (lift, stairwell light, drain, parked car...) and the trouble (trapped,
-   abnormal noise, inspection overdue, fees, leaking, blocked...), from word groups written
-   from how residents, clerks and the 12345 hotline say them (FACETS below: 困人/被困/关在里面
-   is one trouble, 异响/咔咔响 falls under noise, 年检/合格证 is another, 费/摊/每户 another).
-   Each facet has a weight: specific ones 2.5-3, broad ones ("broken", "late at night",
-   "property company") 0.5-2.
-4. Facet agreement: the weight the two texts share over the smaller side's weight (plus 0.3 of
-   the difference, so a long hotline text naming many facets is not matched by any short text
-   naming one). When both texts name a specific thing, or both a specific trouble, and they
-   share none of them (a trapped passenger against an overdue inspection sticker; a barking
-   dog against a pigeon loft), the agreement is cut to 0.3 of itself.
-5. Wording: the Dice coefficient of the character bigrams left after places and set phrases
-   are removed (Chinese has no spaces; bigrams need no dictionary).
+1. Places. Building (3号楼, 3号, 3幢, 3栋, B座), lane (141弄) and room (502室, or a bare 3-4
+   digit number such as 楼上602), read after NFKC (full-width digits become half-width) with
+   Chinese numerals before a place word as digits (十二号楼 → 12号楼). For each kind: both
+   texts name one and share it; both name one and share none.
+2. Wording, general: the overlap of character unigrams, bigrams and trigrams (Chinese has no
+   spaces; n-grams need no dictionary), each weighted by its rarity (inverse document
+   frequency over the development texts, shipped in similarity_model.json), as a share of the
+   smaller side and as a Dice coefficient; the place words and the hotline's set phrases
+   ("市民反映", "诉求", "希望尽快处理") are removed first.
+3. What is left unexplained: the rarity-weighted share of each text's characters covered
+   neither by a bigram the other text has nor by a word of a facet both name (the larger and
+   the smaller of the two shares). A short report with a word the other lacks ("电梯里有人小便"
+   against "电梯坏了") is left with much unexplained.
+4. Facets: the thing (lift, stairwell light, drain...) and the trouble (trapped, noise,
+   inspection overdue, leaking...) from word groups written from how residents, clerks and the
+   12345 hotline say them (FACETS below; 困人/被困/关在里面 is one trouble), each with a
+   weight. Agreement on things and on troubles separately, whether either side names none, and
+   a clash (both name a specific thing, or trouble, and share none); and the older combined
+   agreement.
+5. Negation on one side only (不/没/未/无: 灯不亮 against 灯白天也亮), and how unequal the
+   lengths are.
 
-The score is 0.85 · facet agreement + 0.15 · wording (wording alone when either text has no facet),
-times the place factor; 0 to 1. The weights, factors and `SAME_ABOVE` were tuned on the
-development half of the labelled pairs only; bench/duplicates.py prints both halves and the
-time. It explains itself: `profile(text)` shows the places and facets read from a text."""
+The model's weights, the rarity table and `SAME_ABOVE` come from bench/fit_duplicates.py, which
+reads the development pairs only (k-fold cross-validated: the threshold is the one that reaches
+precision 0.9 with the most recall on pairs the model was not fitted on); bench/duplicates.py
+prints the figures. `profile(text)` shows what was read from a text, `explain(a, b)` each signal
+and its share of the score."""
 
+import json
+import math
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
-# A pair scoring at least this is suggested as the same problem (see bench/duplicates.py).
-SAME_ABOVE = 0.52
+MODEL_FILE = Path(__file__).with_name("similarity_model.json")
 
 # The hotline's and the desk's set phrases: they say nothing about the problem.
 BOILERPLATE = (
@@ -292,16 +301,14 @@ def _split_terms() -> tuple[dict[str, frozenset[str]], tuple[tuple[str, re.Patte
 _WORDS, _PATTERNS = _split_terms()
 _LONGEST = max(len(word) for word in _WORDS)
 _STARTS = frozenset(word[0] for word in _WORDS)
+_FACET_PATTERN = {name: re.compile(pattern) for name, _weight, _trouble, pattern in FACETS}
 
 WEIGHT = {name: weight for name, weight, _trouble, _pattern in FACETS}
 TROUBLE = {name for name, _weight, trouble, _pattern in FACETS if trouble}
-SPECIFIC = 2.5  # a facet this heavy is specific: see _facet_agreement
-BLEND = 0.3  # how much of the larger side's extra facet weight counts against agreement
-MIN_MASS = 3.0  # agreement on less facet weight than this is never complete
-THING_CLASH = 0.3  # both name specific things, none shared
-TROUBLE_CLASH = 0.3  # both name specific troubles, none shared
-FACET_SHARE = 0.85  # the rest is the wording
-PLACE_CLASH = 0.2  # both name a building (or lane, or room), none shared
+SPECIFIC = 2.5  # a facet this heavy is specific: a clash needs specific facets on both sides
+BLEND = 0.3  # how much of the larger side's extra facet weight counts against combined agreement
+MIN_MASS = 3.0  # combined agreement on less facet weight than this is never complete
+NEGATION = re.compile(r"不|没|未|无")
 
 # Chinese numerals (up to 9999) before a place word, so 十二号楼 reads as 12号楼.
 _DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -334,7 +341,13 @@ class Profile(NamedTuple):
     lanes: frozenset[str]
     rooms: frozenset[str]
     facets: frozenset[str]
-    bigrams: frozenset[str]
+    body: str  # the normalized text without its places: what the n-grams are taken from
+    negated: bool
+
+    @property
+    def grams(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """The character 1-, 2- and 3-grams of body (read when a signal needs them)."""
+        return _grams(self.body)
 
 
 def normalized(text: str) -> str:
@@ -345,15 +358,20 @@ def normalized(text: str) -> str:
     return _NOT_TEXT.sub("", text)
 
 
-def _bigrams_of(plain: str) -> frozenset[str]:
-    if len(plain) < 2:
+def _grams_of(plain: str, n: int) -> frozenset[str]:
+    if len(plain) < n:
         return frozenset([plain]) if plain else frozenset()
-    return frozenset(plain[i : i + 2] for i in range(len(plain) - 1))
+    return frozenset(plain[i : i + n] for i in range(len(plain) - n + 1))
+
+
+@lru_cache(maxsize=4096)
+def _grams(body: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    return _grams_of(body, 1), _grams_of(body, 2), _grams_of(body, 3)
 
 
 def bigrams(text: str) -> frozenset[str]:
     """The character bigrams of the normalized text (the text itself when one character)."""
-    return _bigrams_of(normalized(text))
+    return _grams_of(normalized(text), 2)
 
 
 @lru_cache(maxsize=4096)
@@ -370,18 +388,87 @@ def profile(text: str) -> Profile:
                 found = _WORDS.get(plain[start:end])
                 if found:
                     facets |= found
-    return Profile(buildings, lanes, rooms, frozenset(facets), _bigrams_of(_PLACES.sub("", plain)))
+    body = _PLACES.sub("", plain)
+    return Profile(
+        buildings,
+        lanes,
+        rooms,
+        frozenset(facets),
+        body,
+        bool(NEGATION.search(body)),
+    )
 
 
-def _place_factor(first: Profile, second: Profile) -> float:
-    for mine, theirs in (
-        (first.buildings, second.buildings),
-        (first.lanes, second.lanes),
-        (first.rooms, second.rooms),
-    ):
-        if mine and theirs and not mine & theirs:
-            return PLACE_CLASH
-    return 1.0
+# Rarity -----------------------------------------------------------------------------------
+
+
+class Rarity:
+    """Inverse document frequency of character n-grams over a set of texts: log((N+1)/(df+1)) + 1.
+
+    An n-gram seen in fewer than two of the texts weighs as one never seen (the shipped table
+    keeps only the others)."""
+
+    def __init__(self, texts: int, frequencies: Mapping[str, int]):
+        self.texts = texts
+        self.frequencies = frequencies
+        self.unseen = math.log(texts + 1) + 1
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> "Rarity":
+        seen: dict[str, int] = {}
+        count = 0
+        for text in texts:
+            count += 1
+            for grams in profile(text).grams:
+                for gram in grams:
+                    seen[gram] = seen.get(gram, 0) + 1
+        return cls(count, {gram: df for gram, df in sorted(seen.items()) if df >= 2})
+
+    @lru_cache(maxsize=65536)  # noqa: B019  (a handful of instances live as long as the process)
+    def weight(self, gram: str) -> float:
+        df = self.frequencies.get(gram)
+        return self.unseen if df is None else math.log((self.texts + 1) / (df + 1)) + 1
+
+    def mass(self, grams: Iterable[str]) -> float:
+        return sum(self.weight(gram) for gram in grams)
+
+
+# Signals ----------------------------------------------------------------------------------
+
+FEATURES = (
+    "building_same",
+    "building_clash",
+    "lane_same",
+    "lane_clash",
+    "room_same",
+    "room_clash",
+    "unigram_overlap",
+    "unigram_dice",
+    "bigram_overlap",
+    "bigram_dice",
+    "trigram_overlap",
+    "trigram_dice",
+    "unexplained_more",
+    "unexplained_less",
+    "thing_agreement",
+    "thing_missing",
+    "thing_clash",
+    "trouble_agreement",
+    "trouble_missing",
+    "trouble_clash",
+    "facet_agreement",
+    "negation_one_side",
+    "length_imbalance",
+)
+# The direction common sense gives each signal (+1 may only raise the score, -1 only lower it;
+# unnamed: either). bench/fit_duplicates.py drops a signal whose fitted weight goes the other way.
+DIRECTION = {
+    **dict.fromkeys(("building_same", "lane_same", "room_same", "thing_agreement", "trouble_agreement"), 1),
+    **dict.fromkeys(("unigram_overlap", "unigram_dice", "bigram_overlap", "bigram_dice"), 1),
+    **dict.fromkeys(("trigram_overlap", "trigram_dice", "facet_agreement"), 1),
+    **dict.fromkeys(("building_clash", "lane_clash", "room_clash", "thing_clash", "trouble_clash"), -1),
+    **dict.fromkeys(("unexplained_more", "unexplained_less", "negation_one_side"), -1),
+}
 
 
 def _mass(facets) -> float:
@@ -393,26 +480,157 @@ def _specific(facets, trouble: bool) -> set[str]:
 
 
 def _facet_agreement(first: frozenset[str], second: frozenset[str]) -> float:
+    """The weight the two share over the smaller side's (plus BLEND of the larger side's surplus)."""
     shared = _mass(first & second)
     smaller, larger = sorted((_mass(first), _mass(second)))
-    agreement = shared / max(smaller + BLEND * (larger - smaller), MIN_MASS)
-    for trouble, clash in ((False, THING_CLASH), (True, TROUBLE_CLASH)):
-        mine, theirs = _specific(first, trouble), _specific(second, trouble)
-        if mine and theirs and not mine & theirs:
-            agreement *= clash
-    return min(agreement, 1.0)
+    return min(shared / max(smaller + BLEND * (larger - smaller), MIN_MASS), 1.0)
+
+
+def _overlap(mine: frozenset[str], theirs: frozenset[str], rarity: Rarity) -> tuple[float, float]:
+    """The rarity-weighted shared n-grams over the smaller side, and their Dice coefficient."""
+    if not mine or not theirs:
+        return 0.0, 0.0
+    shared = rarity.mass(mine & theirs)
+    one, other = rarity.mass(mine), rarity.mass(theirs)
+    return shared / min(one, other), 2 * shared / (one + other)
+
+
+@lru_cache(maxsize=4096)
+def _span(body: str, facet: str) -> frozenset[int]:
+    """The characters of `body` that the facet's words cover."""
+    return frozenset(i for m in _FACET_PATTERN[facet].finditer(body) for i in range(m.start(), m.end()))
+
+
+def _unexplained(mine: Profile, theirs: Profile, rarity: Rarity) -> float:
+    """The rarity-weighted share of `mine`'s characters in no bigram of `theirs` nor a shared facet's word."""
+    body = mine.body
+    if not body:
+        return 1.0
+    covered: set[int] = set()
+    for i in range(len(body) - 1):
+        if body[i : i + 2] in theirs.grams[1]:
+            covered.update((i, i + 1))
+    for facet in mine.facets & theirs.facets:
+        covered |= _span(body, facet)
+    total = sum(rarity.weight(char) for char in body)
+    return sum(rarity.weight(char) for i, char in enumerate(body) if i not in covered) / total
+
+
+def _places(first: Profile, second: Profile, rarity: Rarity) -> list[float]:
+    values = []
+    for mine, theirs in (
+        (first.buildings, second.buildings),
+        (first.lanes, second.lanes),
+        (first.rooms, second.rooms),
+    ):
+        values += [float(bool(mine & theirs)), float(bool(mine and theirs and not mine & theirs))]
+    return values
+
+
+def _wording(first: Profile, second: Profile, rarity: Rarity) -> list[float]:
+    return [value for n in range(3) for value in _overlap(first.grams[n], second.grams[n], rarity)]
+
+
+def _unexplained_both(first: Profile, second: Profile, rarity: Rarity) -> list[float]:
+    return sorted((_unexplained(first, second, rarity), _unexplained(second, first, rarity)), reverse=True)
+
+
+def _facets(first: Profile, second: Profile, rarity: Rarity) -> list[float]:
+    values = []
+    for trouble in (False, True):
+        mine = {f for f in first.facets if (f in TROUBLE) == trouble}
+        theirs = {f for f in second.facets if (f in TROUBLE) == trouble}
+        agreement = _mass(mine & theirs) / min(_mass(mine), _mass(theirs)) if mine and theirs else 0.0
+        specific, specific_theirs = _specific(first.facets, trouble), _specific(second.facets, trouble)
+        clash = bool(specific and specific_theirs and not specific & specific_theirs)
+        values += [agreement, float(not mine or not theirs), float(clash)]
+    both = first.facets and second.facets
+    values.append(_facet_agreement(first.facets, second.facets) if both else 0.0)
+    return values
+
+
+def _rest(first: Profile, second: Profile, rarity: Rarity) -> list[float]:
+    shorter, longer = sorted((len(first.body) + 1, len(second.body) + 1))
+    imbalance = math.log(longer / shorter) ** 2
+    return [float(first.negated != second.negated), imbalance]
+
+
+# The signals in the order of FEATURES, by group: (group, how many, how computed).
+_GROUPS = (
+    ("places", 6, _places),
+    ("wording", 6, _wording),
+    ("unexplained", 2, _unexplained_both),
+    ("facets", 7, _facets),
+    ("rest", 2, _rest),
+)
+
+
+def features(
+    first: Profile, second: Profile, rarity: Rarity | None = None, skip: frozenset[str] = frozenset()
+) -> tuple[float, ...]:
+    """The signals of a pair, in the order of FEATURES (symmetric in the two profiles); the
+    groups named in `skip` are not computed and read 0 (the model gives them no weight)."""
+    rarity = rarity or MODEL.rarity
+    values: list[float] = []
+    for group, count, compute in _GROUPS:
+        values += [0.0] * count if group in skip else compute(first, second, rarity)
+    return tuple(values)
+
+
+# The model --------------------------------------------------------------------------------
+
+
+class Model(NamedTuple):
+    rarity: Rarity
+    bias: float
+    weights: tuple[float, ...]
+    same_above: float
+    unweighted: frozenset[str]  # the groups of signals the fit gave no weight: not computed
+
+
+def load_model(path: Path = MODEL_FILE) -> Model | None:
+    """The fitted model; None while the file is missing or was fitted on other signals (then
+    bench/fit_duplicates.py, which writes it, must run before anything is compared)."""
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES:
+        return None
+    weights = tuple(data["weights"])
+    unweighted, start = set(), 0
+    for group, count, _compute in _GROUPS:
+        if not any(weights[start : start + count]):
+            unweighted.add(group)
+        start += count
+    rarity = Rarity(data["texts"], data["frequencies"])
+    return Model(rarity, data["bias"], weights, data["same_above"], frozenset(unweighted))
+
+
+MODEL = load_model()
+# A pair scoring at least this is suggested as the same problem (see bench/duplicates.py).
+SAME_ABOVE = MODEL.same_above if MODEL else 1.0
+
+
+def _logistic(z: float) -> float:
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def score(values: tuple[float, ...], bias: float, weights: tuple[float, ...]) -> float:
+    return _logistic(bias + sum(w * v for w, v in zip(weights, values, strict=True)))
 
 
 def similarity(a: str | Profile, b: str | Profile) -> float:
     """How alike two requests are, 0 to 1 (texts or their profiles); see the module docstring."""
+    if MODEL is None:
+        raise RuntimeError(f"{MODEL_FILE.name} is missing or stale: run bench/fit_duplicates.py")
     first = a if isinstance(a, Profile) else profile(a)
     second = b if isinstance(b, Profile) else profile(b)
-    if not first.bigrams and not first.facets or not second.bigrams and not second.facets:
+    if not first.body and not first.facets or not second.body and not second.facets:
         return 0.0
-    union = len(first.bigrams) + len(second.bigrams)
-    wording = 2 * len(first.bigrams & second.bigrams) / union if union else 0.0
-    if first.facets and second.facets:
-        score = FACET_SHARE * _facet_agreement(first.facets, second.facets) + (1 - FACET_SHARE) * wording
-    else:
-        score = wording
-    return round(score * _place_factor(first, second), 4)
+    return round(score(features(first, second, skip=MODEL.unweighted), MODEL.bias, MODEL.weights), 4)
+
+
+def explain(a: str, b: str) -> list[tuple[str, float, float]]:
+    """Each signal of the pair, its value and its contribution to the score's log-odds."""
+    values = features(profile(a), profile(b))
+    return [(name, v, w * v) for name, v, w in zip(FEATURES, values, MODEL.weights, strict=True)]

@@ -1,7 +1,7 @@
 """Likely duplicates: open tickets that may be the same problem as a new report.
 
-Descriptions are compared by core.similarity (place, facets of the thing and the trouble, and
-character bigrams; see its docstring).
+Descriptions are compared by core.similarity (places, facets of the thing and the trouble,
+character n-grams, combined by a model fitted on labelled pairs; see its docstring).
 
 Candidates are the open tickets the caller may see, of the same building — or of the same zone
 (the same street, for a request placed only by its street) and category — filed within the
@@ -40,6 +40,67 @@ class Suggestion:
     same_building: bool
 
 
+def candidate_queries(
+    visible: QuerySet[Ticket],
+    *,
+    category: Category | None,
+    household: Household | None = None,
+    building: Building | None = None,
+    zone_id: int | None = None,
+    street_id: int | None = None,
+    now: dt.datetime | None = None,
+    exclude: int | None = None,
+) -> list[tuple[QuerySet[Ticket], bool]]:
+    """The queries for the open tickets of `visible` that a new report is compared with, each
+    the newest SCANNED of its kind, and whether its tickets are of the report's building: those
+    of the building, and those of the zone (or, for a request placed only by its street, the
+    street) and category; none when the report names too little to look for any.
+
+    Two queries, not one with OR: each walks its own index and stops at SCANNED (the building's
+    households, then their tickets; `ticket_open_zone_category` or `ticket_open_street_category`
+    newest first, without a join), where an OR across the household join made PostgreSQL read
+    every open ticket of the window (bench/duplicates_intake.py prints the plans)."""
+    if household is not None:
+        building = building or household.building
+        zone_id = zone_id or household.zone_id
+    if category is None and building is None:
+        return []
+    if building is None and zone_id is None and street_id is None:
+        return []
+    days = category.duplicate_window_days if category is not None else Category.DEFAULT_DUPLICATE_WINDOW_DAYS
+    since = (now or timezone.now()) - dt.timedelta(days=days)
+    open_recent = visible.filter(status__in=OPEN_STATUSES, created_at__gte=since).select_related(None)
+    if exclude is not None:
+        open_recent = open_recent.exclude(pk=exclude)
+    queries = []
+    if building is not None:
+        queries.append((Q(household__building=building), True))
+    if zone_id is not None and category is not None:
+        queries.append((Q(zone_id=zone_id, category=category), False))
+    elif street_id is not None and category is not None:
+        queries.append((Q(street_id=street_id, category=category), False))
+    return [
+        (
+            open_recent.filter(where)
+            .only("id", "reference", "description", "category_id", "created_at")
+            .order_by("-created_at")[:SCANNED],
+            same_building,
+        )
+        for where, same_building in queries
+    ]
+
+
+def candidates(visible: QuerySet[Ticket], **place) -> list[tuple[Ticket, bool]]:
+    """The open tickets a new report is compared with (`candidate_queries`, same arguments),
+    each once with whether it is of the report's building: newest first, at most SCANNED."""
+    found: dict[int, tuple[Ticket, bool]] = {}
+    for query, same_building in candidate_queries(visible, **place):
+        for ticket in query:
+            if ticket.pk not in found or same_building:
+                found[ticket.pk] = (ticket, same_building)
+    return sorted(found.values(), key=lambda found: (found[0].created_at, found[0].pk), reverse=True)[:SCANNED]
+
+
 def likely_duplicates(
     visible: QuerySet[Ticket],
     *,
@@ -54,37 +115,20 @@ def likely_duplicates(
     limit: int = LIMIT,
 ) -> list[Suggestion]:
     """The open tickets of `visible` (the caller's tickets) most like the new report, best first."""
-    if household is not None:
-        building = building or household.building
-        zone_id = zone_id or household.zone_id
-    if category is None and building is None:
-        return []
-    if building is None and zone_id is None and street_id is None:
-        return []
-    days = category.duplicate_window_days if category is not None else Category.DEFAULT_DUPLICATE_WINDOW_DAYS
-    since = (now or timezone.now()) - dt.timedelta(days=days)
-    where = Q()
-    if building is not None:
-        where |= Q(household__building=building)
-    if zone_id is not None and category is not None:
-        where |= Q(zone_id=zone_id, category=category)
-    elif street_id is not None and category is not None:  # a request placed only by its street
-        where |= Q(street_id=street_id, category=category)
-    candidates = (
-        visible.filter(where, status__in=OPEN_STATUSES, created_at__gte=since)
-        .exclude(pk=exclude)
-        .select_related(None)
-        .select_related("household")
-        .only("id", "reference", "description", "category_id", "created_at", "household__building_id")
-        .order_by("-created_at")[:SCANNED]
+    compared = candidates(
+        visible,
+        category=category,
+        household=household,
+        building=building,
+        zone_id=zone_id,
+        street_id=street_id,
+        now=now,
+        exclude=exclude,
     )
     new = profile(description)
     found = []
-    for ticket in candidates:
+    for ticket, same_building in compared:
         score = similarity(new, ticket.description)
-        same_building = (
-            building is not None and ticket.household is not None and ticket.household.building_id == building.pk
-        )
         if score >= SAME_ABOVE or (same_building and category is not None and ticket.category_id == category.pk):
             found.append(Suggestion(ticket, round(score, 2), same_building))
     found.sort(key=lambda s: (s.score, s.same_building, s.ticket.created_at), reverse=True)

@@ -446,6 +446,18 @@ class Ticket(models.Model):
             models.Index(fields=["street", "status", "tier"], name="ticket_street_status"),
             models.Index(fields=["committee", "status"], name="ticket_committee_status"),
             models.Index(fields=["zone", "status"], name="ticket_zone_status"),
+            # The duplicate suggestions' candidates (grievances.duplicates.candidate_queries):
+            # the newest open tickets of a zone, or a street, and category.
+            models.Index(
+                fields=["zone", "category", "created_at"],
+                name="ticket_open_zone_category",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["street", "category", "created_at"],
+                name="ticket_open_street_category",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
         ]
 
     def __str__(self):

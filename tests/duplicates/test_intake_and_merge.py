@@ -52,6 +52,38 @@ def test_an_open_ticket_of_the_same_building_is_suggested_and_a_closed_or_unseen
     )
 
 
+def test_another_buildings_ticket_of_the_zone_and_category_is_suggested_only_when_alike(zone):
+    here, there = BuildingFactory(zone=zone), BuildingFactory(zone=zone)
+    trapped = make_ticket(
+        zone=zone,
+        household=HouseholdFactory(zone=zone, building=there),
+        category="public_facilities",
+        description="3号楼电梯困人，有人关在里面出不来",
+    )
+    make_ticket(  # the same zone and category, another problem
+        zone=zone,
+        household=HouseholdFactory(zone=zone, building=there),
+        category="public_facilities",
+        description="小区东门的路灯晚上都不亮",
+    )
+    make_ticket(  # alike, but another category and building: not a candidate at all
+        zone=zone,
+        household=HouseholdFactory(zone=zone, building=there),
+        category="housing",
+        description="3号楼电梯困人，快来人",
+    )
+
+    found = likely_duplicates(
+        visible_tickets(user_scope(committee_staff(zone))),
+        category=trapped.category,
+        description="市民反映：3号楼电梯发生困人故障，请求紧急处置。",
+        household=HouseholdFactory(zone=zone, building=here),
+    )
+
+    assert [s.ticket for s in found] == [trapped]
+    assert not found[0].same_building
+
+
 def test_the_desk_suggests_and_attaches_a_walk_in_to_the_open_ticket(client, zone):
     building = BuildingFactory(zone=zone)
     first = make_ticket(zone=zone, household=HouseholdFactory(zone=zone, building=building), description=LIFT)
