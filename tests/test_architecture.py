@@ -23,6 +23,7 @@ LAYERS = [
     "reports",
     "residents",
     "api",
+    "retention",
     "demo",
     "config",
 ]
