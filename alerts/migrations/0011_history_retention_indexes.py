@@ -23,4 +23,10 @@ class Migration(migrations.Migration):
                 condition=models.Q(("read_at__isnull", False)), fields=["created_at"], name="notification_read"
             ),
         ),
+        AddIndexWithoutLocking(
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("read_at__isnull", True)), fields=["recipient"], name="notification_unread"
+            ),
+        ),
     ]
