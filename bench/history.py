@@ -211,7 +211,8 @@ def print_sizes() -> None:
 
 
 def timed(call, repeat: int) -> tuple[float, float, int]:
-    """(median ms, min ms, queries per call) after one warm-up call."""
+    """(median ms, min ms, SQL statements per call, BEGIN, COMMIT and savepoints included)
+    after one warm-up call."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -257,7 +258,7 @@ def measure(args, label: str, receiver: Receiver, partner) -> dict[str, str]:
 
     def show(name: str, median: float, least: float, queries: int, note: str = "") -> None:
         figures[name] = f"{median:.1f}"
-        print(f"    {name:<44} median {median:8.1f} ms, min {least:8.1f} ms, {queries:>3} queries {note}")
+        print(f"    {name:<44} median {median:8.1f} ms, min {least:8.1f} ms, {queries:>3} statements {note}")
 
     print(f"\n[{label}]")
     staff, leader = Client(), Client()

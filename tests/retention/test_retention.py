@@ -237,3 +237,17 @@ def test_two_runs_at_once_delete_every_prunable_row_once(keep):
     assert remaining("alerts") == unread | opened
     assert remaining("webhook_deliveries") == set()
     assert Ticket.objects.count() == 1 and TicketEvent.objects.count() == 1
+
+
+def test_keep_days_refused_below_what_the_rules_need(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.settings.base import _keep_days
+
+    monkeypatch.setenv("ZHITONG_SIGN_IN_LOG_KEEP_DAYS", "90")
+    with pytest.raises(ImproperlyConfigured, match="six months"):
+        _keep_days("ZHITONG_SIGN_IN_LOG_KEEP_DAYS", 365, least=180, why=": network logs are kept six months")
+    monkeypatch.setenv("ZHITONG_SIGN_IN_LOG_KEEP_DAYS", "0")  # for ever
+    assert _keep_days("ZHITONG_SIGN_IN_LOG_KEEP_DAYS", 365, least=180) == 0
+    monkeypatch.delenv("ZHITONG_SIGN_IN_LOG_KEEP_DAYS")
+    assert _keep_days("ZHITONG_SIGN_IN_LOG_KEEP_DAYS", 365, least=180) == 365
