@@ -96,7 +96,10 @@ def _prune_kind(kind: Kind, cutoff: dt.datetime, batch_size: int) -> int:
         with transaction.atomic():
             claimed = claim(rows.only("pk", age), order_by=age, limit=batch_size)
             if claimed:
-                _total, by_model = kind.model.objects.filter(pk__in=[row.pk for row in claimed]).delete()
+                # only("pk"): what hangs off a row (a delivery's attempts) is deleted by key,
+                # without loading the rows themselves (a delivery's payload).
+                batch = kind.model.objects.filter(pk__in=[row.pk for row in claimed]).only("pk")
+                _total, by_model = batch.delete()
                 deleted += by_model.get(kind.model._meta.label, 0)
         if len(claimed) < batch_size:
             return deleted
