@@ -74,6 +74,11 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             models.Index(fields=["created_at"], name="notification_unsent", condition=models.Q(sent_at__isnull=True)),
+            # Retention's range (retention/): read alerts only, so writing a new alert costs
+            # nothing more and the unread ones, which stay, are never read through.
+            models.Index(fields=["created_at"], name="notification_read", condition=models.Q(read_at__isnull=False)),
+            # The home page's unread count reads only the unread, not years of read alerts.
+            models.Index(fields=["recipient"], name="notification_unread", condition=models.Q(read_at__isnull=True)),
         ]
 
     def __str__(self):

@@ -136,6 +136,8 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_due",
                 condition=Q(delivered_at__isnull=True, gave_up_at__isnull=True),
             ),
+            # The admin's newest-first list, and retention's oldest-first range (retention/).
+            models.Index(fields=["created_at"], name="webhook_delivery_created"),
         ]
 
     def __str__(self):

@@ -1,6 +1,3 @@
-import datetime as dt
-
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,7 +5,7 @@ from django.utils.translation import gettext as _
 from core.errors import InvalidInput
 from responders.models import PartnerSystem, StreetOffice
 
-from .models import IdempotencyRecord, PartnerKey, Scope, hash_key
+from .models import PartnerKey, Scope, hash_key
 
 
 @transaction.atomic
@@ -34,11 +31,3 @@ def partner_key_revoke(*, key: PartnerKey) -> PartnerKey:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
     return key
-
-
-def idempotency_records_purge(*, now=None) -> int:
-    """Forget Idempotency-Keys older than ZHITONG_IDEMPOTENCY_KEEP_DAYS (at least a day); the
-    table would otherwise grow by a row for every ticket a partner files."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.ZHITONG_IDEMPOTENCY_KEEP_DAYS)
-    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted

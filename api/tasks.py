@@ -1,6 +1,5 @@
 from celery import shared_task
 
-from .services import idempotency_records_purge
 from .webhooks import webhooks_fan_out, webhooks_send_due
 
 
@@ -10,9 +9,3 @@ def dispatch_webhooks() -> str:
     queued = webhooks_fan_out()
     attempted = webhooks_send_due()
     return f"queued {queued}, attempted {attempted}"
-
-
-@shared_task(ignore_result=True)
-def purge_idempotency_records() -> str:
-    """Forget old Idempotency-Keys (beat, nightly)."""
-    return f"purged {idempotency_records_purge()}"

@@ -103,7 +103,7 @@ CROSS JOIN LATERAL (
              THEN (ARRAY['new', 'acknowledged', 'in_progress'])[1 + mod(s.g / 10, 3)]
              ELSE 'closed' END AS status,
         CASE WHEN s.g > %(closed)s THEN %(now)s - interval '1 hour' - mod(s.g, 72) * interval '1 hour'
-             ELSE %(now)s - interval '30 days' - (%(closed)s - s.g) * interval '10 seconds' END AS created_at,
+             ELSE %(now)s - interval '30 days' - (%(closed)s - s.g) * %(closed_spacing)s END AS created_at,
         -- 1 in 10 in-progress tickets waits on its resident, its clock paused.
         s.g > %(closed)s AND mod(s.g / 10, 3) = 2 AND mod(s.g, 10) = 1 AS paused
 ) x
@@ -238,6 +238,9 @@ class GeneratorData:
 
     def __init__(self, units: list[tuple], categories: list[int], closed: int = 0):
         self.units, self.categories, self.closed = units, categories, closed
+        # How far apart closed tickets were opened, the newest a month ago (bench/history.py
+        # spreads them over years).
+        self.closed_spacing = dt.timedelta(seconds=10)
 
     @classmethod
     def load(cls) -> "GeneratorData":
@@ -269,6 +272,7 @@ class GeneratorData:
         return {
             "now": timezone.now(),
             "closed": self.closed,
+            "closed_spacing": self.closed_spacing,
             "categories": self.categories,
             "category_count": len(self.categories),
             "unit_count": len(self.units),

@@ -45,6 +45,12 @@ class ResidentMessage(models.Model):
                 name="resident_message_due",
                 condition=Q(sent_at__isnull=True, failed_at__isnull=True),
             ),
+            # Retention's range (retention/): only what has gone or was given up.
+            models.Index(
+                fields=["created_at"],
+                name="resident_message_settled",
+                condition=Q(sent_at__isnull=False) | Q(failed_at__isnull=False),
+            ),
         ]
 
     def __str__(self):

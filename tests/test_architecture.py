@@ -22,6 +22,7 @@ LAYERS = [
     "reports",
     "residents",
     "api",
+    "retention",
     "demo",
     "config",
 ]

@@ -43,7 +43,7 @@ def test_each_kind_of_work_has_its_queue():
     assert queue_of("api.tasks.dispatch_webhooks") == "webhooks"
     assert queue_of("reports.tasks.generate_monthly_reports") == "reports"
     assert queue_of("meetings.tasks.find_recurring_problem_topics") == "reports"
-    assert queue_of("api.tasks.purge_idempotency_records") == "celery"
+    assert queue_of("retention.tasks.prune_history") == "celery"
 
 
 def test_every_task_and_every_beat_entry_lands_on_a_declared_queue():

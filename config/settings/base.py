@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "reports",
     "residents",
     "api",
+    "retention",
     "demo",
 ]
 
@@ -365,6 +366,36 @@ ZHITONG_WEBHOOK_HTTPS_ONLY = os.environ.get("ZHITONG_WEBHOOK_HTTPS_ONLY", "false
 ZHITONG_IDEMPOTENCY_KEEP_DAYS = int(os.environ.get("ZHITONG_IDEMPOTENCY_KEEP_DAYS", "7"))
 if ZHITONG_IDEMPOTENCY_KEEP_DAYS < 1:
     raise ImproperlyConfigured("ZHITONG_IDEMPOTENCY_KEEP_DAYS must be at least 1: partners may retry for 24 hours.")
+
+
+# History that may be pruned (retention/, README "Operations"), in days; 0 keeps it for ever.
+# Tickets, their events, feedback, meetings, consultation records, issued reports and the
+# personal-data access log are never pruned: there is no setting for them.
+def _keep_days(name: str, default: int, *, least: int = 1, why: str = "") -> int:
+    days = int(os.environ.get(name, str(default)))
+    if days != 0 and days < least:
+        raise ImproperlyConfigured(f"{name} must be 0 (keep for ever) or at least {least}{why}.")
+    return days
+
+
+# Partner webhook deliveries already taken or given up (with their attempts); pending ones stay.
+ZHITONG_WEBHOOK_DELIVERIES_KEEP_DAYS = _keep_days("ZHITONG_WEBHOOK_DELIVERIES_KEEP_DAYS", 30)
+# Staff alerts already read; unread ones stay however old.
+ZHITONG_ALERTS_KEEP_DAYS = _keep_days("ZHITONG_ALERTS_KEEP_DAYS", 180)
+# Residents' SMS sent or given up (they hold phone numbers); those still to go stay. At least
+# 30 days: a verdict reminder's row is what keeps it from being written twice.
+ZHITONG_RESIDENT_SMS_KEEP_DAYS = _keep_days(
+    "ZHITONG_RESIDENT_SMS_KEEP_DAYS", 180, least=30, why=": a reminder's row keeps it from being sent twice"
+)
+# Successful sign-ins (axes' access log). At least six months: network logs are kept that long
+# (网络安全法 第二十一条).
+ZHITONG_SIGN_IN_LOG_KEEP_DAYS = _keep_days(
+    "ZHITONG_SIGN_IN_LOG_KEEP_DAYS", 365, least=180, why=": network logs are kept six months"
+)
+# Rows deleted per transaction, so pruning never holds many row locks for long.
+ZHITONG_RETENTION_BATCH_SIZE = int(os.environ.get("ZHITONG_RETENTION_BATCH_SIZE", "5000"))
+if ZHITONG_RETENTION_BATCH_SIZE < 1:
+    raise ImproperlyConfigured("ZHITONG_RETENTION_BATCH_SIZE must be at least 1.")
 # Residents' personal data (DESIGN.md rule 9): visit notes are blanked after this many days
 # (default three years, a full round of yearly visits and more); 0 keeps them for ever.
 ZHITONG_VISIT_NOTES_KEEP_DAYS = int(os.environ.get("ZHITONG_VISIT_NOTES_KEEP_DAYS", "1095"))
@@ -441,9 +472,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ZHITONG_WEBHOOK_INTERVAL_SECONDS,
         "options": {"expires": ZHITONG_WEBHOOK_INTERVAL_SECONDS},
     },
-    # Idempotency records past ZHITONG_IDEMPOTENCY_KEEP_DAYS, nightly.
-    "purge-idempotency-records": {
-        "task": "api.tasks.purge_idempotency_records",
+    # History past its keep days (idempotency records, settled webhook deliveries, read
+    # alerts, residents' sent SMS, old sign-ins, expired sessions), nightly, in small batches.
+    "prune-history": {
+        "task": "retention.tasks.prune_history",
         "schedule": crontab(minute=10, hour=3),
     },
     # Residents' SMS held by quiet hours or a failed try; the verdict reminders.

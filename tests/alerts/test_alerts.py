@@ -181,3 +181,18 @@ def test_marking_alerts_read_clears_the_badge(client):
     after = client.get("/").content.decode()
 
     assert '<span class="badge">1</span>' in before and 'class="badge"' not in after
+
+
+def test_alerts_about_tickets_the_person_no_longer_sees_are_neither_listed_nor_counted(client):
+    mine, elsewhere = make_ticket(), make_ticket()  # each in a street of its own
+    person = UserFactory(role="street_staff", street=mine.street)
+    for ticket in (mine, elsewhere):
+        Notification.objects.create(recipient=person, kind="overdue", ticket=ticket)
+    Notification.objects.create(recipient=person, kind="milestone_late", subject="加装电梯", link="/matters/1/")
+    client.force_login(person)
+
+    page = client.get("/").content.decode()
+
+    assert mine.reference in page and "加装电梯" in page
+    assert elsewhere.reference not in page
+    assert '<span class="badge">2</span>' in page

@@ -374,7 +374,7 @@ def test_idempotency_records_are_per_key(api_client, zone):
 def test_idempotency_keys_are_remembered_for_the_keep_days_then_forgotten(api_client, zone, settings):
     from django.utils import timezone
 
-    from api.tasks import purge_idempotency_records
+    from retention.services import history_prune
 
     settings.ZHITONG_IDEMPOTENCY_KEEP_DAYS = 2
     client = api_client(zone.committee.street)
@@ -388,7 +388,7 @@ def test_idempotency_keys_are_remembered_for_the_keep_days_then_forgotten(api_cl
         created_at=timezone.now() - dt.timedelta(days=1, hours=23)
     )
 
-    assert purge_idempotency_records() == "purged 1"
+    assert history_prune(kinds=("idempotency",)) == {"idempotency": 1}
     replay = post(client, "/api/v1/tickets/", body, key="recent")
     again = post(client, "/api/v1/tickets/", body, key="old")
 

@@ -173,7 +173,7 @@ def test_each_queue_is_consumed_by_its_own_worker_as_docker_compose_runs_them(tm
             "worker-alerts": ("alerts.tasks.send_alerts", [[]]),
             "worker-webhooks": ("api.tasks.dispatch_webhooks", []),
             "worker-reports": ("reports.tasks.generate_monthly_reports", []),
-            "worker": ("api.tasks.purge_idempotency_records", []),
+            "worker": ("retention.tasks.prune_history", []),
         }
         assert set(sent) == set(services)
         for task, args in sent.values():
