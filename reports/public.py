@@ -33,7 +33,6 @@ from responders.selectors import EVERYTHING
 from .models import MonthlyReport
 from .selectors import ReportUnit, breakdown, headline, received
 
-
 HOT_CATEGORIES = 5
 # How long one process may take to recompute before another one tries.
 RECOMPUTE_LOCK_SECONDS = 30
