@@ -100,8 +100,9 @@ SELECT id,
 FROM grievances_ticket WHERE resolved_at IS NOT NULL AND mod(id, 5) < 3
 """
 REFERRALS = """
-INSERT INTO escalation_referral (ticket_id, department_id, duty, answer_by, answer, answered_at, created_at)
-SELECT t.id, d.ids[1 + mod(t.id / 25, array_length(d.ids, 1))], '', t.created_at + interval '5 days', '',
+INSERT INTO escalation_referral
+    (ticket_id, department_id, duty, answer_by, answer, progress, return_reason, answered_at, created_at)
+SELECT t.id, d.ids[1 + mod(t.id / 25, array_length(d.ids, 1))], '', t.created_at + interval '5 days', '', '', '',
        CASE WHEN t.resolved_at IS NULL THEN NULL
             ELSE t.created_at + CASE WHEN mod(t.id, 4) = 0 THEN interval '7 days' ELSE interval '3 days' END END,
        t.created_at + interval '1 day'

@@ -6,15 +6,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Replace
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from core.enums import OPEN_STATUSES, Tier
+from core.pages import capped_counts
 from responders.models import User
 from responders.selectors import Scope, user_scope, visible_zones
 
-from .models import Household, Ticket, Visit
+from .models import Household, Ticket, Visit, squeezed_address, squeezed_phone
 
 DUE_SOON = dt.timedelta(hours=24)
 
@@ -64,14 +64,6 @@ _SPACES = re.compile(r"\s+")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-+()（）]")
 # A query of this many digits or more (and nothing else) is also looked for among phones.
 PHONE_QUERY_MIN_DIGITS = 4
-# The spaces an address may be stored with (searches compare addresses without them).
-ADDRESS_SPACES = " \u3000\t"
-
-
-def _without(expression, characters: str):
-    for character in characters:
-        expression = Replace(expression, Value(character), Value(""))
-    return expression
 
 
 def household_search(
@@ -83,7 +75,8 @@ def household_search(
     A phone is personal data: it is searched only among the households of `phone_scope`
     (the caller asks escalation.policy.personal_data_scope, which sits above this app);
     without one, never. Compared in the database with the spaces taken out on both sides;
-    the scope narrows the rows to a street's at most, so no index is needed for it yet.
+    the scope narrows the rows to a street's at most; for a wider scope (an administrator's,
+    a city's households) the trigram indexes of Household serve the address, name and phone.
     """
     households = visible_households(scope)
     if zone_id:
@@ -91,7 +84,7 @@ def household_search(
     query = query.strip()
     if query:
         compact = _SPACES.sub("", query)
-        households = households.alias(compact_address=_without(F("address"), ADDRESS_SPACES))
+        households = households.alias(compact_address=squeezed_address())
         matches = Q(compact_address__icontains=compact) | Q(contact_name__icontains=query)
         digits = _PHONE_PUNCTUATION.sub("", query)
         if phone_scope is not None and digits.isdigit() and len(digits) >= PHONE_QUERY_MIN_DIGITS:
@@ -101,7 +94,7 @@ def household_search(
                 committee="zone__committee",
                 zone="zone",
             )
-            households = households.alias(compact_phone=_without(F("phone"), " -"))
+            households = households.alias(compact_phone=squeezed_phone())
             matches |= Q(compact_phone__contains=digits, pk__in=in_phone_scope.values("pk"))
         households = households.filter(matches)
     return households.order_by("address")
@@ -264,29 +257,29 @@ def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(Q(owner_id=filters.owner_id) | Q(first_receiver_id=filters.owner_id))
     query = filters.query.strip()
     if query:
-        tickets = tickets.alias(address_squeezed=_without(F("address"), ADDRESS_SPACES)).filter(
-            _search(query, filters.personal_scope)
-        )
+        tickets = tickets.alias(address_squeezed=squeezed_address()).filter(_search(query, filters.personal_scope))
     return tickets.order_by("resolve_by", "pk")
 
 
 def queue_counts(tickets: QuerySet[Ticket], *, tier: str = "") -> dict:
     """For `tickets` (at `tier` when given): how many, and of the open ones how many are
     overdue, due within a day, not yet acknowledged; with a tier, also how many of `tickets`
-    that tier filter hides at each other tier (`hidden`: {tier: count}). One query."""
+    that tier filter hides at each other tier (`hidden`: {tier: count}). One query; each
+    count stops at core.pages.COUNT_CAP ("1,000+"), so a card never reads a street's whole
+    history (the partial indexes of open tickets by unit and deadline serve them)."""
     now = timezone.now()
-    shown = Q(tier=tier) if tier else Q()
+    shown = tickets.filter(tier=tier) if tier else tickets
     is_open = Q(status__in=OPEN_STATUSES)
-    counts = {
-        "open_count": Count("pk", filter=shown),
-        "overdue_count": Count("pk", filter=shown & is_open & (Q(overdue=True) | Q(resolve_by__lt=now))),
-        "due_soon_count": Count("pk", filter=shown & is_open & due_soon_q(now)),
-        "new_count": Count("pk", filter=shown & Q(status="new")),
+    cards = {
+        "open_count": shown,
+        "overdue_count": shown.filter(is_open & (Q(overdue=True) | Q(resolve_by__lt=now))),
+        "due_soon_count": shown.filter(is_open & due_soon_q(now)),
+        "new_count": shown.filter(status="new"),
     }
     others = [other for other in Tier.values if tier and other != tier]
     for other in others:
-        counts[f"hidden_{other}"] = Count("pk", filter=Q(tier=other))
-    result = tickets.order_by().aggregate(**counts)
+        cards[f"hidden_{other}"] = tickets.filter(tier=other)
+    result = capped_counts(cards)
     result["hidden"] = {other: result.pop(f"hidden_{other}") for other in others if result[f"hidden_{other}"]}
     return result
 

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # The trigram indexes (pg_trgm) of the screens' searches: registers OpClass for index expressions.
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
