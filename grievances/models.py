@@ -489,6 +489,13 @@ class Ticket(models.Model):
                 )
                 for field in ("street", "committee", "zone", "owner", "first_receiver")
             ),
+            # My tickets' resolved ones, whose resident I still owe a call (few at any time).
+            *(
+                models.Index(
+                    fields=[field, "resolve_by", "id"], name=f"ticket_resolved_{field}", condition=Q(status="resolved")
+                )
+                for field in ("owner", "first_receiver")
+            ),
             # The queue's search among open tickets (reference, words, address typed with or
             # without spaces, the reporter's name and phone): one trigram index per arm of the
             # search's OR, so PostgreSQL combines them instead of reading every open ticket.

@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import pages
 from core.enums import OPEN_STATUSES, Tier
 from core.pages import capped_counts
 from responders.models import User
@@ -130,11 +132,15 @@ class ZoneCoverage:
 
 def visit_coverage(scope: Scope, year: int) -> list[ZoneCoverage]:
     """普遍走访: per visible zone, households visited at least once in `year` out of all."""
+    # Each count its own subquery per zone: a join of the zone's households with its visits
+    # would make households × visits rows (a year's round: 300 × 300 a zone) to count them.
+    households = Household.objects.filter(zone=OuterRef("pk")).order_by().values("zone")
+    visits = Visit.objects.filter(zone=OuterRef("pk"), visited_on__year=year).order_by().values("zone")
     zones = (
         visible_zones(scope)
         .annotate(
-            household_total=Count("households", distinct=True),
-            visited_total=Count("visits__household", filter=Q(visits__visited_on__year=year), distinct=True),
+            household_total=Coalesce(Subquery(households.annotate(n=Count("pk")).values("n")), 0),
+            visited_total=Coalesce(Subquery(visits.annotate(n=Count("household", distinct=True)).values("n")), 0),
         )
         .order_by("code")
     )
@@ -254,7 +260,16 @@ def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
     if filters.overdue:
         tickets = tickets.filter(Q(overdue=True) | Q(resolve_by__lt=timezone.now()), status__in=OPEN_STATUSES)
     if filters.owner_id:
-        tickets = tickets.filter(Q(owner_id=filters.owner_id) | Q(first_receiver_id=filters.owner_id))
+        # Owned or first received: the soonest-due of each, read in deadline order from its
+        # own index, then merged; an OR of the two would read and sort every ticket a person
+        # was ever given. A list stops at core.pages.COUNT_CAP rows anyway.
+        soonest = tickets.order_by("resolve_by", "pk").values("pk")
+        enough = pages.COUNT_CAP + 1
+        tickets = tickets.filter(
+            pk__in=soonest.filter(owner_id=filters.owner_id)[:enough].union(
+                soonest.filter(first_receiver_id=filters.owner_id)[:enough]
+            )
+        )
     query = filters.query.strip()
     if query:
         tickets = tickets.alias(address_squeezed=squeezed_address()).filter(_search(query, filters.personal_scope))

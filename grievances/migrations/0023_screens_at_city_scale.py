@@ -107,6 +107,22 @@ class Migration(migrations.Migration):
         ),
         AddIndexConcurrently(
             model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status", "resolved")),
+                fields=["owner", "resolve_by", "id"],
+                name="ticket_resolved_owner",
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status", "resolved")),
+                fields=["first_receiver", "resolve_by", "id"],
+                name="ticket_resolved_first_receiver",
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="ticket",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper("reference"), name="gin_trgm_ops"
