@@ -489,6 +489,18 @@ class Ticket(models.Model):
                 )
                 for field in ("street", "committee", "zone", "owner", "first_receiver")
             ),
+            # The queue's overdue and due-soon counts: each arm of their OR read from an index
+            # (the deadline's by unit above; these for the flag and the two warnings), so a count
+            # reads the tickets near or past their deadline, not every open one.
+            models.Index(
+                fields=["street", "committee", "zone"],
+                name="ticket_open_overdue",
+                condition=Q(status__in=OPEN_STATUSES, overdue=True),
+            ),
+            models.Index(fields=["warn_day_at"], name="ticket_open_warn_day", condition=Q(status__in=OPEN_STATUSES)),
+            models.Index(
+                fields=["warn_quarter_at"], name="ticket_open_warn_quarter", condition=Q(status__in=OPEN_STATUSES)
+            ),
             # My tickets' resolved ones, whose resident I still owe a call (few at any time).
             *(
                 models.Index(
