@@ -258,7 +258,7 @@ def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
     if filters.urgency:
         tickets = tickets.filter(urgency=filters.urgency)
     if filters.overdue:
-        tickets = tickets.filter(Q(overdue=True) | Q(resolve_by__lt=timezone.now()), status__in=OPEN_STATUSES)
+        tickets = tickets.filter(pk__in=overdue_tickets(tickets, timezone.now()))
     if filters.owner_id:
         # Owned or first received: the soonest-due of each, read in deadline order from its
         # own index, then merged; an OR of the two would read and sort every ticket a person
@@ -276,6 +276,25 @@ def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
     return tickets.order_by("resolve_by", "pk")
 
 
+def _any_of(tickets: QuerySet[Ticket], arms: list[tuple[Q, str | None]]) -> QuerySet:
+    """The tickets meeting any arm, each arm read on its own in the order of its index (up to
+    what a capped count needs) and merged: an OR of deadline conditions in one scan would read
+    every open ticket of the unit, PostgreSQL taking them for common."""
+    enough = pages.COUNT_CAP + 1
+    parts = []
+    for condition, order in arms:
+        part = tickets.filter(condition).values("pk")
+        parts.append((part.order_by(order, "pk") if order else part.order_by())[:enough])
+    return parts[0].union(*parts[1:])
+
+
+def overdue_tickets(tickets: QuerySet[Ticket], now: dt.datetime) -> QuerySet:
+    """The ids of the open ones of `tickets` marked overdue or past their resolve-by (at most
+    core.pages.COUNT_CAP + 1 of each kind, the soonest due first): for `pk__in`."""
+    live = tickets.filter(status__in=OPEN_STATUSES)
+    return _any_of(live, [(Q(resolve_by__lt=now), "resolve_by"), (Q(overdue=True), None)])
+
+
 def queue_counts(tickets: QuerySet[Ticket], *, tier: str = "") -> dict:
     """For `tickets` (at `tier` when given): how many, and of the open ones how many are
     overdue, due within a day, not yet acknowledged; with a tier, also how many of `tickets`
@@ -284,11 +303,20 @@ def queue_counts(tickets: QuerySet[Ticket], *, tier: str = "") -> dict:
     history (the partial indexes of open tickets by unit and deadline serve them)."""
     now = timezone.now()
     shown = tickets.filter(tier=tier) if tier else tickets
-    is_open = Q(status__in=OPEN_STATUSES)
+    live = shown.filter(status__in=OPEN_STATUSES)
+    due_soon = live.filter(overdue=False, paused_at__isnull=True, resolve_by__gte=now)
     cards = {
         "open_count": shown,
-        "overdue_count": shown.filter(is_open & (Q(overdue=True) | Q(resolve_by__lt=now))),
-        "due_soon_count": shown.filter(is_open & due_soon_q(now)),
+        "overdue_count": overdue_tickets(shown, now),
+        # due_soon_q's arms, each from its index.
+        "due_soon_count": _any_of(
+            due_soon,
+            [
+                (Q(warn_day_at__lte=now), "warn_day_at"),
+                (Q(warn_quarter_at__lte=now), "warn_quarter_at"),
+                (Q(warn_day_at__isnull=True, resolve_by__lt=now + DUE_SOON), "resolve_by"),
+            ],
+        ),
         "new_count": shown.filter(status="new"),
     }
     others = [other for other in Tier.values if tier and other != tier]
