@@ -275,8 +275,12 @@ def first_request(url: str, page: Page, cookie: str) -> float:
     """One request alone before the load, in ms: what the first reader pays (a cold cache)."""
     request = urllib.request.Request(url + page.paths[0], headers={"Cookie": cookie, "Accept-Language": "zh-CN"})
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=300) as answer:
-        answer.read()
+    try:
+        with urllib.request.urlopen(request, timeout=300) as answer:
+            answer.read()
+    except OSError as error:  # e.g. the worker killed at gunicorn's 30 s timeout
+        print(f"{page.name}: the first request failed after {time.perf_counter() - started:.1f} s ({error})")
+        return float("nan")
     return (time.perf_counter() - started) * 1000
 
 
