@@ -1,10 +1,87 @@
-"""Paging for the screens' lists."""
+"""Paging for the screens' lists, and counts that stop at a cap.
+
+A list or a counter card counts its rows only up to `COUNT_CAP`: beyond that it says "1,000+"
+and its pages stop there. Counting every match on every page would cost what the street has
+ever had (a city street's open tickets, its whole history with "every status"); a person
+narrows a list that long with the filters or a search, and no one pages past the twentieth
+page of fifty."""
 
 from django.core.paginator import Page, Paginator
+from django.db import connections
+from django.db.models import QuerySet
+from django.utils.formats import number_format
+from django.utils.functional import cached_property
 
 PAGE_SIZE = 50
+COUNT_CAP = 1000
 
 
-def page_of(request, queryset, size: int = PAGE_SIZE) -> Page:
-    """The page the request asks for (`?page=`); a bad or too large number gives the nearest page."""
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+class CappedCount(int):
+    """A count that stopped at `cap`: its number is cap + 1 when there are more, and it reads
+    "1,000+" then (in templates, `{{ count }}`; compare it as an int)."""
+
+    def __new__(cls, value: int, cap: int):
+        count = super().__new__(cls, value)
+        count.cap = cap
+        return count
+
+    @property
+    def more(self) -> bool:
+        return self > self.cap
+
+    def __str__(self) -> str:
+        if self.more:
+            return f"{number_format(self.cap, force_grouping=True)}+"
+        return str(int(self))
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+def capped_counts(querysets: dict[str, QuerySet], cap: int | None = None) -> dict[str, CappedCount]:
+    """How many rows each queryset has, counted up to cap + 1 (default COUNT_CAP), in one
+    round trip: each is a `SELECT count(*) FROM (... LIMIT cap + 1)`, so a count reads at most
+    cap + 1 rows of an index that serves its conditions, however many there are."""
+    cap = COUNT_CAP if cap is None else cap
+    if not querysets:
+        return {}
+    parts, params = [], []
+    database = next(iter(querysets.values())).db
+    for index, queryset in enumerate(querysets.values()):
+        sql, inner = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS capped_{index})")
+        params.extend(inner)
+    with connections[database].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {name: CappedCount(value, cap) for name, value in zip(querysets, row, strict=True)}
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most `cap` rows: `count` stops there, `capped` says there
+    are more (the pager says so and asks for a narrower list)."""
+
+    def __init__(self, object_list, per_page, cap: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def _counted(self) -> CappedCount:
+        if isinstance(self.object_list, QuerySet):
+            return capped_counts({"rows": self.object_list}, self.cap)["rows"]
+        return CappedCount(min(len(self.object_list), self.cap + 1), self.cap)
+
+    @cached_property
+    def count(self) -> int:
+        return min(int(self._counted), self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._counted.more
+
+
+def page_of(request, queryset, size: int | None = None) -> Page:
+    """The page the request asks for (`?page=`, PAGE_SIZE rows); a bad or too large number
+    gives the nearest page. At most COUNT_CAP rows are counted and paged
+    (`page.paginator.capped`: there are more)."""
+    return CappedPaginator(queryset, size or PAGE_SIZE).get_page(request.GET.get("page"))

@@ -1,9 +1,11 @@
 """What residents ask, and where they live."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace, Upper
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +22,31 @@ from core.enums import (
     Urgency,
 )
 from responders.models import PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice
+
+# The spaces an address may be stored with (searches compare addresses without them), and
+# what a phone may carry that a typed one may not.
+ADDRESS_SPACES = " \u3000\t"
+PHONE_SPACES = " -"
+
+
+def _without(expression, characters: str):
+    for character in characters:
+        expression = Replace(expression, Value(character), Value(""))
+    return expression
+
+
+def squeezed_address():
+    """The row's address without its spaces: what the searches compare (and index)."""
+    return _without(F("address"), ADDRESS_SPACES)
+
+
+def squeezed_phone():
+    return _without(F("phone"), PHONE_SPACES)
+
+
+def trigram(expression) -> OpClass:
+    """An expression in a trigram index (pg_trgm): serves `LIKE '%...%'` and `icontains`."""
+    return OpClass(expression, name="gin_trgm_ops")
 
 
 def point_constraints(prefix: str) -> list[models.CheckConstraint]:
@@ -109,6 +136,13 @@ class Household(models.Model):
         verbose_name_plural = _("households")
         ordering = ["zone", "address"]
         constraints = [models.UniqueConstraint(fields=["zone", "address"], name="household_unique_address_in_zone")]
+        # household_search among a city's households (an administrator's scope): the address
+        # typed without spaces, the contact's name, the phone's digits, anywhere in the text.
+        indexes = [
+            GinIndex(trigram(Upper(squeezed_address())), name="household_trgm_address"),
+            GinIndex(trigram(Upper("contact_name")), name="household_trgm_name"),
+            GinIndex(trigram(squeezed_phone()), name="household_trgm_phone"),
+        ]
 
     def __str__(self):
         return self.address
@@ -444,6 +478,50 @@ class Ticket(models.Model):
                 fields=["service_item", "created_at"], name="ticket_service_item", condition=Q(kind="service")
             ),
             models.Index(fields=["street", "status", "tier"], name="ticket_street_status"),
+            # The screens' lists of open tickets, soonest deadline first, by the unit they are
+            # scoped to or the person they are owned by or were first received by: a page reads
+            # its fifty rows and a capped count its 1,001 (core.pages), not a street's history.
+            *(
+                models.Index(
+                    fields=[field, "resolve_by", "id"],
+                    name=f"ticket_open_{field}_due",
+                    condition=Q(status__in=OPEN_STATUSES),
+                )
+                for field in ("street", "committee", "zone", "owner", "first_receiver")
+            ),
+            # The queue's overdue and due-soon counts: each arm of their OR read from an index
+            # (the deadline's by unit above; these for the flag and the two warnings), so a count
+            # reads the tickets near or past their deadline, not every open one.
+            models.Index(
+                fields=["street", "committee", "zone"],
+                name="ticket_open_overdue",
+                condition=Q(status__in=OPEN_STATUSES, overdue=True),
+            ),
+            models.Index(fields=["warn_day_at"], name="ticket_open_warn_day", condition=Q(status__in=OPEN_STATUSES)),
+            models.Index(
+                fields=["warn_quarter_at"], name="ticket_open_warn_quarter", condition=Q(status__in=OPEN_STATUSES)
+            ),
+            # My tickets' resolved ones, whose resident I still owe a call (few at any time).
+            *(
+                models.Index(
+                    fields=[field, "resolve_by", "id"], name=f"ticket_resolved_{field}", condition=Q(status="resolved")
+                )
+                for field in ("owner", "first_receiver")
+            ),
+            # The queue's search among open tickets (reference, words, address typed with or
+            # without spaces, the reporter's name and phone): one trigram index per arm of the
+            # search's OR, so PostgreSQL combines them instead of reading every open ticket.
+            *(
+                GinIndex(trigram(expression), name=f"ticket_open_trgm_{name}", condition=Q(status__in=OPEN_STATUSES))
+                for name, expression in (
+                    ("ref", Upper("reference")),
+                    ("text", Upper("description")),
+                    ("addr", Upper("address")),
+                    ("addr_sq", Upper(squeezed_address())),
+                    ("name", Upper("reporter_name")),
+                    ("phone", F("reporter_phone")),
+                )
+            ),
             models.Index(fields=["committee", "status"], name="ticket_committee_status"),
             models.Index(fields=["zone", "status"], name="ticket_zone_status"),
             # The duplicate suggestions' candidates (grievances.duplicates.candidate_queries):

@@ -6,15 +6,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Replace
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import pages
 from core.enums import OPEN_STATUSES, Tier
+from core.pages import capped_counts
 from responders.models import User
 from responders.selectors import Scope, user_scope, visible_zones
 
-from .models import Household, Ticket, Visit
+from .models import Household, Ticket, Visit, squeezed_address, squeezed_phone
 
 DUE_SOON = dt.timedelta(hours=24)
 
@@ -64,14 +66,6 @@ _SPACES = re.compile(r"\s+")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-+()（）]")
 # A query of this many digits or more (and nothing else) is also looked for among phones.
 PHONE_QUERY_MIN_DIGITS = 4
-# The spaces an address may be stored with (searches compare addresses without them).
-ADDRESS_SPACES = " \u3000\t"
-
-
-def _without(expression, characters: str):
-    for character in characters:
-        expression = Replace(expression, Value(character), Value(""))
-    return expression
 
 
 def household_search(
@@ -83,7 +77,8 @@ def household_search(
     A phone is personal data: it is searched only among the households of `phone_scope`
     (the caller asks escalation.policy.personal_data_scope, which sits above this app);
     without one, never. Compared in the database with the spaces taken out on both sides;
-    the scope narrows the rows to a street's at most, so no index is needed for it yet.
+    the scope narrows the rows to a street's at most; for a wider scope (an administrator's,
+    a city's households) the trigram indexes of Household serve the address, name and phone.
     """
     households = visible_households(scope)
     if zone_id:
@@ -91,7 +86,7 @@ def household_search(
     query = query.strip()
     if query:
         compact = _SPACES.sub("", query)
-        households = households.alias(compact_address=_without(F("address"), ADDRESS_SPACES))
+        households = households.alias(compact_address=squeezed_address())
         matches = Q(compact_address__icontains=compact) | Q(contact_name__icontains=query)
         digits = _PHONE_PUNCTUATION.sub("", query)
         if phone_scope is not None and digits.isdigit() and len(digits) >= PHONE_QUERY_MIN_DIGITS:
@@ -101,7 +96,7 @@ def household_search(
                 committee="zone__committee",
                 zone="zone",
             )
-            households = households.alias(compact_phone=_without(F("phone"), " -"))
+            households = households.alias(compact_phone=squeezed_phone())
             matches |= Q(compact_phone__contains=digits, pk__in=in_phone_scope.values("pk"))
         households = households.filter(matches)
     return households.order_by("address")
@@ -137,11 +132,15 @@ class ZoneCoverage:
 
 def visit_coverage(scope: Scope, year: int) -> list[ZoneCoverage]:
     """普遍走访: per visible zone, households visited at least once in `year` out of all."""
+    # Each count its own subquery per zone: a join of the zone's households with its visits
+    # would make households × visits rows (a year's round: 300 × 300 a zone) to count them.
+    households = Household.objects.filter(zone=OuterRef("pk")).order_by().values("zone")
+    visits = Visit.objects.filter(zone=OuterRef("pk"), visited_on__year=year).order_by().values("zone")
     zones = (
         visible_zones(scope)
         .annotate(
-            household_total=Count("households", distinct=True),
-            visited_total=Count("visits__household", filter=Q(visits__visited_on__year=year), distinct=True),
+            household_total=Coalesce(Subquery(households.annotate(n=Count("pk")).values("n")), 0),
+            visited_total=Coalesce(Subquery(visits.annotate(n=Count("household", distinct=True)).values("n")), 0),
         )
         .order_by("code")
     )
@@ -259,34 +258,71 @@ def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
     if filters.urgency:
         tickets = tickets.filter(urgency=filters.urgency)
     if filters.overdue:
-        tickets = tickets.filter(Q(overdue=True) | Q(resolve_by__lt=timezone.now()), status__in=OPEN_STATUSES)
+        tickets = tickets.filter(pk__in=overdue_tickets(tickets, timezone.now()))
     if filters.owner_id:
-        tickets = tickets.filter(Q(owner_id=filters.owner_id) | Q(first_receiver_id=filters.owner_id))
+        # Owned or first received: the soonest-due of each, read in deadline order from its
+        # own index, then merged; an OR of the two would read and sort every ticket a person
+        # was ever given. A list stops at core.pages.COUNT_CAP rows anyway.
+        soonest = tickets.order_by("resolve_by", "pk").values("pk")
+        enough = pages.COUNT_CAP + 1
+        tickets = tickets.filter(
+            pk__in=soonest.filter(owner_id=filters.owner_id)[:enough].union(
+                soonest.filter(first_receiver_id=filters.owner_id)[:enough]
+            )
+        )
     query = filters.query.strip()
     if query:
-        tickets = tickets.alias(address_squeezed=_without(F("address"), ADDRESS_SPACES)).filter(
-            _search(query, filters.personal_scope)
-        )
+        tickets = tickets.alias(address_squeezed=squeezed_address()).filter(_search(query, filters.personal_scope))
     return tickets.order_by("resolve_by", "pk")
+
+
+def _any_of(tickets: QuerySet[Ticket], arms: list[tuple[Q, str | None]]) -> QuerySet:
+    """The tickets meeting any arm, each arm read on its own in the order of its index (up to
+    what a capped count needs) and merged: an OR of deadline conditions in one scan would read
+    every open ticket of the unit, PostgreSQL taking them for common."""
+    enough = pages.COUNT_CAP + 1
+    parts = []
+    for condition, order in arms:
+        part = tickets.filter(condition).values("pk")
+        parts.append((part.order_by(order, "pk") if order else part.order_by())[:enough])
+    return parts[0].union(*parts[1:])
+
+
+def overdue_tickets(tickets: QuerySet[Ticket], now: dt.datetime) -> QuerySet:
+    """The ids of the open ones of `tickets` marked overdue or past their resolve-by (at most
+    core.pages.COUNT_CAP + 1 of each kind, the soonest due first): for `pk__in`."""
+    live = tickets.filter(status__in=OPEN_STATUSES)
+    return _any_of(live, [(Q(resolve_by__lt=now), "resolve_by"), (Q(overdue=True), None)])
 
 
 def queue_counts(tickets: QuerySet[Ticket], *, tier: str = "") -> dict:
     """For `tickets` (at `tier` when given): how many, and of the open ones how many are
     overdue, due within a day, not yet acknowledged; with a tier, also how many of `tickets`
-    that tier filter hides at each other tier (`hidden`: {tier: count}). One query."""
+    that tier filter hides at each other tier (`hidden`: {tier: count}). One query; each
+    count stops at core.pages.COUNT_CAP ("1,000+"), so a card never reads a street's whole
+    history (the partial indexes of open tickets by unit and deadline serve them)."""
     now = timezone.now()
-    shown = Q(tier=tier) if tier else Q()
-    is_open = Q(status__in=OPEN_STATUSES)
-    counts = {
-        "open_count": Count("pk", filter=shown),
-        "overdue_count": Count("pk", filter=shown & is_open & (Q(overdue=True) | Q(resolve_by__lt=now))),
-        "due_soon_count": Count("pk", filter=shown & is_open & due_soon_q(now)),
-        "new_count": Count("pk", filter=shown & Q(status="new")),
+    shown = tickets.filter(tier=tier) if tier else tickets
+    live = shown.filter(status__in=OPEN_STATUSES)
+    due_soon = live.filter(overdue=False, paused_at__isnull=True, resolve_by__gte=now)
+    cards = {
+        "open_count": shown,
+        "overdue_count": overdue_tickets(shown, now),
+        # due_soon_q's arms, each from its index.
+        "due_soon_count": _any_of(
+            due_soon,
+            [
+                (Q(warn_day_at__lte=now), "warn_day_at"),
+                (Q(warn_quarter_at__lte=now), "warn_quarter_at"),
+                (Q(warn_day_at__isnull=True, resolve_by__lt=now + DUE_SOON), "resolve_by"),
+            ],
+        ),
+        "new_count": shown.filter(status="new"),
     }
     others = [other for other in Tier.values if tier and other != tier]
     for other in others:
-        counts[f"hidden_{other}"] = Count("pk", filter=Q(tier=other))
-    result = tickets.order_by().aggregate(**counts)
+        cards[f"hidden_{other}"] = tickets.filter(tier=other)
+    result = capped_counts(cards)
     result["hidden"] = {other: result.pop(f"hidden_{other}") for other in others if result[f"hidden_{other}"]}
     return result
 

@@ -59,7 +59,7 @@ from escalation.calendar import WorkingCalendar
 from escalation.models import Referral
 from escalation.transitions import SWEEP
 from grievances.models import Feedback, Household, Ticket, TicketEvent, TicketReporter, Visit
-from grievances.selectors import visible_households, visible_tickets
+from grievances.selectors import overdue_tickets, visible_households, visible_tickets
 from meetings.models import AgendaItem, Decision, Evaluation, Meeting, Purpose
 from meetings.selectors import visible_meetings
 from responders.selectors import Scope, visible_committees
@@ -220,10 +220,9 @@ def hot_spots(tickets: QuerySet[Ticket], minimum: int = 2) -> list[dict]:
 
 def overdue(scope: Scope, unit: ReportUnit, now: dt.datetime | None = None) -> QuerySet[Ticket]:
     now = now or timezone.now()
+    tickets = unit.narrow(visible_tickets(scope))
     return (
-        unit.narrow(visible_tickets(scope))
-        .filter(status__in=OPEN_STATUSES)
-        .filter(Q(overdue=True) | Q(resolve_by__lt=now))
+        tickets.filter(pk__in=overdue_tickets(tickets, now))
         .select_related("category", "owner", "committee")
         .order_by("resolve_by")
     )

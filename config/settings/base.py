@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # The trigram indexes (pg_trgm) of the screens' searches: registers OpClass for index expressions.
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -215,6 +217,12 @@ for _origin in ZHITONG_PUBLIC_EMBED_ORIGINS:
         raise ImproperlyConfigured(
             f"ZHITONG_PUBLIC_EMBED_ORIGINS: {_origin!r} is not an origin like https://www.example.gov.cn."
         )
+# The dashboard's figures of the month so far (reports.views.dashboard): kept in the cache this
+# many seconds at most (0: computed for every page), the page saying when they were counted; its
+# queue counts are never kept.
+ZHITONG_DASHBOARD_CACHE_SECONDS = int(os.environ.get("ZHITONG_DASHBOARD_CACHE_SECONDS", "60"))
+if ZHITONG_DASHBOARD_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("ZHITONG_DASHBOARD_CACHE_SECONDS must be 0 or more.")
 # Residents rate the community (surveys): a zone or committee with fewer answers than this is
 # shown with its count but not ranked.
 ZHITONG_SURVEY_MIN_SAMPLE = int(os.environ.get("ZHITONG_SURVEY_MIN_SAMPLE", "20"))
