@@ -1,5 +1,6 @@
 """Adding an index to a table that may already be big, without stopping its writes."""
 
+from django.contrib.postgres.indexes import PostgresIndex
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations
 
@@ -7,14 +8,19 @@ from django.db import migrations
 class AddIndexWithoutLocking(AddIndexConcurrently):
     """CREATE INDEX CONCURRENTLY on PostgreSQL, so the changes that write the table go on while
     years of its rows are indexed (the migration must say `atomic = False`); a plain index on
-    the embedded SQLite of `make run`, which has no such thing and no big tables."""
+    the embedded SQLite of `make run`, which has no such thing and no big tables — and none at
+    all there for an index only PostgreSQL has (GIN, trigram: `PostgresIndex`)."""
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        if isinstance(self.index, PostgresIndex):
+            return None
         return migrations.AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        if isinstance(self.index, PostgresIndex):
+            return None
         return migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
