@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core import refdata
 from core.params import carries_nul, whole_number
 
 from .errors import json_error
@@ -26,6 +27,15 @@ class ApiEnvelopeMiddleware:
     def __call__(self, request):
         if not request.path.startswith(API_PREFIXES):
             return self.get_response(request)
+        # Whatever reference-data version the last request of this thread read, this one
+        # reads its own (api.authentication) or uses none (core.refdata).
+        token = refdata.use_version(None)
+        try:
+            return self._api(request)
+        finally:
+            refdata.done(token)
+
+    def _api(self, request):
         if carries_nul(request):
             return json_error(400, _("The address has a NUL character."), "invalid")
         if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() and not request.META.get(

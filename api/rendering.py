@@ -39,6 +39,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from rest_framework import relations, serializers
 
+from core import refdata
 from grievances import privacy
 from grievances.models import Ticket
 
@@ -220,7 +221,7 @@ class RowRenderer:
         rows = list(rows)
         self._load(rows, page)
         for model, ids in page.wanted.items():
-            page.objects[model] = model._default_manager.in_bulk(ids)
+            page.objects[model] = _in_bulk(model, ids)
         rendered = self._render(rows, page)
         if self.revealing is not None:
             self._log_shown([row[self.pk] for row in rows if any(row[column] for column in self.revealing)])
@@ -301,6 +302,14 @@ class RowRenderer:
                     out[name] = column._render(page.children[self, name].get(row[self.pk], ()), page)
             rendered.append(out)
         return rendered
+
+
+def _in_bulk(model, ids) -> dict:
+    """The objects of `model` by id; staff and service items (reference data, core.refdata)
+    kept between an API process's requests while their tables stay as they are."""
+    if model._meta.label not in refdata.WATCHED:
+        return model._default_manager.in_bulk(ids)
+    return refdata.cached_many(("row", model._meta.label), sorted(ids), model._default_manager.in_bulk)
 
 
 class Page:
