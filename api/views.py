@@ -190,7 +190,7 @@ class TicketListCreate(generics.ListCreateAPIView):
         # The page is read with .values() and rendered by TicketSerializer's own fields
         # (api.rendering): the same answer without a model instance and a serializer per row.
         renderer = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request))
-        queryset = self.filter_queryset(self.get_queryset()).values(*renderer.columns)
+        queryset = renderer.select(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(renderer.render(self.paginate_queryset(queryset)))
 
     def filter_queryset(self, queryset):
@@ -299,7 +299,7 @@ class TicketDetail(generics.RetrieveAPIView):
     def retrieve(self, request, *args, **kwargs):
         # Read with .values() and rendered by TicketDetailSerializer's own fields (api.rendering).
         renderer = row_renderer(serializers.TicketDetailSerializer, pii=can_see_pii(request))
-        rows = self.get_queryset().filter(pk=kwargs["pk"]).values(*renderer.columns)
+        rows = renderer.select(self.get_queryset().filter(pk=kwargs["pk"]))
         if not rows:
             raise Http404
         return Response(renderer.render(rows)[0])
