@@ -355,7 +355,7 @@ class TicketAction(APIView):
         expected_version = params.pop("expected_version", None)
         perform_action(action, ticket=ticket, actor=actor_of(request), params=params, expected_version=expected_version)
         renderer = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request))
-        return Response(renderer.render(ticket_queryset(request).filter(pk=ticket.pk).values(*renderer.columns))[0])
+        return Response(renderer.render(renderer.select(ticket_queryset(request).filter(pk=ticket.pk)))[0])
 
 
 class TicketFeedback(APIView):
