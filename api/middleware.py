@@ -27,13 +27,10 @@ class ApiEnvelopeMiddleware:
     def __call__(self, request):
         if not request.path.startswith(API_PREFIXES):
             return self.get_response(request)
-        # Whatever reference-data version the last request of this thread read, this one
-        # reads its own (api.authentication) or uses none (core.refdata).
-        token = refdata.use_version(None)
-        try:
+        # The reference data an API process keeps may serve this request once its key's
+        # Redis round trip has read their version (core.refdata, api.authentication).
+        with refdata.request():
             return self._api(request)
-        finally:
-            refdata.done(token)
 
     def _api(self, request):
         if carries_nul(request):

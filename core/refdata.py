@@ -9,9 +9,10 @@ reference-data *version*, stays the same:
   the admin) bumps the version: at once, and again when the transaction commits, so that a
   request that read the old rows in between cannot keep them (the partner keys' cache in
   api.authentication works the same way).
-- A request uses the cache only after it has read the version (`use_version`, which the
-  partner API's authentication does within the Redis round trip it makes anyway); any other
-  caller (the staff screens, the sweep, tests) reads PostgreSQL every time, as before.
+- Only an API request (`request()`, opened by api.middleware) uses the cache, and only after
+  it has read the version (`use_version`, which the partner key's authentication does within
+  the Redis round trip it makes anyway); any other caller (the staff screens, the sweep, a
+  shell, tests) reads PostgreSQL every time, as before.
 - A process drops everything it keeps when the version it reads is not the one it kept it
   under, and anything kept for longer than `TTL` seconds regardless: the bound on staleness
   when a change could not reach Redis (Redis down at that moment, or a bulk `.update()`,
@@ -24,6 +25,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Hashable
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.apps import apps
@@ -54,7 +56,10 @@ WATCHED = frozenset(
     }
 )
 
-_version: ContextVar[int | None] = ContextVar("zhitong_refdata_version", default=None)
+# Within an API request (`request()`): _OPEN until the request has read the version, then the
+# version. Outside one: None, and nothing is kept.
+_OPEN = object()
+_version: ContextVar = ContextVar("zhitong_refdata_version", default=None)
 _kept: dict[Hashable, tuple[float, object]] = {}
 _kept_version: int | None = None
 
@@ -75,22 +80,30 @@ def read_version(client) -> int | None:
     return None if value is None else int(value)
 
 
-def use_version(version: int | None):
-    """This request read `version` from Redis (None: it could not): cached reads may serve it.
-    Returns the token for `done`."""
-    return _version.set(version)
+@contextmanager
+def request():
+    """The span of one API request: within it, `use_version` lets the cache serve it; after
+    it, nothing this request read about the version is left behind for the thread's next
+    work (a sweep, a test)."""
+    token = _version.set(_OPEN)
+    try:
+        yield
+    finally:
+        _version.reset(token)
 
 
-def done(token) -> None:
-    """The request is over: the next one must read the version again."""
-    _version.reset(token)
+def use_version(version: int | None) -> None:
+    """This request read `version` from Redis (None: it could not): cached reads may serve
+    it. Outside `request()` (a call from a shell, a task, a test), nothing changes."""
+    if _version.get() is not None:
+        _version.set(_OPEN if version is None else version)
 
 
 def cached(name: Hashable, load: Callable[[], object]):
     """`load()`, or what it gave under the same `name` since the version last changed."""
     global _kept_version
     version = _version.get()
-    if version is None:
+    if version is None or version is _OPEN:
         return load()
     now = time.monotonic()
     if version != _kept_version:
@@ -110,7 +123,7 @@ def cached_many(prefix: Hashable, keys, load_many: Callable[[list], dict]) -> di
     which is not kept)."""
     keys = list(keys)
     version = _version.get()
-    if version is None:
+    if version is None or version is _OPEN:
         return load_many(keys)
     found, missing = {}, []
     for key in keys:

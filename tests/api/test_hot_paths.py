@@ -198,13 +198,16 @@ def test_without_a_version_nothing_is_kept():
     for _ in range(2):
         refdata.cached("x", lambda: calls.append(1))
     assert len(calls) == 2
-    token = refdata.use_version(7)
-    try:
+    refdata.use_version(7)  # outside an API request: no effect, nothing left behind
+    refdata.cached("x", lambda: calls.append(1))
+    assert len(calls) == 3
+    with refdata.request():
+        refdata.cached("x", lambda: calls.append(1))  # the version not read yet
+        refdata.use_version(7)
         for _ in range(2):
             refdata.cached("x", lambda: calls.append(1))
-    finally:
-        refdata.done(token)
-    assert len(calls) == 3
+    refdata.cached("x", lambda: calls.append(1))
+    assert len(calls) == 6
 
 
 def test_a_cleared_redis_starts_from_a_version_no_process_kept_rows_under():
