@@ -2,6 +2,8 @@
 
 from django.db.models import QuerySet
 
+from core import refdata
+
 from .models import AffairsEntry
 
 
@@ -17,12 +19,15 @@ def street_entries(street_id: int) -> QuerySet[AffairsEntry]:
 def routing_entry(street_id: int, category_id: int) -> AffairsEntry | None:
     """The active administrative entry that sends a category's new tickets straight to a
     department in this street, if the street's list has one."""
-    return (
-        AffairsEntry.objects.filter(
-            street_id=street_id, category_id=category_id, active=True, kind=AffairsEntry.Kind.ADMINISTRATIVE
-        )
-        .select_related("department_kind", "department")
-        .first()
+    return refdata.cached(
+        ("routing", street_id, category_id),
+        lambda: (
+            AffairsEntry.objects.filter(
+                street_id=street_id, category_id=category_id, active=True, kind=AffairsEntry.Kind.ADMINISTRATIVE
+            )
+            .select_related("department_kind", "department")
+            .first()
+        ),
     )
 
 

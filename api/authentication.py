@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from core import refdata
 from responders.models import PartnerSystem
 
 from .cache import REDIS_ERRORS, cache_key, redis_answering, redis_client, redis_failed
@@ -49,7 +50,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 def partner_key_for(raw: str) -> PartnerKey:
     """The active key `raw` is, with its street ids loaded; AuthenticationFailed otherwise."""
     prefix = raw.split(".", 1)[0]
-    key, epoch = KeyCache.get(prefix)
+    key, epoch, version = KeyCache.get(prefix)
+    # The reference data this process keeps may serve this request (core.refdata).
+    refdata.use_version(version)
     if key is None:
         read_at = time.time()
         key = _load(prefix)
@@ -101,35 +104,46 @@ class KeyCache:
     CLOCK_MARGIN = 0.5
     EPOCH_SECONDS = 24 * 60 * 60  # far longer than any cached key lives
     _watchers: ContextVar[list | None] = ContextVar("key_cache_watchers", default=None)
+    # The key last built from its cached bytes, per prefix: (bytes, key).
+    _last: dict[str, tuple[bytes, PartnerKey]] = {}
 
     @staticmethod
     def _names(prefix: str) -> tuple[str, str]:
         return cache_key(f"api:key2:{prefix}"), cache_key(f"api:key-epoch:{prefix}")
 
     @classmethod
-    def get(cls, prefix: str) -> tuple[PartnerKey | None, int | None]:
-        """The cached key, if it is current, and the key's epoch (None: Redis is not there to
-        cache in)."""
+    def get(cls, prefix: str) -> tuple[PartnerKey | None, int | None, int | None]:
+        """The cached key, if it is current, the key's epoch (None: Redis is not there to
+        cache in) and the reference-data version (core.refdata), all in one round trip."""
         client = redis_client()
         if client is None or not redis_answering():
-            return None, None
+            return None, None, None
+        name, epoch_name = cls._names(prefix)
         try:
-            stored, epoch = client.mget(cls._names(prefix))
+            stored, epoch, version = client.mget([name, epoch_name, refdata.version_key()])
+            if version is None:
+                version = refdata.read_version(client)
         except REDIS_ERRORS as error:
             redis_failed("partner key cache", error)
-            return None, None
+            return None, None, None
         epoch = int(epoch or 0)
+        version = None if version is None else int(version)
         if stored is None:
-            return None, epoch
+            return None, epoch, version
         stored_epoch, read_at, key_values, partner_values, street_ids = pickle.loads(stored)
         if stored_epoch != epoch or not -cls.CLOCK_MARGIN <= time.time() - read_at < cls.SECONDS:
-            return None, epoch
+            return None, epoch, version
+        # The same bytes as the last request's: the same key, without building it again.
+        last = cls._last.get(prefix)
+        if last is not None and last[0] == stored:
+            return last[1], epoch, version
         key = PartnerKey.from_db("default", [f.attname for f in PartnerKey._meta.concrete_fields], key_values)
         key.partner = PartnerSystem.from_db(
             "default", [f.attname for f in PartnerSystem._meta.concrete_fields], partner_values
         )
         key.street_ids = frozenset(street_ids)
-        return key, epoch
+        cls._last[prefix] = (stored, key)
+        return key, epoch, version
 
     @classmethod
     def offer(cls, key: PartnerKey, epoch: int, read_at: float) -> None:

@@ -5,7 +5,7 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -56,13 +56,12 @@ def _once(request, key, idempotency_key: str, handler) -> Response:
         return handler()
     digest = request_hash(request)
     with transaction.atomic():
-        # Insert-or-nothing, then lock: a concurrent request with the same key waits here
-        # until the first one commits, and then finds its response.
-        IdempotencyRecord.objects.bulk_create(
-            [IdempotencyRecord(key=key, idempotency_key=idempotency_key, request_hash=digest)],
-            ignore_conflicts=True,
-        )
-        record = lock_one(IdempotencyRecord.objects.filter(key=key, idempotency_key=idempotency_key))
+        # Insert-or-nothing. A row this statement inserted is ours until we commit (a
+        # concurrent request with the same key waits on its unique index); one that was there
+        # already is locked: a concurrent first request is waited for, then its response found.
+        record = _insert(key, idempotency_key, digest)
+        if record is None:
+            record = lock_one(IdempotencyRecord.objects.filter(key=key, idempotency_key=idempotency_key))
         if record.request_hash != digest:
             raise IdempotencyMismatch()
         if record.status_code is not None:
@@ -71,3 +70,24 @@ def _once(request, key, idempotency_key: str, handler) -> Response:
         record.status_code, record.response = response.status_code, response.data
         record.save(update_fields=["status_code", "response"])
         return response
+
+
+def _insert(key, idempotency_key: str, digest: str) -> IdempotencyRecord | None:
+    """A new record, inserted in one statement; None if (key, idempotency_key) has one already."""
+    record = IdempotencyRecord(key=key, idempotency_key=idempotency_key, request_hash=digest)
+    fields = [f for f in IdempotencyRecord._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+            "ON CONFLICT DO NOTHING RETURNING id",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record.pk = row[0]
+    record._state.adding = False
+    return record

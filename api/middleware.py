@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core import refdata
 from core.params import carries_nul, whole_number
 
 from .errors import json_error
@@ -26,6 +27,12 @@ class ApiEnvelopeMiddleware:
     def __call__(self, request):
         if not request.path.startswith(API_PREFIXES):
             return self.get_response(request)
+        # The reference data an API process keeps may serve this request once its key's
+        # Redis round trip has read their version (core.refdata, api.authentication).
+        with refdata.request():
+            return self._api(request)
+
+    def _api(self, request):
         if carries_nul(request):
             return json_error(400, _("The address has a NUL character."), "invalid")
         if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() and not request.META.get(

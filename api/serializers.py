@@ -12,6 +12,7 @@ from rest_framework.settings import api_settings
 
 from catalogue.models import ServiceItem
 from consultation.models import LivelihoodProject, Matter, MatterStatus, Milestone, StepRecord
+from core import refdata
 from core.enums import CancelReason, Channel, Outcome, PauseReason, ResumeHow, Status, TicketKind, Tier, Urgency
 from core.errors import InvalidInput
 from escalation.transitions import Action
@@ -170,11 +171,24 @@ class PhotoUploadSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("Not valid base64.")) from error
 
 
+class KeptSlugRelatedField(serializers.SlugRelatedField):
+    """A SlugRelatedField over reference data (core.refdata.WATCHED): the object found for a
+    slug is kept between an API process's requests while its table stays as it is. What it
+    accepts and refuses, and how, is SlugRelatedField's."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            return super().to_internal_value(data)
+        model = self.get_queryset().model
+        find = super().to_internal_value
+        return refdata.cached(("slug", model._meta.label, self.slug_field, data), lambda: find(data))
+
+
 class TicketCreateSerializer(serializers.Serializer):
     """Where: a `household`, a `zone`, or an `address` (with its `committee` or `street`
     when the key covers several streets)."""
 
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(active=True))
+    category = KeptSlugRelatedField(slug_field="code", queryset=Category.objects.filter(active=True))
     description = StrictCharField(min_length=1, max_length=4000)
     zone = StrictIntegerField(required=False, allow_null=True, min_value=1)
     household = StrictIntegerField(required=False, allow_null=True, min_value=1)

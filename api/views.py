@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from catalogue.models import ServiceItem
 from consultation.models import LivelihoodProject, Matter, Milestone, StepRecord
 from consultation.selectors import visible_matters, visible_projects
+from core import refdata
 from core.params import whole_number
 from escalation import policy
 from escalation.actions import perform_action
@@ -153,9 +154,18 @@ def _resolve_place(request, data) -> dict:
         "committee": visible_committees,
         "street": visible_streets,
     }
+    partner = isinstance(request.user, Partner)
     for field, visible in lookups.items():
         if data.get(field):
-            found = visible(scope).filter(pk=data[field]).first()
+            pk = data[field]
+            if partner and field != "household":
+                # A unit of the key's streets: reference data, kept between requests (core.refdata).
+                found = refdata.cached(
+                    ("place", field, request.auth.street_ids, pk),
+                    lambda visible=visible, pk=pk: visible(scope).filter(pk=pk).first(),
+                )
+            else:
+                found = visible(scope).filter(pk=pk).first()
             if found is None:
                 raise ValidationError({field: [_("No such %(field)s in your streets.") % {"field": field}]})
             place[field] = found
@@ -180,7 +190,7 @@ class TicketListCreate(generics.ListCreateAPIView):
         # The page is read with .values() and rendered by TicketSerializer's own fields
         # (api.rendering): the same answer without a model instance and a serializer per row.
         renderer = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request))
-        queryset = self.filter_queryset(self.get_queryset()).values(*renderer.columns)
+        queryset = renderer.select(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(renderer.render(self.paginate_queryset(queryset)))
 
     def filter_queryset(self, queryset):
@@ -253,6 +263,9 @@ class TicketListCreate(generics.ListCreateAPIView):
                 uploaded_by=None if partner else request.user,
                 uploaded_via=partner,
             )
+        else:
+            # A new ticket without photos has none: no query to render its empty list.
+            ticket._prefetched_objects_cache = {"photos": Photo.objects.none()}
         # The ticket as saved (its category and owner objects at hand): no second read.
         body = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request)).render_objects([ticket])[0]
         # Open tickets in the key's scope that may be the same problem: a hint, never a refusal.
@@ -286,7 +299,7 @@ class TicketDetail(generics.RetrieveAPIView):
     def retrieve(self, request, *args, **kwargs):
         # Read with .values() and rendered by TicketDetailSerializer's own fields (api.rendering).
         renderer = row_renderer(serializers.TicketDetailSerializer, pii=can_see_pii(request))
-        rows = self.get_queryset().filter(pk=kwargs["pk"]).values(*renderer.columns)
+        rows = renderer.select(self.get_queryset().filter(pk=kwargs["pk"]))
         if not rows:
             raise Http404
         return Response(renderer.render(rows)[0])
@@ -342,7 +355,7 @@ class TicketAction(APIView):
         expected_version = params.pop("expected_version", None)
         perform_action(action, ticket=ticket, actor=actor_of(request), params=params, expected_version=expected_version)
         renderer = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request))
-        return Response(renderer.render(ticket_queryset(request).filter(pk=ticket.pk).values(*renderer.columns))[0])
+        return Response(renderer.render(renderer.select(ticket_queryset(request).filter(pk=ticket.pk)))[0])
 
 
 class TicketFeedback(APIView):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from catalogue.models import ServiceItem
+from core import refdata
 from core.enums import Urgency
 from core.errors import InvalidTransition
 
@@ -44,8 +45,15 @@ class SLA:
 
     @classmethod
     def load(cls) -> "SLA":
+        # The tables, kept between an API process's requests while they stay as they are
+        # (core.refdata); the clocks worked out from them are this SLA's own.
+        policies, overrides = refdata.cached("sla", cls._tables)
+        return cls(policies, WorkingCalendar(overrides))
+
+    @staticmethod
+    def _tables() -> tuple[dict, dict]:
         policies = {(p.tier, p.urgency, p.category_id, p.service_item_id): p for p in SLAPolicy.objects.all()}
-        return cls(policies, WorkingCalendar.load())
+        return policies, WorkingCalendar.load().overrides
 
     def _item(self, pk: int) -> "ServiceItem | None":
         if pk not in self._items:

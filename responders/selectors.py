@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from core import refdata
+
 from .models import ResidentialCommittee, ResponsibilityZone, StreetOffice, TeamMembership, User
 
 Path = str | Callable[[list[int]], Q] | None
@@ -167,7 +169,8 @@ class OwnerFinder:
     def _cached(self, level, zone_id, committee_id, street_id) -> User | None:
         key = (level, zone_id, committee_id, street_id)
         if key not in self._cache:
-            self._cache[key] = self._find(level, zone_id, committee_id, street_id)
+            # Kept between an API process's requests while the staff tables stay as they are.
+            self._cache[key] = refdata.cached(("owner", *key), lambda: self._find(*key))
         return self._cache[key]
 
     @staticmethod

@@ -218,12 +218,12 @@ def test_a_cached_copy_counts_only_for_seconds_after_it_was_read_whatever_redis_
     from api.authentication import KeyCache, partner_key_for
 
     key = partner_key_for(raw_key)
-    _, epoch = KeyCache.get(key.prefix)
+    _, epoch, version = KeyCache.get(key.prefix)
     KeyCache.offer(key, epoch, time.time() - KeyCache.SECONDS + 0.5)
     assert KeyCache.get(key.prefix)[0] is not None
     KeyCache.offer(key, epoch, time.time() - KeyCache.SECONDS - 0.01)
     assert redis_cache.client().get(f":1:api:key2:{key.prefix}") is not None
-    assert KeyCache.get(key.prefix) == (None, epoch)
+    assert KeyCache.get(key.prefix) == (None, epoch, version)
 
 
 @pytest.mark.django_db(transaction=True)
