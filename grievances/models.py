@@ -489,6 +489,13 @@ class Ticket(models.Model):
                 )
                 for field in ("street", "committee", "zone", "owner", "first_receiver")
             ),
+            # The queue filtered by a committee and a category (the committee index alone made
+            # PostgreSQL read every open ticket of the committee, then drop other categories).
+            models.Index(
+                fields=["committee", "category", "resolve_by", "id"],
+                name="ticket_open_cmte_cat_due",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
             # The queue's overdue and due-soon counts: each arm of their OR read from an index
             # (the deadline's by unit above; these for the flag and the two warnings), so a count
             # reads the tickets near or past their deadline, not every open one.
