@@ -14,7 +14,8 @@ others go on reading the previous figures for the moment it takes. After
 signal: a bulk change by the sweep). Redis not answering: the figures are computed for each
 request (fail open), never a 500; after one failure the page leaves Redis alone for a moment
 (`core.redis_pause`), so a hung Redis costs one request per process per pause its socket
-timeout, not every request three.
+timeout, not every request three. Keeping, recomputing by one reader and marking stale are
+`core.kept`'s, as for the dashboard.
 """
 
 import contextlib
@@ -22,11 +23,11 @@ import datetime as dt
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
 from core import clock
-from core.redis_pause import redis_answering, redis_failed
+from core.kept import cache_call as _cache
+from core.kept import kept, kept_stale, keys
 from responders.models import StreetOffice
 from responders.selectors import EVERYTHING
 
@@ -34,10 +35,7 @@ from .models import MonthlyReport
 from .selectors import ReportUnit, breakdown, headline, received
 
 HOT_CATEGORIES = 5
-# How long one process may take to recompute before another one tries.
-RECOMPUTE_LOCK_SECONDS = 30
-# The figures themselves outlive their freshness: a stale copy is served while one reader
-# recomputes it.
+# The street's id by its code is kept a day (codes do not change).
 KEEP_SECONDS = 24 * 3600
 
 
@@ -57,21 +55,6 @@ def public_part(head: dict, by_category: list[dict]) -> dict:
             for row in by_category[:HOT_CATEGORIES]
         ],
     }
-
-
-class CacheSkipped(Exception):
-    """Redis failed a moment ago: not asked again yet."""
-
-
-def _cache(method: str, *args):
-    """`cache.<method>(*args)`, or CacheSkipped at once while Redis is paused after a failure."""
-    if not redis_answering():
-        raise CacheSkipped
-    try:
-        return getattr(cache, method)(*args)
-    except Exception as error:
-        redis_failed("the public street page", error)
-        raise
 
 
 def _month_figures(street: StreetOffice, start: dt.date, end: dt.date) -> dict:
@@ -118,34 +101,25 @@ def compute_public_figures(street: StreetOffice, *, now: dt.datetime | None = No
     }
 
 
+def _name(street_id: int) -> str:
+    return f"public-street:{street_id}"
+
+
 def _keys(street_id: int) -> tuple[str, str, str]:
-    base = f"public-street:{street_id}"
-    return f"{base}:figures", f"{base}:fresh", f"{base}:recomputing"
+    """The cache keys of the street's figures, their freshness mark and recompute lock."""
+    return keys(_name(street_id))
 
 
 def public_figures(street_id: int) -> dict:
-    """The street's figures from the cache, recomputed when stale or missing (fail open)."""
-    figures_key, fresh_key, lock_key = _keys(street_id)
-    try:
-        found = _cache("get_many", [figures_key, fresh_key])
-    except Exception:  # Redis down or hung (logged by core.redis_pause): compute, never fail the page
-        return compute_public_figures(StreetOffice.objects.get(pk=street_id))
-    figures = found.get(figures_key)
+    """The street's figures from the cache (core.kept), recomputed when stale, missing or of
+    another day (fail open)."""
     today = timezone.localdate().isoformat()
-    if figures is not None and fresh_key in found and figures["as_of"] == today:
-        return figures
-    try:
-        recompute = figures is None or _cache("add", lock_key, 1, RECOMPUTE_LOCK_SECONDS)
-    except Exception:
-        recompute = True
-    if not recompute:
-        return figures  # another reader is recomputing them: the previous figures meanwhile
-    figures = compute_public_figures(StreetOffice.objects.get(pk=street_id))
-    with contextlib.suppress(Exception):  # logged by core.redis_pause, once a minute
-        _cache("set", figures_key, figures, KEEP_SECONDS)
-        _cache("set", fresh_key, 1, settings.ZHITONG_PUBLIC_PAGE_CACHE_SECONDS)
-        _cache("delete", lock_key)
-    return figures
+    return kept(
+        _name(street_id),
+        lambda: compute_public_figures(StreetOffice.objects.get(pk=street_id)),
+        settings.ZHITONG_PUBLIC_PAGE_CACHE_SECONDS,
+        still_good=lambda figures: figures["as_of"] == today,
+    )
 
 
 def cached_page(figures: dict, language: str, render) -> str:
@@ -166,8 +140,4 @@ def cached_page(figures: dict, language: str, render) -> str:
 
 def public_figures_stale(street_id: int) -> None:
     """Mark the street's figures stale: the next reader recomputes them."""
-    _figures, fresh_key, _lock = _keys(street_id)
-    with contextlib.suppress(
-        Exception
-    ):  # logged by core.redis_pause; they lapse within ZHITONG_PUBLIC_PAGE_CACHE_SECONDS
-        _cache("delete", fresh_key)
+    kept_stale(_name(street_id))

@@ -159,7 +159,7 @@ def test_redis_not_answering_the_page_is_computed(zone, monkeypatch):
         raise ConnectionError("Redis is down")
 
     for method in ("get", "get_many", "set", "add", "delete"):
-        monkeypatch.setattr(public.cache, method, down)
+        monkeypatch.setattr(cache, method, down)
     make_ticket(zone=zone)
     assert _figure(_page(zone.committee.street), "this-month", "received") == "1"
 
