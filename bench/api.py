@@ -627,15 +627,20 @@ def profile(data: dict, modes: list[str], count: int = 300) -> None:
             f"taking {sql['s'] / count * 1000:.2f} ms ({kinds})"
         )
         print(f"  own time by package: {by_package(profiler)}")
-        out = io.StringIO()
-        own_code = rf"^{re.escape(str(ROOT))}/(?!\.venv/|bench/)"
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(own_code, 12)
-        lines = out.getvalue().splitlines()
-        header = next((i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls")), len(lines))
         print(f"  the project's functions by cumulative time (ms per request = cumtime / {count} * 1000):")
-        for line in lines[header:]:
-            if line.strip():
-                print(f"  {line.replace(str(ROOT) + '/', '')[:140]}")
+        print_own_functions(profiler, 12, "  ")
+
+
+def print_own_functions(profiler: cProfile.Profile, limit: int, indent: str) -> None:
+    """The project's costliest functions by cumulative time, under cProfile's header."""
+    out = io.StringIO()
+    own_code = rf"^{re.escape(str(ROOT))}/(?!\.venv/|bench/)"
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(own_code, limit)
+    lines = out.getvalue().splitlines()
+    header = next((i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls")), len(lines))
+    for line in lines[header:]:
+        if line.strip():
+            print(f"{indent}{line.replace(str(ROOT) + '/', '')[:140]}")
 
 
 def by_package(profiler: cProfile.Profile) -> str:

@@ -90,6 +90,11 @@ def parse_args(argv):
         help="afterwards, each page once in-process: its SQL statements, their time in PostgreSQL and buffers",
     )
     parser.add_argument("--plans", action="store_true", help="with --queries: the plan of each page's costliest")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="afterwards, each page 100 times in-process: this process's CPU per request and where it goes",
+    )
     parser.add_argument("--no-load", action="store_true", help="no gunicorn and no wrk (with --queries: only those)")
     parser.add_argument(
         "--database-url",
@@ -351,6 +356,51 @@ def explain_queries(pages: list[Page], cookies: dict[str, str], plans: bool) -> 
                     print(f"    {line}")
 
 
+def profile(pages: list[Page], cookies: dict[str, str], count: int = 100) -> None:
+    """Each page `count` times through Django's test client, one at a time: this process's CPU
+    per request (what the machine's load hardly changes; with 8 connections on 2 sync workers a
+    page's p50 is about four of these), its SQL, and under cProfile where the time goes."""
+    import cProfile
+
+    from django.db import connection
+    from django.test import Client
+
+    print(f"\n[profile] each page {count} times in-process, one at a time (Django test client)")
+    for page in pages:
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="zh-CN")
+        client.cookies.load(cookies[page.login])
+        paths = page.paths
+        for n in range(10):
+            client.get(paths[n % len(paths)])
+        sql = {"n": 0, "s": 0.0}
+
+        def timed(execute, statement, params, many, context, sql=sql):
+            begin = time.perf_counter()
+            try:
+                return execute(statement, params, many, context)
+            finally:
+                sql["n"] += 1
+                sql["s"] += time.perf_counter() - begin
+
+        cpu_started = time.process_time()
+        with connection.execute_wrapper(timed):
+            for n in range(count):
+                client.get(paths[n % len(paths)])
+        cpu = (time.process_time() - cpu_started) / count * 1000
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for n in range(count):
+            answer = client.get(paths[n % len(paths)])
+        profiler.disable()
+        refused = "" if answer.status_code == 200 else f" [answered {answer.status_code}]"
+        print(
+            f"{page.name:<20} {cpu:6.2f} ms CPU per request, {sql['n'] / count:.1f} SQL taking "
+            f"{sql['s'] / count * 1000:.2f} ms{refused}"
+        )
+        print(f"{'':<20} own time by package: {bench_api.by_package(profiler)}")
+        bench_api.print_own_functions(profiler, 8, " " * 21)
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)
@@ -404,6 +454,8 @@ def main(argv=None) -> None:
             report(results)
         if args.queries:
             explain_queries(data["pages"], cookies, args.plans)
+        if args.profile:
+            profile(data["pages"], cookies)
         print(f"\ntotal run time {time.perf_counter() - started:.0f} s")
     finally:
         if cookies:

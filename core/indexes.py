@@ -1,7 +1,7 @@
 """Adding an index to a table that may already be big, without stopping its writes."""
 
 from django.contrib.postgres.indexes import PostgresIndex
-from django.contrib.postgres.operations import AddIndexConcurrently
+from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import migrations
 
 
@@ -24,3 +24,22 @@ class AddIndexWithoutLocking(AddIndexConcurrently):
         if isinstance(self.index, PostgresIndex):
             return None
         return migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+class RemoveIndexWithoutLocking(migrations.RemoveIndex):
+    """DROP INDEX CONCURRENTLY on PostgreSQL (the migration must say `atomic = False`), a plain
+    drop on SQLite; the counterpart of AddIndexWithoutLocking."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return RemoveIndexConcurrently(self.model_name, self.name).database_forwards(
+                app_label, schema_editor, from_state, to_state
+            )
+        return super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return RemoveIndexConcurrently(self.model_name, self.name).database_backwards(
+                app_label, schema_editor, from_state, to_state
+            )
+        return super().database_backwards(app_label, schema_editor, from_state, to_state)

@@ -19,7 +19,7 @@ from core.pages import capped_counts
 from responders.models import User
 from responders.selectors import Scope, user_scope, visible_zones
 
-from .models import Household, Ticket, Visit, squeezed_address, squeezed_phone
+from .models import Household, Ticket, Visit, first_warning, squeezed_address, squeezed_phone
 
 DUE_SOON = dt.timedelta(hours=24)
 
@@ -170,13 +170,6 @@ def deadline_state(ticket: Ticket, now: dt.datetime | None = None) -> str:
     return "on_time"
 
 
-def due_soon_q(now: dt.datetime) -> Q:
-    """deadline_state's due_soon, as a filter (the queue's count, the dashboard)."""
-    thresholds = Q(warn_day_at__lte=now) | Q(warn_quarter_at__lte=now)
-    old_rule = Q(warn_day_at__isnull=True, resolve_by__lt=now + DUE_SOON)
-    return Q(overdue=False, paused_at__isnull=True, resolve_by__gte=now) & (thresholds | old_rule)
-
-
 # The queue's status filter: every status, open or not.
 ALL_STATUSES = "all"
 
@@ -310,16 +303,16 @@ def queue_counts(tickets: QuerySet[Ticket], *, tier: str = "") -> dict:
     now = timezone.now()
     shown = tickets.filter(tier=tier) if tier else tickets
     live = shown.filter(status__in=OPEN_STATUSES)
-    due_soon = live.filter(overdue=False, paused_at__isnull=True, resolve_by__gte=now)
+    # deadline_state's due_soon: the first warning passed (from the unit's warning index), or
+    # without warnings within DUE_SOON of resolve-by.
+    due_soon = live.filter(overdue=False, paused_at__isnull=True, resolve_by__gte=now).alias(warned=first_warning())
     cards = {
         "open_count": shown,
         "overdue_count": overdue_tickets(shown, now),
-        # due_soon_q's arms, each from its index.
         "due_soon_count": _any_of(
             due_soon,
             [
-                (Q(warn_day_at__lte=now), "warn_day_at"),
-                (Q(warn_quarter_at__lte=now), "warn_quarter_at"),
+                (Q(warned__lte=now), "warned"),
                 (Q(warn_day_at__isnull=True, resolve_by__lt=now + DUE_SOON), "resolve_by"),
             ],
         ),
