@@ -240,11 +240,12 @@ def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
         )
     )
     if filters.status == ALL_STATUSES:
-        pass
+        statuses = Q()
     elif filters.status:
-        tickets = tickets.filter(status=filters.status)
+        statuses = Q(status=filters.status)
     else:
-        tickets = tickets.filter(status__in=OPEN_STATUSES)
+        statuses = Q(status__in=OPEN_STATUSES)
+    tickets = tickets.filter(statuses)
     if filters.tier:
         tickets = tickets.filter(tier=filters.tier)
     if filters.committee:
@@ -258,10 +259,12 @@ def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
     if filters.owner_id:
         # Owned or first received: the soonest-due of each, read in deadline order from its
         # own index, then merged; an OR of the two would read and sort every ticket a person
-        # was ever given. A list stops at core.pages.COUNT_CAP rows anyway.
+        # was ever given. A list stops at core.pages.COUNT_CAP rows anyway. The arms leave the
+        # scope to the list they narrow: with it, PostgreSQL, not knowing that a person's
+        # tickets lie in their own zones, combined the zones' whole indexes with the person's.
         tickets = tickets.filter(
             pk__in=_any_of(
-                tickets,
+                Ticket.objects.filter(statuses),
                 [(Q(owner_id=filters.owner_id), "resolve_by"), (Q(first_receiver_id=filters.owner_id), "resolve_by")],
             )
         )
@@ -287,10 +290,28 @@ def _any_of(tickets: QuerySet[Ticket], arms: list[tuple[Q, str | None]]) -> Quer
     return parts[0].union(*parts[1:])
 
 
+def _open(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The open ones of `tickets`, without saying so twice when they are narrowed to open ones
+    already (the queue's default): PostgreSQL counts a repeated condition twice, guesses too
+    few rows, and then combined two whole indexes instead of reading the one in order."""
+    statuses = set(map(str, OPEN_STATUSES))
+    for condition in tickets.query.where.children:
+        target = getattr(getattr(condition, "lhs", None), "target", None)
+        if (
+            getattr(condition, "lookup_name", "") in ("in", "exact")
+            and target is not None
+            and target.model is Ticket
+            and target.name == "status"
+            and set(map(str, condition.rhs if condition.lookup_name == "in" else [condition.rhs])) <= statuses
+        ):
+            return tickets
+    return tickets.filter(status__in=OPEN_STATUSES)
+
+
 def overdue_tickets(tickets: QuerySet[Ticket], now: dt.datetime) -> QuerySet:
     """The ids of the open ones of `tickets` marked overdue or past their resolve-by (at most
     core.pages.COUNT_CAP + 1 of each kind, the soonest due first): for `pk__in`."""
-    live = tickets.filter(status__in=OPEN_STATUSES)
+    live = _open(tickets)
     return _any_of(live, [(Q(resolve_by__lt=now), "resolve_by"), (Q(overdue=True), None)])
 
 
@@ -302,7 +323,7 @@ def queue_counts(tickets: QuerySet[Ticket], *, tier: str = "") -> dict:
     history (the partial indexes of open tickets by unit and deadline serve them)."""
     now = timezone.now()
     shown = tickets.filter(tier=tier) if tier else tickets
-    live = shown.filter(status__in=OPEN_STATUSES)
+    live = _open(shown)
     # deadline_state's due_soon: the first warning passed (from the unit's warning index), or
     # without warnings within DUE_SOON of resolve-by.
     due_soon = live.filter(overdue=False, paused_at__isnull=True, resolve_by__gte=now).alias(warned=first_warning())
