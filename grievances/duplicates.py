@@ -57,9 +57,10 @@ def candidate_queries(
     street) and category; none when the report names too little to look for any.
 
     Two queries, not one with OR: each walks its own index and stops at SCANNED (the building's
-    households, then their tickets; `ticket_open_zone_category` or `ticket_open_street_category`
-    newest first, without a join), where an OR across the household join made PostgreSQL read
-    every open ticket of the window (bench/duplicates_intake.py prints the plans)."""
+    households, then their open tickets on `ticket_open_household`; `ticket_open_zone_category`
+    or `ticket_open_street_category` newest first, without a join), where an OR across the
+    household join made PostgreSQL read every open ticket of the window
+    (bench/duplicates_intake.py prints the plans)."""
     if household is not None:
         building = building or household.building
         zone_id = zone_id or household.zone_id
@@ -69,7 +70,7 @@ def candidate_queries(
         return []
     days = category.duplicate_window_days if category is not None else Category.DEFAULT_DUPLICATE_WINDOW_DAYS
     since = (now or timezone.now()) - dt.timedelta(days=days)
-    open_recent = visible.filter(status__in=OPEN_STATUSES, created_at__gte=since).select_related(None)
+    open_recent = Ticket.objects.filter(status__in=OPEN_STATUSES, created_at__gte=since)
     if exclude is not None:
         open_recent = open_recent.exclude(pk=exclude)
     queries = []
@@ -83,11 +84,15 @@ def candidate_queries(
         queries.append((Q(zone_id=zone_id, category=category), False))
     elif street_id is not None and category is not None:
         queries.append((Q(street_id=street_id, category=category), False))
+    # Each arm takes the newest SCANNED of the place from its index first, and the caller's
+    # visibility narrows those: with the scope inside, PostgreSQL (not knowing that a zone's
+    # tickets are all its committee's) gathered every ticket of the window and sorted them.
     return [
         (
-            open_recent.filter(where)
+            visible.filter(pk__in=open_recent.filter(where).order_by("-created_at").values("pk")[:SCANNED])
+            .select_related(None)
             .only("id", "reference", "description", "category_id", "created_at")
-            .order_by("-created_at")[:SCANNED],
+            .order_by("-created_at"),
             same_building,
         )
         for where, same_building in queries

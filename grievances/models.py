@@ -575,6 +575,13 @@ class Ticket(models.Model):
                 name="ticket_open_street_category",
                 condition=Q(status__in=OPEN_STATUSES),
             ),
+            # ... and those of a building's households (the plain household index made PostgreSQL
+            # combine it with any index of the open ones and read the households' every ticket).
+            models.Index(
+                fields=["household", "created_at"],
+                name="ticket_open_household",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
         ]
 
     def __str__(self):
