@@ -19,7 +19,16 @@ from core.pages import capped_counts
 from responders.models import User
 from responders.selectors import Scope, user_scope, visible_zones
 
-from .models import Household, Ticket, Visit, first_warning, squeezed_address, squeezed_phone
+from .models import (
+    PHONE_TAIL_DIGITS,
+    Household,
+    Ticket,
+    Visit,
+    first_warning,
+    phone_tail,
+    squeezed_address,
+    squeezed_phone,
+)
 
 DUE_SOON = dt.timedelta(hours=24)
 
@@ -99,8 +108,14 @@ def household_search(
                 committee="zone__committee",
                 zone="zone",
             )
-            households = households.alias(compact_phone=squeezed_phone())
-            matches |= Q(compact_phone__contains=digits, pk__in=in_phone_scope.values("pk"))
+            if len(digits) == PHONE_TAIL_DIGITS:
+                # A whole number: its end compared whole, on its own index.
+                households = households.alias(phone_end=phone_tail())
+                phone = Q(phone_end=digits)
+            else:
+                households = households.alias(compact_phone=squeezed_phone())
+                phone = Q(compact_phone__contains=digits)
+            matches |= phone & Q(pk__in=in_phone_scope.values("pk"))
         households = households.filter(matches)
     return households.order_by("address")
 

@@ -211,6 +211,17 @@ def test_households_are_found_by_phone_name_and_address_typed_without_spaces(cli
         assert "2 号 202" not in page, query
 
 
+def test_a_whole_number_finds_a_phone_stored_with_its_country_code_and_dashes(client, zone):
+    target = HouseholdFactory(zone=zone, address="蒙自路 141 弄 3 号 301", phone="+86 136-1234-5678")
+    HouseholdFactory(zone=zone, address="蒙自路 141 弄 4 号 401", phone="13612345679")
+    client.force_login(member_of(zone))
+
+    for query in ("13612345678", "136-1234-5678", "1234-5678"):
+        page = client.get("/zone/", {"q": query}).content.decode()
+        assert target.address in page, query
+        assert "4 号 401" not in page, query
+
+
 def test_phones_are_searched_only_where_the_person_may_see_them(zone):
     household = HouseholdFactory(zone=zone, contact_name="陈小红", phone="13612345678")
     scope = user_scope(member_of(zone))
