@@ -89,7 +89,9 @@ def queue(request):
     committees = list(visible_committees(scope).order_by("code"))
     categories = list(Category.objects.filter(active=True))
     # One query counts the cards and what the tier filter hides at the other tiers.
-    counts = selectors.queue_counts(selectors.ticket_queue(scope, replace(filters, tier="")), tier=filters.tier)
+    counts = selectors.queue_counts(
+        selectors.ticket_queue(scope, replace(filters, tier=""), rows=False), tier=filters.tier
+    )
     without_tier = request.GET.copy()
     without_tier["tier"] = ""
     without_tier.pop("page", None)

@@ -241,19 +241,23 @@ def _search(query: str, personal_scope: Scope | None) -> Q:
     return condition
 
 
-def ticket_queue(scope: Scope, filters: QueueFilters) -> QuerySet[Ticket]:
-    """Open tickets (or those of one status, or all) in the caller's scope, soonest deadline first."""
-    # Every related object a row of the list shows (the street too: a row without a
-    # committee names its street), so that a page costs one query, not one per row.
-    tickets = visible_tickets(scope).select_related("category", "owner", "committee", "zone", "street")
-    # The request transfer form's number (escalation.TransferRecord, reached through its
-    # relation: escalation sits above this app): a row says the committee passed it up.
-    transfers = Ticket._meta.get_field("transfers").related_model.objects
-    tickets = tickets.annotate(
-        transfer_number=Subquery(
-            transfers.filter(ticket=OuterRef("pk")).order_by("created_at", "pk").values("number")[:1]
+def ticket_queue(scope: Scope, filters: QueueFilters, *, rows: bool = True) -> QuerySet[Ticket]:
+    """Open tickets (or those of one status, or all) in the caller's scope, soonest deadline
+    first; with `rows=False` only which tickets, for counting (queue_counts): no related rows
+    and no transfer number, which each count's arms would otherwise copy and compile."""
+    tickets = visible_tickets(scope)
+    if rows:
+        # Every related object a row of the list shows (the street too: a row without a
+        # committee names its street), so that a page costs one query, not one per row.
+        tickets = tickets.select_related("category", "owner", "committee", "zone", "street")
+        # The request transfer form's number (escalation.TransferRecord, reached through its
+        # relation: escalation sits above this app): a row says the committee passed it up.
+        transfers = Ticket._meta.get_field("transfers").related_model.objects
+        tickets = tickets.annotate(
+            transfer_number=Subquery(
+                transfers.filter(ticket=OuterRef("pk")).order_by("created_at", "pk").values("number")[:1]
+            )
         )
-    )
     if filters.status == ALL_STATUSES:
         statuses = Q()
     elif filters.status:
@@ -312,13 +316,14 @@ def _open(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     statuses = set(map(str, OPEN_STATUSES))
     for condition in tickets.query.where.children:
         target = getattr(getattr(condition, "lhs", None), "target", None)
-        if (
-            getattr(condition, "lookup_name", "") in ("in", "exact")
-            and target is not None
-            and target.model is Ticket
-            and target.name == "status"
-            and set(map(str, condition.rhs if condition.lookup_name == "in" else [condition.rhs])) <= statuses
-        ):
+        if target is None or target.model is not Ticket or target.name != "status":
+            continue
+        lookup, values = getattr(condition, "lookup_name", ""), condition.rhs
+        if lookup == "exact" and isinstance(values, str):
+            values = [values]
+        elif not (lookup == "in" and isinstance(values, (list, tuple, set, frozenset))):
+            continue
+        if set(map(str, values)) <= statuses:
             return tickets
     return tickets.filter(status__in=OPEN_STATUSES)
 

@@ -76,7 +76,9 @@ def dashboard(request):
         {
             "stats": _kept_statistics(scope, unit, start, today + dt.timedelta(days=1)),
             # The same tickets the queue page opens on, so the numbers match the link.
-            "queue": queue_counts(ticket_queue(scope, QueueFilters(tier=policy.default_queue_tier(request.user)))),
+            "queue": queue_counts(
+                ticket_queue(scope, QueueFilters(tier=policy.default_queue_tier(request.user)), rows=False)
+            ),
             "overdue": overdue(scope, unit)[:20],
             "start": start,
             "today": today,

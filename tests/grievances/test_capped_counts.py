@@ -84,3 +84,21 @@ def test_a_list_below_the_cap_pages_as_before(client, zone, staff, monkeypatch):
     html = client.get("/queue/").content.decode()
 
     assert "第 1 / 2 页" in html and "+ 页" not in html and 'data-testid="list-capped"' not in html
+
+
+def test_the_counts_say_the_open_statuses_once():
+    """A repeated `status IN (...)` made PostgreSQL guess too few rows and combine whole indexes
+    (grievances.selectors._open); a status of its own, or none, still gets narrowed to open."""
+    from grievances.models import Ticket
+    from grievances.selectors import _open
+
+    def times_status_is_named(queryset) -> int:
+        sql = str(queryset.query)
+        where = sql.split(" WHERE ", 1)[1] if " WHERE " in sql else ""
+        return where.count('"status"')
+
+    open_ones = Ticket.objects.filter(status__in=["new", "acknowledged", "in_progress", "referred"])
+    assert times_status_is_named(_open(open_ones)) == 1
+    assert times_status_is_named(_open(Ticket.objects.filter(status="new"))) == 1
+    assert times_status_is_named(_open(Ticket.objects.all())) == 1
+    assert times_status_is_named(_open(Ticket.objects.filter(status="closed"))) == 2
