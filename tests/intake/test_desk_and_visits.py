@@ -222,6 +222,17 @@ def test_a_whole_number_finds_a_phone_stored_with_its_country_code_and_dashes(cl
         assert "4 号 401" not in page, query
 
 
+def test_a_searchs_answer_comes_before_the_coverage_table(client, zone):
+    target = HouseholdFactory(zone=zone, address="蒙自路 141 弄 5 号 501", phone="13612345670")
+    client.force_login(member_of(zone))
+
+    searched = client.get("/zone/", {"q": "13612345670"}).content.decode()
+    browsing = client.get("/zone/").content.decode()
+
+    assert searched.index(target.address) < searched.index('data-testid="coverage"')
+    assert browsing.index('data-testid="coverage"') < browsing.index(target.address)
+
+
 def test_phones_are_searched_only_where_the_person_may_see_them(zone):
     household = HouseholdFactory(zone=zone, contact_name="陈小红", phone="13612345678")
     scope = user_scope(member_of(zone))
