@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, Least, Replace, Right, Upper
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabels
 from core.enums import (
     ESCALATING_STATUSES,
     OPEN_STATUSES,
@@ -118,7 +119,7 @@ class Building(models.Model):
         return self.name
 
 
-class Household(models.Model):
+class Household(ChoiceLabels, models.Model):
     """户 — one household; its contact name and phone are personal data."""
 
     class Type(models.TextChoices):
@@ -290,7 +291,7 @@ class Category(models.Model):
         return self.name
 
 
-class Ticket(models.Model):
+class Ticket(ChoiceLabels, models.Model):
     """工单 — one resident's request on its way through the pyramid, or an application for an
     item of the service catalogue (kind "service", due by the item's time limit).
 
