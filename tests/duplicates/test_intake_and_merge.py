@@ -140,6 +140,20 @@ def test_merging_moves_every_reporter_to_the_surviving_ticket_and_refuses_a_cycl
     assert Ticket.objects.get(pk=by_hotline.pk).status != Status.CANCELLED
 
 
+def test_a_merged_tickets_page_links_the_surviving_one_by_its_reference(client, zone):
+    survivor = make_ticket(zone=zone, description=LIFT)
+    merged = make_ticket(zone=zone, description="电梯坏了没人修")
+    staff = committee_staff(zone)
+    ticket_cancel(ticket=merged, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=survivor)
+    client.force_login(staff)
+
+    merged_page = client.get(f"/tickets/{merged.pk}/").content.decode()
+    survivor_page = client.get(f"/tickets/{survivor.pk}/").content.decode()
+
+    assert f'<dt>重复于</dt><dd><a href="/tickets/{survivor.pk}/">{survivor.reference}</a></dd>' in merged_page
+    assert "重复于" not in survivor_page
+
+
 def test_the_api_answers_possible_duplicates_in_the_keys_streets_and_finds_a_merged_ticket(api_client, zone):  # noqa: F811
     mine = make_ticket(zone=zone, description=LIFT)
     other_zone = staffed_zone()
