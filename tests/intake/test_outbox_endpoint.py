@@ -15,9 +15,12 @@ from tests.intake.test_desk_and_visits import category, member_of, visit_post  #
 pytestmark = pytest.mark.django_db
 
 
-def outbox_body(household, client_id, recorded_at, **values):
+def outbox_body(household, client_id, recorded_at, visited_on=None, **values):
+    """As the phone sends it: the visit dated the day it was recorded (in Shanghai), which just
+    after midnight there is not today's date."""
     return {
         **visit_post(household, **values),
+        "visited_on": (visited_on or timezone.localdate(recorded_at)).isoformat(),
         "household": str(household.pk),
         "client_id": str(client_id),
         "recorded_at": recorded_at.isoformat(),
@@ -116,7 +119,8 @@ def test_a_recorded_time_in_the_future_or_too_old_is_refused(client, zone, recor
     household = HouseholdFactory(zone=zone)
     client.force_login(member_of(zone))
 
-    response = client.post("/visits/", outbox_body(household, uuid.uuid4(), timezone.now() + recorded))
+    today = timezone.localdate()  # a visit of today, whatever its recorded time claims
+    response = client.post("/visits/", outbox_body(household, uuid.uuid4(), timezone.now() + recorded, today))
 
     assert response.status_code == 400
     assert field in response.json()["errors"]
