@@ -16,6 +16,7 @@ from django.db import connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core import replica as replica_module
 from core.clock import SHANGHAI
@@ -153,7 +154,7 @@ def test_after_a_post_the_browser_reads_from_the_primary_and_a_404_is_asked_agai
     zone = staffed_zone()
     street = zone.committee.street
     ticket = make_ticket(zone=zone)
-    last_month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     Ticket.objects.filter(pk=ticket.pk).update(created_at=dt.datetime.combine(last_month, dt.time(10), tzinfo=SHANGHAI))
     leader = User.objects.get(street=street, role=User.Role.STREET_LEADER)
     browser = Client()
@@ -198,12 +199,12 @@ def test_a_monthly_report_counted_on_the_replica_equals_the_primarys(servers):
     transitions.ticket_resolve(ticket=settled, actor="test", outcome="solved")
     transitions.ticket_record_feedback(ticket=settled, actor="test", satisfaction="satisfied", collected_via="phone")
     transitions.ticket_cancel(ticket=withdrawn, actor="test", reason="withdrawn")
-    last_month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     for day, ticket in enumerate((settled, withdrawn, waiting), start=3):
         moment = dt.datetime.combine(last_month.replace(day=day), dt.time(10), tzinfo=SHANGHAI)
         Ticket.objects.filter(pk=ticket.pk).update(created_at=moment)
     servers.caught_up()
-    month = (last_month, dt.date.today().replace(day=1))
+    month = (last_month, timezone.localdate().replace(day=1))
     unit = ReportUnit(street_id=street.pk)
 
     # when: the figures are counted on the primary, on the replica, and issued by beat's path

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from alerts.services import alerts_create
 from alerts.sms import SmsChannel
@@ -141,7 +142,7 @@ def test_a_matter_settled_at_the_door_sends_nothing(sms_file, django_capture_on_
         visit_log(
             actor=member,
             household=household,
-            visited_on=dt.date.today(),
+            visited_on=timezone.localdate(),
             method="door",
             visitors=[visitor],
             matters=[
