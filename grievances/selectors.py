@@ -108,10 +108,11 @@ def household_search(
                 committee="zone__committee",
                 zone="zone",
             )
-            if len(digits) == PHONE_TAIL_DIGITS:
-                # A whole number: its end compared whole, on its own index.
+            if len(digits) >= PHONE_TAIL_DIGITS:
+                # A whole number (with its country code, maybe: +86 ...): its last digits
+                # compared whole with the phone's, on their own index.
                 households = households.alias(phone_end=phone_tail())
-                phone = Q(phone_end=digits)
+                phone = Q(phone_end=digits[-PHONE_TAIL_DIGITS:])
             else:
                 households = households.alias(compact_phone=squeezed_phone())
                 phone = Q(compact_phone__contains=digits)

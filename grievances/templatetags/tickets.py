@@ -13,10 +13,12 @@ register = template.Library()
 def deadline(ticket, now=None):
     """The resolve-by time in the colour of its state, with the time left (or past); built
     here rather than by a template of its own, which a list of 50 rows rendered 50 times."""
+    due = ticket.resolve_by
+    if due is None:
+        return "—"
     now = now or timezone.now()
     state = deadline_state(ticket, now)
-    due = ticket.resolve_by
-    if due is None or state == "done":
+    if state == "done":
         left = ""
     elif state == "paused":
         left = _("clock paused")
@@ -24,8 +26,6 @@ def deadline(ticket, now=None):
         left = _("%(time)s left") % {"time": timeuntil(due, now, depth=1)}
     else:
         left = _("%(time)s overdue") % {"time": timesince(due, now, depth=1)}
-    if due is None:
-        return "—"
     local = timezone.localtime(due)
     return format_html(
         '<span class="deadline {}" title="{}"><time datetime="{}">{}</time>{}</span>',

@@ -205,7 +205,15 @@ def test_households_are_found_by_phone_name_and_address_typed_without_spaces(cli
     HouseholdFactory(zone=zone, address="蒙自路 141 弄 2 号 202", contact_name="周大伟", phone="13500000000")
     client.force_login(member_of(zone))
 
-    for query in ("141弄1号101", "141 弄1号 101", "陈小红", "13612345678", "136 1234 5678", "5678"):
+    for query in (
+        "141弄1号101",
+        "141 弄1号 101",
+        "陈小红",
+        "13612345678",
+        "136 1234 5678",
+        "5678",
+        "+86 136 1234 5678",
+    ):
         page = client.get("/zone/", {"q": query}).content.decode()
         assert target.address in page, query
         assert "2 号 202" not in page, query
@@ -216,7 +224,7 @@ def test_a_whole_number_finds_a_phone_stored_with_its_country_code_and_dashes(cl
     HouseholdFactory(zone=zone, address="蒙自路 141 弄 4 号 401", phone="13612345679")
     client.force_login(member_of(zone))
 
-    for query in ("13612345678", "136-1234-5678", "1234-5678"):
+    for query in ("13612345678", "136-1234-5678", "1234-5678", "+86 136 1234 5678", "8613612345678"):
         page = client.get("/zone/", {"q": query}).content.decode()
         assert target.address in page, query
         assert "4 号 401" not in page, query
