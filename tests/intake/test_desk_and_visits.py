@@ -241,6 +241,17 @@ def test_a_searchs_answer_comes_before_the_coverage_table(client, zone):
     assert browsing.index('data-testid="coverage"') < browsing.index(target.address)
 
 
+def test_a_search_that_finds_nobody_says_so_and_offers_nothing_to_keep_offline(client, zone):
+    HouseholdFactory(zone=zone, address="蒙自路 141 弄 6 号 601")
+    client.force_login(member_of(zone))
+
+    found = client.get("/zone/", {"q": "141弄6号"}).content.decode()
+    nobody = client.get("/zone/", {"q": "99999999999"}).content.decode()
+
+    assert "data-offline-keep-box" in found
+    assert "没有符合条件的住户" in nobody and "data-offline-keep-box" not in nobody
+
+
 def test_phones_are_searched_only_where_the_person_may_see_them(zone):
     household = HouseholdFactory(zone=zone, contact_name="陈小红", phone="13612345678")
     scope = user_scope(member_of(zone))
