@@ -12,7 +12,8 @@ tests/data/duplicate_pairs_dev2.tsv, 320 pairs by a second writer who had read n
 groups nor the other pairs (scored once by the comparison as it stood before they joined the
 development pairs: README); and the blind sets tests/data/duplicate_pairs_blind.tsv and
 tests/data/duplicate_pairs_blind2.tsv (the second by a writer who had read neither the word groups
-nor the other pairs), each written and committed before the comparison was ever run on it. Scores each pair with core.similarity.similarity.
+nor the other pairs), each written and committed before the comparison was ever run on it.
+Scores each pair with core.similarity.similarity.
 
 Not fooling ourselves: each pair of the main set falls, by a hash of its two texts, into a
 development half or a held-out half; the extra pairs are all development. The comparison's
