@@ -628,7 +628,7 @@ def profile(data: dict, modes: list[str], count: int = 300) -> None:
         )
         print(f"  own time by package: {by_package(profiler)}")
         print(f"  the project's functions by cumulative time (ms per request = cumtime / {count} * 1000):")
-        print_own_functions(profiler, 12, "  ")
+        print_own_functions(profiler, int(os.environ.get("BENCH_PROFILE_LINES", "12")), "  ")
 
 
 def print_own_functions(profiler: cProfile.Profile, limit: int, indent: str) -> None:

@@ -31,6 +31,10 @@ from .models import Building, Category, Household, Ticket
 
 LIMIT = 5
 SCANNED = 200  # the newest candidates compared, at most
+# What a candidate is read as: plain rows, not model instances (building 200 Ticket objects a
+# create cost more than comparing their texts); the few suggested become tickets (`_ticket`).
+FIELDS = ("id", "reference", "description", "category_id", "created_at")
+_DESCRIPTION, _CATEGORY, _CREATED = 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -91,23 +95,29 @@ def candidate_queries(
         (
             visible.filter(pk__in=open_recent.filter(where).order_by("-created_at").values("pk")[:SCANNED])
             .select_related(None)
-            .only("id", "reference", "description", "category_id", "created_at")
-            .order_by("-created_at"),
+            .order_by("-created_at")
+            .values_list(*FIELDS),
             same_building,
         )
         for where, same_building in queries
     ]
 
 
-def candidates(visible: QuerySet[Ticket], **place) -> list[tuple[Ticket, bool]]:
+def candidates(visible: QuerySet[Ticket], **place) -> list[tuple[tuple, bool]]:
     """The open tickets a new report is compared with (`candidate_queries`, same arguments),
-    each once with whether it is of the report's building: newest first, at most SCANNED."""
-    found: dict[int, tuple[Ticket, bool]] = {}
+    each once, as a row of FIELDS with whether it is of the report's building: newest first,
+    at most SCANNED."""
+    found: dict[int, tuple[tuple, bool]] = {}
     for query, same_building in candidate_queries(visible, **place):
-        for ticket in query:
-            if ticket.pk not in found or same_building:
-                found[ticket.pk] = (ticket, same_building)
-    return sorted(found.values(), key=lambda found: (found[0].created_at, found[0].pk), reverse=True)[:SCANNED]
+        for row in query:
+            if row[0] not in found or same_building:
+                found[row[0]] = (row, same_building)
+    return sorted(found.values(), key=lambda found: (found[0][_CREATED], found[0][0]), reverse=True)[:SCANNED]
+
+
+def _ticket(row: tuple) -> Ticket:
+    """A candidate's row as the ticket it is (its FIELDS loaded, the rest deferred)."""
+    return Ticket.from_db(Ticket.objects.db, FIELDS, row)
 
 
 def likely_duplicates(
@@ -136,9 +146,9 @@ def likely_duplicates(
     )
     new = profile(description)
     found = []
-    for ticket, same_building in compared:
-        score = similarity(new, ticket.description)
-        if score >= SAME_ABOVE or (same_building and category is not None and ticket.category_id == category.pk):
-            found.append(Suggestion(ticket, round(score, 2), same_building))
-    found.sort(key=lambda s: (s.score, s.same_building, s.ticket.created_at), reverse=True)
-    return found[:limit]
+    for row, same_building in compared:
+        score = round(similarity(new, row[_DESCRIPTION]), 2)
+        if score >= SAME_ABOVE or (same_building and category is not None and row[_CATEGORY] == category.pk):
+            found.append((score, same_building, row))
+    found.sort(key=lambda f: (f[0], f[1], f[2][_CREATED]), reverse=True)
+    return [Suggestion(_ticket(row), score, same_building) for score, same_building, row in found[:limit]]
