@@ -8,7 +8,10 @@ suggested. The signals:
 
 1. Places. Building (3号楼, 3号, 3幢, 3栋, B座), lane (141弄) and room (502室, or a bare 3-4
    digit number such as 楼上602), read after NFKC (full-width digits become half-width) with
-   Chinese numerals before a place word as digits (十二号楼 → 12号楼). For each kind: both
+   Chinese numerals before a place word as digits (十二号楼 → 12号楼), a floor and a flat
+   written apart as one room (15楼02室 → 1502). A room named as the other party's (楼上601住户)
+   is not the reporter's: 601 against "501, 楼上601" is a clash; and a staircase (2单元) or a
+   gate (东门) both name and do not share counts as another building. For each kind: both
    texts name one and share it; both name one and share none.
 2. Wording, general: the overlap of character unigrams, bigrams and trigrams (Chinese has no
    spaces; n-grams need no dictionary), each weighted by its rarity (inverse document
@@ -82,112 +85,125 @@ _NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)
 FACETS = (
     # things
     ("lift", 2.0, False, r"电梯|轿厢|乘梯|梯内|维保|曳引|升降"),
+    ("lift_install", 3.0, False, r"加装\w?电梯|加梯"),
+    ("floor", 2.0, False, r"地板|底板|地砖"),
     ("corridor", 1.0, False, r"楼道|楼梯|走廊|过道|梯间|扶梯口|公共部位|楼梯口"),
-    ("roof", 2.0, False, r"屋面|屋顶|天台|顶楼|老虎窗|阁楼|亭子间|天窗"),
+    ("roof", 2.0, False, r"屋面|屋顶|天台|顶楼|楼顶|老虎窗|阁楼|亭子间|天窗"),
     ("outer_wall", 2.0, False, r"外墙|墙面|瓷砖|墙体|山墙|外立面"),
-    ("ceiling", 1.5, False, r"天花板|吊顶|房顶|顶上|顶板|顶湿|顶棚"),
+    ("ceiling", 1.5, False, r"天花板|吊顶|房顶|顶上|顶板|顶湿|顶棚|顶部"),
     ("bathroom", 2.0, False, r"卫生间|厕所|淋浴|马桶|浴室|浴缸|洗手间|坐便|洗脸盆"),
     ("kitchen", 2.0, False, r"厨房|水槽|灶|水池"),
     ("balcony", 2.0, False, r"阳台"),
     ("window", 1.5, False, r"窗"),
+    ("yard", 3.0, False, r"院子|庭院|院墙|天井"),
     ("water_pipe", 2.0, False, r"水管|管道|管子|立管|接头|阀门|水表|龙头|管线|总阀|管道井"),
     ("water_supply", 2.0, False, r"自来水|供水|水箱|二次供水|水龙头|用水"),
+    ("water_heater", 3.0, False, r"热水器"),
     (
         "drain",
         2.0,
         False,
         r"下水道|地漏|窨井|排水|化粪池|污水|雨水管|下水管|阴沟|马桶堵|雨水口|雨水斗|篦子|排水口|落水管|排污|雨水井|排水沟|明沟",
     ),
+    ("septic", 3.0, False, r"化粪池|粪池|粪坑"),
     ("manhole", 3.0, False, r"井盖|盖板"),
     ("garage", 2.0, False, r"车库|地库|停车库"),
     ("street_light", 2.5, False, r"路灯|庭院灯|草坪灯|景观灯|灯杆"),
     ("stair_light", 2.5, False, r"楼道灯|感应灯|声控灯|楼梯灯|过道灯|楼道照明|楼梯照明"),
-    ("light", 1.0, False, r"灯|照明|亮"),
-    ("door_access", 2.5, False, r"门禁|单元门|防盗门|铁门|大门|门锁|门卫|刷卡|楼道门|门磁|闭门器"),
+    ("light", 1.0, False, r"灯|照明|(?<!天)(?<!天没)(?<!天不)亮"),
+    ("door_access", 2.5, False, r"门禁|单元门|防盗门|铁门|大门(?!口)|门锁|门卫|刷卡|楼道门|门磁|闭门器"),
     ("camera", 2.5, False, r"监控|摄像|探头"),
     (
         "car",
         2.0,
         False,
-        r"汽车|私家车|轿车|车位|停车|机动车|面包车|货车|车子|开车|倒车|车辆|车主|挪车|小车|suv|出租车|网约车",
+        r"汽车|私家车|轿车|车位|停车|(?<!非)机动车|面包车|货车|车子|开车|倒车|车辆|车主|挪车|小车|suv|出租车|网约车"
+        r"|我车|我的车|我家车|(?<![瓶动单行助轮])车[堵挡停被身漆]",
     ),
-    ("ebike", 3.0, False, r"电瓶车|电动车|电动自行车|助动车|电瓶|锂电池|电动三轮"),
-    ("bicycle", 2.5, False, r"自行车|共享单车|单车"),
+    ("ground_lock", 3.0, False, r"地锁|车位锁"),
+    ("ebike", 3.0, False, r"电瓶车|电动车|电动自行车|助动车|电瓶|锂电池|电动三轮|非机动车"),
+    ("bicycle", 2.5, False, r"(?<!电动)自行车|共享单车|单车|非机动车"),
+    ("charging_post", 3.0, False, r"充电桩|充电站|充电柜|充电棚|充电设施|充电口"),
     ("rubbish", 1.5, False, r"垃圾"),
-    ("rubbish_room", 1.5, False, r"厢房|垃圾房|垃圾桶|垃圾箱|投放点|垃圾站|收集点|垃圾点|桶站"),
+    ("rubbish_room", 2.5, False, r"厢房|垃圾房|垃圾桶|垃圾箱|投放点|收集点|垃圾点|桶站"),
+    ("transfer_station", 3.0, False, r"中转站|转运站|压缩站|垃圾站|清运站"),
+    ("sorting", 2.0, False, r"分类|定时定点|投放时间|撤桶|破袋|分拣|督导|定时投放|值守"),
     ("bulky_waste", 3.0, False, r"大件|沙发|床垫|旧家具|废旧家具|席梦思|衣柜"),
-    ("tree", 2.0, False, r"树|枝|绿化|草坪|花坛|灌木|绿地|杂草|绿植|香樟|梧桐|藤|竹"),
+    ("tree", 2.0, False, r"树|枝|绿化|草|花坛|灌木|绿地|绿植|香樟|梧桐|悬铃木|藤|竹"),
     ("dog", 3.0, False, r"狗|犬|吠|遛狗"),
     ("cat", 3.0, False, r"猫"),
-    ("bird", 3.0, False, r"鸟|鹦鹉|鸽|鸡|鸭|八哥|禽"),
+    ("bird", 3.0, False, r"鸟|鹦鹉|鸽|八哥|画眉"),
+    ("poultry", 3.0, False, r"鸡|鸭|鹅|禽|打鸣"),
     ("appliance", 3.0, False, r"冰箱|洗衣机|电视机|冰柜|家电|冷柜|压缩机"),
     ("food_stall", 3.0, False, r"夜宵|排档|烧烤|小吃|早点摊|摊点"),
+    ("canteen", 3.0, False, r"食堂|助餐点|老年餐|饭菜|菜品"),
     ("paperwork", 3.0, False, r"证明|办理|咨询|户口|居住证|盖章|补贴|申领|低保|社保|医保"),
     ("delivery", 3.0, False, r"快递|外卖|驿站|取件"),
     ("electrical", 3.0, False, r"电线|线路|老化|火花|打火|短路|跳闸|电表|配电箱|插座"),
-    ("left_open", 3.0, True, r"开着|没关|未关|未上锁|没锁|不锁|关不上|敞开"),
-    ("locked", 3.0, True, r"锁了|锁起来|(?<![未没不])上锁|锁住|锁死|锁掉"),
+    ("elderly_alone", 3.0, False, r"独居|孤老|空巢|孤寡"),
+    ("heating", 3.0, False, r"暖气|供暖|供热|地暖"),
     ("motor_noise", 3.0, False, r"摩托|飙车|油门|排气|改装车|鸣笛"),
     ("road_surface", 3.0, False, r"减速带|路面|坑|不平|拱起|隆起|翘起"),
-    ("barrier", 3.0, False, r"道闸|挡车杆|门岗|岗亭"),
+    ("sidewalk", 3.0, False, r"人行道|盲道|步行道"),
+    ("inside_estate", 3.0, False, r"小区里面|小区内部|内部道路|小区内道路|主干道|小区里的路"),
     (
-        "parking_shortage",
+        "outside_estate",
         3.0,
-        True,
-        r"车位太少|停车难|车位不足|没地方停|无处停|没车位|车位紧张|抢车位|车位少|车位不够|不够停|停不下",
+        False,
+        r"小区外|外面马路|外侧马路|外侧道路|外面的马路|外面那条路|门口马路|市政道路|马路两边|马路上|马路边|外面路上",
     ),
-    ("moved_away", 3.0, True, r"撤掉|撤并|撤了|被撤|拆除|拆了|搬走|太远|很远|较远|走不动|远了"),
-    ("opening_wall", 3.0, True, r"开窗|开了个窗|门洞|打通|凿|隐私|正对"),
-    ("price_rise", 3.0, True, r"涨价|提价|上涨|涨了|加价"),
-    ("overpriced", 3.0, True, r"贵|高于|太高|偏高"),
-    ("water_pressure", 3.0, True, r"水压|压力不足|水流小|水很小|水太小|出水小|断断续续|没水|停水|断水|上不去"),
-    ("water_quality", 3.0, True, r"发黄|黄水|水是黄|黄的|浑浊|锈|水质|沉淀|杂质"),
-    ("crack", 3.0, True, r"裂缝|开裂|裂了|墙裂"),
-    ("power_cut", 3.0, True, r"停电|断电|跳闸|没电"),
+    ("barrier", 3.0, False, r"道闸|挡车杆|门岗|岗亭"),
     ("gas", 3.0, False, r"煤气|燃气|天然气|液化气|漏气|煤气罐|液化石油气|钢瓶"),
     ("stray_animal", 3.0, False, r"流浪猫|流浪狗|野猫|野狗"),
     ("shared_room", 2.0, False, r"合用|公用|共用"),
-    ("play_fitness", 3.0, False, r"健身器材|健身设施|滑梯|秋千|篮球场|游乐"),
+    (
+        "play_fitness",
+        3.0,
+        False,
+        r"健身器材|健身设施|滑梯|秋千|篮球场|游乐|单杠|双杠|健身区|健身器|漫步机|扭腰器|健身路径",
+    ),
     ("public_facility", 3.0, False, r"座椅|长椅|凉亭|信报箱|信箱|宣传栏"),
     ("cables", 3.0, False, r"网线|光纤|宽带|有线电视|通信线|弱电"),
     ("bike_shed", 2.5, False, r"车棚|非机动车库"),
-    ("charging", 3.0, True, r"飞线|拉线|充电|接线板|插线板|私拉电线"),
-    ("ebike_indoors", 3.0, True, r"推进电梯|推入电梯|推进楼|带上楼|推上楼|带回家|进电梯"),
-    ("leash", 3.0, True, r"牵绳|拴绳|不拴|没拴|未拴|扑|咬|吓到"),
-    ("pet_waste", 3.0, True, r"狗屎|狗粪|猫屎|鸟屎|粪便|便便|拉屎|大便|便溺"),
-    ("elderly_help", 3.0, True, r"帮老人|代购|送餐|助餐|独居|行动不便|助老|拎上楼|搀扶"),
     ("construction_waste", 3.0, False, r"建筑垃圾|装修垃圾|渣土|碎砖|黄沙|水泥|建材"),
     ("wall", 1.5, False, r"墙"),
-    ("group_rental", 3.0, True, r"群租|隔断|隔成|住了十几|合租|床位"),
-    ("deposit", 3.0, True, r"押金|不退|退租|租金纠纷"),
-    ("felling", 3.0, True, r"砍|伐|挖走"),
     ("ventilation", 3.0, False, r"风扇|通风|排风扇|换气"),
     ("handwash", 3.0, False, r"洗手"),
     ("recyclables", 3.0, False, r"可回收|回收物|废纸|塑料瓶|纸箱|纸板"),
     ("wet_waste", 3.0, False, r"湿垃圾|厨余|剩饭|剩菜"),
     ("hazardous_waste", 3.0, False, r"有害垃圾|废电池|灯管|过期药"),
-    ("leased_out", 3.0, True, r"租给|包月|对外出租|租了"),
-    ("hot_air", 3.0, True, r"热风|吹风"),
     ("pram", 3.0, False, r"婴儿车|婴儿推车|童车|推车"),
-    ("roots", 3.0, True, r"树根|根系"),
     ("roof_door", 3.0, False, r"楼顶门|楼顶的门|屋面的门|通往屋面|通往楼顶|天台门|上天台"),
-    ("burning", 3.0, False, r"烧纸|焚烧|纸钱|烧香|明火|锡箔|烧垃圾|烧东西|点火"),
-    ("rodents", 3.0, False, r"老鼠|鼠"),
-    ("insects", 3.0, False, r"蟑螂|苍蝇|蚊子|蚊虫|毛毛虫|白蚁|虫|蚂蚁|跳蚤|飞蛾"),
-    ("hornets", 3.0, False, r"马蜂|黄蜂|蜂窝|蜂巢|胡蜂"),
+    ("burning", 2.0, False, r"焚烧|明火|点火|烧东西"),
     ("aircon", 3.0, False, r"空调|外机|冷凝水|室外机|挂机"),
     ("cooking_smoke", 3.0, False, r"油烟|烧烤|排烟|烟道|油烟机|炒菜"),
     ("cigarette", 3.0, False, r"抽烟|吸烟|烟头|烟味|禁烟|二手烟|香烟"),
-    ("fire_kit", 2.5, False, r"消防栓|消火栓|消防箱|灭火器|烟感|水带|喷淋"),
+    (
+        "fire_kit",
+        2.5,
+        False,
+        r"消防栓|消火栓|消防箱|灭火器|烟感|水带|喷淋|消防管|消防水管|消防水箱|消防泵|消防水池",
+    ),
     ("fire_lane", 3.0, False, r"消防通道|消防车道|生命通道"),
     ("shop", 2.0, False, r"店|商铺|饭店|餐馆|门面|超市|菜场|市场|摊位|摆摊|摊贩|地摊|流动摊|叫卖|商户|餐饮"),
-    ("square_dance", 3.0, False, r"广场舞|跳舞|音响|音箱|扩音|喇叭|健身操|腰鼓|锣鼓"),
+    ("square_dance", 3.0, False, r"广场舞|跳舞|健身操|腰鼓|锣鼓|舞"),
+    ("loudspeaker", 3.0, False, r"音响|音箱|扩音|喇叭|外放|循环播放"),
+    ("screen", 3.0, False, r"大屏|显示屏|电子屏|广告屏|屏幕|led"),
+    ("sign", 3.0, False, r"灯牌|招牌|灯箱|广告牌|店招"),
     ("renovation", 2.5, False, r"装修|电钻|冲击钻|敲墙|砸墙|敲敲打打|装潢|切割机"),
-    ("site_work", 3.0, False, r"工地|打桩|夜间施工|搅拌|挖掘|基坑|塔吊|渣土车|围挡|工程车"),
+    ("site_work", 3.0, False, r"工地|施工|打桩|搅拌|挖掘|基坑|塔吊|渣土车|围挡|工程车"),
     ("music_game", 3.0, False, r"麻将|棋牌|钢琴|弹琴|练琴|乐器|唱歌|卡拉ok|ktv|二胡|唱戏|戏曲|越剧|京剧|萨克斯|音乐"),
-    ("footsteps", 3.0, False, r"拖椅子|拖拽|拖家具|拖凳子|拍球|跺|走路声|高跟鞋|弹珠|跑跳|蹦|跳绳|脚步声|跑来跑去"),
+    ("footsteps", 3.0, False, r"跺|走路声|高跟鞋|弹珠|跑跳|蹦|跳绳|脚步声|跑来跑去|走来走去|拍球"),
+    (
+        "dragging",
+        3.0,
+        False,
+        r"拖椅子|拖拽|拖家具|拖凳子|拖桌子|拖动|拖桌椅|挪家具|挪椅子|拉椅子|挪桌子|拖东西|移动家具",
+    ),
     ("washer", 3.0, False, r"洗衣机|脱水|甩干"),
-    ("pump", 3.0, False, r"水泵|泵房|变压器|风机|配电|机房|冷却塔|机组|电机"),
+    ("pump", 3.0, False, r"水泵|泵房|增压泵"),
+    ("transformer", 3.0, False, r"变压器|配电房|配电间|箱变|变电站|变电箱"),
+    ("machinery", 3.0, False, r"风机|冷却塔|机组|电机|机房"),
     ("rubbish_truck", 3.0, False, r"垃圾车|清运车|收垃圾的车|环卫车"),
     ("unloading", 3.0, False, r"卸货|装卸|进货"),
     ("handrail", 3.0, False, r"扶手|栏杆|台阶|踏步"),
@@ -196,19 +212,107 @@ FACETS = (
     ("rental", 3.0, False, r"二房东|租客|房东|出租|租户|租房"),
     ("family", 3.0, False, r"赡养|遗产|继承|子女|儿子|女儿|兄弟|姐妹|老伴|房产证|遗嘱|分房"),
     ("property_co", 1.0, False, r"物业|业委会|业主大会|保安|管理处"),
+    (
+        "fee",
+        3.0,
+        False,
+        r"费|租金|月租|收钱|\d+元|分摊|摊派|每户摊|每家收|每户|缴|收取|退钱|乱收|账目|价格|定价|多收|发票|几百|几千|块钱",
+    ),
+    ("property_fee", 3.0, False, r"物业费|(?<!停车)管理费|物管费"),
+    ("parking_fee", 3.0, False, r"停车费|车位费|停车收费|停车管理费|车位租金"),
+    ("lift_fee", 3.0, False, r"电梯费|电梯使用费|电梯运行费"),
+    ("utility_fee", 3.0, False, r"水费|电费|燃气费|煤气费|水电费|水电煤"),
+    ("repair_fund", 3.0, False, r"维修基金|维修资金|专项维修"),
     # troubles
+    ("left_open", 3.0, True, r"开着|没关|未关|未上锁|没锁|不锁|关不上|敞开|不关|抬着|不落杆"),
+    ("locked", 3.0, True, r"锁了|锁起来|(?<![未没不])上锁|锁住|锁死|锁掉"),
+    (
+        "parking_shortage",
+        3.0,
+        True,
+        r"车位太少|停车难|车位不足|没地方停|无处停|没车位|车位紧张|抢车位|车位少|车位不够|不够停|停不下"
+        r"|车位\w{0,4}(?:不足|不够|太少|紧张)|增设车位|增加车位",
+    ),
+    ("moved_away", 3.0, True, r"撤掉|撤并|撤了|被撤|拆除|拆了|搬走了|被搬走|太远|很远|较远|走不动|远了"),
+    ("opening_wall", 3.0, True, r"开窗|开了个窗|门洞|打通|凿|隐私|正对"),
+    ("mounted_on_mine", 3.0, True, r"装在我家|装到我家|挂在我家|钉在我家|装在我们家|装我家"),
+    ("privacy", 3.0, True, r"隐私|拍我|偷拍|正对"),
+    ("price_rise", 3.0, True, r"涨价|提价|上涨|涨了|加价|涨到|涨至|上调|调高|调价"),
+    ("overpriced", 3.0, True, r"贵|高于|太高|偏高"),
+    ("unfair_charge", 3.0, True, r"乱收|多收|照收|照样收|还收|不合理|凭什么收|重复收|强制收"),
+    ("cost_split", 3.0, True, r"每户摊|分摊|摊钱|摊派|每家收|每户出|每户收|均摊|按户"),
+    ("abnormal_bill", 3.0, True, r"读数不对|读数异常|翻了一倍|翻倍|突然多了|暴涨|账单异常"),
+    ("accounts", 3.0, True, r"不公开|账目|公示|明细|去向|干啥用|用在哪"),
+    (
+        "water_pressure",
+        3.0,
+        True,
+        r"水压|压力不足|水流小|水很小|水太小|出水小|断断续续|没水|没有水|停水|断水|上不去|水给停了|把水停了|停了水|水被停了|水停了",
+    ),
+    ("water_quality", 3.0, True, r"发黄|黄水|水是黄|黄的|浑浊|锈|水质|沉淀|杂质"),
+    ("crack", 3.0, True, r"裂缝|开裂|裂了|墙裂|震裂|碎了|破碎|碎裂"),
+    ("power_cut", 3.0, True, r"停电|断电|跳闸|没电"),
+    (
+        "electric_fault",
+        3.0,
+        True,
+        r"火花|打火|冒火|短路|冒烟|烧焦|焦味|焦糊|糊味|烧糊|漏电|触电|电线烧|过热|发烫|烧坏",
+    ),
+    ("charging", 3.0, True, r"飞线|拉线|充电(?!桩|站|柜|棚|设施|口)|接线板|插线板|私拉电线"),
+    (
+        "ebike_indoors",
+        3.0,
+        True,
+        r"推进电梯|推入电梯|推进楼|带上楼|推上楼|带回家|进电梯|推到楼道|推入楼道|停在楼道|放在楼道|楼道里充电",
+    ),
+    ("feeding", 3.0, True, r"喂|投喂|投食"),
+    ("keeping_animals", 2.0, True, r"饲养|养鸡|养鸭|养鸽|养鹅|圈养|(?<![保培疗赡修])养[了的着]"),
+    ("leash", 3.0, True, r"牵绳|拴绳|不拴|没拴|未拴|扑|咬|吓到"),
+    ("pet_waste", 3.0, True, r"狗屎|狗粪|猫屎|鸟屎|粪便|便便|拉屎|大便|便溺|小便|撒尿|尿尿"),
+    ("elderly_help", 3.0, True, r"帮老人|代购|送餐|助餐|行动不便|助老|拎上楼|搀扶"),
+    (
+        "no_answer",
+        3.0,
+        True,
+        r"没出门|没见到|联系不上|没动静|没露面|敲门没人|敲门不应|无人应答|没人应|敲门不开|没有出门",
+    ),
+    ("group_rental", 3.0, True, r"群租|隔断|隔成|住了十几|合租|床位"),
+    ("deposit", 3.0, True, r"押金|不退|退租|租金纠纷"),
+    ("felling", 3.0, True, r"砍|伐|挖走"),
+    ("leased_out", 3.0, True, r"租给|包月|对外出租|租了"),
+    ("hot_air", 3.0, True, r"热风|吹风"),
+    ("roots", 3.0, True, r"树根|根系"),
+    ("burning_rubbish", 3.0, True, r"烧垃圾|烧树叶|烧落叶|烧废品|焚烧垃圾|烧杂物|烧塑料|烧轮胎|垃圾焚烧|烧秸秆"),
+    ("offerings", 3.0, True, r"烧纸|纸钱|烧香|锡箔|冥币|祭祀|冥纸|元宝"),
+    ("smoke", 3.0, True, r"油烟大|油烟太大|油烟很大|烟大|烟很大|烟太大|呛|烟雾|浓烟|冒烟"),
+    ("rodents", 3.0, True, r"老鼠|鼠"),
+    ("insects", 3.0, True, r"蟑螂|苍蝇|蚊子|蚊虫|毛毛虫|白蚁|虫|蚂蚁|跳蚤|飞蛾"),
+    ("hornets", 3.0, True, r"马蜂|黄蜂|蜂窝|蜂巢|胡蜂"),
+    ("not_warm", 3.0, True, r"不热|不达标|温度低|室温低|冻得|太冷|不暖"),
+    ("taste", 3.0, True, r"太咸|偏咸|太淡|难吃|不新鲜|口味|变质"),
+    ("sagging", 3.0, True, r"下陷|凹陷|塌陷|有个坑|踩下去|陷下去|塌了|松动感"),
     (
         "trapped",
         3.0,
         True,
-        r"困人|被困|困在|困住|关在里面|关在电梯|关在轿厢|出不来|有人在喊|人在里面|里面有人|救援|被关|关住",
+        r"困人|被困|困在|困住|关在里面|关在电梯|关在轿厢|出不来|有人在喊|人在里面|里面有人|救援|被关|关住"
+        r"|困里面|关里面|困电梯",
     ),
     (
         "out_of_service",
-        2.0,
+        2.5,
         True,
-        r"停运|停梯|停用|不能用|用不了|没法运行|坏了|坏掉|故障|停了|不动了|不运行|不工作|损坏|停摆|瘫痪",
+        r"停运|停梯|停用|不能用|用不了|没法运行|坏了|坏掉|故障|停了|不动了|不运行|不工作|损坏|停摆|瘫痪"
+        r"|卡在|停在\d+[楼层]|停在顶层|停在半|没反应|坏的|破了|破损",
     ),
+    ("recurring", 2.0, True, r"反复|又坏|修好了又|三天两头|经常坏|老是坏|多次故障|屡修屡坏|总是坏|隔三差五"),
+    (
+        "no_repair",
+        2.5,
+        True,
+        r"没人来修|没派人|没人修|不来修|迟迟不修|拖着不修|一直不修|没人维修|无人维修|还没修|未修(?!剪|枝)|没来修|不给修",
+    ),
+    ("not_in_use", 3.0, True, r"不给用|不让用|不开放|不启用|闲置|不投入使用|没投入使用|未投入使用|未启用|用不上"),
     ("shutdown_policy", 3.0, True, r"节能|省电|节省电费|关掉一部|停掉一部|关停一部|只开一部|只剩一部|只有一部"),
     ("shaking", 3.0, True, r"晃|抖|摇|震动|颠"),
     ("falling_car", 3.0, True, r"下坠|溜车|往下掉|掉了一截|冲顶|蹲底|滑下去"),
@@ -218,26 +322,46 @@ FACETS = (
     ("inspection", 3.0, True, r"年检|合格证|检验标志|检验合格|使用标志|过期|检验|不合格|年审|超期"),
     ("alarm_call", 3.0, True, r"紧急呼叫|报警|警铃|五方通话|对讲|呼叫|求助|应急电话|一键呼叫|sos"),
     ("maintenance", 2.5, True, r"保养|维保合同|维修合同|走过场|维保不到位|没人保养"),
-    ("lift_install", 3.0, True, r"加装电梯|加梯"),
+    ("smell", 2.5, True, r"臭|腐|馊|异味|味道|尿|熏|骚|气味|味很大|味儿|难闻|刺鼻|腥|返味|反味|返臭|烟味|焦味|煤气味"),
+    ("dirty", 1.0, True, r"脏|污|卫生|清洗|消毒|保洁|便溺|粪|臭水|打扫|清洁|油腻|积灰|灰尘|泥"),
+    ("mud", 3.0, True, r"全是泥|泥浆|带泥|泥水|一地泥|满地泥|撒漏|全是浆|泥巴"),
     (
-        "fee",
+        "spill",
         3.0,
         True,
-        r"费|租金|月租|收钱|\d+元|分摊|摊派|每户摊|每家收|每户|缴|收取|退钱|乱收|账目|价格|定价|多收|发票|几百|几千|块钱",
+        r"洒一路|洒了一路|撒一路|撒了一路|漏了一路|滴洒|洒落|洒得|撒得|泼洒|沿路滴|渗滤液|汤水|汤汤水水",
     ),
-    ("smell", 2.0, True, r"臭|腐|馊|异味|味道|尿|熏|骚|气味|味很大|味儿|难闻|刺鼻|腥|返味|反味|返臭"),
-    ("dirty", 1.0, True, r"脏|污|卫生|清洗|消毒|保洁|便溺|粪|臭水|打扫|清洁|油腻|积灰|灰尘"),
-    ("dumping", 3.0, True, r"偷倒|倾倒|乱倒|倒在|倒到|拉来倒|乱扔|泼|扔进|扔到|丢进|扔了一地|乱丢|随手扔"),
+    (
+        "dumping",
+        3.0,
+        True,
+        r"偷倒|倾倒|乱倒|倒在|倒到|拉来倒|乱扔|泼|扔进|扔到|丢进|扔了一地|乱丢|随手扔|遗弃|丢弃|被人倒|(?:扔|丢)在\w{0,3}(?:楼道|门口|路边|过道|走廊|楼梯)",
+    ),
     ("scavenging", 3.0, True, r"捡废品|拾荒|翻垃圾|翻找|翻得|收废品"),
     ("harassment", 3.0, True, r"辱骂|骚扰|威胁|恐吓|骂|字条|纸条|跟踪|报复|侮辱|泼油漆"),
+    ("attitude", 3.0, True, r"态度|骂人|不耐烦|爱理不理|服务差"),
     ("management_change", 3.0, True, r"撤场|续签|招标|换物业|选聘|退出小区|交接"),
-    ("passage_blocked", 2.5, True, r"通道被|通道堵|无法通行|通行困难|不能通行|推不过去|过不去|走不过去|走不了|停死"),
-    ("noise", 2.5, True, r"吵(?!架)|噪|(?<!影)响|声|扰民|睡不着|嗡嗡|咚咚|哐当|轰|叫|喧哗|喊|闹|吆喝|划拳|打鸣|鸣叫"),
-    ("leak", 2.5, True, r"渗|滴水|滴到|淌水|往下淌|水渍|湿(?!垃圾)|洇|滴|水印|返潮|(?<!地)漏"),
+    ("election", 3.0, True, r"换届|选举|选票|投票|表决|业主大会"),
+    (
+        "passage_blocked",
+        2.5,
+        True,
+        r"通道被|通道堵|无法通行|通行困难|不能通行|推不过去|过不去|走不过去|走不了|停死|出不去|进不来|挡路|阻挡|阻碍|挡着路|挡道",
+    ),
+    ("denied_entry", 3.0, True, r"不让进|不给进|不让快递|不准进|拦着不让|不让外卖"),
+    (
+        "noise",
+        2.5,
+        True,
+        r"吵(?!架|翻|起来)|噪|(?<!影)响|(?<!一)声(?!控)|扰民|睡不着|嗡嗡|咚咚|哐当|轰|(?<![呼这称])叫(?![人来做])|喧哗|喊|闹|吆喝|划拳|打鸣|鸣叫"
+        r"|咣|哐|音量|电钻|冲击钻|打桩|切割机|敲敲打打|砸墙|敲墙",
+    ),
+    ("domestic", 3.0, True, r"家暴|摔东西|摔砸|砸东西|摔碗|打老婆|打孩子"),
+    ("leak", 2.5, True, r"渗|滴水|滴到|淌水|往下淌|水渍|湿(?!垃圾)|洇|滴|水印|返潮|(?<!地)漏|受潮|潮湿|进水|防水"),
     ("mould", 1.5, True, r"霉|墙皮|起皮|掉皮|发黑|起鼓|长毛|脱皮"),
     ("burst", 3.0, True, r"爆|破裂|裂开|水管裂|水管破"),
     ("waterproof", 2.5, True, r"防水"),
-    ("flood", 2.5, True, r"积水|淹|倒灌|漫|内涝|溢|冒水|泡了|排不掉|一片汪洋"),
+    ("flood", 2.5, True, r"积水|淹|倒灌|漫|内涝|溢|冒水|泡了|排不掉|一片汪洋|冒污水|往外冒"),
     ("blocked", 2.5, True, r"堵|不通|下不去|排不出|反水|返水|冒出来|不畅|排水慢|下水慢"),
     (
         "clutter",
@@ -245,62 +369,143 @@ FACETS = (
         True,
         r"堆|杂物|乱放|放满|纸箱|旧家具|占用楼道|鞋柜|鞋架|柜子|花盆|囤|废品|旧物|放着|摆着|摆满|塞满|塞在",
     ),
+    ("misplaced", 2.5, True, r"放在\w{0,4}(?:门口|楼道|过道|走廊)"),
+    ("enclosed", 3.0, True, r"围起来|封起来|封闭|围了|围住|储藏|储物|隔出|当仓库|做仓库"),
     ("occupying", 2.0, True, r"占|挡|遮挡|堵住|出不去|进不来|霸|侵占"),
-    ("bad_parking", 2.5, True, r"乱停|违停|乱放|停在|停满|横停|占道|违章停车|停车不规范|占用车道"),
-    ("zombie_car", 3.0, True, r"僵尸车|落满灰|废弃|没人开|好几年没动|无主车|弃置|瘪了"),
-    ("parking_lock", 3.0, True, r"地锁|车位锁|私装|占位|石墩|锥桶|雪糕筒|地桩|私设"),
+    (
+        "bad_parking",
+        2.5,
+        True,
+        r"乱停|违停|乱放|停在(?!\d+[楼层]|顶|半|中间|底)|停满|横停|占道|违章停车|停车不规范|占用车道|被人停|无序停放",
+    ),
+    ("zombie_car", 3.0, True, r"僵尸车|落满灰|废弃|没人开|好几年没动|无主车|弃置|瘪了|没人要|无人认领|破车"),
+    (
+        "parking_lock",
+        3.0,
+        True,
+        r"私装|私自安装|私自装|装了地锁|车位被\w{0,10}占|占\w{0,3}车位|占位|石墩|锥桶|雪糕筒|地桩|私设|车位被占|占车位|占我车位|占了车位|车位被人|停我车位|占用车位|占着车位",
+    ),
     ("outsiders_cars", 3.0, True, r"外来车|外面的车|社会车辆|外来车辆|随便进|随意进出"),
     (
         "not_collected",
         2.5,
         True,
-        r"满了|满溢|溢出|没人收|未清运|未及时|不清运|没人清|不及时|没收走|没人运|清运不|几天没|无人清运|没清运|爆满|漫出来|没拉走|不来收|没来收|满出来|没清走|没运走",
+        r"(?<!停)满了|满溢|溢出|没人收|未清运|未及时|不清运|没人清|不及时|没收走|没人运|清运不|几天没|无人清运|没清运|爆满"
+        r"|没人弄走|没人清理|无人清理|漫出来|没拉走|不来收|没来收|满出来|没清走|没运走",
     ),
-    ("sorting", 3.0, True, r"分类|混投|混装|定时定点|投放时间|撤桶|破袋|分拣|混着"),
-    ("thrown_from_height", 3.0, True, r"高空抛物|扔下来|往下扔|窗外扔|抛|丢下来|从楼上扔"),
+    (
+        "mixed_sorting",
+        3.0,
+        True,
+        r"混投|混装|混着|不分类|没分类|乱投|混在一起|干湿不分|垃圾不分|干的湿的|倒一个桶|一起扔|一起倒|没有分类|不按分类",
+    ),
+    (
+        "schedule",
+        3.0,
+        True,
+        r"赶不上|来不及|太早|时间太短|时间过短|时间短|延长|关得早|就关了|开放时间|关门早"
+        r"|(?:晚上|夜间|夜里|点)(?:以后|之后|后|多)?就(?:停|关)",
+    ),
+    ("thrown_from_height", 3.0, True, r"高空抛物|扔下来|往下扔|窗外扔|抛|丢下来|从楼上扔|高空扔|楼上扔|往楼下扔"),
     (
         "falling_object",
         3.0,
         True,
-        r"脱落|掉下来|掉下去|坠落|砸|松动|松了|倒了|断了|歪|枯死|枯了|风吹|坠物|掉落|倾斜|摇摇欲坠|折断",
+        r"倒伏|脱落|掉下来|掉下去|坠落|砸|松动|松了|倒了|断了|歪|风吹|坠物|掉落|倾斜|摇摇欲坠|折断|掉了|断裂",
     ),
     ("blocks_light", 3.0, True, r"挡光|挡住阳光|采光|晒不到|太阳|阴暗|挡住光线|见不到阳光|遮光|挡阳光"),
-    ("pruning", 2.5, True, r"修剪|剪枝|太高|太密|疯长|伸进|修枝|伸到|枝杈"),
-    ("planting", 3.0, True, r"种菜|毁绿|开荒|圈地|种了|私种"),
-    ("light_out", 2.5, True, r"不亮|黑|灭|暗|熄|没有灯|无照明"),
-    ("light_on", 3.0, True, r"常亮|白天亮|白天也亮|长明|不关|24小时亮"),
+    ("pruning", 2.5, True, r"修剪|剪枝|太高|太密|疯长|伸进|修枝|伸到|枝杈|没人剪|剪草|割草"),
+    ("dead_plant", 3.0, True, r"枯死|枯了|枯树|(?:树|草|苗|花)\w{0,2}死(?:了|掉)|补种|枯萎|枯黄"),
+    ("catkins", 3.0, True, r"飞絮|飞毛|毛絮|柳絮|杨絮|飘絮|球果"),
+    ("planting", 3.0, True, r"种菜|毁绿|开荒|圈地|种了|私种|菜地|菜园"),
+    ("trampled", 3.0, True, r"踩坏|踩死|压死|踩踏|压坏"),
+    (
+        "light_out",
+        2.5,
+        True,
+        r"灯\w{0,2}(?:坏|损坏|故障)(?!\w{0,4}亮)|不亮|(?<!发)黑|(?<!不)灭(?!火)|暗|熄|没有灯|无照明|没灯|无路灯|没有路灯|没路灯",
+    ),
+    ("light_on", 3.0, True, r"常亮|白天亮|白天也亮|长明|不关|24小时亮|一直亮|不灭|整天亮|全天亮|整夜亮"),
     ("flicker", 3.0, True, r"闪|忽明忽暗"),
-    ("glare", 3.0, True, r"刺眼|太亮|照进|光污染|射灯|霓虹|晃眼|强光|直射|广告屏|led"),
-    ("theft", 3.0, True, r"偷|盗|失窃|撬|被拿走|丢了|不见了|小偷|扒窃|丢失|顺走"),
-    ("strangers", 3.0, True, r"陌生人|外来人员|推销|传单|闲杂人|可疑|尾随|不明人员|身份不明|乱窜|游荡"),
+    ("glare", 3.0, True, r"刺眼|太亮|照进|光污染|射灯|霓虹|晃眼|强光|直射|照得|亮度"),
+    ("theft", 3.0, True, r"偷(?![倒排接])|(?<![磨水电])没了|盗|失窃|撬|被拿走|丢了|不见了|小偷|扒窃|丢失|顺走"),
+    ("collision", 3.0, True, r"撞了|被撞|撞坏|撞到|肇事|逃逸|追尾"),
+    ("scratch", 3.0, True, r"划了|划伤|刮花|剐蹭|划痕|刮擦|蹭了|被划"),
+    ("fine", 3.0, True, r"罚单|贴条|罚款|被罚|抄牌"),
+    ("compensation", 3.0, True, r"赔|索赔"),
+    (
+        "strangers",
+        3.0,
+        True,
+        r"陌生人|外来人员|推销|传单|闲杂人|可疑|尾随|不明人员|身份不明|乱窜|游荡|转悠|徘徊|踩点|鬼鬼祟祟|挨家挨户",
+    ),
     ("fraud", 3.0, True, r"诈骗|骗|保健品|理财|讲座|上当|免费领|冒充|假冒"),
+    ("posting", 3.0, True, r"贴了|贴满|张贴|乱贴|乱涂|涂写|喷涂|涂鸦|乱画|小广告|牛皮癣"),
+    ("outside_shop", 3.0, True, r"货物占|堆货|摆货|出店经营|占道经营|摆到人行道|店外经营|跨门营业|摆到门外|摆在门口"),
+    ("no_notice", 3.0, True, r"不通知|没通知|未通知|没有通知|不打招呼|没打招呼|未告知|没告知|不告知|事先未"),
     ("fire_risk", 1.0, True, r"火灾|着火|起火|隐患|消防"),
-    ("quarrel", 1.0, True, r"吵架|争吵|矛盾|纠纷|打架|调解|协调|协商|沟通未果|不讲理|骂|争执|冲突|扯皮"),
-    ("illegal_build", 3.0, True, r"违建|违章|搭建|搭了|乱搭|加盖|圈起来|围墙|阳光房|私搭|违法建筑|搭棚|扩建"),
+    (
+        "quarrel",
+        1.0,
+        True,
+        r"吵架|争吵|矛盾|纠纷|打架|调解|协调|协商|沟通未果|不讲理|骂|争执|冲突|扯皮|吵翻|吵起来",
+    ),
+    (
+        "illegal_build",
+        3.0,
+        True,
+        r"违建|违章|搭建|搭了|乱搭|加盖|圈起来|围墙|阳光房|私搭|违法建筑|搭棚|扩建",
+    ),
     ("consent", 3.0, True, r"不同意|签字|不肯|反对|同意|不配合"),
     ("late_night", 0.5, True, r"半夜|凌晨|深夜|夜间|晚上|十点|十一点|\d+点"),
 )
 
 
-def _split_terms() -> tuple[dict[str, frozenset[str]], tuple[tuple[str, re.Pattern], ...]]:
-    """Each facet's plain words (looked up by substring, fast) apart from its few patterns."""
+def _alternatives(pattern: str) -> list[str]:
+    """The pattern's top-level alternatives (a | inside a group or a look-around stays)."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(pattern):
+        if char in "([" and (i == 0 or pattern[i - 1] != "\\"):
+            depth += 1
+        elif char in ")]" and pattern[i - 1] != "\\":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    return [*parts, pattern[start:]]
+
+
+def _anchor(alternative: str) -> str | None:
+    """A character every match of the pattern contains (None if none is plain to see)."""
+    core = re.sub(r"\(\?<?[=!][^()]*\)", "", alternative)  # look-arounds
+    core = re.sub(r"\([^()]*\)[?*]?|\[[^\]]*\][?*]?|\\[wdWDs](?:\{[^}]*\}|[+*?])?", "", core)
+    plain = [c for i, c in enumerate(core) if "\u4e00" <= c <= "\u9fff" and core[i + 1 : i + 2] not in ("?", "*", "{")]
+    return plain[0] if plain else None
+
+
+def _split_terms() -> tuple[dict[str, frozenset[str]], tuple[tuple[str, re.Pattern, frozenset[str] | None], ...]]:
+    """Each facet's plain words (looked up by substring, fast) apart from its few patterns, each
+    with the characters one of which it needs (to skip searching a text that has none)."""
     words: dict[str, set[str]] = {}
     patterns = []
     for name, _weight, _trouble, pattern in FACETS:
         special = []
-        for alternative in pattern.split("|"):
+        for alternative in _alternatives(pattern):
             if re.search(r"[\\()\[\]?*+.^$]", alternative):
                 special.append(alternative)
             else:
                 words.setdefault(alternative, set()).add(name)
         if special:
-            patterns.append((name, re.compile("|".join(special))))
+            anchors = [_anchor(alternative) for alternative in special]
+            needs = None if None in anchors else frozenset(anchors)
+            patterns.append((name, re.compile("|".join(special)), needs))
     return {word: frozenset(names) for word, names in words.items()}, tuple(patterns)
 
 
 _WORDS, _PATTERNS = _split_terms()
-_LONGEST = max(len(word) for word in _WORDS)
-_STARTS = frozenset(word[0] for word in _WORDS)
+_LENGTHS: dict[str, tuple[int, ...]] = {}  # the lengths of the words starting with each character
+for _word in _WORDS:
+    _LENGTHS[_word[0]] = tuple(sorted({*_LENGTHS.get(_word[0], ()), len(_word)}))
 _FACET_PATTERN = {name: re.compile(pattern) for name, _weight, _trouble, pattern in FACETS}
 
 WEIGHT = {name: weight for name, weight, _trouble, _pattern in FACETS}
@@ -313,10 +518,19 @@ NEGATION = re.compile(r"不|没|未|无")
 # Chinese numerals (up to 9999) before a place word, so 十二号楼 reads as 12号楼.
 _DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNIT = {"十": 10, "百": 100, "千": 1000}
-_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=号|弄|幢|栋|室|楼|层|座)")
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=号|弄|幢|栋|室|楼|层|座|单元)")
 _BUILDING = re.compile(r"(\d+)(?:号楼|号|幢|栋|座)|([a-z])座")
 _LANE = re.compile(r"(\d+)弄")
-_ROOM = re.compile(r"(?<!\d)(\d{3,4})室?(?![\d号弄幢栋座元米年块公个户次点时分斤平楼层]|天(?!花))|(\d+)室")
+_ROOM = re.compile(r"(?<!\d)(\d{3,4})室?(?![\d号弄幢栋座元米年块公个户次点时分斤平楼层多余]|天(?!花))|(\d+)室")
+# A room named as the other party's (楼上601住户, 隔壁是502): not where the reporter lives.
+_NEIGHBOUR_ROOM = re.compile(r"(?:楼上|楼下|隔壁|对门|邻居|邻户)(?:的|是|那家|那户|住户|邻居)?(\d{3,4})(?!\d)")
+# A floor and a flat written apart (15楼02室) is the room 1502.
+_FLOOR_ROOM = re.compile(r"(?<!\d)(\d{1,2})[楼层](\d{2})室")
+# Within a building or an estate: the staircase (2单元) and the gate (东门).
+_STAIRCASE = re.compile(r"(\d+)单元")
+_GATE = re.compile(r"(?<![东西南北])([东西南北])(?:大门|侧门|门|出入口)")
+# An estate's name may hold a facet's word (梧桐苑, 银杏苑): not read for facets.
+_ESTATE = re.compile(r"\w{2}(?=苑|花园|家园|新村|山庄)")
 _PLACES = re.compile(r"\d+(?:号楼|号|幢|栋|座|弄|室)|[a-z]座|(?<!\d)\d{3,4}(?!\d)")
 
 
@@ -343,6 +557,8 @@ class Profile(NamedTuple):
     facets: frozenset[str]
     body: str  # the normalized text without its places: what the n-grams are taken from
     negated: bool
+    others: frozenset[str]  # the rooms named as the other party's (楼上601住户)
+    parts: frozenset[str]  # staircases (u2 for 2单元) and gates (g东 for 东门)
 
     @property
     def grams(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
@@ -353,6 +569,8 @@ class Profile(NamedTuple):
 def normalized(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").lower()
     text = _CN_NUMBER.sub(_cn_to_digits, text)
+    if "室" in text:
+        text = _FLOOR_ROOM.sub(r"\1\2室", text)
     for phrase in BOILERPLATE:
         text = text.replace(phrase, " ")
     return _NOT_TEXT.sub("", text)
@@ -381,11 +599,24 @@ def profile(text: str) -> Profile:
     buildings = frozenset(m.group(1) or m.group(2) for m in _BUILDING.finditer(plain))
     lanes = frozenset(m.group(1) for m in _LANE.finditer(plain))
     rooms = frozenset(m.group(1) or m.group(2) for m in _ROOM.finditer(plain))
-    facets = {name for name, pattern in _PATTERNS if pattern.search(plain)}
-    for start, char in enumerate(plain):
-        if char in _STARTS:
-            for end in range(start + 1, min(start + _LONGEST, len(plain)) + 1):
-                found = _WORDS.get(plain[start:end])
+    others = frozenset(m.group(1) for m in _NEIGHBOUR_ROOM.finditer(plain)) & rooms if rooms else frozenset()
+    parts = frozenset(
+        [*("u" + m.group(1) for m in _STAIRCASE.finditer(plain)), *("g" + m.group(1) for m in _GATE.finditer(plain))]
+        if "单元" in plain or "门" in plain or "出入口" in plain
+        else ()
+    )
+    scan = _ESTATE.sub("", plain) if "苑" in plain or "园" in plain or "村" in plain or "庄" in plain else plain
+    chars = set(scan)
+    facets = {
+        name
+        for name, pattern, needs in _PATTERNS
+        if (needs is None or not needs.isdisjoint(chars)) and pattern.search(scan)
+    }
+    for start, char in enumerate(scan):
+        lengths = _LENGTHS.get(char)
+        if lengths:
+            for length in lengths:
+                found = _WORDS.get(scan[start : start + length])
                 if found:
                     facets |= found
     body = _PLACES.sub("", plain)
@@ -396,6 +627,8 @@ def profile(text: str) -> Profile:
         frozenset(facets),
         body,
         bool(NEGATION.search(body)),
+        others,
+        parts,
     )
 
 
@@ -516,15 +749,45 @@ def _unexplained(mine: Profile, theirs: Profile, rarity: Rarity) -> float:
     return sum(rarity.weight(char) for i, char in enumerate(body) if i not in covered) / total
 
 
+def _parts_clash(first: Profile, second: Profile) -> bool:
+    """Both name a staircase (or a gate) and share none: 1单元 against 2单元, 东门 against 西门."""
+    for kind in "ug":
+        mine = {p for p in first.parts if p[0] == kind}
+        theirs = {p for p in second.parts if p[0] == kind}
+        if mine and theirs and not mine & theirs:
+            return True
+    return False
+
+
+def _rooms(first: Profile, second: Profile) -> tuple[bool, bool]:
+    """Same room, room clash. A room named as the other party's (楼上601住户) is not the
+    reporter's: 601 against 501 whose upstairs 601 is a clash, unless the two name each other's
+    room (601 with 楼下501 against 501 with 楼上601); and two texts that each name a room the
+    other does not (502 and 602 against 402 and 502) clash."""
+    mine, theirs = first.rooms, second.rooms
+    if not mine or not theirs:
+        return False, False
+    own, own_theirs = (mine - first.others) or mine, (theirs - second.others) or theirs
+    same = bool(own & own_theirs) or bool(own & second.others and own_theirs & first.others)
+    clash = not same or bool(mine - theirs and theirs - mine)
+    return same and not clash, clash
+
+
 def _places(first: Profile, second: Profile, rarity: Rarity) -> list[float]:
-    values = []
-    for mine, theirs in (
-        (first.buildings, second.buildings),
-        (first.lanes, second.lanes),
-        (first.rooms, second.rooms),
-    ):
-        values += [float(bool(mine & theirs)), float(bool(mine and theirs and not mine & theirs))]
-    return values
+    parts_clash = _parts_clash(first, second)
+    buildings = first.buildings & second.buildings
+    building_clash = bool(first.buildings and second.buildings and not buildings) or parts_clash
+    lanes = first.lanes & second.lanes
+    lane_clash = bool(first.lanes and second.lanes and not lanes)
+    room_same, room_clash = _rooms(first, second)
+    return [
+        float(bool(buildings) and not building_clash),
+        float(building_clash),
+        float(bool(lanes)),
+        float(lane_clash),
+        float(room_same),
+        float(room_clash),
+    ]
 
 
 def _wording(first: Profile, second: Profile, rarity: Rarity) -> list[float]:
