@@ -21,11 +21,11 @@ def bench_database(url: str, why: str) -> str:
 
 def ensure_database(url: str, name: str) -> None:
     """Create the database `name` on the server of `url` if it is missing."""
-    import psycopg2
-    from psycopg2 import sql
+    import psycopg
+    from psycopg import sql
 
     parts = urlsplit(url)
-    conn = psycopg2.connect(
+    conn = psycopg.connect(
         host=parts.hostname,
         port=parts.port or 5432,
         user=unquote(parts.username or "") or None,

@@ -656,7 +656,7 @@ def by_package(profiler: cProfile.Profile) -> str:
 
 def _package(filename: str, function: str) -> str:
     if filename == "~":
-        return "psycopg2/C" if "psycopg2" in function or "execute" in function else "builtins"
+        return "psycopg/C" if "psycopg" in function or "execute" in function else "builtins"
     path = filename.replace("\\", "/")
     if "site-packages/" in path:
         return path.split("site-packages/", 1)[1].split("/", 1)[0]

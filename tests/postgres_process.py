@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 
 from tests.redis_process import free_port
@@ -58,7 +58,7 @@ class Cluster:
             )
 
     def connect(self, dbname: str = "postgres"):
-        connection = psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=dbname)
+        connection = psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=dbname)
         connection.autocommit = True
         return connection
 

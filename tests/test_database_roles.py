@@ -7,7 +7,7 @@ import secrets
 import subprocess
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -48,7 +48,7 @@ def app_role():
         check=True,
         capture_output=True,
     )
-    app = psycopg2.connect(
+    app = psycopg.connect(
         host=settings["HOST"] or "127.0.0.1",
         port=settings["PORT"] or 5432,
         dbname=settings["NAME"],
@@ -66,7 +66,7 @@ def app_role():
 
 def refused(app, sql: str) -> str:
     """Run `sql` as the application; the error PostgreSQL answered (the test fails if none)."""
-    with app.cursor() as cursor, pytest.raises(psycopg2.Error) as error:
+    with app.cursor() as cursor, pytest.raises(psycopg.Error) as error:
         cursor.execute(sql)
     return str(error.value)
 

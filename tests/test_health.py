@@ -4,7 +4,7 @@ persistent database connection that the server dropped (issue 14, items 5, 10 an
 import datetime as dt
 import time
 
-import psycopg2
+import psycopg
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
@@ -119,7 +119,7 @@ def test_a_persistent_connection_the_server_dropped_is_replaced_before_use(healt
         assert wsgi_get(handler, "/healthz")[0].startswith("200")
         backend = connection.connection.info.backend_pid  # kept open for the next request
         db = connection.settings_dict
-        other = psycopg2.connect(
+        other = psycopg.connect(
             dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"]
         )
         try:

@@ -133,3 +133,50 @@ def test_the_jit_setting_is_checked_at_start():
     )
     assert result.returncode != 0
     assert "ZHITONG_DATABASE_JIT must be on or off" in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_statement_run_often_on_a_connection_is_prepared_there():
+    """PostgreSQL plans a prepared statement once, not on every run (config.settings.base):
+    planning was most of the database's time on the busy pages."""
+    from grievances.models import Category
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%grievances_category%"]
+            )
+            return cursor.fetchone()[0]
+
+    def lift() -> tuple:
+        return tuple(Category.objects.filter(code="lift").values_list("pk", "name"))
+
+    assert prepared() == 0
+    first = {lift() for _ in range(5)}
+    assert prepared() == 0  # five runs: planned each time
+    later = {lift() for _ in range(3)}
+    assert prepared() == 1
+    assert first == later and len(first) == 1  # the same answer, prepared or not
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    off = _databases({"DATABASE_URL": "postgres://u@10.0.0.1:5432/z", "ZHITONG_DATABASE_PREPARE_THRESHOLD": "off"})
+    assert off["default"]["OPTIONS"]["prepare_threshold"] is None
+    assert off["default"]["OPTIONS"]["server_side_binding"] is True
+    default = _databases({"DATABASE_URL": "postgres://u@10.0.0.1:5432/z"}, drop=("ZHITONG_DATABASE_PREPARE_THRESHOLD",))
+    assert default["default"]["OPTIONS"]["prepare_threshold"] == 5
+    sqlite = _databases({"DATABASE_URL": "sqlite:///x.db"})
+    assert "prepare_threshold" not in sqlite["default"].get("OPTIONS", {})
+
+
+def test_the_prepare_threshold_is_checked_at_start():
+    env = {
+        **os.environ,
+        "ZHITONG_DATABASE_PREPARE_THRESHOLD": "often",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "ZHITONG_DATABASE_PREPARE_THRESHOLD must be a whole number of runs, or off" in result.stderr
