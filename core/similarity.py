@@ -559,6 +559,11 @@ class Profile(NamedTuple):
     negated: bool
     others: frozenset[str]  # the rooms named as the other party's (楼上601住户)
     parts: frozenset[str]  # staircases (u2 for 2单元) and gates (g东 for 东门)
+    # The facets split once here rather than on every comparison: (things, troubles), each
+    # kind's specific ones, and the facets' whole weight.
+    kinds: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+    specific: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+    mass: float = 0.0
 
     @property
     def grams(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
@@ -620,6 +625,7 @@ def profile(text: str) -> Profile:
                 if found:
                     facets |= found
     body = _PLACES.sub("", plain)
+    kinds = (frozenset(facets - TROUBLE), frozenset(facets & TROUBLE))
     return Profile(
         buildings,
         lanes,
@@ -629,6 +635,9 @@ def profile(text: str) -> Profile:
         bool(NEGATION.search(body)),
         others,
         parts,
+        kinds,
+        tuple(frozenset(f for f in kind if WEIGHT[f] >= SPECIFIC) for kind in kinds),
+        _mass(facets),
     )
 
 
@@ -708,14 +717,10 @@ def _mass(facets) -> float:
     return sum(WEIGHT[f] for f in facets)
 
 
-def _specific(facets, trouble: bool) -> set[str]:
-    return {f for f in facets if (f in TROUBLE) == trouble and WEIGHT[f] >= SPECIFIC}
-
-
-def _facet_agreement(first: frozenset[str], second: frozenset[str]) -> float:
+def _facet_agreement(first: Profile, second: Profile) -> float:
     """The weight the two share over the smaller side's (plus BLEND of the larger side's surplus)."""
-    shared = _mass(first & second)
-    smaller, larger = sorted((_mass(first), _mass(second)))
+    shared = _mass(first.facets & second.facets)
+    smaller, larger = sorted((first.mass, second.mass))
     return min(shared / max(smaller + BLEND * (larger - smaller), MIN_MASS), 1.0)
 
 
@@ -800,15 +805,14 @@ def _unexplained_both(first: Profile, second: Profile, rarity: Rarity) -> list[f
 
 def _facets(first: Profile, second: Profile, rarity: Rarity) -> list[float]:
     values = []
-    for trouble in (False, True):
-        mine = {f for f in first.facets if (f in TROUBLE) == trouble}
-        theirs = {f for f in second.facets if (f in TROUBLE) == trouble}
+    for kind in (0, 1):  # things, then troubles
+        mine, theirs = first.kinds[kind], second.kinds[kind]
         agreement = _mass(mine & theirs) / min(_mass(mine), _mass(theirs)) if mine and theirs else 0.0
-        specific, specific_theirs = _specific(first.facets, trouble), _specific(second.facets, trouble)
+        specific, specific_theirs = first.specific[kind], second.specific[kind]
         clash = bool(specific and specific_theirs and not specific & specific_theirs)
         values += [agreement, float(not mine or not theirs), float(clash)]
     both = first.facets and second.facets
-    values.append(_facet_agreement(first.facets, second.facets) if both else 0.0)
+    values.append(_facet_agreement(first, second) if both else 0.0)
     return values
 
 
@@ -849,6 +853,7 @@ class Model(NamedTuple):
     weights: tuple[float, ...]
     same_above: float
     unweighted: frozenset[str]  # the groups of signals the fit gave no weight: not computed
+    terms: tuple[tuple[int, float], ...] = ()  # (index, weight) of the signals with a weight
 
 
 def load_model(path: Path = MODEL_FILE) -> Model | None:
@@ -866,7 +871,8 @@ def load_model(path: Path = MODEL_FILE) -> Model | None:
             unweighted.add(group)
         start += count
     rarity = Rarity(data["texts"], data["frequencies"])
-    return Model(rarity, data["bias"], weights, data["same_above"], frozenset(unweighted))
+    terms = tuple((i, w) for i, w in enumerate(weights) if w)
+    return Model(rarity, data["bias"], weights, data["same_above"], frozenset(unweighted), terms)
 
 
 MODEL = load_model()
@@ -890,7 +896,8 @@ def similarity(a: str | Profile, b: str | Profile) -> float:
     second = b if isinstance(b, Profile) else profile(b)
     if not first.body and not first.facets or not second.body and not second.facets:
         return 0.0
-    return round(score(features(first, second, skip=MODEL.unweighted), MODEL.bias, MODEL.weights), 4)
+    values = features(first, second, skip=MODEL.unweighted)
+    return round(_logistic(MODEL.bias + sum(w * values[i] for i, w in MODEL.terms)), 4)
 
 
 def explain(a: str, b: str) -> list[tuple[str, float, float]]:
