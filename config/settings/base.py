@@ -161,6 +161,8 @@ if ZHITONG_DATABASE_PREPARE_THRESHOLD != "off" and not ZHITONG_DATABASE_PREPARE_
     raise ImproperlyConfigured("ZHITONG_DATABASE_PREPARE_THRESHOLD must be a whole number of runs, or off.")
 for database in DATABASES.values():
     if "postgresql" in database["ENGINE"]:
+        # Django's backend, reading timestamps with psycopg's C parsing (core/postgresql/base.py).
+        database["ENGINE"] = "core.postgresql"
         database.setdefault("OPTIONS", {}).update(
             server_side_binding=True,
             prepare_threshold=(
