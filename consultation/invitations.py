@@ -26,7 +26,7 @@ from meetings.services import meeting_record, meeting_schedule
 from responders.models import Department, ResidentialCommittee, User
 
 from .models import Invitation, Matter
-from .services import SWEEP_BATCH, Actor, _require_acts_for, _text, _today
+from .services import SWEEP_BATCH, Actor, _refuse_merged, _require_acts_for, _text, _today
 
 SESSION_TYPE = "invitation"
 
@@ -74,6 +74,8 @@ def invitation_send(
         raise InvalidInput(_("Invite a leader of this street."), field="leader")
     if (ticket is None) == (matter is None):
         raise InvalidInput(_("Name the one matter: a ticket or a consultation matter."), field="ticket")
+    if ticket is not None:
+        _refuse_merged(ticket)
     if ticket is not None and (
         ticket.committee_id != committee.pk or (isinstance(actor, User) and not ticket_visible_to(actor, ticket))
     ):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from alerts.models import Notification
 from alerts.services import alerts_create_about
 from core import clock
+from core.enums import Status
 from core.errors import InvalidInput, InvalidTransition
 from core.locks import claim, lock_one
 from escalation import policy
@@ -95,6 +96,17 @@ def _text(value: str, field: str, label: str, *, max_length: int | None = None) 
 # --- raising a matter --------------------------------------------------------------------
 
 
+def _refuse_merged(ticket: Ticket) -> None:
+    """A ticket merged into another as its duplicate is no longer the problem's: its matter or
+    invitation belongs to the surviving ticket, which every reporter now follows."""
+    if ticket.status == Status.CANCELLED and ticket.duplicate_of_id:
+        reference = Ticket.objects.filter(pk=ticket.duplicate_of_id).values_list("reference", flat=True).first()
+        raise InvalidInput(
+            _("This ticket was merged into %(reference)s: start from that ticket.") % {"reference": reference},
+            field="ticket",
+        )
+
+
 def matter_raise(
     *,
     actor: Actor,
@@ -122,6 +134,7 @@ def matter_raise(
     if ticket is not None:
         if isinstance(actor, User) and not ticket_visible_to(actor, ticket):
             raise InvalidInput(_("No such ticket."), field="ticket")
+        _refuse_merged(ticket)
         if ticket.street_id != street_id or (committee and ticket.committee_id != committee.pk):
             raise InvalidInput(_("The ticket is not one of %(unit)s.") % {"unit": unit}, field="ticket")
         source = Source.TICKET

@@ -1,6 +1,8 @@
 """The consultation screens through Django's client: scope (404 for what a person may not
 see), bad input named by its field (400, never 500), the public notice without signing in."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -184,3 +186,34 @@ def test_the_admin_shows_matters_projects_and_contracts(client, demo):
     # Records end in a state, never deleted here.
     matter = Matter.objects.first()
     assert client.get(f"/admin/consultation/matter/{matter.pk}/delete/").status_code == 403
+
+
+def test_a_merged_ticket_sends_its_matter_and_invitation_to_the_surviving_one(client):
+    from consultation.models import Invitation
+    from core.enums import CancelReason
+    from escalation.transitions import ticket_cancel
+    from tests.factories import department_for
+
+    zone = staffed_zone()
+    survivor, merged = make_ticket(zone=zone), make_ticket(zone=zone)
+    staff = staff_of(zone.committee)
+    ticket_cancel(ticket=merged, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=survivor)
+    client.force_login(staff)
+
+    page = client.get(f"/tickets/{merged.pk}/").content.decode()
+    assert f"已合并至 {survivor.reference}：请从该工单发起协商议题或约请。" in page
+    assert f"/consultation/new/?ticket={merged.pk}" not in page and f"/invitations/new/?ticket={merged.pk}" not in page
+    assert f"/consultation/new/?ticket={survivor.pk}" in client.get(f"/tickets/{survivor.pk}/").content.decode()
+
+    # a link kept from before the merge is refused, naming the surviving ticket, and writes nothing
+    body = {"ticket": merged.pk, "unit": f"committee:{zone.committee_id}", "title": "电梯", "source": "ticket"}
+    refused = client.post("/consultation/new/", {**body, "notice_days": 7})
+    assert refused.status_code == 400, refused.context["form"].errors
+    assert f"该工单已合并至 {survivor.reference}：请从该工单发起。" in refused.content.decode()
+    when = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    invited = client.post(
+        f"/invitations/new/?ticket={merged.pk}",
+        {"department": department_for(merged).pk, "invitee_name": "所长", "proposed_at": when},
+    )
+    assert invited.status_code == 400 and survivor.reference in invited.content.decode()
+    assert not Matter.objects.exists() and not Invitation.objects.exists()
