@@ -230,6 +230,19 @@ def test_a_whole_number_finds_a_phone_stored_with_its_country_code_and_dashes(cl
         assert "4 号 401" not in page, query
 
 
+def test_a_whole_number_is_looked_up_as_a_phone_only(client, zone):
+    """Eleven digits are a phone: the address and name arms are left out (they made PostgreSQL
+    read every household of the street); fewer digits still search the addresses too."""
+    target = HouseholdFactory(zone=zone, address="蒙自路 141 弄 3 号 301", phone="13612345678")
+    HouseholdFactory(zone=zone, address="工号13612345678宿舍", phone="13900000000")
+    client.force_login(member_of(zone))
+
+    whole = client.get("/zone/", {"q": "13612345678"}).content.decode()
+    assert target.address in whole and "工号13612345678宿舍" not in whole
+    part = client.get("/zone/", {"q": "3612345678"}).content.decode()
+    assert target.address in part and "工号13612345678宿舍" in part
+
+
 def test_a_searchs_answer_comes_before_the_coverage_table(client, zone):
     target = HouseholdFactory(zone=zone, address="蒙自路 141 弄 5 号 501", phone="13612345670")
     client.force_login(member_of(zone))
