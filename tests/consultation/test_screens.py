@@ -204,6 +204,8 @@ def test_a_merged_ticket_sends_its_matter_and_invitation_to_the_surviving_one(cl
     assert f"已合并至 {survivor.reference}：请从该工单发起协商议题或约请。" in page
     assert f"/consultation/new/?ticket={merged.pk}" not in page and f"/invitations/new/?ticket={merged.pk}" not in page
     assert f"/consultation/new/?ticket={survivor.pk}" in client.get(f"/tickets/{survivor.pk}/").content.decode()
+    english = client.get(f"/tickets/{merged.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Merged into {survivor.reference}: raise a matter or an invitation from that ticket." in english
 
     # a link kept from before the merge is refused, naming the surviving ticket, and writes nothing
     body = {"ticket": merged.pk, "unit": f"committee:{zone.committee_id}", "title": "电梯", "source": "ticket"}
