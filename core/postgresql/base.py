@@ -8,6 +8,11 @@ answers what Django's answers — the wall time PostgreSQL wrote, in the connect
 with Django's tzinfo — parsing the ISO text with `datetime.fromisoformat` (in C), and hands
 anything else (infinity, dates BC, another DateStyle) to Django's.
 
+And it refuses a NUL character in a statement's parameters before sending it, with psycopg2's
+ValueError: PostgreSQL text cannot hold one, and with parameters bound by the server it answered
+a DataError, which nothing expects (a 500), where Django's and DRF's fields turn the ValueError
+into "not a valid choice" (a 400 naming the field).
+
 Set as the ENGINE of every PostgreSQL database in config.settings.base."""
 
 from datetime import datetime
@@ -35,7 +40,42 @@ if base.is_psycopg3:
         return TimestampLoader
 
 
+NUL_REFUSED = "A string literal cannot contain NUL (0x00) characters."  # psycopg2's words
+
+
+def refuse_nul(params) -> None:
+    """ValueError if a parameter (or an item of a list parameter) is text with a NUL in it."""
+    if not params:
+        return
+    for value in params.values() if isinstance(params, dict) else params:
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError(NUL_REFUSED)
+        elif isinstance(value, list | tuple) and any(isinstance(item, str) and "\x00" in item for item in value):
+            raise ValueError(NUL_REFUSED)
+
+
+if base.is_psycopg3:
+
+    class ServerBindingCursor(base.ServerBindingCursor):
+        def execute(self, query, params=None, *args, **kwargs):
+            refuse_nul(params)
+            return super().execute(query, params, *args, **kwargs)
+
+        def executemany(self, query, params_seq, *args, **kwargs):
+            params_seq = list(params_seq)
+            for params in params_seq:
+                refuse_nul(params)
+            return super().executemany(query, params_seq, *args, **kwargs)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if base.is_psycopg3 and params.get("cursor_factory") is base.ServerBindingCursor:
+            params["cursor_factory"] = ServerBindingCursor
+        return params
+
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
         if base.is_psycopg3:

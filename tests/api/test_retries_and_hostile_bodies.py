@@ -117,6 +117,33 @@ def test_a_lone_surrogate_is_a_400_naming_the_field(api_client, zone):
     assert not Ticket.objects.exists()
 
 
+def test_a_nul_character_in_a_looked_up_field_is_a_400_naming_it(api_client, zone):
+    """Found by schemathesis: a category code with a NUL reached PostgreSQL, which cannot hold
+    one in text (core.postgresql refuses it before, as psycopg2 did, and DRF names the field)."""
+    client = api_client(zone.committee.street)
+    body = {"category": "environment\u0000", "zone": zone.pk, "description": "楼道灯坏了"}
+
+    answer = post(client, "/api/v1/tickets/", body, key="nul-1")
+
+    assert answer.status_code == 400
+    assert list(answer.json()["error"]["fields"]) == ["category"]
+    assert not Ticket.objects.exists()
+
+
+def test_the_database_refuses_a_nul_in_any_parameter_before_sending_it():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for params in (["a\x00b"], [["x", "a\x00b"]], {"p": "a\x00b"}):
+            sql = "SELECT %(p)s" if isinstance(params, dict) else "SELECT %s"
+            with pytest.raises(ValueError, match="NUL"):
+                cursor.execute(sql, params)
+        with pytest.raises(ValueError, match="NUL"):
+            cursor.executemany("SELECT %s", [["fine"], ["a\x00b"]])
+        cursor.execute("SELECT %s", ["fine"])
+        assert cursor.fetchone() == ("fine",)
+
+
 def test_a_lone_surrogate_in_an_action_names_the_field(api_client, zone):
     client = api_client(zone.committee.street)
     ticket = new_ticket(client, zone)
