@@ -181,7 +181,9 @@ def ticket_detail(request, pk, forms=None, status=200):
             "deadline": selectors.deadline_state(ticket),
             "events": ticket.events.select_related("actor"),
             "feedback": ticket.feedback.select_related("recorded_by"),
-            "reporters": list(ticket.reporters.select_related("merged_from")),
+            # The merged duplicate by its reference only (its whole row, a ticket's 52 columns,
+            # made this the page's costliest query to compile).
+            "reporters": list(ticket.reporters.annotate(merged_from_reference=F("merged_from__reference"))),
             "referrals": ticket.referrals.select_related("department"),
             "action_forms": action_forms,
             "has_transfer": ticket.transfers.exists(),

@@ -150,6 +150,16 @@ class ZoneCoverage:
     def percent(self) -> int:
         return round(100 * self.visited / self.households) if self.households else 0
 
+    @property
+    def percent_label(self) -> str:
+        """The share as a team reads it: one household visited of 259 is not "0%", nor is 258
+        of 259 "100%" — the last one still waits."""
+        if self.visited > 0 and self.percent == 0:
+            return "<1%"
+        if self.visited < self.households and self.percent == 100:
+            return ">99%"
+        return f"{self.percent}%"
+
 
 def visit_coverage(scope: Scope, year: int) -> list[ZoneCoverage]:
     """普遍走访: per visible zone, households visited at least once in `year` out of all."""
@@ -244,6 +254,18 @@ def _search(query: str, personal_scope: Scope | None) -> Q:
     return condition
 
 
+# What a row of a list shows (grievances/_ticket_rows.html, with deadline_state and the related
+# objects' names): only these columns are read, not a ticket's 52 and each related row's all,
+# which Django spent more time naming, compiling and loading than PostgreSQL reading.
+# tests/test_query_counts.py pins that a list stays one query whatever its length.
+ROW_FIELDS = (
+    *("reference", "description", "urgency", "status", "tier", "overdue"),
+    *("resolve_by", "paused_at", "warn_day_at", "warn_quarter_at"),
+    *("category__name", "category__name_en", "owner__full_name", "owner__username"),
+    *("committee__name", "zone__name", "street__name"),
+)
+
+
 def ticket_queue(scope: Scope, filters: QueueFilters, *, rows: bool = True) -> QuerySet[Ticket]:
     """Open tickets (or those of one status, or all) in the caller's scope, soonest deadline
     first; with `rows=False` only which tickets, for counting (queue_counts): no related rows
@@ -252,7 +274,7 @@ def ticket_queue(scope: Scope, filters: QueueFilters, *, rows: bool = True) -> Q
     if rows:
         # Every related object a row of the list shows (the street too: a row without a
         # committee names its street), so that a page costs one query, not one per row.
-        tickets = tickets.select_related("category", "owner", "committee", "zone", "street")
+        tickets = tickets.select_related("category", "owner", "committee", "zone", "street").only(*ROW_FIELDS)
         # The request transfer form's number (escalation.TransferRecord, reached through its
         # relation: escalation sits above this app): a row says the committee passed it up.
         transfers = Ticket._meta.get_field("transfers").related_model.objects

@@ -99,6 +99,29 @@ def test_nothing_raised_counts_for_coverage(client, zone):
 
 
 @pytest.mark.parametrize(
+    ("visited", "households", "shown"),
+    [(0, 259, "0%"), (1, 259, "<1%"), (130, 259, "50%"), (258, 259, ">99%"), (259, 259, "100%")],
+)
+def test_coverage_never_rounds_a_visit_away_nor_the_last_household_into_done(visited, households, shown):
+    from grievances.selectors import ZoneCoverage
+
+    coverage = ZoneCoverage(zone_id=1, name="一区", households=households, visited=visited)
+
+    assert coverage.percent_label == shown
+    assert 0 <= coverage.percent <= 100  # the meter's value stays a whole number
+
+
+def test_the_zone_page_shows_one_visit_of_many_as_under_one_percent(client, zone):
+    households = HouseholdFactory.create_batch(101, zone=zone)
+    client.force_login(member_of(zone))
+
+    client.post(f"/households/{households[0].pk}/visits/new/", visit_post(households[0]))
+    page = client.get("/zone/").content.decode()
+
+    assert "1 / 101" in page and "&lt;1%" in page
+
+
+@pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"visited_on": "1900-01-01"}, "最近一年内"),
