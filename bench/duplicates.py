@@ -3,22 +3,23 @@
     .venv/bin/python bench/duplicates.py               # development pairs and the time of a comparison
     .venv/bin/python bench/duplicates.py --errors      # also the misjudged development pairs
     .venv/bin/python bench/duplicates.py --held-out    # also the held-out half (see below: rarely)
-    .venv/bin/python bench/duplicates.py --blind       # also the two blind sets
+    .venv/bin/python bench/duplicates.py --blind       # also the three blind sets
 
 Reads the labelled pairs (label same/different, category, two requests as residents, clerks
 and the 12345 hotline write them): tests/data/duplicate_pairs.tsv, the lead's main set;
 tests/data/duplicate_pairs_extra.tsv, pairs written while building the comparison;
-tests/data/duplicate_pairs_dev2.tsv, 320 pairs by a second writer who had read neither the word
-groups nor the other pairs (scored once by the comparison as it stood before they joined the
-development pairs: README); and the blind sets tests/data/duplicate_pairs_blind.tsv and
-tests/data/duplicate_pairs_blind2.tsv (the second by a writer who had read neither the word groups
-nor the other pairs), each written and committed before the comparison was ever run on it.
+tests/data/duplicate_pairs_dev2.tsv and tests/data/duplicate_pairs_dev3.tsv, 320 and 360 pairs by a
+second and a third writer who had read neither the word groups nor the other pairs (each scored
+once by the comparison as it stood before they joined the development pairs: README); and the
+blind sets tests/data/duplicate_pairs_blind.tsv, duplicate_pairs_blind2.tsv and
+duplicate_pairs_blind3.tsv (the last two by writers who had read neither the word groups nor the
+other pairs), each written and committed before the comparison was ever run on it.
 Scores each pair with core.similarity.similarity.
 
 Not fooling ourselves: each pair of the main set falls, by a hash of its two texts, into a
 development half or a held-out half; the extra pairs are all development. The comparison's
 model (bench/fit_duplicates.py) is fitted and its threshold chosen by cross-validation on the
-development pairs alone (the main set's development half, the extra and the dev2 pairs); its
+development pairs alone (the main set's development half, the extra, dev2 and dev3 pairs); its
 word groups were written from development pairs too, so the
 development row is in-sample and flatters it, and the cross-validated row beside it is
 optimistic for the word groups. The held-out half and the blind set are printed only when asked
@@ -47,17 +48,22 @@ EXTRA = ROOT / "tests" / "data" / "duplicate_pairs_extra.tsv"
 DEV2 = ROOT / "tests" / "data" / "duplicate_pairs_dev2.tsv"
 BLIND = ROOT / "tests" / "data" / "duplicate_pairs_blind.tsv"
 BLIND2 = ROOT / "tests" / "data" / "duplicate_pairs_blind2.tsv"
+DEV3 = ROOT / "tests" / "data" / "duplicate_pairs_dev3.tsv"
+BLIND3 = ROOT / "tests" / "data" / "duplicate_pairs_blind3.tsv"
+# Every set but the main one, and the part it is: development, or a blind set.
+PARTS = {EXTRA: "dev", DEV2: "dev", DEV3: "dev", BLIND: "blind", BLIND2: "blind2", BLIND3: "blind3"}
 GOAL_PRECISION, GOAL_RECALL = 0.9, 0.7
 
 
 def load():
-    """(part, main, same, category, a, b) for every labelled pair; part is 'dev', 'held-out', 'blind' or 'blind2'."""
+    """(part, main, same, category, a, b) for every labelled pair; part is 'dev', 'held-out' or
+    a blind set's ('blind', 'blind2', 'blind3')."""
     pairs = []
-    for path in (PAIRS, EXTRA, DEV2, BLIND, BLIND2):
+    for path in (PAIRS, *PARTS):
         with path.open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle, delimiter="\t"):
                 a, b = row["a"], row["b"]
-                part = {EXTRA: "dev", DEV2: "dev", BLIND: "blind", BLIND2: "blind2"}.get(path) or half(a, b)
+                part = PARTS.get(path) or half(a, b)
                 pairs.append((part, path == PAIRS, row["label"] == "same", row["category"], a, b))
     return pairs
 
@@ -78,15 +84,17 @@ def rates(scored, threshold):
 
 
 def main():
-    asked = (("--held-out", "held-out"), ("--blind", "blind"), ("--blind", "blind2"))
+    asked = (("--held-out", "held-out"), *(("--blind", part) for part in ("blind", "blind2", "blind3")))
     show = {"dev"} | {part for flag, part in asked if flag in sys.argv}
     pairs = [pair for pair in load() if pair[0] in show]
     rows = [(part, main, same, category, a, b, similarity(a, b)) for part, main, same, category, a, b in pairs]
-    parts = ("dev", "held-out", "blind", "blind2")
+    parts = ("dev", "held-out", "blind", "blind2", "blind3")
     groups = {part: [(same, score) for p, _, same, *_, score in rows if p == part] for part in parts}
     model = json.loads(MODEL_FILE.read_text(encoding="utf-8"))["cross_validated"]
-    print(f"{PAIRS.relative_to(ROOT)}: halved by a hash of the texts; {EXTRA.name} and {DEV2.name}: development;")
-    print(f"{BLIND.name} and {BLIND2.name}: the blind sets, written before the comparison was run on them")
+    dev = [path.name for path, part in PARTS.items() if part == "dev"]
+    blind = [path.name for path, part in PARTS.items() if part != "dev"]
+    print(f"{PAIRS.relative_to(ROOT)}: halved by a hash of the texts; {', '.join(dev)}: development;")
+    print(f"{', '.join(blind)}: the blind sets, each written before the comparison was run on it")
     print(f"threshold in use (core.similarity.SAME_ABOVE, chosen by cross-validation on dev): {THRESHOLD:.2f}")
     print(f"{'':>16} {'pairs':>5} {'same':>4} {'precision':>9} {'recall':>6}")
     print(

@@ -3,8 +3,8 @@
     .venv/bin/python bench/fit_duplicates.py            # cross-validate, fit, write
     .venv/bin/python bench/fit_duplicates.py --dry-run  # cross-validate and print only
 
-Reads the development pairs only (bench/duplicates.py: the main set's development half and the
-extra pairs; never the held-out half or the blind set). Each pair becomes the signals of
+Reads the development pairs only (bench/duplicates.py: the main set's development half, the
+extra, dev2 and dev3 pairs; never the held-out half or a blind set). Each pair becomes the signals of
 core.similarity.features; a logistic regression (plain Python: Newton's method with a ridge
 penalty on standardized signals) turns them into a score. The fit is monotone: each signal has
 the direction common sense gives it (core.similarity.DIRECTION: more shared wording, agreement or the same place can

@@ -152,7 +152,9 @@ FACETS = (
         False,
         r"小区外|外面马路|外侧马路|外侧道路|外面的马路|外面那条路|门口马路|市政道路|马路两边|马路上|马路边|外面路上",
     ),
-    ("barrier", 3.0, False, r"道闸|挡车杆|门岗|岗亭"),
+    ("barrier", 3.0, False, r"道闸|挡车杆|门岗|岗亭|车牌"),
+    ("phone_signal", 3.0, False, r"手机信号|信号弱|没信号|信号差|移动信号|信号不好|基站"),
+    ("pesticide", 3.0, False, r"农药|打药|喷药|杀虫剂|除草剂"),
     ("gas", 3.0, False, r"煤气|燃气|天然气|液化气|漏气|煤气罐|液化石油气|钢瓶"),
     ("stray_animal", 3.0, False, r"流浪猫|流浪狗|野猫|野狗"),
     ("shared_room", 2.0, False, r"合用|公用|共用"),
@@ -192,7 +194,12 @@ FACETS = (
     ("sign", 3.0, False, r"灯牌|招牌|灯箱|广告牌|店招"),
     ("renovation", 2.5, False, r"装修|电钻|冲击钻|敲墙|砸墙|敲敲打打|装潢|切割机"),
     ("site_work", 3.0, False, r"工地|施工|打桩|搅拌|挖掘|基坑|塔吊|渣土车|围挡|工程车"),
-    ("music_game", 3.0, False, r"麻将|棋牌|钢琴|弹琴|练琴|乐器|唱歌|卡拉ok|ktv|二胡|唱戏|戏曲|越剧|京剧|萨克斯|音乐"),
+    (
+        "music_game",
+        3.0,
+        False,
+        r"麻将|棋牌|钢琴|弹琴|练琴|乐器|唱歌|唱k|卡拉ok|ktv|小号|二胡|唱戏|戏曲|越剧|京剧|萨克斯|音乐",
+    ),
     ("footsteps", 3.0, False, r"跺|走路声|高跟鞋|弹珠|跑跳|蹦|跳绳|脚步声|跑来跑去|走来走去|拍球"),
     (
         "dragging",
@@ -276,7 +283,7 @@ FACETS = (
         True,
         r"没出门|没见到|联系不上|没动静|没露面|敲门没人|敲门不应|无人应答|没人应|敲门不开|没有出门",
     ),
-    ("group_rental", 3.0, True, r"群租|隔断|隔成|住了十几|合租|床位"),
+    ("group_rental", 3.0, True, r"群租|隔断|隔成|住了十几|住十几|十几个人|十余人|合租|床位"),
     ("deposit", 3.0, True, r"押金|不退|退租|租金纠纷"),
     ("felling", 3.0, True, r"砍|伐|挖走"),
     ("leased_out", 3.0, True, r"租给|包月|对外出租|租了"),
@@ -320,7 +327,7 @@ FACETS = (
     ("door_fault", 2.5, True, r"(?<!阀)门关|关门|被门夹|夹到|夹了|防夹|门卡|门不开|开门|厅门|安全触板"),
     ("button", 3.0, True, r"按钮|按键|面板|楼层不停|不停|停不下|按了没反应"),
     ("inspection", 3.0, True, r"年检|合格证|检验标志|检验合格|使用标志|过期|检验|不合格|年审|超期"),
-    ("alarm_call", 3.0, True, r"紧急呼叫|报警|警铃|五方通话|对讲|呼叫|求助|应急电话|一键呼叫|sos"),
+    ("alarm_call", 3.0, True, r"紧急呼叫|报警|警铃|五方通话|对讲|呼叫|求助|应急电话|紧急电话|一键呼叫|sos"),
     ("maintenance", 2.5, True, r"保养|维保合同|维修合同|走过场|维保不到位|没人保养"),
     ("smell", 2.5, True, r"臭|腐|馊|异味|味道|尿|熏|骚|气味|味很大|味儿|难闻|刺鼻|腥|返味|反味|返臭|烟味|焦味|煤气味"),
     ("dirty", 1.0, True, r"脏|污|卫生|清洗|消毒|保洁|便溺|粪|臭水|打扫|清洁|油腻|积灰|灰尘|泥"),
@@ -338,6 +345,7 @@ FACETS = (
         r"偷倒|倾倒|乱倒|倒在|倒到|拉来倒|乱扔|泼|扔进|扔到|丢进|扔了一地|乱丢|随手扔|遗弃|丢弃|被人倒|(?:扔|丢)在\w{0,3}(?:楼道|门口|路边|过道|走廊|楼梯)",
     ),
     ("scavenging", 3.0, True, r"捡废品|拾荒|翻垃圾|翻找|翻得|收废品"),
+    ("assault", 3.0, True, r"打人|推搡|殴打|动手|被打|打伤"),
     ("harassment", 3.0, True, r"辱骂|骚扰|威胁|恐吓|骂|字条|纸条|跟踪|报复|侮辱|泼油漆"),
     ("attitude", 3.0, True, r"态度|骂人|不耐烦|爱理不理|服务差"),
     ("management_change", 3.0, True, r"撤场|续签|招标|换物业|选聘|退出小区|交接"),
@@ -437,7 +445,7 @@ FACETS = (
         "strangers",
         3.0,
         True,
-        r"陌生人|外来人员|推销|传单|闲杂人|可疑|尾随|不明人员|身份不明|乱窜|游荡|转悠|徘徊|踩点|鬼鬼祟祟|挨家挨户",
+        r"陌生人|不认识的人|转来转去|外来人员|推销|传单|闲杂人|可疑|尾随|不明人员|身份不明|乱窜|游荡|转悠|徘徊|踩点|鬼鬼祟祟|挨家挨户",
     ),
     ("fraud", 3.0, True, r"诈骗|骗|保健品|理财|讲座|上当|免费领|冒充|假冒"),
     ("posting", 3.0, True, r"贴了|贴满|张贴|乱贴|乱涂|涂写|喷涂|涂鸦|乱画|小广告|牛皮癣"),
@@ -454,7 +462,7 @@ FACETS = (
         "illegal_build",
         3.0,
         True,
-        r"违建|违章|搭建|搭了|乱搭|加盖|圈起来|围墙|阳光房|私搭|违法建筑|搭棚|扩建",
+        r"违建|违章|搭建|铁皮房|彩钢|搭了|乱搭|加盖|圈起来|围墙|阳光房|私搭|违法建筑|搭棚|扩建",
     ),
     ("consent", 3.0, True, r"不同意|签字|不肯|反对|同意|不配合"),
     ("late_night", 0.5, True, r"半夜|凌晨|深夜|夜间|晚上|十点|十一点|\d+点"),
@@ -521,14 +529,25 @@ _UNIT = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=号|弄|幢|栋|室|楼|层|座|单元)")
 _BUILDING = re.compile(r"(\d+)(?:号楼|号|幢|栋|座)|([a-z])座")
 _LANE = re.compile(r"(\d+)弄")
-_ROOM = re.compile(r"(?<!\d)(\d{3,4})室?(?![\d号弄幢栋座元米年块公个户次点时分斤平楼层多余]|天(?!花))|(\d+)室")
+# A bare number of three or four digits is a room unless a unit follows (…元, …米, 15楼 a
+# floor), but 902楼上 is the room 902's upstairs.
+_ROOM = re.compile(
+    r"(?<!\d)(\d{3,4})室?(?![\d号弄幢栋座元米年块公个户次点时分斤平层多余]|楼(?![上下])|天(?!花))|(\d+)室"
+)
 # A room named as the other party's (楼上601住户, 隔壁是502): not where the reporter lives.
 _NEIGHBOUR_ROOM = re.compile(r"(?:楼上|楼下|隔壁|对门|邻居|邻户)(?:的|是|那家|那户|住户|邻居)?(\d{3,4})(?!\d)")
 # A floor and a flat written apart (15楼02室) is the room 1502.
 _FLOOR_ROOM = re.compile(r"(?<!\d)(\d{1,2})[楼层](\d{2})室")
-# Within a building or an estate: the staircase (2单元) and the gate (东门).
+# Within a building or an estate: the staircase (2单元), the gate (东门), the side (西侧绿化带,
+# 东边那部电梯) and the floor (12楼, 5层; not 12号楼, nor 楼上, 楼道, 楼顶).
 _STAIRCASE = re.compile(r"(\d+)单元")
 _GATE = re.compile(r"(?<![东西南北])([东西南北])(?:大门|侧门|门|出入口)")
+_SIDE = re.compile(r"(?<![东西南北])([东西南北])(?:侧|边|面)")
+_FLOOR = re.compile(r"(?<![\d号栋幢座])(\d{1,2})[楼层](?![上下道梯顶房])")
+# A flat written with dashes, building-staircase-room or building-room (8-1-402, 3-402): read
+# as 8号1单元402室 before the dashes go (not a date, nor a telephone number).
+_ANY_PART = re.compile(r"[东西南北][侧边面]|\d[楼层]")
+_DASHED = re.compile(r"(?<![\d-])(\d{1,3})-(?:(\d{1,2})-)?(\d{3,4})(?![\d-])")
 # An estate's name may hold a facet's word (梧桐苑, 银杏苑): not read for facets.
 _ESTATE = re.compile(r"\w{2}(?=苑|花园|家园|新村|山庄)")
 _PLACES = re.compile(r"\d+(?:号楼|号|幢|栋|座|弄|室)|[a-z]座|(?<!\d)\d{3,4}(?!\d)")
@@ -574,6 +593,8 @@ class Profile(NamedTuple):
 def normalized(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").lower()
     text = _CN_NUMBER.sub(_cn_to_digits, text)
+    if "-" in text:
+        text = _DASHED.sub(lambda m: f"{m[1]}号{m[2] + '单元' if m[2] else ''}{m[3]}室", text)
     if "室" in text:
         text = _FLOOR_ROOM.sub(r"\1\2室", text)
     for phrase in BOILERPLATE:
@@ -606,8 +627,13 @@ def profile(text: str) -> Profile:
     rooms = frozenset(m.group(1) or m.group(2) for m in _ROOM.finditer(plain))
     others = frozenset(m.group(1) for m in _NEIGHBOUR_ROOM.finditer(plain)) & rooms if rooms else frozenset()
     parts = frozenset(
-        [*("u" + m.group(1) for m in _STAIRCASE.finditer(plain)), *("g" + m.group(1) for m in _GATE.finditer(plain))]
-        if "单元" in plain or "门" in plain or "出入口" in plain
+        [
+            *("u" + m.group(1) for m in _STAIRCASE.finditer(plain)),
+            *("g" + m.group(1) for m in _GATE.finditer(plain)),
+            *("s" + m.group(1) for m in _SIDE.finditer(plain)),
+            *("f" + m.group(1) for m in _FLOOR.finditer(plain)),
+        ]
+        if "单元" in plain or "门" in plain or "出入口" in plain or _ANY_PART.search(plain)
         else ()
     )
     scan = _ESTATE.sub("", plain) if "苑" in plain or "园" in plain or "村" in plain or "庄" in plain else plain
@@ -755,8 +781,9 @@ def _unexplained(mine: Profile, theirs: Profile, rarity: Rarity) -> float:
 
 
 def _parts_clash(first: Profile, second: Profile) -> bool:
-    """Both name a staircase (or a gate) and share none: 1单元 against 2单元, 东门 against 西门."""
-    for kind in "ug":
+    """Both name a staircase (or a gate, a side, a floor) and share none: 1单元 against 2单元,
+    东门 against 西门, 东侧 against 西侧, 12楼 against 21楼."""
+    for kind in "ugsf":
         mine = {p for p in first.parts if p[0] == kind}
         theirs = {p for p in second.parts if p[0] == kind}
         if mine and theirs and not mine & theirs:

@@ -27,6 +27,10 @@ DIFFERENT = [
     ("3号楼电梯坏了", "3号楼楼道灯坏了"),
     # only the hotline's register in common
     ("市民反映：小区垃圾无人清运，希望尽快处理", "市民反映：楼道灯不亮，希望尽快处理"),
+    # one building, two sides; one lift, two floors; one stairwell, two flats written with dashes
+    ("怡景苑东侧消防通道被车堵了", "居民反映：怡景苑西侧消防通道长期停放车辆。"),
+    ("金沙苑9幢电梯在12楼不停靠", "金沙苑9幢电梯到21楼不停 每次得从22楼走下来"),
+    ("阳光丽苑8-1-402门口堆了鞋柜杂物", "阳光丽苑8-1-403门口堆了一堆杂物 好几个月"),
 ]
 
 
@@ -48,6 +52,19 @@ def test_places_are_read_with_chinese_numerals_and_full_width_digits():
     assert read.rooms == {"502", "602"}
     assert profile("二十三号楼").buildings == {"23"}
     assert profile("B座电梯").buildings == {"b"}
+
+
+def test_sides_floors_dashed_flats_and_the_room_before_its_upstairs_are_places():
+    assert profile("锦苑8栋902反映楼上夜间拖拽家具").rooms == {"902"}  # 902's upstairs, not a floor
+    flat = profile("阳光丽苑8-1-402门口")
+    assert (flat.buildings, flat.rooms, flat.parts) == ({"8"}, {"402"}, {"u1"})
+    assert profile("新民小区3-402").rooms == {"402"}
+    assert profile("西侧绿化带杂草").parts == {"s西"} and profile("东边那部电梯").parts == {"s东"}
+    assert profile("电梯在十二楼不停").parts == {"f12"}
+    # Not places: stuff (东西), a building (12号楼), the stairs and upstairs, a telephone, a date.
+    assert not profile("楼道里堆了很多东西").parts
+    assert not profile("12号楼楼道 楼上漏水").parts
+    assert not profile("电话138-1234-5678").rooms and not profile("2026-10-12来过").rooms
 
 
 def test_scores_stay_between_zero_and_one_and_a_profile_compares_like_its_text():
