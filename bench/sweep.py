@@ -311,7 +311,7 @@ def prepare(args, data: GeneratorData) -> None:
         build(args, data)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tier, count(*) FROM grievances_ticket WHERE status IN %s GROUP BY tier ORDER BY tier", [OPEN]
+            "SELECT tier, count(*) FROM grievances_ticket WHERE status = ANY(%s) GROUP BY tier ORDER BY tier", [list(OPEN)]
         )
         tiers = ", ".join(f"{n:,} {tier}" for tier, n in cursor.fetchall())
         cursor.execute(
@@ -613,6 +613,7 @@ def explain_claim(batch_size: int) -> tuple[str, str]:
     """EXPLAIN (ANALYZE, BUFFERS) of the claim exactly as sweep_escalate_due sends it: the
     sweep step runs in a transaction, its first claim statement is explained instead of
     run, and everything is rolled back (EXPLAIN ANALYZE of FOR UPDATE takes the row locks)."""
+    import psycopg
     from django.conf import settings
     from django.db import connection, transaction
     from django.utils import timezone, translation
@@ -623,7 +624,9 @@ def explain_claim(batch_size: int) -> tuple[str, str]:
 
     def explain_instead(execute, sql, params, many, context):
         if not captured and QueryLog.kind(sql).startswith("claim"):
-            captured.append(context["cursor"].mogrify(sql, params).decode())
+            # The statement with its values in (psycopg 3 binds them on the server: a client-side
+            # cursor of the same connection writes them in).
+            captured.append(psycopg.ClientCursor(context["connection"].connection).mogrify(sql, params))
             execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params, many, context)
             captured.extend(row[0] for row in context["cursor"].fetchall())
             raise _Explained
