@@ -311,7 +311,8 @@ def prepare(args, data: GeneratorData) -> None:
         build(args, data)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tier, count(*) FROM grievances_ticket WHERE status = ANY(%s) GROUP BY tier ORDER BY tier", [list(OPEN)]
+            "SELECT tier, count(*) FROM grievances_ticket WHERE status = ANY(%s) GROUP BY tier ORDER BY tier",
+            [list(OPEN)],
         )
         tiers = ", ".join(f"{n:,} {tier}" for tier, n in cursor.fetchall())
         cursor.execute(
