@@ -320,8 +320,18 @@ class Ticket(ChoiceLabels, models.Model):
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
 
+    # Indexed with its date (Meta: ticket_household_created), not alone: beside a bare household
+    # index PostgreSQL took that one for the duplicate suggestions' building query and filtered
+    # out the closed tickets (20 ms, 6,466 buffers on the city data) rather than read the open
+    # ones' own index (4.2 ms, 3,233).
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("household")
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("household"),
+        db_index=False,
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     # Where the matter is (WGS-84 degrees), both or neither: the phone's location, a
@@ -596,6 +606,8 @@ class Ticket(ChoiceLabels, models.Model):
                 name="ticket_open_household",
                 condition=Q(status__in=OPEN_STATUSES),
             ),
+            # A household's tickets newest first (its page), and the foreign key's own checks.
+            models.Index(fields=["household", "created_at"], name="ticket_household_created"),
         ]
 
     def __str__(self):
