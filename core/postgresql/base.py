@@ -23,7 +23,6 @@ search is planned again, for its own words.
 
 Set as the ENGINE of every PostgreSQL database in config.settings.base."""
 
-import re
 from datetime import datetime
 from functools import lru_cache
 
@@ -64,14 +63,16 @@ def refuse_nul(params) -> None:
             raise ValueError(NUL_REFUSED)
 
 
-# A statement that searches text: planned for each run's words, never prepared.
-# (LIKE and ILIKE, which Django's contains and icontains write; SIMILAR TO; a regular
-# expression, ~ and ~*; pg_trgm's similarity operators <% %> <<% %>>.)
-SEARCHES_TEXT = re.compile(r"\b(?:I?LIKE|SIMILAR\s+TO)\b|\s~\*?\s|<<?%|%>>?", re.IGNORECASE)
+# A statement that searches text, planned for each run's words and never prepared: the
+# operators Django writes for one (LIKE and ILIKE for contains, icontains, startswith…; ~ and
+# ~* for regex; pg_trgm's %> and <% lookups; SIMILAR TO). Plain substrings, as Django writes
+# them: every statement passes here, and a case-blind regular expression over a queue's 2 kB
+# statement cost 170 µs, a dozen times a page.
+TEXT_SEARCH_OPERATORS = ("LIKE ", " ~ ", " ~* ", "%>", "<%", "SIMILAR TO")
 
 
 def searches_text(query) -> bool:
-    return isinstance(query, str) and SEARCHES_TEXT.search(query) is not None
+    return isinstance(query, str) and any(operator in query for operator in TEXT_SEARCH_OPERATORS)
 
 
 if base.is_psycopg3:
