@@ -153,7 +153,7 @@ def test_a_merged_tickets_page_links_the_surviving_one_by_its_reference(client, 
     assert f'<dt>重复于</dt><dd><a href="/tickets/{survivor.pk}/">{survivor.reference}</a></dd>' in merged_page
     assert "重复于" not in survivor_page
     # The merged ticket's reporter is one of the survivor's, named with where they came from.
-    assert f"由 {merged.reference} 合并而来" in survivor_page
+    assert f'<a href="/tickets/{merged.pk}/">由 {merged.reference} 合并而来</a>' in survivor_page
 
 
 def test_the_api_answers_possible_duplicates_in_the_keys_streets_and_finds_a_merged_ticket(api_client, zone):  # noqa: F811
