@@ -3,7 +3,7 @@
     .venv/bin/python bench/duplicates.py               # development pairs and the time of a comparison
     .venv/bin/python bench/duplicates.py --errors      # also the misjudged development pairs
     .venv/bin/python bench/duplicates.py --held-out    # also the held-out half (see below: rarely)
-    .venv/bin/python bench/duplicates.py --blind       # also the three blind sets
+    .venv/bin/python bench/duplicates.py --blind       # also the four blind sets
 
 Reads the labelled pairs (label same/different, category, two requests as residents, clerks
 and the 12345 hotline write them): tests/data/duplicate_pairs.tsv, the lead's main set;
@@ -11,9 +11,10 @@ tests/data/duplicate_pairs_extra.tsv, pairs written while building the compariso
 tests/data/duplicate_pairs_dev2.tsv and tests/data/duplicate_pairs_dev3.tsv, 320 and 360 pairs by a
 second and a third writer who had read neither the word groups nor the other pairs (each scored
 once by the comparison as it stood before they joined the development pairs: README); and the
-blind sets tests/data/duplicate_pairs_blind.tsv, duplicate_pairs_blind2.tsv and
-duplicate_pairs_blind3.tsv (the last two by writers who had read neither the word groups nor the
-other pairs), each written and committed before the comparison was ever run on it.
+blind sets tests/data/duplicate_pairs_blind.tsv, duplicate_pairs_blind2.tsv,
+duplicate_pairs_blind3.tsv and duplicate_pairs_blind4.tsv (the last three by writers who had read
+neither the word groups nor the other pairs; the fourth by one who had read nothing of the
+system), each written and committed before the comparison was ever run on it.
 Scores each pair with core.similarity.similarity.
 
 Not fooling ourselves: each pair of the main set falls, by a hash of its two texts, into a
@@ -50,14 +51,16 @@ BLIND = ROOT / "tests" / "data" / "duplicate_pairs_blind.tsv"
 BLIND2 = ROOT / "tests" / "data" / "duplicate_pairs_blind2.tsv"
 DEV3 = ROOT / "tests" / "data" / "duplicate_pairs_dev3.tsv"
 BLIND3 = ROOT / "tests" / "data" / "duplicate_pairs_blind3.tsv"
+BLIND4 = ROOT / "tests" / "data" / "duplicate_pairs_blind4.tsv"
 # Every set but the main one, and the part it is: development, or a blind set.
-PARTS = {EXTRA: "dev", DEV2: "dev", DEV3: "dev", BLIND: "blind", BLIND2: "blind2", BLIND3: "blind3"}
+PARTS = {EXTRA: "dev", DEV2: "dev", DEV3: "dev", BLIND: "blind", BLIND2: "blind2", BLIND3: "blind3", BLIND4: "blind4"}
+BLIND_PARTS = ("blind", "blind2", "blind3", "blind4")
 GOAL_PRECISION, GOAL_RECALL = 0.9, 0.7
 
 
 def load():
     """(part, main, same, category, a, b) for every labelled pair; part is 'dev', 'held-out' or
-    a blind set's ('blind', 'blind2', 'blind3')."""
+    a blind set's ('blind', 'blind2', 'blind3', 'blind4')."""
     pairs = []
     for path in (PAIRS, *PARTS):
         with path.open(encoding="utf-8") as handle:
@@ -84,11 +87,11 @@ def rates(scored, threshold):
 
 
 def main():
-    asked = (("--held-out", "held-out"), *(("--blind", part) for part in ("blind", "blind2", "blind3")))
+    asked = (("--held-out", "held-out"), *(("--blind", part) for part in BLIND_PARTS))
     show = {"dev"} | {part for flag, part in asked if flag in sys.argv}
     pairs = [pair for pair in load() if pair[0] in show]
     rows = [(part, main, same, category, a, b, similarity(a, b)) for part, main, same, category, a, b in pairs]
-    parts = ("dev", "held-out", "blind", "blind2", "blind3")
+    parts = ("dev", "held-out", *BLIND_PARTS)
     groups = {part: [(same, score) for p, _, same, *_, score in rows if p == part] for part in parts}
     model = json.loads(MODEL_FILE.read_text(encoding="utf-8"))["cross_validated"]
     dev = [path.name for path, part in PARTS.items() if part == "dev"]
@@ -101,16 +104,17 @@ def main():
         f"{'dev, left out':>16} {model['pairs']:5d} {'':>4} {model['precision']:9.2f} {model['recall']:6.2f}"
         f"  cross-validated ({model['folds']} folds x {model['shuffles']}), from {MODEL_FILE.name}"
     )
-    for name, scored in groups.items():
+    unseen = [pair for name, scored in groups.items() if name != "dev" for pair in scored]
+    rows = [({"dev": "dev, in-sample"}.get(name, name), scored) for name, scored in groups.items()]
+    for label, scored in [*rows, ("unseen, pooled", unseen)]:
         if not scored:
             continue
         precision, recall = rates(scored, THRESHOLD)
         met = "goal met" if precision >= GOAL_PRECISION and recall >= GOAL_RECALL else "below goal"
-        label = {"dev": "dev, in-sample"}.get(name, name)
         print(f"{label:>16} {len(scored):5d} {sum(s for s, _ in scored):4d} {precision:9.2f} {recall:6.2f}  {met}")
     print(f"(goal: precision >= {GOAL_PRECISION} at recall >= {GOAL_RECALL})")
     print("\nother thresholds, precision / recall: " + " | ".join(name for name in groups if groups[name]))
-    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
         figures = " | ".join("{:.2f} / {:.2f}".format(*rates(s, threshold)) for s in groups.values() if s)
         print(f"  {threshold:.2f}: {figures}")
 

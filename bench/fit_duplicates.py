@@ -19,7 +19,8 @@ identical texts as different.
 Cross-validation: 5 folds, repeated with 3 shuffles. In each fold the rarity table (IDF) is
 counted on the training texts only and the model fitted on the training pairs; the pairs left
 out are scored. The threshold written is the one at which the pooled left-out scores reach
-precision 0.9 with the most recall (the highest of equals); the left-out figures at it are
+precision 0.95 (the goal's 0.9 and MARGIN) with the most recall (the highest of equals), as long
+as their recall stays at 0.8 or more; the left-out figures at it are
 written beside it, for bench/duplicates.py to print. The model written is then fitted on all
 development pairs, with the rarity table counted on all development texts.
 """
@@ -37,6 +38,12 @@ from core.similarity import DIRECTION, FEATURES, MODEL_FILE, Rarity, features, p
 
 FOLDS, SHUFFLES = 5, 3
 RIDGE = 1.0  # on standardized signals; 0.3-3 cross-validate alike, 10 and more worse
+# Left-out scores flatter the comparison: on every set written apart from the development pairs
+# (the held-out half, three blind sets, dev2 and dev3 before they joined) precision came out 0.04
+# to 0.13 below the cross-validated figure at the threshold cross-validation chose for 0.9. The
+# threshold is therefore chosen for the goal's precision and this margin, and recall is allowed
+# to fall to MIN_RECALL for it (the goal's 0.7, and a margin of its own).
+MARGIN, MIN_RECALL = 0.05, 0.8
 
 
 def fit(rows: list[tuple[float, ...]], labels: list[bool]) -> tuple[float, tuple[float, ...]]:
@@ -97,9 +104,15 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
 
 
 def best_threshold(scored: list[tuple[bool, float]]) -> float | None:
-    """The threshold reaching the goal's precision with the most recall, the highest of equals."""
-    fitting = [t / 100 for t in range(1, 100) if rates(scored, t / 100)[0] >= GOAL_PRECISION]
-    return max(fitting, key=lambda t: (rates(scored, t)[1], t)) if fitting else None
+    """The threshold reaching the goal's precision and MARGIN with the most recall (the highest of
+    equals); failing that, the one with the best precision whose recall is still MIN_RECALL."""
+    thresholds = [t / 100 for t in range(1, 100)]
+    fitting = [t for t in thresholds if rates(scored, t)[0] >= GOAL_PRECISION + MARGIN]
+    fitting = [t for t in fitting if rates(scored, t)[1] >= MIN_RECALL]
+    if fitting:
+        return max(fitting, key=lambda t: (rates(scored, t)[1], t))
+    enough = [t for t in thresholds if rates(scored, t)[1] >= MIN_RECALL and rates(scored, t)[0] >= GOAL_PRECISION]
+    return max(enough, key=lambda t: (rates(scored, t)[0], t)) if enough else None
 
 
 def cross_validate(pairs) -> list[tuple[bool, float]]:
@@ -129,7 +142,7 @@ def main():
         sys.exit("no threshold reaches the goal's precision on the left-out scores")
     precision, recall = rates(scored, threshold)
     print(f"cross-validated ({FOLDS} folds x {SHUFFLES} shuffles, left-out scores pooled):")
-    for t in (0.3, 0.4, threshold, 0.5, 0.6, 0.7):
+    for t in sorted({0.3, 0.4, 0.5, 0.6, 0.7, 0.8, threshold}):
         p, r = rates(scored, t)
         print(f"  {t:.2f}: precision {p:.3f} recall {r:.3f}{'  <- chosen' if t == threshold else ''}")
 
