@@ -85,3 +85,10 @@ def page_of(request, queryset, size: int | None = None) -> Page:
     gives the nearest page. At most COUNT_CAP rows are counted and paged
     (`page.paginator.capped`: there are more)."""
     return CappedPaginator(queryset, size or PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def read_page(page: Page) -> Page:
+    """`page` with its rows read now (core.plans.generic_plans: inside the block, not when the
+    template first loops over them)."""
+    page.object_list = list(page.object_list)
+    return page

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from affairs.selectors import citable_entries
 from core.enums import Status, Tier, Urgency
 from core.errors import InvalidInput, ZhitongError
-from core.pages import PAGE_SIZE, page_of
+from core.pages import PAGE_SIZE, page_of, read_page
 from core.params import whole_number
+from core.plans import generic_plans
 from grievances import selectors
 from grievances.models import Category, Photo
 from grievances.photos import photo_response
@@ -86,13 +87,14 @@ def queue(request):
     filters = _queue_filters(request, policy.default_queue_tier(user))
     scope = user_scope(user)
     tickets = selectors.ticket_queue(scope, filters)
-    page = page_of(request, tickets)
+    with generic_plans(tickets.db):
+        page = read_page(page_of(request, tickets))
+        # One query counts the cards and what the tier filter hides at the other tiers.
+        counts = selectors.queue_counts(
+            selectors.ticket_queue(scope, replace(filters, tier=""), rows=False), tier=filters.tier
+        )
     committees = list(visible_committees(scope).order_by("code"))
     categories = list(Category.objects.filter(active=True))
-    # One query counts the cards and what the tier filter hides at the other tiers.
-    counts = selectors.queue_counts(
-        selectors.ticket_queue(scope, replace(filters, tier=""), rows=False), tier=filters.tier
-    )
     without_tier = request.GET.copy()
     without_tier["tier"] = ""
     without_tier.pop("page", None)
@@ -135,12 +137,15 @@ def my_tickets(request):
     scope = user_scope(request.user)
     tickets = selectors.ticket_queue(scope, selectors.QueueFilters(owner_id=request.user.pk))
     awaiting = selectors.ticket_queue(scope, selectors.QueueFilters(owner_id=request.user.pk, status=Status.RESOLVED))
+    with generic_plans(tickets.db):
+        page = read_page(page_of(request, tickets))
+        awaiting = list(awaiting[:PAGE_SIZE])
     return render(
         request,
         "grievances/my_tickets.html",
         {
-            "page": page_of(request, tickets),
-            "awaiting": awaiting[:PAGE_SIZE],
+            "page": page,
+            "awaiting": awaiting,
             "referrals": department_referrals(request.user)[:PAGE_SIZE] if request.user.department_id else None,
             "now": timezone.now(),
         },

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.exports import csv_response
 from core.kept import kept
+from core.plans import generic_plans
 from core.replica import replica_view
 from escalation import policy
 from grievances.selectors import QueueFilters, queue_counts, ticket_queue
@@ -70,15 +71,16 @@ def dashboard(request):
     today = timezone.localdate()
     start = today.replace(day=1)
     scope, unit = user_scope(request.user), ReportUnit(**policy.home_unit(request.user))
+    # The same tickets the queue page opens on, so the numbers match the link.
+    queue = ticket_queue(scope, QueueFilters(tier=policy.default_queue_tier(request.user)), rows=False)
+    with generic_plans(queue.db):
+        counts = queue_counts(queue)
     return render(
         request,
         "reports/dashboard.html",
         {
             "stats": _kept_statistics(scope, unit, start, today + dt.timedelta(days=1)),
-            # The same tickets the queue page opens on, so the numbers match the link.
-            "queue": queue_counts(
-                ticket_queue(scope, QueueFilters(tier=policy.default_queue_tier(request.user)), rows=False)
-            ),
+            "queue": counts,
             "overdue": overdue(scope, unit)[:20],
             "start": start,
             "today": today,

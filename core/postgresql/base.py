@@ -13,13 +13,15 @@ ValueError: PostgreSQL text cannot hold one, and with parameters bound by the se
 a DataError, which nothing expects (a 500), where Django's and DRF's fields turn the ValueError
 into "not a valid choice" (a 400 naming the field).
 
-And it never prepares a statement that searches text (LIKE): with prepared statements
-(config.settings.base, ZHITONG_DATABASE_PREPARE_THRESHOLD) PostgreSQL plans a statement's first
-five runs for their values, then keeps one generic plan if its estimate looks no dearer — and
-for a search, whose best plan depends on the words, that estimate lies: on 3 million tickets
-the queue's counts for a phone number went from 5 ms to 1.2 s at the tenth search on a
-connection (its trigram indexes left for a walk of a million open tickets). Searched again, a
-search is planned again, for its own words.
+And it sends a statement that searches text (LIKE) with its values written in (bound by psycopg
+on this side, as psycopg2 did), never prepared: with prepared statements (config.settings.base,
+ZHITONG_DATABASE_PREPARE_THRESHOLD) PostgreSQL plans a statement's first five runs for their
+values, then keeps one generic plan if its estimate looks no dearer — and for a search, whose
+best plan depends on the words, that estimate lies: on 3 million tickets the queue's counts for
+a phone number went from 5 ms to 1.2 s at the tenth search on a connection (its trigram indexes
+left for a walk of a million open tickets). Searched again, a search is planned again, for its
+own words — also inside `core.plans.generic_plans`, which asks every statement with values for
+a generic plan.
 
 Set as the ENGINE of every PostgreSQL database in config.settings.base."""
 
@@ -27,6 +29,9 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.db.backends.postgresql import base
+
+if base.is_psycopg3:
+    from psycopg import ClientCursor
 
 if base.is_psycopg3:
     from django.db.backends.postgresql.psycopg_any import BaseTzLoader
@@ -81,6 +86,10 @@ if base.is_psycopg3:
         def execute(self, query, params=None, *args, prepare=None, **kwargs):
             refuse_nul(params)
             if prepare is None and searches_text(query):
+                if params:
+                    # The values written in: a statement without parameters has one plan,
+                    # made for them, whatever plan_cache_mode says.
+                    query, params = ClientCursor(self.connection).mogrify(query, params), None
                 prepare = False
             return super().execute(query, params, *args, prepare=prepare, **kwargs)
 
