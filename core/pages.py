@@ -83,8 +83,21 @@ class CappedPaginator(Paginator):
 def page_of(request, queryset, size: int | None = None) -> Page:
     """The page the request asks for (`?page=`, PAGE_SIZE rows); a bad or too large number
     gives the nearest page. At most COUNT_CAP rows are counted and paged
-    (`page.paginator.capped`: there are more)."""
-    return CappedPaginator(queryset, size or PAGE_SIZE).get_page(request.GET.get("page"))
+    (`page.paginator.capped`: there are more).
+
+    The first page is read before anything is counted, one row more than it shows: a list
+    that fits on it (a search for an address or a phone, most people's own tickets) is
+    counted by its rows, and the count's statement, which repeats the list's conditions
+    (a search's among them), is not sent at all. A longer list is counted when the page
+    shows its count, as before."""
+    size = size or PAGE_SIZE
+    paginator = CappedPaginator(queryset, size)
+    if request.GET.get("page", "1") in ("", "1") and isinstance(queryset, QuerySet):
+        rows = list(queryset[: size + 1])
+        if len(rows) <= size:
+            paginator.__dict__["_counted"] = CappedCount(len(rows), paginator.cap)
+        return Page(rows[:size], 1, paginator)
+    return paginator.get_page(request.GET.get("page"))
 
 
 def read_page(page: Page) -> Page:

@@ -86,6 +86,30 @@ def test_a_list_below_the_cap_pages_as_before(client, zone, staff, monkeypatch):
     assert "第 1 / 2 页" in html and "+ 页" not in html and 'data-testid="list-capped"' not in html
 
 
+def test_a_list_that_fits_on_its_first_page_is_counted_by_its_rows(client, zone, staff, monkeypatch):
+    """A search for an address or a phone finds a handful: the list's count, which repeats the
+    search, is not sent; one more ticket and it is, and the pages say so."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    street_tickets(zone, 2)
+    client.force_login(staff)
+
+    def shown():
+        with CaptureQueriesContext(connection) as sent:
+            html = client.get("/queue/").content.decode()
+        capped_counts = [q["sql"] for q in sent.captured_queries if "AS capped_0)" in q["sql"]]
+        # the cards' count is one statement of several counts; the list's is a count alone
+        return html, [sql for sql in capped_counts if "capped_1" not in sql]
+
+    fits, list_counts = shown()
+    assert 'class="pager"' not in fits and fits.count('data-ref="') == 2 and not list_counts
+    street_tickets(zone, 1)
+    overflows, list_counts = shown()
+    assert "第 1 / 2 页" in overflows and len(list_counts) == 1
+
+
 def test_the_counts_say_the_open_statuses_once():
     """A repeated `status IN (...)` made PostgreSQL guess too few rows and combine whole indexes
     (grievances.selectors._open); a status of its own, or none, still gets narrowed to open."""
