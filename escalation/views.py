@@ -87,7 +87,9 @@ def queue(request):
     filters = _queue_filters(request, policy.default_queue_tier(user))
     scope = user_scope(user)
     tickets = selectors.ticket_queue(scope, filters)
-    with generic_plans(tickets.db):
+    # How many of a committee's tickets are of one category varies from none to most, and the
+    # best plan with it: a list narrowed by either is planned for its values (core.plans).
+    with generic_plans(tickets.db, when=not (filters.committee or filters.category)):
         page = read_page(page_of(request, tickets))
         # One query counts the cards and what the tier filter hides at the other tiers.
         counts = selectors.queue_counts(

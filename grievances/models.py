@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import ChoiceLabels
+from core.plans import literal_values
 from core.enums import (
     ESCALATING_STATUSES,
     OPEN_STATUSES,
@@ -634,6 +635,11 @@ class Ticket(ChoiceLabels, models.Model):
     def paused_hours(self) -> str:
         """The working time its clock has been paused, in hours (one decimal)."""
         return f"{self.paused_seconds / 3600:.1f}"
+
+
+# The statuses are written into the statements that compare them (core.plans): a generic plan
+# can then use the partial indexes of open tickets, whose condition names them.
+literal_values(Ticket._meta.get_field("status"), Status.values)
 
 
 class TicketSequence(models.Model):

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from core.enums import OPEN_STATUSES
 from core.plans import generic_plans
 from grievances.models import Category, Ticket
 from grievances.selectors import QueueFilters, queue_counts, ticket_queue
@@ -96,3 +97,47 @@ def test_a_search_inside_the_block_is_sent_with_its_words_and_never_prepared(mon
     assert len(searches) == 8 and all(params is None and "电梯" in query for query, params in searches)
     assert len(found) == 1 and found != {()}
     assert not prepared("grievances_category")
+
+
+def test_a_generic_plan_can_read_the_open_tickets_partial_indexes(zone):
+    """A generic plan knows nothing of its parameters: with the open statuses passed as ones it
+    could not use an index written for open tickets, and on the city data the queue's cards
+    walked the street's three million tickets (4 ms -> 1.9 s). They are written in."""
+    street_id = zone.committee.street_id
+    query = Ticket.objects.filter(street_id=street_id, status__in=OPEN_STATUSES).order_by("resolve_by", "pk")
+    sql, params = query.values("pk")[:10].query.sql_with_params()
+    assert "IN ('new', 'acknowledged', 'in_progress', 'referred')" in sql and params == (street_id,)
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            cursor.execute("PREPARE open_tickets(bigint) AS " + sql.replace("%s", "$1"))
+            cursor.execute("EXPLAIN EXECUTE open_tickets(%s)" % int(street_id))
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("DEALLOCATE open_tickets")
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("RESET enable_seqscan")
+    assert "ticket_open_street_due" in plan, plan
+
+
+def test_anything_but_a_status_is_still_a_parameter(zone):
+    make_ticket(zone=zone)
+    sql, params = Ticket.objects.filter(status__in=["new", "x') OR ('1'='1"]).query.sql_with_params()
+    assert params == ("new", "x') OR ('1'='1")
+    assert not Ticket.objects.filter(status__in=["x') OR ('1'='1"]).exists()
+    assert not Ticket.objects.filter(reporter_name="new").exists()
+
+
+def test_a_queue_narrowed_to_a_committee_or_a_category_is_planned_for_its_values(client, queue):
+    """How many of a committee's tickets are of one category varies from none to most: on the
+    city data a generic plan for those cards read 32,666 buffers where one made for the values
+    read 2,518."""
+    from django.test.utils import CaptureQueriesContext
+
+    staff, tickets = queue
+    client.force_login(staff)
+    for narrowed, asks in ((f"?category={tickets[0].category_id}", False), ("?overdue=1", True)):
+        with CaptureQueriesContext(connection) as sent:
+            assert client.get("/queue/" + narrowed).status_code == 200
+        assert any("plan_cache_mode" in query["sql"] for query in sent.captured_queries) is asks
