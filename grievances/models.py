@@ -10,7 +10,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import ChoiceLabels
-from core.plans import literal_values
 from core.enums import (
     ESCALATING_STATUSES,
     OPEN_STATUSES,
@@ -23,6 +22,7 @@ from core.enums import (
     Tier,
     Urgency,
 )
+from core.plans import literal_values
 from responders.models import PartnerSystem, ResidentialCommittee, ResponsibilityZone, StreetOffice
 
 # The spaces an address may be stored with (searches compare addresses without them), and
