@@ -112,7 +112,7 @@ def test_a_generic_plan_can_read_the_open_tickets_partial_indexes(zone):
         cursor.execute("SET plan_cache_mode = force_generic_plan")
         try:
             cursor.execute("PREPARE open_tickets(bigint) AS " + sql.replace("%s", "$1"))
-            cursor.execute("EXPLAIN EXECUTE open_tickets(%s)" % int(street_id))
+            cursor.execute(f"EXPLAIN EXECUTE open_tickets({int(street_id)})")
             plan = "\n".join(row[0] for row in cursor.fetchall())
             cursor.execute("DEALLOCATE open_tickets")
         finally:
