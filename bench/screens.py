@@ -4,6 +4,7 @@ it is not a test.
     .venv/bin/python bench/screens.py --seed                 # the demo street alone (zhitong_bench_screens_demo)
     .venv/bin/python bench/screens.py --database-url postgres://postgres@127.0.0.1:5432/zhitong_bench_city
     .venv/bin/python bench/screens.py --only queue --queries # one page, then its SQL in-process
+    .venv/bin/python bench/screens.py --no-load --generic    # generic plans against plans made for the values
 
 Real Django sessions (one per role: street staff, committee staff, zone member), gunicorn with
 config.settings.production on a free port of 127.0.0.1, wrk (apt-get install wrk) with a Lua
@@ -90,6 +91,11 @@ def parse_args(argv):
         help="afterwards, each page once in-process: its SQL statements, their time in PostgreSQL and buffers",
     )
     parser.add_argument("--plans", action="store_true", help="with --queries: the plan of each page's costliest")
+    parser.add_argument(
+        "--generic",
+        action="store_true",
+        help="afterwards, each statement a page runs with generic plans (core.plans) against a plan for its values",
+    )
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -356,6 +362,82 @@ def explain_queries(pages: list[Page], cookies: dict[str, str], plans: bool) -> 
                     print(f"    {line}")
 
 
+def compare_plans(pages: list[Page], cookies: dict[str, str]) -> None:
+    """Each statement a page runs inside core.plans.generic_plans, prepared and run three times
+    under EXPLAIN (ANALYZE, BUFFERS) with a plan made for its values and with the generic plan
+    the page uses: buffers and best time (planning included). A generic plan that reads more
+    than the other is one the page should not ask for (on the city data, with the statuses as
+    parameters, the queue's cards went from 31 buffers to 609,397)."""
+    import datetime as dt
+    import json
+
+    import psycopg
+    from django.db import connection
+    from django.test import Client
+
+    from core.postgresql.base import searches_text
+
+    def sql_type(value) -> str:
+        if isinstance(value, bool):
+            return "boolean"
+        if isinstance(value, int):
+            return "bigint"
+        return {dt.datetime: "timestamptz", dt.date: "date"}.get(type(value), "text")
+
+    def best_of_three(cursor, execute: str, params: list, mode: str) -> tuple[int, float]:
+        cursor.execute(f"SET plan_cache_mode = {mode}")
+        runs = []
+        for _ in range(3):
+            cursor.execute(psycopg.ClientCursor(connection.connection).mogrify(execute, params).replace("%", "%%"))
+            (plan,) = cursor.fetchone()
+            plan = (plan if isinstance(plan, list) else json.loads(plan))[0]
+            top = plan["Plan"]
+            buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+            runs.append((buffers, plan["Execution Time"] + plan.get("Planning Time", 0)))
+        return min(runs, key=lambda run: run[1])
+
+    print(
+        "\n[generic plans] each statement run under core.plans.generic_plans: a plan made for its values "
+        "against the generic one (buffers, best of 3 ms with planning)"
+    )
+    for page in pages:
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="zh-CN")
+        client.cookies.load(cookies[page.login])
+        client.get(page.paths[0])
+        statements, inside = [], [False]
+
+        def keep(execute, sql, params, many, context, statements=statements, inside=inside):
+            if sql.startswith(("SET plan_cache_mode", "RESET plan_cache_mode")):
+                inside[0] = sql.startswith("SET")
+            elif inside[0] and sql.lstrip().startswith("SELECT") and params and not searches_text(sql):
+                # (a search is sent with its words written in: planned for them, never generic)
+                statements.append((sql, list(params)))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(keep):
+            client.get(page.paths[0])
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                pieces = sql.replace("%%", "%").split("%s")
+                prepared = pieces[0] + "".join(f"${number}{piece}" for number, piece in enumerate(pieces[1:], 1))
+                types = ", ".join(sql_type(value) for value in params)
+                execute = f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE compared({', '.join(['%s'] * len(params))})"
+                figures = []
+                for mode in ("force_custom_plan", "force_generic_plan"):
+                    cursor.execute(f"PREPARE compared({types}) AS {prepared}".replace("%", "%%"))
+                    try:
+                        figures.append(best_of_three(cursor, execute, params, mode))
+                    finally:
+                        cursor.execute("DEALLOCATE compared")
+                        cursor.execute("RESET plan_cache_mode")
+                (custom_buffers, custom_ms), (generic_buffers, generic_ms) = figures
+                worse = "  GENERIC READS MORE" if generic_buffers > 2 * custom_buffers + 10 else ""
+                print(
+                    f"{page.name:<20} custom {custom_buffers:>9,} buffers {custom_ms:8.2f} ms | generic "
+                    f"{generic_buffers:>9,} buffers {generic_ms:8.2f} ms  {' '.join(sql.split())[:60]}{worse}"
+                )
+
+
 def profile(pages: list[Page], cookies: dict[str, str], count: int = 100) -> None:
     """Each page `count` times through Django's test client, one at a time: this process's CPU
     per request (what the machine's load hardly changes; with 8 connections on 2 sync workers a
@@ -454,6 +536,8 @@ def main(argv=None) -> None:
             report(results)
         if args.queries:
             explain_queries(data["pages"], cookies, args.plans)
+        if args.generic:
+            compare_plans(data["pages"], cookies)
         if args.profile:
             profile(data["pages"], cookies)
         print(f"\ntotal run time {time.perf_counter() - started:.0f} s")

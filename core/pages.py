@@ -101,7 +101,8 @@ def page_of(request, queryset, size: int | None = None) -> Page:
 
 
 def read_page(page: Page) -> Page:
-    """`page` with its rows read now (core.plans.generic_plans: inside the block, not when the
-    template first loops over them)."""
+    """`page` with its rows read and counted now (core.plans.generic_plans: inside the block,
+    not when the template first loops over them or shows the pager)."""
     page.object_list = list(page.object_list)
+    page.paginator.count  # noqa: B018  (counted here, kept by the paginator)
     return page
