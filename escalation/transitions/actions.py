@@ -469,6 +469,17 @@ def ticket_reopen(
         return ticket
 
 
+def _surviving(merged: Ticket) -> Ticket | None:
+    """The open ticket a merged one ended in, along its merges (a survivor may itself have been
+    merged later); None for a ticket cancelled for another reason, or a chain that ends closed."""
+    seen = {merged.pk}
+    ticket = merged
+    while ticket.duplicate_of_id is not None and ticket.duplicate_of_id not in seen:
+        seen.add(ticket.duplicate_of_id)
+        ticket = Ticket.objects.only("pk", "reference", "status", "duplicate_of").get(pk=ticket.duplicate_of_id)
+    return ticket if ticket is not merged and ticket.status != Status.CANCELLED else None
+
+
 def ticket_cancel(
     *,
     ticket: Ticket,
@@ -497,6 +508,13 @@ def ticket_cancel(
             locked = {row.pk: row for row in lock_many(Ticket.objects.filter(pk__in=[ticket.pk, duplicate_of.pk]))}
             ticket, duplicate_of = locked[ticket.pk], locked[duplicate_of.pk]
             if duplicate_of.status == Status.CANCELLED:
+                survivor = _surviving(duplicate_of)
+                if survivor is not None and survivor.pk != ticket.pk:
+                    raise InvalidInput(
+                        _("%(original)s was itself merged into %(survivor)s: name %(survivor)s as the original.")
+                        % {"original": duplicate_of.reference, "survivor": survivor.reference},
+                        field="duplicate_of",
+                    )
                 raise InvalidInput(_("The original ticket is itself cancelled."), field="duplicate_of")
         else:
             ticket = lock_ticket(ticket)

@@ -140,6 +140,32 @@ def test_merging_moves_every_reporter_to_the_surviving_ticket_and_refuses_a_cycl
     assert Ticket.objects.get(pk=by_hotline.pk).status != Status.CANCELLED
 
 
+def test_merging_into_a_merged_ticket_names_the_one_it_ended_in(client, zone):
+    """The clerk typed the reference on the paper form: that ticket was merged since. The form
+    says which one survives, in the clerk's language, and nothing is cancelled."""
+    survivor = make_ticket(zone=zone, description=LIFT)
+    merged = make_ticket(zone=zone, description="电梯不动了")
+    late = make_ticket(zone=zone, description="电梯坏了没人修")
+    staff = committee_staff(zone)
+    ticket_cancel(ticket=merged, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=survivor)
+    client.force_login(staff)
+
+    answer = client.post(
+        f"/tickets/{late.pk}/actions/cancel/",
+        {"cancel-reason": CancelReason.DUPLICATE, "cancel-duplicate_of": merged.reference},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert f"{merged.reference} 已合并至 {survivor.reference}，请填写 {survivor.reference} 作为原工单" in (
+        answer.content.decode()
+    )
+    assert Ticket.objects.get(pk=late.pk).status != Status.CANCELLED
+    with pytest.raises(InvalidInput, match="原工单本身已撤销"):  # withdrawn, not merged: nothing to name
+        withdrawn = make_ticket(zone=zone)
+        ticket_cancel(ticket=withdrawn, actor=staff, reason=CancelReason.WITHDRAWN)
+        ticket_cancel(ticket=late, actor=staff, reason=CancelReason.DUPLICATE, duplicate_of=withdrawn)
+
+
 def test_a_merged_tickets_page_links_the_surviving_one_by_its_reference(client, zone):
     survivor = make_ticket(zone=zone, description=LIFT)
     merged = make_ticket(zone=zone, description="电梯坏了没人修")
