@@ -312,12 +312,26 @@ def report(results: list[tuple[Page, dict]]) -> None:
             print(f"{'':<20} first answer that was not 2xx: {r['bad_sample'][:200]}")
 
 
+def explained(cursor) -> tuple[int, float, float]:
+    """The answer of an `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)` just run: the 8 kB buffers its
+    top node touched, its execution time and its planning time (ms)."""
+    import json
+
+    (plan,) = cursor.fetchone()
+    plan = (plan if isinstance(plan, list) else json.loads(plan))[0]
+    top = plan["Plan"]
+    return (
+        top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0),
+        plan["Execution Time"],
+        plan.get("Planning Time", 0.0),
+    )
+
+
 def explain_queries(pages: list[Page], cookies: dict[str, str], plans: bool) -> None:
     """Each page once through Django's test client, then each of its SELECTs again under
     EXPLAIN (ANALYZE, BUFFERS): how many statements, their time in PostgreSQL, and the 8 kB
     buffers they touched. The buffers do not depend on the machine's load: the same figure on
     the demo street and on the city is the cost flat in the size of the city."""
-    import json
 
     from django.db import connection
     from django.test import Client
@@ -344,11 +358,8 @@ def explain_queries(pages: list[Page], cookies: dict[str, str], plans: bool) -> 
                 if not sql.lstrip().upper().startswith("SELECT"):
                     continue
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
-                (plan,) = cursor.fetchone()
-                plan = (plan if isinstance(plan, list) else json.loads(plan))[0]
-                top = plan["Plan"]
-                buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
-                costs.append((buffers, plan["Execution Time"], sql, params))
+                buffers, ms, _planning_ms = explained(cursor)
+                costs.append((buffers, ms, sql, params))
         worst = max(costs, default=(0, 0.0, "", None), key=lambda c: (c[0], c[1]))
         print(
             f"{page.name:<20} {len(statements):>4} {sum(c[1] for c in costs):>9.1f} {sum(c[0] for c in costs):>8,}  "
@@ -369,7 +380,6 @@ def compare_plans(pages: list[Page], cookies: dict[str, str]) -> None:
     than the other is one the page should not ask for (on the city data, with the statuses as
     parameters, the queue's cards went from 31 buffers to 609,397)."""
     import datetime as dt
-    import json
 
     import psycopg
     from django.db import connection
@@ -389,11 +399,8 @@ def compare_plans(pages: list[Page], cookies: dict[str, str]) -> None:
         runs = []
         for _ in range(3):
             cursor.execute(psycopg.ClientCursor(connection.connection).mogrify(execute, params).replace("%", "%%"))
-            (plan,) = cursor.fetchone()
-            plan = (plan if isinstance(plan, list) else json.loads(plan))[0]
-            top = plan["Plan"]
-            buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
-            runs.append((buffers, plan["Execution Time"] + plan.get("Planning Time", 0)))
+            buffers, ms, planning_ms = explained(cursor)
+            runs.append((buffers, ms + planning_ms))
         return min(runs, key=lambda run: run[1])
 
     print(

@@ -31,10 +31,8 @@ from functools import lru_cache
 from django.db.backends.postgresql import base
 
 if base.is_psycopg3:
-    from psycopg import ClientCursor
-
-if base.is_psycopg3:
     from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+    from psycopg import ClientCursor
 
     @lru_cache
     def timestamp_loader(timezone):
