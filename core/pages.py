@@ -61,12 +61,15 @@ class CappedPaginator(Paginator):
     """A paginator that counts at most `cap` rows: `count` stops there, `capped` says there
     are more (the pager says so and asks for a narrower list)."""
 
-    def __init__(self, object_list, per_page, cap: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, cap: int | None = None, count_of: QuerySet | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.cap = COUNT_CAP if cap is None else cap
+        self.count_of = count_of
 
     @cached_property
     def _counted(self) -> CappedCount:
+        if self.count_of is not None:
+            return capped_counts({"rows": self.count_of}, self.cap)["rows"]
         if isinstance(self.object_list, QuerySet):
             return capped_counts({"rows": self.object_list}, self.cap)["rows"]
         return CappedCount(min(len(self.object_list), self.cap + 1), self.cap)
@@ -80,10 +83,12 @@ class CappedPaginator(Paginator):
         return self._counted.more
 
 
-def page_of(request, queryset, size: int | None = None) -> Page:
+def page_of(request, queryset, size: int | None = None, count_of: QuerySet | None = None) -> Page:
     """The page the request asks for (`?page=`, PAGE_SIZE rows); a bad or too large number
     gives the nearest page. At most COUNT_CAP rows are counted and paged
-    (`page.paginator.capped`: there are more).
+    (`page.paginator.capped`: there are more). `count_of`, when given, is counted instead of
+    `queryset`: the same rows, by a statement that may read them differently (a list that
+    reads only as far as the asked page, `rows_wanted`, is counted by one that reads on).
 
     The first page is read before anything is counted, one row more than it shows: a list
     that fits on it (a search for an address or a phone, most people's own tickets) is
@@ -91,13 +96,24 @@ def page_of(request, queryset, size: int | None = None) -> Page:
     (a search's among them), is not sent at all. A longer list is counted when the page
     shows its count, as before."""
     size = size or PAGE_SIZE
-    paginator = CappedPaginator(queryset, size)
+    paginator = CappedPaginator(queryset, size, count_of=count_of)
     if request.GET.get("page", "1") in ("", "1") and isinstance(queryset, QuerySet):
         rows = list(queryset[: size + 1])
         if len(rows) <= size:
             paginator.__dict__["_counted"] = CappedCount(len(rows), paginator.cap)
         return Page(rows[:size], 1, paginator)
     return paginator.get_page(request.GET.get("page"))
+
+
+def rows_wanted(request, size: int | None = None) -> int:
+    """How many rows of a list, from its start, the page the request asks for can show (one
+    more: whether a next page exists); COUNT_CAP + 1 when the request names no page number
+    (`last`, a mistyped one) or one beyond the cap."""
+    size = size or PAGE_SIZE
+    number = request.GET.get("page", "1") or "1"
+    if not number.isdigit() or int(number) * size > COUNT_CAP:
+        return COUNT_CAP + 1
+    return max(int(number), 1) * size + 1
 
 
 def read_page(page: Page) -> Page:

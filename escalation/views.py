@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from affairs.selectors import citable_entries
 from core.enums import Status, Tier, Urgency
 from core.errors import InvalidInput, ZhitongError
-from core.pages import PAGE_SIZE, page_of, read_page
+from core.pages import PAGE_SIZE, page_of, read_page, rows_wanted
 from core.params import whole_number
 from core.plans import generic_plans
 from grievances import selectors
@@ -137,10 +137,15 @@ def my_tickets(request):
     """The open tickets I own or first received (首问负责制), deadlines counting down, and the
     resolved ones whose resident I still owe a call for feedback."""
     scope = user_scope(request.user)
-    tickets = selectors.ticket_queue(scope, selectors.QueueFilters(owner_id=request.user.pk))
-    awaiting = selectors.ticket_queue(scope, selectors.QueueFilters(owner_id=request.user.pk, status=Status.RESOLVED))
+    mine = selectors.QueueFilters(owner_id=request.user.pk)
+    # The rows read only as far as the asked page; the count reads on, to its cap.
+    tickets = selectors.ticket_queue(scope, mine, upto=rows_wanted(request))
+    counted = selectors.ticket_queue(scope, mine, rows=False)
+    awaiting = selectors.ticket_queue(
+        scope, selectors.QueueFilters(owner_id=request.user.pk, status=Status.RESOLVED), upto=PAGE_SIZE
+    )
     with generic_plans(tickets.db):
-        page = read_page(page_of(request, tickets))
+        page = read_page(page_of(request, tickets, count_of=counted))
         awaiting = list(awaiting[:PAGE_SIZE])
     return render(
         request,

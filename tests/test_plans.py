@@ -108,7 +108,10 @@ def test_a_generic_plan_can_read_the_open_tickets_partial_indexes(zone):
     sql, params = query.values("pk")[:10].query.sql_with_params()
     assert "IN ('new', 'acknowledged', 'in_progress', 'referred')" in sql and params == (street_id,)
     with connection.cursor() as cursor:
+        # Whatever the table's statistics say (a test table of a few rows is cheapest read
+        # any way), only a plan that may read the partial index avoids both a scan and a sort.
         cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_sort = off")
         cursor.execute("SET plan_cache_mode = force_generic_plan")
         try:
             cursor.execute("PREPARE open_tickets(bigint) AS " + sql.replace("%s", "$1"))
@@ -117,6 +120,7 @@ def test_a_generic_plan_can_read_the_open_tickets_partial_indexes(zone):
             cursor.execute("DEALLOCATE open_tickets")
         finally:
             cursor.execute("RESET plan_cache_mode")
+            cursor.execute("RESET enable_sort")
             cursor.execute("RESET enable_seqscan")
     assert "ticket_open_street_due" in plan, plan
 

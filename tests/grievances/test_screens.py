@@ -303,6 +303,36 @@ def test_my_tickets_lists_resolved_ones_awaiting_feedback(client, zone):
     assert page.index(open_ticket.reference) < page.index("回访")
 
 
+def test_my_tickets_pages_through_the_owned_and_the_first_received_in_deadline_order(client, zone):
+    """Each kind is read from its own index as far as the asked page; merged, the pages hold
+    every one once, soonest deadline first, and the pager counts them all."""
+    member = member_of(zone)
+    colleague = User.objects.get(committee=zone.committee, role="committee_staff")
+    owned = [make_ticket(zone=zone, actor=colleague) for _ in range(30)]  # the zone's member owns them
+    received = [make_ticket(zone=zone, actor=member) for _ in range(30)]  # the member took them in
+    both = received.pop()  # taken in and owned: listed once
+    Ticket.objects.filter(pk__in=[ticket.pk for ticket in received]).update(owner=colleague)
+    elsewhere = make_ticket(actor=colleague)  # another zone's: neither
+    start = timezone.now() + dt.timedelta(days=3)
+    # Owned and received alternate by deadline, so every page needs both kinds.
+    order = [ticket for pair in zip(owned, received, strict=False) for ticket in pair] + [both]
+    for hours, ticket in enumerate(order):
+        Ticket.objects.filter(pk=ticket.pk).update(resolve_by=start + dt.timedelta(hours=hours))
+    client.force_login(member)
+
+    first = client.get("/tickets/mine/").content.decode()
+    second = client.get("/tickets/mine/?page=2").content.decode()
+    beyond = client.get("/tickets/mine/?page=9").content.decode()  # the nearest page: the last
+
+    def listed(page):
+        return sorted((ticket for ticket in order if ticket.reference in page), key=lambda t: page.index(t.reference))
+
+    assert listed(first) == order[:50]
+    assert listed(second) == order[50:] == listed(beyond)
+    assert "第 1 / 2 页" in first and "第 2 / 2 页" in second
+    assert elsewhere.reference not in first + second
+
+
 def test_the_screens_speak_english_on_request(client, zone):
     client.force_login(member_of(zone))
     client.post("/i18n/setlang/", {"language": "en", "next": "/queue/"})
