@@ -338,7 +338,7 @@ def explain_queries(pages: list[Page], cookies: dict[str, str], plans: bool) -> 
 
     print(
         "\n[queries] each page once in-process, then its SELECTs under EXPLAIN (ANALYZE, BUFFERS)\n"
-        f"{'page':<20} {'SQL':>4} {'in PG ms':>9} {'buffers':>8}  the costliest statement (buffers, ms)"
+        f"{'page':<20} {'SQL':>4} {'in PG ms':>9} {'plan ms':>8} {'buffers':>8}  the costliest statement (buffers, ms)"
     )
     for page in pages:
         client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="zh-CN")
@@ -358,11 +358,12 @@ def explain_queries(pages: list[Page], cookies: dict[str, str], plans: bool) -> 
                 if not sql.lstrip().upper().startswith("SELECT"):
                     continue
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
-                buffers, ms, _planning_ms = explained(cursor)
-                costs.append((buffers, ms, sql, params))
-        worst = max(costs, default=(0, 0.0, "", None), key=lambda c: (c[0], c[1]))
+                buffers, ms, planning_ms = explained(cursor)
+                costs.append((buffers, ms, sql, params, planning_ms))
+        worst = max(costs, default=(0, 0.0, "", None, 0.0), key=lambda c: (c[0], c[1]))
         print(
-            f"{page.name:<20} {len(statements):>4} {sum(c[1] for c in costs):>9.1f} {sum(c[0] for c in costs):>8,}  "
+            f"{page.name:<20} {len(statements):>4} {sum(c[1] for c in costs):>9.1f} {sum(c[4] for c in costs):>8.1f} "
+            f"{sum(c[0] for c in costs):>8,}  "
             f"({worst[0]:,}, {worst[1]:.1f} ms) {' '.join(worst[2].split())[:110]}"
             + ("" if answer.status_code == 200 else f"  [answered {answer.status_code}]")
         )

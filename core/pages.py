@@ -6,6 +6,7 @@ ever had (a city street's open tickets, its whole history with "every status"); 
 narrows a list that long with the filters or a search, and no one pages past the twentieth
 page of fifty."""
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -48,7 +49,11 @@ def capped_counts(querysets: dict[str, QuerySet], cap: int | None = None) -> dic
     parts, params = [], []
     database = next(iter(querysets.values())).db
     for index, queryset in enumerate(querysets.values()):
-        sql, inner = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        try:
+            sql, inner = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:  # a condition no row can meet (`pk__in=[]`): none, unasked
+            parts.append("0")
+            continue
         parts.append(f"(SELECT count(*) FROM ({sql}) AS capped_{index})")
         params.extend(inner)
     with connections[database].cursor() as cursor:

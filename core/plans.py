@@ -17,7 +17,8 @@ ticket's status is therefore written into the statement (`literal_values`: `stat
 …)`, a handful of fixed words), and each statement with its statuses is one prepared statement.
 
 What is not a generic plan's business stays out of it: a text search is sent with its words
-written in (core.postgresql), so it is planned for them even here; and where the best plan
+written in (core.postgresql), so it is planned for them even here (and only once a page: the
+queue reads a search's matches once and lists and counts them by their ids, `among`); and where the best plan
 depends on a value that is not a status — how many of a committee's tickets are of one category
 varies from none to most — the caller does not ask (`escalation.views.queue`). Without prepared
 statements (ZHITONG_DATABASE_PREPARE_THRESHOLD=off, for a pooler that hands a session's settings
@@ -28,6 +29,7 @@ from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import lookups
+from django.db.models.expressions import RawSQL
 
 _WORD = re.compile(r"[a-z_]+")
 
@@ -81,3 +83,14 @@ def literal_values(field, values) -> None:
 
     field.register_lookup(Exact)
     field.register_lookup(In)
+
+
+def among(ids, using: str = DEFAULT_DB_ALIAS):
+    """`ids` (integers) for a `pk__in=`: on PostgreSQL one array parameter, `IN (SELECT
+    unnest(%s::bigint[]))`, so that the statement's text, and the generic plan kept for it, are
+    the same however many ids there are (a list writes one placeholder each: a new statement,
+    planned again, for every length); elsewhere the list itself."""
+    ids = [int(pk) for pk in ids]
+    if connections[using].vendor != "postgresql":
+        return ids
+    return RawSQL("SELECT unnest(%s::bigint[])", (ids,))

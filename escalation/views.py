@@ -86,14 +86,16 @@ def queue(request):
     user = request.user
     filters = _queue_filters(request, policy.default_queue_tier(user))
     scope = user_scope(user)
-    tickets = selectors.ticket_queue(scope, filters)
+    # A search's matches read once; listed and counted by their ids.
+    listed = selectors.search_matches(scope, filters)
+    tickets = selectors.ticket_queue(scope, listed)
     # How many of a committee's tickets are of one category varies from none to most, and the
     # best plan with it: a list narrowed by either is planned for its values (core.plans).
     with generic_plans(tickets.db, when=not (filters.committee or filters.category)):
         page = read_page(page_of(request, tickets))
         # One query counts the cards and what the tier filter hides at the other tiers.
         counts = selectors.queue_counts(
-            selectors.ticket_queue(scope, replace(filters, tier=""), rows=False), tier=filters.tier
+            selectors.ticket_queue(scope, replace(listed, tier=""), rows=False), tier=filters.tier
         )
     committees = list(visible_committees(scope).order_by("code"))
     categories = list(Category.objects.filter(active=True))

@@ -5,9 +5,12 @@ or sent back."""
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from alerts.models import Notification
+from core import pages
 from core.enums import Status, Tier
 from core.errors import InvalidInput, NotPermitted
 from escalation import transitions
@@ -61,6 +64,28 @@ def test_the_queue_finds_a_ticket_by_each_field(client, zone, reported, query):
 
     assert f'data-ref="{wanted.reference}"' in content
     assert f'data-ref="{other.reference}"' not in content
+
+
+@pytest.mark.parametrize("cap", [1000, 2], ids=["matches read once", "more matches than the cap"])
+def test_a_search_counts_its_matches_at_this_tier_and_the_others(client, zone, monkeypatch, cap):
+    """Within the cap a search's matches are read once and then listed and counted by their
+    ids; beyond it every count repeats the words. The cards say the same either way."""
+    monkeypatch.setattr(pages, "COUNT_CAP", cap)
+    lift = "电梯停运，老人上下楼困难"
+    at_street = make_ticket(zone=zone, urgency="emergency", description=lift)
+    at_zone = [make_ticket(zone=zone, description=lift) for _ in range(2)]
+    unrelated = make_ticket(zone=zone, urgency="emergency", description="路灯不亮")
+    client.force_login(street_staff(zone))
+
+    with CaptureQueriesContext(connection) as sent:
+        content = page(client, "/queue/?q=电梯停运")
+
+    assert f'data-ref="{at_street.reference}"' in content
+    assert all(f'data-ref="{ticket.reference}"' not in content for ticket in [*at_zone, unrelated])
+    assert '<a class="count" href="?q=%E7%94%B5%E6%A2%AF%E5%81%9C%E8%BF%90"><strong>1</strong> 未办结</a>' in content
+    assert "责任区层级 2 件" in content  # what the tier filter hides: the two at the zone tier
+    searches = [query["sql"] for query in sent.captured_queries if "电梯停运" in query["sql"]]
+    assert len(searches) == (1 if cap == 1000 else 3)  # the matches; beyond the cap the rows and counts too
 
 
 def test_a_liaison_cannot_find_a_ticket_by_the_reporters_phone_or_name(client, zone, reported):

@@ -126,3 +126,13 @@ def test_the_counts_say_the_open_statuses_once():
     assert times_status_is_named(_open(Ticket.objects.filter(status="new"))) == 1
     assert times_status_is_named(_open(Ticket.objects.all())) == 1
     assert times_status_is_named(_open(Ticket.objects.filter(status="closed"))) == 2
+
+
+def test_a_search_that_matches_nothing_counts_nothing(client, zone, staff):
+    """Its matches, none, are counted by their ids: no statement for an empty list of them."""
+    street_tickets(zone, 2)
+    client.force_login(staff)
+
+    counts = counts_of(client.get("/queue/", {"q": "没有这样的诉求"}).content.decode())
+
+    assert "<strong>0</strong> 未办结" in counts and "<strong>0</strong> 尚未受理" in counts
