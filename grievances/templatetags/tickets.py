@@ -1,6 +1,6 @@
 from django import template
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.timesince import timesince, timeuntil
@@ -29,12 +29,14 @@ def deadline(ticket, now=None):
     else:
         left = _("%(time)s overdue") % {"time": timesince(due, now, depth=1)}
     local = timezone.localtime(due)
+    # What dateformat's "c" and "m-d H:i" write, without its per-call formatter (a third of
+    # this tag's time, fifty times a list).
     return format_html(
         '<span class="deadline {}" title="{}"><time datetime="{}">{}</time>{}</span>',
         state,
         _("Resolve by"),
-        dateformat.format(local, "c"),
-        dateformat.format(local, "m-d H:i"),
+        local.isoformat(),
+        local.strftime("%m-%d %H:%M"),
         format_html(" · {}", left) if left else "",
     )
 

@@ -64,3 +64,22 @@ def test_a_street_ticket_names_its_street_and_an_unowned_one_a_dash(zone):
 
     assert f"<small>{street}</small>" in html
     assert "<td>—</td></tr>" in html
+
+
+@pytest.mark.parametrize(
+    "due",
+    [dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC), dt.datetime(2026, 12, 31, 23, 59, 59, 123456, tzinfo=dt.UTC)],
+    ids=["single digits", "the year's last second"],
+)
+def test_the_deadline_is_written_as_djangos_date_format_writes_it(zone, due):
+    from django.utils import dateformat, timezone
+
+    from grievances.templatetags.tickets import deadline
+
+    ticket = make_ticket(zone=zone)
+    ticket.resolve_by = due
+    local = timezone.localtime(due)
+
+    html = deadline(ticket, due - dt.timedelta(hours=5))
+
+    assert f'<time datetime="{dateformat.format(local, "c")}">{dateformat.format(local, "m-d H:i")}</time>' in html
