@@ -112,13 +112,17 @@ def page_of(request, queryset, size: int | None = None, count_of: QuerySet | Non
 
 def rows_wanted(request, size: int | None = None) -> int:
     """How many rows of a list, from its start, the page the request asks for can show (one
-    more: whether a next page exists); COUNT_CAP + 1 when the request names no page number
-    (`last`, a mistyped one) or one beyond the cap."""
+    more: whether a next page exists). COUNT_CAP + 1 whenever the paginator may serve another
+    page than the one named: no number (`last`, a mistyped one, `²`), a number below 1 (it
+    serves the last page then) or one beyond the cap."""
     size = size or PAGE_SIZE
-    number = request.GET.get("page", "1") or "1"
-    if not number.isdigit() or int(number) * size > COUNT_CAP:
+    try:
+        number = int(request.GET.get("page", "1") or "1")
+    except ValueError:
         return COUNT_CAP + 1
-    return max(int(number), 1) * size + 1
+    if number < 1 or number * size > COUNT_CAP:
+        return COUNT_CAP + 1
+    return number * size + 1
 
 
 def read_page(page: Page) -> Page:

@@ -278,7 +278,10 @@ def ticket_queue(
 
     `upto`: with `owner_id`, only the first `upto` of the list will be read (a page's rows,
     core.pages.rows_wanted), and each arm reads no further; counted, the list needs the
-    default, core.pages.COUNT_CAP + 1."""
+    default, core.pages.COUNT_CAP + 1. Right only when no other filter narrows the list after
+    the arms (my tickets): refused otherwise."""
+    if upto is not None and replace(filters, owner_id=None, status="") != QueueFilters():
+        raise ValueError("upto reads a person's own tickets only: no other filter may narrow them")
     if filters.status == ALL_STATUSES:
         statuses = Q()
     elif filters.status:
@@ -338,7 +341,9 @@ def search_matches(scope: Scope, filters: QueueFilters) -> QueueFilters:
     it in each of their counts, and planning those, over a table of fifty indexes, cost 16 ms
     a search where running them cost one. Read here once, the matches are then listed and
     counted by their ids, one array whose statements keep a generic plan (core.plans)."""
-    if not filters.query.strip():
+    # "Overdue only" reads the first COUNT_CAP + 1 overdue tickets of the tier shown; read at
+    # every tier, that window would be another, and could leave out a match of this tier.
+    if not filters.query.strip() or filters.overdue:
         return filters
     cap = pages.COUNT_CAP
     matching = ticket_queue(scope, replace(filters, tier=""), rows=False).order_by()

@@ -15,6 +15,7 @@ from core.enums import Status, Tier
 from core.errors import InvalidInput, NotPermitted
 from escalation import transitions
 from escalation.models import Referral, TransferRecord
+from grievances.models import Ticket
 from responders.models import User
 from tests.factories import UserFactory, department_for, make_ticket, staffed_zone
 
@@ -86,6 +87,23 @@ def test_a_search_counts_its_matches_at_this_tier_and_the_others(client, zone, m
     assert "责任区层级 2 件" in content  # what the tier filter hides: the two at the zone tier
     searches = [query["sql"] for query in sent.captured_queries if "电梯停运" in query["sql"]]
     assert len(searches) == (1 if cap == 1000 else 3)  # the matches; beyond the cap the rows and counts too
+
+
+def test_a_search_for_overdue_ones_at_one_tier_is_not_crowded_out_by_other_tiers(client, zone, monkeypatch):
+    """With "overdue only", the first overdue tickets (up to the cap) of the tier shown are read: the
+    search's matches must not be read across tiers, where others due earlier would fill it."""
+    monkeypatch.setattr(pages, "COUNT_CAP", 2)
+    lift = "电梯停运，老人上下楼困难"
+    at_street = make_ticket(zone=zone, urgency="emergency", description=lift)
+    at_zone = [make_ticket(zone=zone, description="路灯不亮") for _ in range(3)]
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    for days, ticket in enumerate([*at_zone, at_street]):
+        Ticket.objects.filter(pk=ticket.pk).update(resolve_by=long_ago + dt.timedelta(days=days))
+    client.force_login(street_staff(zone))
+
+    content = page(client, "/queue/?q=电梯停运&overdue=1")
+
+    assert f'data-ref="{at_street.reference}"' in content
 
 
 def test_a_liaison_cannot_find_a_ticket_by_the_reporters_phone_or_name(client, zone, reported):

@@ -323,14 +323,31 @@ def test_my_tickets_pages_through_the_owned_and_the_first_received_in_deadline_o
     first = client.get("/tickets/mine/").content.decode()
     second = client.get("/tickets/mine/?page=2").content.decode()
     beyond = client.get("/tickets/mine/?page=9").content.decode()  # the nearest page: the last
+    below = client.get("/tickets/mine/?page=0").content.decode()  # Django's paginator: the last too
+    odd = client.get("/tickets/mine/", {"page": "²"}).content.decode()  # a digit, not a number: the first
 
     def listed(page):
         return sorted((ticket for ticket in order if ticket.reference in page), key=lambda t: page.index(t.reference))
 
     assert listed(first) == order[:50]
-    assert listed(second) == order[50:] == listed(beyond)
+    assert listed(second) == order[50:] == listed(beyond) == listed(below)
+    assert listed(odd) == order[:50]
     assert "第 1 / 2 页" in first and "第 2 / 2 页" in second
     assert elsewhere.reference not in first + second
+
+
+def test_a_persons_list_read_only_as_far_as_a_page_refuses_another_filter(zone):
+    """Cut to a page's rows, the owned and received arms hold the first of the person's
+    tickets, not the first of a narrower list: a tier filter applied after them could empty
+    a page that has rows."""
+    from grievances.selectors import QueueFilters, ticket_queue
+    from responders.selectors import user_scope
+
+    member = member_of(zone)
+    scope = user_scope(member)
+    assert list(ticket_queue(scope, QueueFilters(owner_id=member.pk), upto=51)) == []
+    with pytest.raises(ValueError, match="no other filter"):
+        ticket_queue(scope, QueueFilters(owner_id=member.pk, tier=Tier.ZONE), upto=51)
 
 
 def test_the_screens_speak_english_on_request(client, zone):
