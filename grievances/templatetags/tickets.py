@@ -1,7 +1,10 @@
+from html import escape as escape_text
+
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
@@ -58,6 +61,15 @@ CHECK = (
 )
 
 
+def _escaped(value) -> str:
+    """What format_html makes of one of its arguments (django.utils.html.conditional_escape:
+    the HTML of what has some, else the text escaped as html.escape does), without the lazy-
+    text checks around each call: 25 arguments a row, a fifth of a list's rendering (50 rows
+    on the city: 9.0 -> 7.4 ms of CPU, best of twelve)."""
+    html = getattr(value, "__html__", None)
+    return html() if html is not None else escape_text(str(value))
+
+
 @register.simple_tag
 def ticket_rows(tickets, now=None, bulk=False):
     """The rows of `tickets` (with a box to tick each for the bulk actions when `bulk`)."""
@@ -65,31 +77,29 @@ def ticket_rows(tickets, now=None, bulk=False):
     # Each row's link, reversed once ("/tickets/{}/") rather than fifty times.
     link = reverse("ticket", args=[TICKET_ID]).replace(str(TICKET_ID), "{}")
     passed_up = _("passed up by the committee")
-    return format_html_join(
-        "",
-        ROW,
+    rows = (
         (
-            (
-                "is-overdue" if ticket.overdue else "",
-                ticket.reference,
-                format_html(CHECK, ticket.pk, ticket.reference) if bulk else "",
-                link.format(ticket.pk),
-                ticket.reference,
-                Truncator(ticket.description).chars(60),
-                format_html('<small class="transfer" data-testid="transfer">{} · {}</small>', passed_up, number)
-                if (number := getattr(ticket, "transfer_number", None))
-                else "",
-                ticket.category,
-                ticket.committee or ticket.street,
-                format_html(" · {}", ticket.zone) if ticket.zone else "",
-                ticket.urgency,
-                ticket.get_urgency_display(),
-                ticket.status,
-                ticket.get_status_display(),
-                ticket.get_tier_display(),
-                deadline(ticket, now),
-                ticket.owner or "—",
-            )
-            for ticket in tickets
-        ),
+            "is-overdue" if ticket.overdue else "",
+            ticket.reference,
+            format_html(CHECK, ticket.pk, ticket.reference) if bulk else "",
+            link.format(ticket.pk),
+            ticket.reference,
+            Truncator(ticket.description).chars(60),
+            format_html('<small class="transfer" data-testid="transfer">{} · {}</small>', passed_up, number)
+            if (number := getattr(ticket, "transfer_number", None))
+            else "",
+            ticket.category,
+            ticket.committee or ticket.street,
+            format_html(" · {}", ticket.zone) if ticket.zone else "",
+            ticket.urgency,
+            ticket.get_urgency_display(),
+            ticket.status,
+            ticket.get_status_display(),
+            ticket.get_tier_display(),
+            deadline(ticket, now),
+            ticket.owner or "—",
+        )
+        for ticket in tickets
     )
+    # format_html_join's work, each argument escaped by _escaped.
+    return mark_safe("".join(ROW.format(*map(_escaped, row)) for row in rows))  # noqa: S308

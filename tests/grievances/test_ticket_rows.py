@@ -83,3 +83,23 @@ def test_the_deadline_is_written_as_djangos_date_format_writes_it(zone, due):
     html = deadline(ticket, due - dt.timedelta(hours=5))
 
     assert f'<time datetime="{dateformat.format(local, "c")}">{dateformat.format(local, "m-d H:i")}</time>' in html
+
+
+def test_a_rows_values_are_escaped_as_format_html_escapes_them(zone):
+    from django.utils.html import conditional_escape, format_html
+    from django.utils.translation import gettext_lazy
+
+    from grievances.templatetags.tickets import _escaped
+
+    ticket = make_ticket(zone=zone, description="<script>alert('x')</script> & \"楼道\"")
+    values = [
+        ticket.description,
+        ticket,
+        ticket.category,
+        42,
+        "",
+        format_html("<b>{}</b>", "<i>"),
+        gettext_lazy("Owner"),
+    ]
+
+    assert [_escaped(value) for value in values] == [str(conditional_escape(value)) for value in values]
