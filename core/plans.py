@@ -17,12 +17,13 @@ ticket's status is therefore written into the statement (`literal_values`: `stat
 …)`, a handful of fixed words), and each statement with its statuses is one prepared statement.
 
 What is not a generic plan's business stays out of it: a text search is sent with its words
-written in (core.postgresql), so it is planned for them even here (and only once a page: the
-queue reads a search's matches once and lists and counts them by their ids, `among`); and where the best plan
-depends on a value that is not a status — how many of a committee's tickets are of one category
-varies from none to most — the caller does not ask (`escalation.views.queue`). Without prepared
-statements (ZHITONG_DATABASE_PREPARE_THRESHOLD=off, for a pooler that hands a session's settings
-on to the next client) and on SQLite, the block changes nothing."""
+written in (core.postgresql), so it is planned for them even here — once a page: the queue
+reads a search's matches once, then lists and counts them by their ids (`among`,
+grievances.selectors.search_matches). And where the best plan depends on a value that is not
+a status — how many of a committee's tickets are of one category varies from none to most —
+the caller does not ask (`escalation.views.queue`). Without prepared statements
+(ZHITONG_DATABASE_PREPARE_THRESHOLD=off, for a pooler that hands a session's settings on to
+the next client) and on SQLite, the block changes nothing."""
 
 import re
 from contextlib import contextmanager
