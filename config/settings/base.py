@@ -392,6 +392,10 @@ ZHITONG_PAUSE_MAX_WORKING_DAYS = int(os.environ.get("ZHITONG_PAUSE_MAX_WORKING_D
 if ZHITONG_PAUSE_MAX_WORKING_DAYS < 1:
     raise ImproperlyConfigured("ZHITONG_PAUSE_MAX_WORKING_DAYS must be at least 1.")
 ZHITONG_SWEEP_BATCH_SIZE = int(os.environ.get("ZHITONG_SWEEP_BATCH_SIZE", "1000"))
+# Threads draining a sweep step with more than one batch due (PostgreSQL): one per core.
+ZHITONG_SWEEP_THREADS = int(os.environ.get("ZHITONG_SWEEP_THREADS", "2"))
+if ZHITONG_SWEEP_THREADS < 1:
+    raise ImproperlyConfigured("ZHITONG_SWEEP_THREADS must be at least 1.")
 ZHITONG_SWEEP_INTERVAL_SECONDS = float(os.environ.get("ZHITONG_SWEEP_INTERVAL_SECONDS", "60"))
 # Extra alert channels (SMS, e-mail) by dotted path; the in-app inbox is always on.
 ZHITONG_ALERT_CHANNELS = env_list("ZHITONG_ALERT_CHANNELS")

@@ -112,6 +112,54 @@ def test_two_sweeps_racing_over_the_same_overdue_tickets_escalate_each_once():
     assert sweep_overdue_tickets(now=now).escalated == 0
 
 
+def test_one_sweep_drains_a_long_step_with_threads_each_ticket_once(monkeypatch):
+    """More than a batch due: helper threads, each on its own connection, claim batches beside
+    the sweep's own thread (ZHITONG_SWEEP_THREADS); every ticket still moves once, and the
+    report counts the helpers' work too."""
+    import escalation.sweep as sweep_module
+
+    zone = staffed_zone()
+    tickets = [make_ticket(zone=zone) for _ in range(60)]
+    now = max(ticket.resolve_by for ticket in tickets) + dt.timedelta(minutes=1)
+    batches_by_thread: dict[str, int] = {}
+
+    def counted(**kwargs):
+        result = transitions.sweep_escalate_due(**kwargs)
+        name = threading.current_thread().name
+        batches_by_thread[name] = batches_by_thread.get(name, 0) + 1
+        time.sleep(0.02)  # a batch's worth of work, so that every thread gets a turn
+        return result
+
+    steps = [(name, counted if name == "escalated" else step) for name, step in sweep_module.STEPS]
+    monkeypatch.setattr(sweep_module, "STEPS", steps)
+
+    report = sweep_overdue_tickets(now=now, batch_size=4, threads=3)
+
+    assert report.escalated == 60 and not report.failed, report
+    assert len(batches_by_thread) == 3, batches_by_thread  # the sweep's thread and two helpers
+    assert Ticket.objects.filter(tier=Tier.COMMITTEE).count() == 60
+    events = TicketEvent.objects.filter(kind="escalated")
+    assert events.count() == 60 and events.values("ticket").distinct().count() == 60
+    # The helpers write the timeline in the product's language, as the sweep's own thread does.
+    assert events.filter(note__contains="escalated automatically").count() == 0
+    assert sweep_overdue_tickets(now=now, batch_size=4, threads=3).escalated == 0
+
+
+def test_a_sweep_with_one_thread_or_one_batch_starts_no_helper(monkeypatch):
+    import escalation.sweep as sweep_module
+
+    started = []
+    monkeypatch.setattr(sweep_module, "ThreadPoolExecutor", lambda **kwargs: started.append(kwargs))
+    zone = staffed_zone()
+    tickets = [make_ticket(zone=zone) for _ in range(6)]
+    now = max(ticket.resolve_by for ticket in tickets) + dt.timedelta(minutes=1)
+
+    assert sweep_overdue_tickets(now=now, batch_size=10, threads=2).escalated == 6  # one short batch
+    later = max(t.resolve_by for t in Ticket.objects.filter(tier=Tier.COMMITTEE)) + dt.timedelta(minutes=1)
+    assert sweep_overdue_tickets(now=later, batch_size=2, threads=1).escalated == 6  # three full batches
+    assert started == [] and Ticket.objects.filter(tier=Tier.STREET).count() == 6
+
+
 def test_the_database_refuses_a_second_escalation_from_the_same_tier():
     from django.db import IntegrityError
 

@@ -194,3 +194,37 @@ def test_a_referred_ticket_waits_for_its_department_instead_of_climbing(sweep_af
     assert report.escalated == 0
     assert (ticket.tier, ticket.status) == (Tier.ZONE, Status.REFERRED)
     assert ticket.referrals.get().withdrawn_at is None
+
+
+def test_one_batch_of_different_tickets_writes_each_its_own_new_tier_owner_and_clock(sweep_after):
+    """A batch is written in one statement, a value shared by the whole batch sent once and
+    the others per ticket: tickets of two tiers, two urgencies and two categories, due together, each get
+    the tier above, that tier's owner and the clock the SLA gives it there, as one escalation
+    alone would."""
+    from escalation.sla import SLA
+
+    zone_tickets = [
+        make_ticket(urgency=urgency, category=category)
+        for urgency, category in (("normal", "environment"), ("urgent", "environment"), ("normal", "housing"))
+    ]
+    committee_tickets = [
+        transitions.ticket_escalate(ticket=make_ticket(urgency=urgency), actor="desk", reason="上报")
+        for urgency in ("normal", "urgent")
+    ]
+    tickets = zone_tickets + committee_tickets
+    before = {t.pk: (t.tier, t.version) for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets])}
+    moment = max(t.resolve_by for t in tickets)
+
+    report = sweep_after(moment, batch_size=10)
+
+    assert report.escalated == 5
+    sla, now = SLA.load(), moment + MINUTE
+    for ticket in Ticket.objects.filter(pk__in=before).select_related("owner"):
+        tier, version = before[ticket.pk]
+        clock = sla.clock(ticket.tier, ticket.urgency, now, category_id=ticket.category_id)
+        assert ticket.tier == Tier(tier).above and ticket.status == Status.NEW
+        assert ticket.owner.full_name == {"committee": "居委干部", "street": "包干领导"}[ticket.tier]
+        assert (ticket.respond_by, ticket.resolve_by) == (clock.respond_by, clock.resolve_by)
+        assert (ticket.warn_quarter_at, ticket.warn_day_at) == (clock.warn_quarter_at, clock.warn_day_at)
+        assert (ticket.warned_quarter, ticket.warned_day, ticket.responded_at) == (False, False, None)
+        assert (ticket.version, ticket.updated_at) == (version + 1, now)
