@@ -119,7 +119,9 @@ ESCALATABLE = "status IN ('new', 'acknowledged', 'in_progress') AND tier IN ('zo
 
 
 def main(argv=None) -> None:
+    global THREADS
     args = parse_args(argv)
+    THREADS = args.threads
     sys.stdout.reconfigure(line_buffering=True)  # figures appear as they come, in order with warnings
     var_dir = configure(args.database_url)
     try:
@@ -136,6 +138,7 @@ def parse_args(argv):
     parser.add_argument("--overdue", type=int, default=100_000, help="zone/committee tickets to make overdue")
     parser.add_argument("--repeat", type=int, default=7, help="timed sweeps with nothing due (default 7)")
     parser.add_argument("--batch-size", type=int, help="sweep batch size (default ZHITONG_SWEEP_BATCH_SIZE)")
+    parser.add_argument("--threads", type=int, help="threads draining a step (default ZHITONG_SWEEP_THREADS)")
     parser.add_argument(
         "--profile",
         nargs="?",
@@ -155,8 +158,8 @@ def parse_args(argv):
         args.open = args.tickets if args.tickets is not None else 200_000
     if args.closed is None:
         args.closed = 2 * args.tickets if args.tickets is not None else 400_000
-    if min(args.open, args.closed, args.overdue) < 0 or args.repeat < 1:
-        parser.error("sizes must be zero or more, --repeat at least 1")
+    if min(args.open, args.closed, args.overdue) < 0 or args.repeat < 1 or (args.threads or 1) < 1:
+        parser.error("sizes must be zero or more, --repeat and --threads at least 1")
     escalatable = _escalatable(args.closed + args.open) - _escalatable(args.closed)
     if args.overdue > escalatable:
         parser.error(f"--overdue {args.overdue:,} is more than the {escalatable:,} open zone/committee tickets")
@@ -207,7 +210,8 @@ def run(args, var_dir: Path) -> None:
         (version,) = cursor.fetchone()
     print(
         f"Zhitong sweep benchmark: database {connection.settings_dict['NAME']} (PostgreSQL {version}), "
-        f"{os.cpu_count()} CPUs, sweep batch size {batch_size}, DEBUG {settings.DEBUG}"
+        f"{os.cpu_count()} CPUs, sweep batch size {batch_size}, "
+        f"{THREADS or settings.ZHITONG_SWEEP_THREADS} thread(s) per step, DEBUG {settings.DEBUG}"
     )
     print(f"setup (migrate, seed_demo): {time.perf_counter() - started:.1f} s")
 
@@ -503,11 +507,14 @@ class QueryLog:
         )
 
 
-def _sweep(batch_size: int):
+THREADS = None  # --threads; None: ZHITONG_SWEEP_THREADS
+
+
+def _sweep(batch_size: int, threads: int | None = None):
     from escalation.sweep import sweep_overdue_tickets
 
     started = time.perf_counter()
-    report = sweep_overdue_tickets(batch_size=batch_size)
+    report = sweep_overdue_tickets(batch_size=batch_size, threads=threads or THREADS)
     return report, time.perf_counter() - started
 
 
@@ -544,6 +551,7 @@ def bench_idle(args, batch_size: int) -> None:
 
 
 def bench_escalation(args, batch_size: int, broker: Path) -> tuple[str, str]:
+    from django.conf import settings
     from django.db import connection
     from django.db.models import Max
 
@@ -563,6 +571,8 @@ def bench_escalation(args, batch_size: int, broker: Path) -> tuple[str, str]:
     rate = report.escalated / seconds if seconds else 0
     print(f"    one sweep: {seconds:.2f} s, {report.escalated:,} escalated, {rate:,.0f} tickets/s; report: {report}")
     log.print(seconds)
+    if (THREADS or settings.ZHITONG_SWEEP_THREADS) > 1:
+        print("    (the SQL above is the sweep's own thread's; its helper threads ran as many batches beside it)")
 
     events = TicketEvent.objects.filter(pk__gt=last_event, kind=TicketEvent.Kind.ESCALATED).count()
     with connection.cursor() as cursor:
@@ -757,7 +767,7 @@ def profile_escalation(batch_size: int, how: str) -> None:
         for owner, name, label in wrapped:
             timers.wrap(owner, name, label)
         with QueryLog() as log:
-            report, wall = _sweep(batch_size)
+            report, wall = _sweep(batch_size, threads=1)  # the parts are timed on this thread
     finally:
         timers.restore()
     print(f"    {report.escalated:,} escalated in {wall:.2f} s with the parts timed (wall time, nested):")
