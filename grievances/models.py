@@ -313,6 +313,7 @@ class Ticket(ChoiceLabels, models.Model):
         related_name="applications",
         verbose_name=_("service item"),
         editable=False,
+        db_index=False,  # Meta: ticket_service_item_set, the few tickets that have one
     )
     # The item's documents the window checked off when the resident applied.
     documents_received = models.JSONField(_("documents received"), default=list, blank=True, editable=False)
@@ -339,6 +340,9 @@ class Ticket(ChoiceLabels, models.Model):
     # partner's point, or the household's building; set when the ticket opens.
     lat = models.FloatField(_("latitude"), null=True, blank=True, editable=False)
     long = models.FloatField(_("longitude"), null=True, blank=True, editable=False)
+    # Zone, committee and street have no index of their own: ticket_zone_status,
+    # ticket_committee_status and ticket_street_status begin with them (migration 0031). Every
+    # ticket write that is not a HOT update writes an entry into each index of the table.
     zone = models.ForeignKey(
         ResponsibilityZone,
         on_delete=models.PROTECT,
@@ -346,6 +350,7 @@ class Ticket(ChoiceLabels, models.Model):
         blank=True,
         related_name="tickets",
         verbose_name=_("responsibility zone"),
+        db_index=False,
     )
     committee = models.ForeignKey(
         ResidentialCommittee,
@@ -354,9 +359,10 @@ class Ticket(ChoiceLabels, models.Model):
         blank=True,
         related_name="tickets",
         verbose_name=_("residential committee"),
+        db_index=False,
     )
     street = models.ForeignKey(
-        StreetOffice, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("street office")
+        StreetOffice, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("street office"), db_index=False
     )
 
     reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
@@ -385,6 +391,7 @@ class Ticket(ChoiceLabels, models.Model):
         blank=True,
         related_name="tickets",
         verbose_name=_("partner system"),
+        db_index=False,  # Meta: ticket_partner_set
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     visit = models.ForeignKey(
@@ -395,6 +402,7 @@ class Ticket(ChoiceLabels, models.Model):
         related_name="tickets",
         verbose_name=_("visit"),
         editable=False,
+        db_index=False,  # Meta: ticket_visit_set
     )
 
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, editable=False)
@@ -442,6 +450,7 @@ class Ticket(ChoiceLabels, models.Model):
         related_name="duplicates",
         verbose_name=_("duplicate of"),
         editable=False,
+        db_index=False,  # Meta: ticket_duplicate_of_set
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
@@ -609,6 +618,13 @@ class Ticket(ChoiceLabels, models.Model):
             ),
             # A household's tickets newest first (its page), and the foreign key's own checks.
             models.Index(fields=["household", "created_at"], name="ticket_household_created"),
+            # Foreign keys that most tickets leave empty: only the tickets that name one are
+            # indexed (`x = id`, a lookup or the key's own check, implies `x IS NOT NULL`), so a
+            # ticket without one writes no entry there (migration 0031).
+            *(
+                models.Index(fields=[field], name=f"ticket_{field}_set", condition=Q(**{f"{field}__isnull": False}))
+                for field in ("service_item", "partner", "visit", "duplicate_of")
+            ),
         ]
 
     def __str__(self):

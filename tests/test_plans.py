@@ -145,3 +145,45 @@ def test_a_queue_narrowed_to_a_committee_or_a_category_is_planned_for_its_values
         with CaptureQueriesContext(connection) as sent:
             assert client.get("/queue/" + narrowed).status_code == 200
         assert any("plan_cache_mode" in query["sql"] for query in sent.captured_queries) is asks
+
+
+@pytest.mark.parametrize(
+    ("column", "index"),
+    [
+        ("zone_id", "ticket_zone_status"),
+        ("committee_id", "ticket_committee_status"),
+        ("street_id", "ticket_street_status"),
+        ("service_item_id", "ticket_service_item_set"),
+        ("partner_id", "ticket_partner_set"),
+        ("visit_id", "ticket_visit_set"),
+        ("duplicate_of_id", "ticket_duplicate_of_set"),
+    ],
+)
+def test_a_foreign_key_without_its_own_index_is_still_looked_up_by_one(zone, column, index):
+    """Migration 0031 dropped the bare indexes of seven foreign keys (each ticket write made an
+    entry in every one): a zone's, committee's or street's tickets are found by the index that
+    begins with it, and a key that most tickets leave empty by an index of the tickets that
+    name one. Both serve the key's own check when its row is deleted, a generic plan for any id
+    (PostgreSQL's statement, `x = $1 FOR KEY SHARE`)."""
+    make_ticket(zone=zone)
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            cursor.execute(
+                f"PREPARE key_check(bigint) AS SELECT 1 FROM ONLY grievances_ticket x "  # noqa: S608 - our names
+                f"WHERE {column} OPERATOR(pg_catalog.=) $1 FOR KEY SHARE OF x"
+            )
+            cursor.execute("EXPLAIN EXECUTE key_check(1)")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("DEALLOCATE key_check")
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'grievances_ticket' AND indexdef LIKE %s",
+                [f"%({column})%"],
+            )
+            own = [row[0] for row in cursor.fetchall()]
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("RESET enable_seqscan")
+    assert index in plan, plan
+    assert own in ([], [index]), own  # no bare index of the key left beside it

@@ -4,6 +4,7 @@ carries it up to the street; a street staffer finds it in triage and acts on it;
 resident's feedback closes it. Screenshots of each main page land in test-artifacts/."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.management import call_command
@@ -82,7 +83,11 @@ def test_visit_to_street_triage_to_feedback(sign_in, live_server, screenshot):
 
     # Back in the field, the first receiver calls the resident and records the verdict.
     phone.get_by_role("link", name="我的工单").click()
+    # The household's page the phone is still on links the ticket too: wait for "my tickets"
+    # (under load a click on the old page's link once raced the navigation and lost).
+    expect(phone).to_have_url(re.compile(r"/tickets/mine/$"))
     phone.get_by_role("link", name=ticket.reference).click()
+    expect(phone).to_have_url(re.compile(rf"/tickets/{ticket.pk}/$"))
     feedback = phone.locator('details[data-action="feedback"]')
     feedback.locator("summary").click()
     feedback.get_by_label("满意", exact=True).check()
