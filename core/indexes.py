@@ -13,10 +13,27 @@ class AddIndexWithoutLocking(AddIndexConcurrently):
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
+            if self._already_built(schema_editor):
+                return None
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
         if isinstance(self.index, PostgresIndex):
             return None
         return migrations.AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def _already_built(self, schema_editor) -> bool:
+        """Whether a migration that stopped half-way (a deploy killed, a later step failed)
+        already built this index: a valid one is kept, so running the migration again goes
+        on; an invalid one (a build that was cancelled) is dropped and built again."""
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = %s AND pg_catalog.pg_table_is_visible(c.oid)",
+                [self.index.name],
+            )
+            found = cursor.fetchone()
+        if found is not None and not found[0]:
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(self.index.name)}")
+        return found is not None and found[0]
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":

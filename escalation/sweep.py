@@ -1,5 +1,6 @@
 """The overdue sweep (DESIGN.md rule 2): run by beat every minute and by `manage.py sweep`."""
 
+import contextvars
 import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -58,7 +59,7 @@ def sweep_overdue_tickets(
 
     A step with more than one batch due is drained by `threads` (ZHITONG_SWEEP_THREADS) at
     once, each on its own connection: while one thread builds a batch in Python, PostgreSQL
-    writes another's (a ticket's row and its ~40 index entries). Their claims skip each other's
+    writes another's (a ticket's row and its index entries). Their claims skip each other's
     locked rows (DESIGN.md rule 2), so each ticket still moves once."""
     now = now or timezone.now()
     batch_size = batch_size or settings.ZHITONG_SWEEP_BATCH_SIZE
@@ -69,12 +70,16 @@ def sweep_overdue_tickets(
     with translation.override(settings.LANGUAGE_CODE):
         context = transitions.SweepContext()
         for name, step in STEPS:
+            # One step failing (a lock timeout, a lost connection) must not stop the others;
+            # what it left undone is still due and the next sweep takes it.
             try:
-                setattr(report, name, _drain(step, now=now, batch_size=batch_size, context=context, threads=threads))
-            except DatabaseError:
-                # One step failing (a lock timeout, a lost connection) must not stop the
-                # others; what it left undone is still due and the next sweep takes it.
-                logger.exception("Sweep step %s failed", name)
+                changed, errors = _drain(step, now=now, batch_size=batch_size, context=context, threads=threads)
+            except DatabaseError as error:
+                changed, errors = 0, [error]
+            setattr(report, name, changed)
+            for error in errors:
+                logger.error("Sweep step %s failed", name, exc_info=error)
+            if errors:
                 report.failed.append(name)
     report.alerts_resent = alerts_resend_stale(now)
     if any(value for key, value in asdict(report).items()):
@@ -82,39 +87,57 @@ def sweep_overdue_tickets(
     return report
 
 
-def _drain(step, *, now: dt.datetime, batch_size: int, context, threads: int) -> int:
-    """Run `step` batch after batch until a batch comes back short; the tickets changed. A
-    first full batch means more are due: then `threads - 1` more threads join in (PostgreSQL
-    only; SQLite has one writer). Each keeps its own `skip` set (a ticket that cannot move is
-    tried at most once per thread)."""
+def _drain(step, *, now: dt.datetime, batch_size: int, context, threads: int) -> tuple[int, list[DatabaseError]]:
+    """Run `step` batch after batch until a batch comes back short: the tickets changed, and
+    the database errors that stopped a thread (its batches before the error count).
 
-    def batches() -> int:
-        skip: set[int] = set()
-        changed = 0
+    A first full batch means more are due: then `threads - 1` more threads join in, each on
+    its own connection — on PostgreSQL (SQLite has one writer), and only when no transaction
+    is open around the sweep (a helper could not see its rows, nor wait on its locks without
+    hanging it). Each thread starts from the tickets the first batch could not move and keeps
+    its own list of those (each tried at most once a thread); a helper runs in a copy of the
+    caller's context (what `contextvars` hold, such as the demo's silenced SMS)."""
+
+    def batches(skip: set[int], done: list[int]) -> None:
         while True:
             result = step(now=now, batch_size=batch_size, skip=skip, context=context)
-            changed += result.changed
+            done[0] += result.changed
             if result.claimed < batch_size:
-                return changed
+                return
 
-    first = step(now=now, batch_size=batch_size, skip=set(), context=context)
+    skip: set[int] = set()
+    first = step(now=now, batch_size=batch_size, skip=skip, context=context)
+    done = [first.changed]
     if first.claimed < batch_size:
-        return first.changed
-    if threads < 2 or connection.vendor != "postgresql":
-        return first.changed + batches()
+        return done[0], []
+    if threads < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        try:
+            batches(skip, done)
+        except DatabaseError as error:
+            return done[0], [error]
+        return done[0], []
 
-    def helper() -> int:
+    def helper(helper_skip: set[int], helper_done: list[int]) -> None:
         try:
             with translation.override(settings.LANGUAGE_CODE):
-                return batches()
+                batches(helper_skip, helper_done)
         finally:
             connections.close_all()  # this thread's own connections
 
+    errors: list[DatabaseError] = []
+    tallies = [[0] for _ in range(threads - 1)]
     with ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="sweep") as pool:
-        helpers = [pool.submit(helper) for _ in range(threads - 1)]
-        changed = first.changed + batches()
-        # A helper's DatabaseError is raised here, after the others have finished.
-        return changed + sum(future.result() for future in helpers)
+        helpers = [pool.submit(contextvars.copy_context().run, helper, set(skip), tally) for tally in tallies]
+        try:
+            batches(skip, done)
+        except DatabaseError as error:
+            errors.append(error)
+        for future in helpers:  # every helper waited for, every error kept
+            try:
+                future.result()
+            except DatabaseError as error:
+                errors.append(error)
+    return done[0] + sum(tally[0] for tally in tallies), errors
 
 
 # The row of SweepRun that the scheduled sweep rewrites.

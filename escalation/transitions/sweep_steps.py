@@ -117,6 +117,7 @@ def _sweep_batch(
     batch_size: int,
     skip: set[int],
     prepare: Callable[[list[Ticket]], None] | None = None,
+    savepoint: bool = True,
 ) -> BatchResult:
     """Claim one batch of due tickets, change each, write them all.
 
@@ -127,9 +128,7 @@ def _sweep_batch(
     logged, left as it is, and added to `skip` so the rest of this sweep passes it by; the
     next sweep tries it again.
     """
-    # No savepoint inside the escalation step's transaction: an error here undoes the step's
-    # work anyway, and a savepoint was two more statements a batch.
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic(savepoint=savepoint):
         tickets = _claim(Ticket.objects.filter(due).exclude(pk__in=skip), order_by, batch_size)
         if prepare is not None:
             prepare(tickets)
@@ -172,7 +171,9 @@ def sweep_escalate_due(
         paused_at__isnull=True,
     )
     with transaction.atomic():
-        result = _sweep_batch(due, "resolve_by", change, now, batch_size, skip)
+        # No savepoint inside this step's own transaction: an error in the batch undoes the
+        # step's work anyway, and a savepoint was two more statements a batch.
+        result = _sweep_batch(due, "resolve_by", change, now, batch_size, skip, savepoint=False)
         withdraw_referrals(escalated, now)
     return result
 
