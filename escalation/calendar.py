@@ -3,8 +3,9 @@
 Times are stored in UTC and computed in Asia/Shanghai. Working days follow the official
 Chinese calendar — holidays and the make-up working days around them (调休) — through the
 `chinesecalendar` package, with administrator overrides on top. A year the package does not
-know falls back to weekends-only and logs a warning (once per year for each loaded calendar,
-so about once per sweep batch); the admin shows the same warning. Deadline arithmetic never raises for an unknown year.
+know falls back to weekends-only and logs a warning (once per year in each process, and not
+for a year whose holidays an administrator has entered as overrides); the admin shows the same
+warning. Deadline arithmetic never raises for an unknown year.
 """
 
 import datetime as dt
@@ -18,6 +19,10 @@ from core.clock import SHANGHAI, WORKDAY_END, WORKDAY_START
 from .models import CalendarOverride, DurationUnit
 
 logger = logging.getLogger(__name__)
+
+# The years this process has already warned of: a sweep loads the calendar every minute, and
+# the warning is for the operator, once.
+_warned_years: set[int] = set()
 
 
 def official_calendar_knows(year: int) -> bool:
@@ -33,7 +38,7 @@ class WorkingCalendar:
 
     def __init__(self, overrides: dict[dt.date, bool] | None = None):
         self.overrides = overrides or {}
-        self._warned_years: set[int] = set()
+        self._override_years = {day.year for day in self.overrides}
         self._days: dict[dt.date, bool] = {}
 
     @classmethod
@@ -53,8 +58,8 @@ class WorkingCalendar:
             # About 20 µs a call in the library (it scans its holiday list): hence the memo above.
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
-            if day.year not in self._warned_years:
-                self._warned_years.add(day.year)
+            if day.year not in _warned_years and day.year not in self._override_years:
+                _warned_years.add(day.year)
                 logger.warning(
                     "The official holiday calendar has no data for %s: counting weekends only. "
                     "Upgrade chinesecalendar or enter the year's holidays as calendar overrides.",

@@ -63,7 +63,13 @@ def test_administrator_overrides_win_over_the_official_calendar():
     assert calendar.add(at(2026, 11, 21, 10, 0), 1, WD) == at(2026, 11, 24, 17, 30)
 
 
-def test_a_year_the_calendar_does_not_know_counts_weekends_only_and_warns(caplog):
+@pytest.fixture
+def warned_of_no_year(monkeypatch):
+    """A process that has not warned of any year yet (the warning is once per process)."""
+    monkeypatch.setattr("escalation.calendar._warned_years", set())
+
+
+def test_a_year_the_calendar_does_not_know_counts_weekends_only_and_warns(caplog, warned_of_no_year):
     calendar = WorkingCalendar()
     with caplog.at_level(logging.WARNING, logger="escalation.calendar"):
         # Friday 2099-01-02 -> Monday 2099-01-05 (no holiday data: weekends only).
@@ -88,3 +94,21 @@ def test_the_admin_warns_of_a_year_without_holiday_data_until_overrides_fill_it(
     assert f"没有 {year} 年的节假日数据" in before
     assert f"没有 {year + 1} 年的节假日数据" in before
     assert "节假日数据" not in after
+
+
+def test_the_warning_of_an_unknown_year_is_given_once_a_process(caplog, warned_of_no_year):
+    """A sweep loads the calendar every minute: the log says it once, not 1,440 times a day."""
+    with caplog.at_level(logging.WARNING, logger="escalation.calendar"):
+        for _ in range(3):
+            WorkingCalendar().add(at(2099, 1, 2, 10, 0), 1, WD)
+
+    assert caplog.text.count("no data for 2099") == 1
+
+
+def test_no_warning_for_a_year_whose_holidays_the_administrator_entered(caplog, warned_of_no_year):
+    """Overrides for the year (its holidays and make-up days) are what the warning asks for."""
+    calendar = WorkingCalendar({dt.date(2099, 1, 1): False})
+    with caplog.at_level(logging.WARNING, logger="escalation.calendar"):
+        due = calendar.add(at(2099, 1, 2, 10, 0), 1, WD)
+
+    assert due == at(2099, 1, 5, 17, 30) and "no data for 2099" not in caplog.text
