@@ -98,46 +98,40 @@ def _drain(step, *, now: dt.datetime, batch_size: int, context, threads: int) ->
     its own list of those (each tried at most once a thread); a helper runs in a copy of the
     caller's context (what `contextvars` hold, such as the demo's silenced SMS)."""
 
+    errors: list[DatabaseError] = []
+
     def batches(skip: set[int], done: list[int]) -> None:
-        while True:
-            result = step(now=now, batch_size=batch_size, skip=skip, context=context)
-            done[0] += result.changed
-            if result.claimed < batch_size:
-                return
-
-    skip: set[int] = set()
-    first = step(now=now, batch_size=batch_size, skip=skip, context=context)
-    done = [first.changed]
-    if first.claimed < batch_size:
-        return done[0], []
-    if threads < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
         try:
-            batches(skip, done)
-        except DatabaseError as error:
-            return done[0], [error]
-        return done[0], []
+            while True:
+                result = step(now=now, batch_size=batch_size, skip=skip, context=context)
+                done[0] += result.changed
+                if result.claimed < batch_size:
+                    return
+        except DatabaseError as error:  # this thread stops; what it moved stays counted
+            errors.append(error)
 
-    def helper(helper_skip: set[int], helper_done: list[int]) -> None:
+    def helper(skip: set[int], done: list[int]) -> None:
         try:
             with translation.override(settings.LANGUAGE_CODE):
-                batches(helper_skip, helper_done)
+                batches(skip, done)
         finally:
             connections.close_all()  # this thread's own connections
 
-    errors: list[DatabaseError] = []
-    tallies = [[0] for _ in range(threads - 1)]
-    with ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="sweep") as pool:
-        helpers = [pool.submit(contextvars.copy_context().run, helper, set(skip), tally) for tally in tallies]
-        try:
-            batches(skip, done)
-        except DatabaseError as error:
-            errors.append(error)
-        for future in helpers:  # every helper waited for, every error kept
-            try:
+    skip: set[int] = set()
+    first = step(now=now, batch_size=batch_size, skip=skip, context=context)
+    tallies = [[first.changed]]
+    if first.claimed < batch_size:
+        return first.changed, errors
+    if threads < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        batches(skip, tallies[0])
+    else:
+        tallies += [[0] for _ in range(threads - 1)]
+        with ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="sweep") as pool:
+            helpers = [pool.submit(contextvars.copy_context().run, helper, set(skip), tally) for tally in tallies[1:]]
+            batches(skip, tallies[0])
+            for future in helpers:  # every helper waited for; an error that is not the database's is raised
                 future.result()
-            except DatabaseError as error:
-                errors.append(error)
-    return done[0] + sum(tally[0] for tally in tallies), errors
+    return sum(tally[0] for tally in tallies), errors
 
 
 # The row of SweepRun that the scheduled sweep rewrites.
