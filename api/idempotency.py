@@ -67,8 +67,7 @@ def _once(request, key, idempotency_key: str, handler) -> Response:
         if record.status_code is not None:
             return Response(record.response, status=record.status_code, headers={"Idempotent-Replayed": "true"})
         response = handler()
-        record.status_code, record.response = response.status_code, response.data
-        record.save(update_fields=["status_code", "response"])
+        _answered(record, response.status_code, response.data)
         return response
 
 
@@ -91,3 +90,19 @@ def _insert(key, idempotency_key: str, digest: str) -> IdempotencyRecord | None:
     record.pk = row[0]
     record._state.adding = False
     return record
+
+
+def _answered(record: IdempotencyRecord, status_code: int, data) -> None:
+    """Keep the response on the record, in one UPDATE written out (record.save's compiling was
+    a twentieth of an API create's time); the values prepared as the model's fields prepare
+    them."""
+    record.status_code, record.response = status_code, data
+    meta = IdempotencyRecord._meta
+    fields = [meta.get_field("status_code"), meta.get_field("response")]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {assignments} WHERE id = %s",  # noqa: S608
+            [*values, record.pk],
+        )

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.cache import cache
 
+from .redis_client import cache_key, redis_client
 from .redis_pause import redis_answering, redis_failed
 
 # A stale copy is served while one reader recomputes it; one reader may take this long.
@@ -77,5 +78,14 @@ def kept_stale(name: str) -> None:
     """The value kept as `name` changed: the next reader recomputes it (the others read the
     previous copy meanwhile). Redis not answering: it lapses by itself when no longer fresh."""
     _value, fresh_key, _lock = keys(name)
-    with contextlib.suppress(Exception):
-        cache_call("delete", fresh_key)
+    client = redis_client()  # every ticket written marks its street's figures: no new client each time
+    if client is None:
+        with contextlib.suppress(Exception):
+            cache_call("delete", fresh_key)
+        return
+    if not redis_answering():
+        return
+    try:
+        client.delete(cache_key(fresh_key))
+    except Exception as error:  # noqa: BLE001 - Redis trouble: the mark lapses by itself
+        redis_failed("a kept value", error)

@@ -567,6 +567,9 @@ def _cn_to_digits(match: re.Match) -> str:
     return str(total + current)
 
 
+_PART_KINDS = "ugsf"  # the kinds of a part: staircase, gate, side, floor
+
+
 class Profile(NamedTuple):
     """A text read once for comparing: its places, facets and wording."""
 
@@ -583,6 +586,9 @@ class Profile(NamedTuple):
     kinds: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
     specific: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
     mass: float = 0.0
+    # For the quick score: each kind's weight, and the parts of each kind of "ugsf" (4 sets).
+    kind_mass: tuple[float, float] = (0.0, 0.0)
+    parts_by_kind: tuple[frozenset[str], ...] = ()
 
     @property
     def grams(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
@@ -664,6 +670,8 @@ def profile(text: str) -> Profile:
         kinds,
         tuple(frozenset(f for f in kind if WEIGHT[f] >= SPECIFIC) for kind in kinds),
         _mass(facets),
+        (_mass(kinds[0]), _mass(kinds[1])),
+        tuple(frozenset(p for p in parts if p[0] == kind) for kind in _PART_KINDS),
     )
 
 
@@ -783,7 +791,7 @@ def _unexplained(mine: Profile, theirs: Profile, rarity: Rarity) -> float:
 def _parts_clash(first: Profile, second: Profile) -> bool:
     """Both name a staircase (or a gate, a side, a floor) and share none: 1单元 against 2单元,
     东门 against 西门, 东侧 against 西侧, 12楼 against 21楼."""
-    for kind in "ugsf":
+    for kind in _PART_KINDS:
         mine = {p for p in first.parts if p[0] == kind}
         theirs = {p for p in second.parts if p[0] == kind}
         if mine and theirs and not mine & theirs:
@@ -881,6 +889,20 @@ class Model(NamedTuple):
     same_above: float
     unweighted: frozenset[str]  # the groups of signals the fit gave no weight: not computed
     terms: tuple[tuple[int, float], ...] = ()  # (index, weight) of the signals with a weight
+    # The highest log-odds a pair sharing no facet can reach (the facets' agreements are 0
+    # then; every other signal at its most), and whether that reaches same_above, even when
+    # rounded to two places: if not, such a pair need not be scored (may_be_same).
+    ceiling_apart: float = math.inf
+    apart_may_be_same: bool = True
+
+
+def _logistic(z: float) -> float:
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+# Signals that are 0 unless the two texts share a facet, and the one that can exceed 1.
+_NEED_A_SHARED_FACET = frozenset({"thing_agreement", "trouble_agreement", "facet_agreement"})
+_UNBOUNDED = frozenset({"length_imbalance"})
 
 
 def load_model(path: Path = MODEL_FILE) -> Model | None:
@@ -899,16 +921,17 @@ def load_model(path: Path = MODEL_FILE) -> Model | None:
         start += count
     rarity = Rarity(data["texts"], data["frequencies"])
     terms = tuple((i, w) for i, w in enumerate(weights) if w)
-    return Model(rarity, data["bias"], weights, data["same_above"], frozenset(unweighted), terms)
+    ceiling = data["bias"]
+    for name, weight in zip(FEATURES, weights, strict=True):
+        if weight > 0 and name not in _NEED_A_SHARED_FACET:
+            ceiling += weight * (math.inf if name in _UNBOUNDED else 1.0)  # every other signal is 0 to 1
+    reaches = _logistic(ceiling) >= data["same_above"] - 0.005
+    return Model(rarity, data["bias"], weights, data["same_above"], frozenset(unweighted), terms, ceiling, reaches)
 
 
 MODEL = load_model()
 # A pair scoring at least this is suggested as the same problem (see bench/duplicates.py).
 SAME_ABOVE = MODEL.same_above if MODEL else 1.0
-
-
-def _logistic(z: float) -> float:
-    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def score(values: tuple[float, ...], bias: float, weights: tuple[float, ...]) -> float:
@@ -923,8 +946,72 @@ def similarity(a: str | Profile, b: str | Profile) -> float:
     second = b if isinstance(b, Profile) else profile(b)
     if not first.body and not first.facets or not second.body and not second.facets:
         return 0.0
+    if MODEL.unweighted >= _SLOW_GROUPS:
+        return round(_logistic(MODEL.bias + _quick_sum(first, second, MODEL.weights)), 4)
     values = features(first, second, skip=MODEL.unweighted)
     return round(_logistic(MODEL.bias + sum(w * values[i] for i, w in MODEL.terms)), 4)
+
+
+def may_be_same(a: str | Profile, b: str | Profile) -> bool:
+    """False when the pair's score cannot reach SAME_ABOVE, even rounded to two places: the two
+    share no facet and the other signals cannot lift the log-odds that far (no need to score
+    it, unless its score is shown anyway)."""
+    if MODEL is None or MODEL.apart_may_be_same:
+        return True
+    first = a if isinstance(a, Profile) else profile(a)
+    second = b if isinstance(b, Profile) else profile(b)
+    return not first.facets.isdisjoint(second.facets)
+
+
+# The groups whose signals read the texts' n-grams: while the model weighs none of them, a
+# pair's score is summed inline from its places, facets and the rest (_quick_sum).
+_SLOW_GROUPS = frozenset({"wording", "unexplained"})
+
+
+def _quick_sum(first: Profile, second: Profile, w: tuple[float, ...]) -> float:
+    """The weighted sum of the places', facets' and rest's signals, added in the order of
+    FEATURES as similarity's general sum adds them (a signal of 0 adds nothing), each computed
+    as `features` computes it but without building the list: the same score, to the last bit,
+    on every labelled pair (tests/duplicates/test_similarity.py)."""
+    total = 0.0
+    # places: building (or a part: staircase, gate, side, floor) same or clashing, lane, room
+    buildings, theirs = first.buildings, second.buildings
+    shared = bool(buildings) and bool(theirs) and not buildings.isdisjoint(theirs)
+    clash = bool(buildings) and bool(theirs) and not shared
+    if not clash:
+        for mine, their in zip(first.parts_by_kind, second.parts_by_kind, strict=True):
+            if mine and their and mine.isdisjoint(their):
+                clash = True
+                break
+    if clash:
+        total += w[1]
+    elif shared:
+        total += w[0]
+    lanes, theirs = first.lanes, second.lanes
+    if lanes and theirs:
+        total += w[3] if lanes.isdisjoint(theirs) else w[2]
+    room_same, room_clash = _rooms(first, second)
+    if room_same:
+        total += w[4]
+    if room_clash:
+        total += w[5]
+    # facets: for things, then troubles, agreement, one side missing, clash; then all together
+    for kind, at in ((0, 14), (1, 17)):
+        mine, their = first.kinds[kind], second.kinds[kind]
+        if mine and their:
+            total += w[at] * (_mass(mine & their) / min(first.kind_mass[kind], second.kind_mass[kind]))
+            specific, specific_theirs = first.specific[kind], second.specific[kind]
+            if specific and specific_theirs and specific.isdisjoint(specific_theirs):
+                total += w[at + 2]
+        else:
+            total += w[at + 1]
+    if first.facets and second.facets:
+        total += w[20] * _facet_agreement(first, second)
+    # the rest: negated on one side only, lengths apart
+    if first.negated != second.negated:
+        total += w[21]
+    shorter, longer = sorted((len(first.body) + 1, len(second.body) + 1))
+    return total + w[22] * math.log(longer / shorter) ** 2
 
 
 def explain(a: str, b: str) -> list[tuple[str, float, float]]:

@@ -23,6 +23,7 @@ from core.enums import OPEN_STATUSES
 from core.similarity import (
     SAME_ABOVE,
     bigrams,  # noqa: F401  (re-exported: callers and tests read it here)
+    may_be_same,
     profile,
     similarity,
 )
@@ -147,8 +148,11 @@ def likely_duplicates(
     new = profile(description)
     found = []
     for row, same_building in compared:
+        shown_anyway = same_building and category is not None and row[_CATEGORY] == category.pk
+        if not shown_anyway and not may_be_same(new, row[_DESCRIPTION]):
+            continue  # sharing no facet, it cannot score SAME_ABOVE
         score = round(similarity(new, row[_DESCRIPTION]), 2)
-        if score >= SAME_ABOVE or (same_building and category is not None and row[_CATEGORY] == category.pk):
+        if score >= SAME_ABOVE or shown_anyway:
             found.append((score, same_building, row))
     found.sort(key=lambda f: (f[0], f[1], f[2][_CREATED]), reverse=True)
     return [Suggestion(_ticket(row), score, same_building) for score, same_building, row in found[:limit]]

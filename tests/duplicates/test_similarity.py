@@ -104,3 +104,23 @@ def test_the_quick_score_is_the_models_score_on_every_labelled_pair():
     for a, b in pairs:
         whole = round(score(features(profile(a), profile(b)), MODEL.bias, MODEL.weights), 4)
         assert similarity(a, b) == whole, (a, b)
+
+
+def test_a_pair_passed_over_unscored_could_never_have_been_suggested():
+    """likely_duplicates does not score a pair that shares no facet when the model's other
+    signals cannot lift it to SAME_ABOVE (core.similarity.may_be_same): on every labelled pair
+    it passes over, the score is below the threshold even rounded as suggestions are; and it
+    does pass some over, or the shortcut is never taken."""
+    import csv
+    from pathlib import Path
+
+    from core.similarity import may_be_same
+
+    passed_over = 0
+    for path in sorted((Path(__file__).parents[1] / "data").glob("duplicate_pairs*.tsv")):
+        with path.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                if not may_be_same(row["a"], row["b"]):
+                    passed_over += 1
+                    assert round(similarity(row["a"], row["b"]), 2) < SAME_ABOVE, (row["a"], row["b"])
+    assert passed_over > 100
