@@ -254,6 +254,8 @@ class TicketListCreate(generics.ListCreateAPIView):
             long=data.get("long"),
             service_item=data.get("service_item"),
             documents_received=data.get("documents", []),
+            # Inside the idempotency record's transaction (`idempotent`), which an error ends.
+            savepoint=False,
             **place,
         )
         if photos:

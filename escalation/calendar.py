@@ -10,6 +10,7 @@ warning. Deadline arithmetic never raises for an unknown year.
 
 import datetime as dt
 import logging
+from functools import lru_cache
 
 import chinese_calendar
 from dateutil.relativedelta import relativedelta
@@ -23,6 +24,17 @@ logger = logging.getLogger(__name__)
 # The years this process has already warned of: a sweep loads the calendar every minute, and
 # the warning is for the operator, once.
 _warned_years: set[int] = set()
+
+
+@lru_cache(maxsize=8192)
+def _official_workday(day: dt.date) -> bool | None:
+    """The official calendar's answer, or None for a year it has no data for. About 20 µs a
+    call in the library (it scans its holiday list), and a calendar is made for every ticket
+    opened (SLA.load): hence kept for the process, as the library's data is."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
 
 
 def official_calendar_knows(year: int) -> bool:
@@ -54,10 +66,8 @@ class WorkingCalendar:
     def _is_working_day(self, day: dt.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        try:
-            # About 20 µs a call in the library (it scans its holiday list): hence the memo above.
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:
+        official = _official_workday(day)
+        if official is None:
             if day.year not in _warned_years and day.year not in self._override_years:
                 _warned_years.add(day.year)
                 logger.warning(
@@ -66,6 +76,7 @@ class WorkingCalendar:
                     day.year,
                 )
             return day.weekday() < 5
+        return official
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day strictly after `day`."""

@@ -61,6 +61,7 @@ def ticket_create(
     service_item: ServiceItem | None = None,
     documents_received: list[str] = (),
     route_by_list: bool = True,
+    savepoint: bool = True,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Validate a request and open its ticket where it belongs.
@@ -68,6 +69,7 @@ def ticket_create(
     Where: a household (which gives its zone), a zone, or a free address with the committee
     or street it falls in. Every error names its field; nothing is written unless all is well.
     The point: `lat` and `long` (both or neither, in range), else the household's building's.
+    `savepoint`: as `ticket_open` says.
     """
     point = check_point(lat, long)
     description = (description or "").strip()
@@ -142,6 +144,7 @@ def ticket_create(
         service_item=service_item,
         documents_received=documents_received,
         route_by_list=route_by_list,
+        savepoint=savepoint,
         now=now,
     )
 

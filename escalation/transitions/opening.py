@@ -45,6 +45,7 @@ def ticket_open(
     service_item: ServiceItem | None = None,
     documents_received: list[str] = (),
     route_by_list: bool = True,
+    savepoint: bool = True,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Open a ticket at the lowest tier that knows where it belongs; an emergency at the street.
@@ -53,6 +54,10 @@ def ticket_open(
     the location (and its point, checked, or None); this decides the tier, the owner and the SLA clock.
     A `service_item`: an application at a window (kind "service"), answered for by the unit
     that completes the item (its committee or street), due by the item's time limit.
+    `savepoint=False`, inside a caller's transaction: no savepoint of its own (two statements
+    fewer), so an error here undoes the caller's whole transaction; for a caller whose
+    transaction ends with the error anyway (the partner API's create, in its idempotency
+    record's).
     """
     now = clock.now(now)
     if service_item is not None:
@@ -67,7 +72,7 @@ def ticket_open(
         tier = Tier.COMMITTEE
     else:
         tier = Tier.STREET
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         owner = OwnerFinder().owner(
             tier=tier,
             zone_id=zone and zone.pk,

@@ -440,3 +440,25 @@ def test_a_key_changed_after_use_takes_effect_on_the_next_request(api_client, zo
 
     partner_key_revoke(key=PartnerKey.objects.get())
     assert client.get("/api/v1/tickets/").status_code == 401
+
+
+def test_a_zone_nobody_can_own_is_409_with_nothing_written_and_a_retry_works_once_staffed(api_client):
+    """ticket_open takes no savepoint of its own inside the idempotency record's transaction:
+    its error must still undo everything, the record included, so the same key, retried once
+    the zone has people, files the ticket."""
+    from responders.models import User
+    from tests.factories import MembershipFactory, TeamFactory, UserFactory, ZoneFactory
+
+    zone = ZoneFactory()
+    client = api_client(zone.committee.street)
+    body = new_ticket_body(zone)
+
+    refused = post(client, "/api/v1/tickets/", body, key="retry-me")
+
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "no_owner"
+    assert not Ticket.objects.filter(zone=zone).exists()
+    assert not IdempotencyRecord.objects.filter(idempotency_key="retry-me").exists()
+    member = UserFactory(role=User.Role.ZONE_MEMBER, full_name="新队员")
+    MembershipFactory(team=TeamFactory(zone=zone), user=member, name=member.full_name)
+    filed = post(client, "/api/v1/tickets/", body, key="retry-me")
+    assert filed.status_code == 201 and Ticket.objects.filter(zone=zone).count() == 1
