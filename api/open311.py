@@ -464,7 +464,7 @@ class Requests(Open311View):
         # notice also names open requests that may be the same problem (a hint, as on REST).
         notice = _service_notice(ticket)
         alike = likely_duplicates(
-            visible_tickets(request_scope(request)),
+            request_scope(request),
             category=ticket.category,
             description=ticket.description,
             zone_id=ticket.zone_id,

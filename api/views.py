@@ -274,7 +274,7 @@ class TicketListCreate(generics.ListCreateAPIView):
         body["possible_duplicates"] = [
             {"id": s.ticket.pk, "reference": s.ticket.reference, "similarity": s.score}
             for s in likely_duplicates(
-                ticket_queryset(request),
+                request_scope(request),
                 category=ticket.category,
                 description=ticket.description,
                 household=ticket.household,

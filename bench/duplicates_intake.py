@@ -9,7 +9,7 @@ database (default postgres://postgres@127.0.0.1:5432/zhitong_bench_city, built b
 been built; the script refuses one whose name lacks `bench`.
 
 What is timed is the whole suggestion as the desk asks for it (intake.views.duplicate_suggestions):
-grievances.duplicates.likely_duplicates over `visible_tickets(acting_scope(user))` of a street
+grievances.duplicates.likely_duplicates with the `acting_scope(user)` of a street
 staff member and of a committee's staff — the candidate query (open tickets of the household's
 building, or of the zone and category, within the category's window, the newest SCANNED) and
 the comparison of the new description with each candidate. The requests are varied: each
@@ -104,7 +104,6 @@ def main(argv=None) -> None:
     from escalation.policy import acting_scope
     from grievances import duplicates
     from grievances.models import Category, Household, Ticket
-    from grievances.selectors import visible_tickets
     from responders.models import User
 
     street_staff = User.objects.filter(role=User.Role.STREET_STAFF, is_active=True).order_by("pk").first()
@@ -179,11 +178,11 @@ def main(argv=None) -> None:
     def suggest_all(cold: bool) -> tuple[list[float], list[int]]:
         times, shown = [], []
         for i, request in enumerate(requests):
-            visible = visible_tickets(acting_scope(callers_of[i]))
+            scope = acting_scope(callers_of[i])
             if cold:
                 similarity.profile.cache_clear()
             start = time.perf_counter()
-            found = duplicates.likely_duplicates(visible, **request)
+            found = duplicates.likely_duplicates(scope, **request)
             times.append((time.perf_counter() - start) * 1e3)
             shown.append(len(found))
         return times, shown
@@ -193,9 +192,9 @@ def main(argv=None) -> None:
 
     query_times, scanned = [], []
     for i, request in enumerate(requests):
-        visible = visible_tickets(acting_scope(callers_of[i]))
+        scope = acting_scope(callers_of[i])
         start = time.perf_counter()
-        rows = duplicates.candidates(visible, **_place(request))
+        rows = duplicates.candidates(scope, **_place(request))
         query_times.append((time.perf_counter() - start) * 1e3)
         scanned.append(len(rows))
 
@@ -224,7 +223,7 @@ def main(argv=None) -> None:
         if i is None:
             continue
         request = requests[i]
-        queries = duplicates.candidate_queries(visible_tickets(acting_scope(callers_of[i])), **_place(request))
+        queries = duplicates.candidate_queries(acting_scope(callers_of[i]), **_place(request))
         how = "by a household" if request["household"] is not None else "by zone and category"
         for (query, _same_building), what in zip(
             queries, ("building", "zone and category")[-len(queries) :], strict=True

@@ -27,15 +27,20 @@ from core.similarity import (
     profile,
     similarity,
 )
+from responders.selectors import Scope
 
 from .models import Building, Category, Household, Ticket
+from .selectors import visible_tickets
 
 LIMIT = 5
 SCANNED = 200  # the newest candidates compared, at most
 # What a candidate is read as: plain rows, not model instances (building 200 Ticket objects a
 # create cost more than comparing their texts); the few suggested become tickets (`_ticket`).
-FIELDS = ("id", "reference", "description", "category_id", "created_at")
-_DESCRIPTION, _CATEGORY, _CREATED = 2, 3, 4
+# Then its units, for the caller's scope; and its time only where two places' candidates are
+# merged (reading 200 timestamps was a twentieth of a partner's create).
+FIELDS = ("id", "reference", "description", "category_id")
+UNITS = ("street_id", "committee_id", "zone_id")
+_DESCRIPTION, _CATEGORY, _STREET, _COMMITTEE, _ZONE, _CREATED = 2, 3, 4, 5, 6, 7
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class Suggestion:
 
 
 def candidate_queries(
-    visible: QuerySet[Ticket],
+    scope: Scope,
     *,
     category: Category | None,
     household: Household | None = None,
@@ -56,10 +61,16 @@ def candidate_queries(
     now: dt.datetime | None = None,
     exclude: int | None = None,
 ) -> list[tuple[QuerySet[Ticket], bool]]:
-    """The queries for the open tickets of `visible` that a new report is compared with, each
-    the newest SCANNED of its kind, and whether its tickets are of the report's building: those
-    of the building, and those of the zone (or, for a request placed only by its street, the
-    street) and category; none when the report names too little to look for any.
+    """The queries for the open tickets that a new report is compared with, each the newest
+    SCANNED of its kind, and whether its tickets are of the report's building: those of the
+    building, and those of the zone (or, for a request placed only by its street, the street)
+    and category; none when the report names too little to look for any. Each row is FIELDS,
+    then UNITS, then (with two queries, to merge them) the time it was filed.
+
+    The caller's scope narrows the rows afterwards (`candidates`): it is a matter of each row's
+    street, committee and zone, as `Scope.covers` answers it, where compiling it into the
+    statement was most of the statement's cost. A scope with departments (tickets referred to
+    them) is narrowed in the statement, by `visible_tickets`.
 
     Two queries, not one with OR: each walks its own index and stops at SCANNED (the building's
     households, then their open tickets on `ticket_open_household`; `ticket_open_zone_category`
@@ -78,51 +89,61 @@ def candidate_queries(
     open_recent = Ticket.objects.filter(status__in=OPEN_STATUSES, created_at__gte=since)
     if exclude is not None:
         open_recent = open_recent.exclude(pk=exclude)
-    queries = []
+    places = []
     if building is not None:
         # The building's households first, as a list: across the join PostgreSQL walked the
         # street's newest open tickets looking for the building's (313 ms on 3 million
         # tickets, two in five with a household); by the households' ids, 25 ms.
         households = list(Household.objects.filter(building=building).values_list("pk", flat=True))
-        queries.append((Q(household_id__in=households), True))
+        places.append((Q(household_id__in=households), True))
     if zone_id is not None and category is not None:
-        queries.append((Q(zone_id=zone_id, category=category), False))
+        places.append((Q(zone_id=zone_id, category=category), False))
     elif street_id is not None and category is not None:
-        queries.append((Q(street_id=street_id, category=category), False))
-    # Each arm takes the newest SCANNED of the place from its index first, and the caller's
-    # visibility narrows those: with the scope inside, PostgreSQL (not knowing that a zone's
-    # tickets are all its committee's) gathered every ticket of the window and sorted them.
-    return [
-        (
-            visible.filter(pk__in=open_recent.filter(where).order_by("-created_at").values("pk")[:SCANNED])
-            .select_related(None)
-            .order_by("-created_at")
-            .values_list(*FIELDS),
-            same_building,
-        )
-        for where, same_building in queries
-    ]
+        places.append((Q(street_id=street_id, category=category), False))
+    columns = (*FIELDS, *UNITS, "created_at") if len(places) > 1 else (*FIELDS, *UNITS)
+    queries = []
+    for where, same_building in places:
+        # Each takes the newest SCANNED of the place from its index, then the scope (with
+        # the scope inside, PostgreSQL, not knowing that a zone's tickets are all its
+        # committee's, gathered every ticket of the window and sorted them).
+        newest = open_recent.filter(where).order_by("-created_at")
+        if scope.department_ids and not scope.everything:
+            newest = visible_tickets(scope).filter(pk__in=newest.values("pk")[:SCANNED]).order_by("-created_at")
+        else:
+            newest = newest[:SCANNED]
+        queries.append((newest.values_list(*columns), same_building))
+    return queries
 
 
-def candidates(visible: QuerySet[Ticket], **place) -> list[tuple[tuple, bool]]:
-    """The open tickets a new report is compared with (`candidate_queries`, same arguments),
-    each once, as a row of FIELDS with whether it is of the report's building: newest first,
-    at most SCANNED."""
+def candidates(scope: Scope, **place) -> list[tuple[tuple, bool]]:
+    """The open tickets a new report is compared with (`candidate_queries`, same arguments)
+    that the scope lets the caller see, each once, as a row of FIELDS and UNITS with whether it
+    is of the report's building: newest first, at most SCANNED."""
+    queries = candidate_queries(scope, **place)
+    seen_by_units = not scope.department_ids or scope.everything  # else narrowed in the statement
     found: dict[int, tuple[tuple, bool]] = {}
-    for query, same_building in candidate_queries(visible, **place):
+    for query, same_building in queries:
         for row in query:
+            if seen_by_units and not _seen(scope, row):
+                continue
             if row[0] not in found or same_building:
                 found[row[0]] = (row, same_building)
+    if len(queries) < 2:
+        return list(found.values())  # one place's, newest first as the statement orders them
     return sorted(found.values(), key=lambda found: (found[0][_CREATED], found[0][0]), reverse=True)[:SCANNED]
+
+
+def _seen(scope: Scope, row: tuple) -> bool:
+    return scope.covers(street_id=row[_STREET], committee_id=row[_COMMITTEE], zone_id=row[_ZONE])
 
 
 def _ticket(row: tuple) -> Ticket:
     """A candidate's row as the ticket it is (its FIELDS loaded, the rest deferred)."""
-    return Ticket.from_db(Ticket.objects.db, FIELDS, row)
+    return Ticket.from_db(Ticket.objects.db, FIELDS, row[: len(FIELDS)])
 
 
 def likely_duplicates(
-    visible: QuerySet[Ticket],
+    scope: Scope,
     *,
     category: Category | None,
     description: str,
@@ -134,9 +155,9 @@ def likely_duplicates(
     exclude: int | None = None,
     limit: int = LIMIT,
 ) -> list[Suggestion]:
-    """The open tickets of `visible` (the caller's tickets) most like the new report, best first."""
+    """The open tickets the caller's scope sees most like the new report, best first."""
     compared = candidates(
-        visible,
+        scope,
         category=category,
         household=household,
         building=building,
@@ -154,5 +175,6 @@ def likely_duplicates(
         score = round(similarity(new, row[_DESCRIPTION]), 2)
         if score >= SAME_ABOVE or shown_anyway:
             found.append((score, same_building, row))
-    found.sort(key=lambda f: (f[0], f[1], f[2][_CREATED]), reverse=True)
+    # By score, then those of the building, then the newest (the order they came in: a stable sort).
+    found.sort(key=lambda f: (f[0], f[1]), reverse=True)
     return [Suggestion(_ticket(row), score, same_building) for score, same_building, row in found[:limit]]

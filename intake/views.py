@@ -326,7 +326,7 @@ def duplicate_suggestions(request):
     suggestions = []
     if len(description.strip()) >= 4 and (household is not None or zone_id):
         suggestions = likely_duplicates(
-            visible_tickets(scope), category=category, description=description, household=household, zone_id=zone_id
+            scope, category=category, description=description, household=household, zone_id=zone_id
         )
     chosen = whole_number(request.GET.get(f"matter-{n}-attach_to"))
     return render(request, "intake/_duplicates.html", {"suggestions": suggestions, "n": n, "chosen": chosen})

@@ -9,7 +9,6 @@ from core.errors import InvalidInput
 from escalation.transitions import ticket_add_reporter, ticket_cancel
 from grievances.duplicates import bigrams, likely_duplicates, similarity
 from grievances.models import Ticket, TicketEvent, TicketReporter
-from grievances.selectors import visible_tickets
 from responders.selectors import user_scope
 from tests.api.conftest import api_client, hotline  # noqa: F401
 from tests.factories import BuildingFactory, HouseholdFactory, make_ticket, staffed_zone
@@ -35,7 +34,7 @@ def test_an_open_ticket_of_the_same_building_is_suggested_and_a_closed_or_unseen
     staff = committee_staff(zone)
 
     found = likely_duplicates(
-        visible_tickets(user_scope(staff)),
+        user_scope(staff),
         category=first.category,
         description="电梯又停了，3 号楼",
         household=HouseholdFactory(zone=zone, building=building),
@@ -44,12 +43,7 @@ def test_an_open_ticket_of_the_same_building_is_suggested_and_a_closed_or_unseen
     assert [s.ticket for s in found] == [first]
     assert found[0].same_building
     ticket_cancel(ticket=first, actor=staff, reason=CancelReason.WITHDRAWN)
-    assert (
-        likely_duplicates(
-            visible_tickets(user_scope(staff)), category=first.category, description=LIFT, zone_id=zone.pk
-        )
-        == []
-    )
+    assert likely_duplicates(user_scope(staff), category=first.category, description=LIFT, zone_id=zone.pk) == []
 
 
 def test_another_buildings_ticket_of_the_zone_and_category_is_suggested_only_when_alike(zone):
@@ -74,7 +68,7 @@ def test_another_buildings_ticket_of_the_zone_and_category_is_suggested_only_whe
     )
 
     found = likely_duplicates(
-        visible_tickets(user_scope(committee_staff(zone))),
+        user_scope(committee_staff(zone)),
         category=trapped.category,
         description="市民反映：3号楼电梯发生困人故障，请求紧急处置。",
         household=HouseholdFactory(zone=zone, building=here),
@@ -82,6 +76,26 @@ def test_another_buildings_ticket_of_the_zone_and_category_is_suggested_only_whe
 
     assert [s.ticket for s in found] == [trapped]
     assert not found[0].same_building
+
+
+def test_the_callers_scope_narrows_the_candidates_read_by_place(zone):
+    """The candidates of a zone and category are read first and narrowed to the caller's scope
+    after (by each row's units; a department's, by the tickets referred to it): another
+    committee's staff see none of the zone's, a department only the one referred to it."""
+    from escalation.transitions import ticket_acknowledge, ticket_refer
+    from responders.selectors import Scope
+    from tests.factories import department_for
+
+    referred = make_ticket(zone=zone, description=LIFT)
+    kept = make_ticket(zone=zone, description=LIFT)
+    department = department_for(referred)
+    ticket_acknowledge(ticket=referred, actor="test")
+    ticket_refer(ticket=referred, actor="test", department=department)
+    ask = {"category": kept.category, "description": LIFT, "zone_id": zone.pk}
+
+    assert {s.ticket for s in likely_duplicates(user_scope(committee_staff(zone)), **ask)} == {referred, kept}
+    assert likely_duplicates(user_scope(committee_staff(staffed_zone())), **ask) == []
+    assert [s.ticket for s in likely_duplicates(Scope(department_ids=frozenset({department.pk})), **ask)] == [referred]
 
 
 def test_the_desk_suggests_and_attaches_a_walk_in_to_the_open_ticket(client, zone):
