@@ -266,8 +266,11 @@ class TicketListCreate(generics.ListCreateAPIView):
                 uploaded_via=partner,
             )
         else:
-            # A new ticket without photos has none: no query to render its empty list.
-            ticket._prefetched_objects_cache = {"photos": Photo.objects.none()}
+            # A new ticket without photos has none: no query to render its empty list, nor one
+            # compiled to find nothing (an empty queryset's statement is built, then dropped).
+            none = Photo.objects.none()
+            none._result_cache = []
+            ticket._prefetched_objects_cache = {"photos": none}
         # The ticket as saved (its category and owner objects at hand): no second read.
         body = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request)).render_objects([ticket])[0]
         # Open tickets in the key's scope that may be the same problem: a hint, never a refusal.
