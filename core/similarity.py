@@ -890,8 +890,9 @@ class Model(NamedTuple):
     unweighted: frozenset[str]  # the groups of signals the fit gave no weight: not computed
     terms: tuple[tuple[int, float], ...] = ()  # (index, weight) of the signals with a weight
     # The highest log-odds a pair sharing no facet can reach (the facets' agreements are 0
-    # then; every other signal at its most), and whether that reaches same_above, even when
-    # rounded to two places: if not, such a pair need not be scored (may_be_same).
+    # then; every other signal at its most), and whether that reaches same_above, rounded as
+    # a suggestion's score is (rounding only keeps or raises it): if not, such a pair need not
+    # be scored (may_be_same).
     ceiling_apart: float = math.inf
     apart_may_be_same: bool = True
 
@@ -925,7 +926,7 @@ def load_model(path: Path = MODEL_FILE) -> Model | None:
     for name, weight in zip(FEATURES, weights, strict=True):
         if weight > 0 and name not in _NEED_A_SHARED_FACET:
             ceiling += weight * (math.inf if name in _UNBOUNDED else 1.0)  # every other signal is 0 to 1
-    reaches = _logistic(ceiling) >= data["same_above"] - 0.005
+    reaches = round(round(_logistic(ceiling), 4), 2) >= data["same_above"]  # rounded as a suggestion's score
     return Model(rarity, data["bias"], weights, data["same_above"], frozenset(unweighted), terms, ceiling, reaches)
 
 

@@ -35,12 +35,11 @@ from .selectors import visible_tickets
 LIMIT = 5
 SCANNED = 200  # the newest candidates compared, at most
 # What a candidate is read as: plain rows, not model instances (building 200 Ticket objects a
-# create cost more than comparing their texts); the few suggested become tickets (`_ticket`).
-# Then its units, for the caller's scope; and its time only where two places' candidates are
-# merged (reading 200 timestamps was a twentieth of a partner's create).
-FIELDS = ("id", "reference", "description", "category_id")
+# create cost more than comparing their texts); the few suggested become tickets (`_ticket`),
+# whose date the desk shows. Then its units, for the caller's scope.
+FIELDS = ("id", "reference", "description", "category_id", "created_at")
 UNITS = ("street_id", "committee_id", "zone_id")
-_DESCRIPTION, _CATEGORY, _STREET, _COMMITTEE, _ZONE, _CREATED = 2, 3, 4, 5, 6, 7
+_DESCRIPTION, _CATEGORY, _CREATED, _STREET, _COMMITTEE, _ZONE = 2, 3, 4, 5, 6, 7
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ def candidate_queries(
     SCANNED of its kind, and whether its tickets are of the report's building: those of the
     building, and those of the zone (or, for a request placed only by its street, the street)
     and category; none when the report names too little to look for any. Each row is FIELDS,
-    then UNITS, then (with two queries, to merge them) the time it was filed.
+    then UNITS.
 
     The caller's scope narrows the rows afterwards (`candidates`): it is a matter of each row's
     street, committee and zone, as `Scope.covers` answers it, where compiling it into the
@@ -100,7 +99,6 @@ def candidate_queries(
         places.append((Q(zone_id=zone_id, category=category), False))
     elif street_id is not None and category is not None:
         places.append((Q(street_id=street_id, category=category), False))
-    columns = (*FIELDS, *UNITS, "created_at") if len(places) > 1 else (*FIELDS, *UNITS)
     queries = []
     for where, same_building in places:
         # Each takes the newest SCANNED of the place from its index, then the scope (with
@@ -111,7 +109,7 @@ def candidate_queries(
             newest = visible_tickets(scope).filter(pk__in=newest.values("pk")[:SCANNED]).order_by("-created_at")
         else:
             newest = newest[:SCANNED]
-        queries.append((newest.values_list(*columns), same_building))
+        queries.append((newest.values_list(*FIELDS, *UNITS), same_building))
     return queries
 
 
@@ -128,8 +126,6 @@ def candidates(scope: Scope, **place) -> list[tuple[tuple, bool]]:
                 continue
             if row[0] not in found or same_building:
                 found[row[0]] = (row, same_building)
-    if len(queries) < 2:
-        return list(found.values())  # one place's, newest first as the statement orders them
     return sorted(found.values(), key=lambda found: (found[0][_CREATED], found[0][0]), reverse=True)[:SCANNED]
 
 
@@ -175,6 +171,5 @@ def likely_duplicates(
         score = round(similarity(new, row[_DESCRIPTION]), 2)
         if score >= SAME_ABOVE or shown_anyway:
             found.append((score, same_building, row))
-    # By score, then those of the building, then the newest (the order they came in: a stable sort).
-    found.sort(key=lambda f: (f[0], f[1]), reverse=True)
+    found.sort(key=lambda f: (f[0], f[1], f[2][_CREATED]), reverse=True)
     return [Suggestion(_ticket(row), score, same_building) for score, same_building, row in found[:limit]]
