@@ -3,6 +3,7 @@
     .venv/bin/python bench/api.py                        # 2 sync workers, wrk 2 threads x 8 connections
     .venv/bin/python bench/api.py --build-tickets 10000000 --database-url .../zhitong_bench_api10m
     .venv/bin/python bench/api.py --profile              # and where the time of one request goes
+    .venv/bin/python bench/api.py --instructions --only create  # the web process's work, counted (valgrind)
 
 It works in its own PostgreSQL database (default zhitong_bench_api, created if missing; a
 name without "bench" is refused) and Redis database 13: migrate, seed_demo (street WLQ),
@@ -115,6 +116,12 @@ end
 def main(argv=None) -> None:
     args = parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)
+    if args.instructions_child:
+        count_child(args)
+        return
+    if args.instructions:
+        instructions(args)
+        return
     wrk = shutil.which("wrk")
     if wrk is None:
         sys.exit("wrk is not installed: apt-get install wrk (Debian/Ubuntu) or brew install wrk, then run again.")
@@ -160,6 +167,16 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--profile-only", action="store_true", help="--profile without the runs under load (no gunicorn, no wrk)"
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="instead of the runs under load: the web process's instructions per request of each scenario and "
+        "of /healthz, counted by valgrind's callgrind (the same whatever else the machine does; a few minutes)",
+    )
+    parser.add_argument("--instructions-child", default="", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--count", type=int, default=50, help="--instructions: requests of each scenario counted (default 50)"
     )
     parser.add_argument(
         "--database-url",
@@ -555,13 +572,85 @@ def check_creates(result: dict, data: dict) -> None:
     )
 
 
+# --- --instructions: the web process's work, counted -----------------------------------------
+
+
+def instructions(args) -> None:
+    """Each scenario's and /healthz's instructions per request in the web process, counted by
+    callgrind: this script again under valgrind once with no requests, then once per scenario
+    with --count of them after the same warm-up; the difference over the count. The counts
+    do not move with the machine's load (wall times do, by half from one hour to the next),
+    so a change's effect shows in one run. The database's own work is not counted: under wrk
+    it shares the cores, which is why the goals are judged there."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        sys.exit("valgrind is not installed: apt-get install valgrind, then run again.")
+    work_dir = Path(tempfile.mkdtemp(prefix="zhitong-bench-api-"))
+    try:
+        configure(args, work_dir)
+        data = prepare(args)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    print(
+        f"instructions per request in the web process (valgrind --tool=callgrind), {args.count} requests "
+        f"of each after a warm-up; {data['total']:,} tickets in {data['street']}"
+    )
+    base = [a for a in sys.argv[1:] if a != "--instructions"]
+
+    def counted(mode: str, count: int) -> int:
+        command = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__]
+        command += [*base, "--tickets", "0", "--instructions-child", f"{mode}:{count}"]
+        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if done.returncode != 0 or found is None:
+            sys.exit(f"the counted run of {mode} failed:\n{done.stderr[-2000:]}")
+        return int(found.group(1))
+
+    nothing = counted("healthz", 0)
+    per = {mode: (counted(mode, args.count) - nothing) / args.count / 1e6 for mode in ["healthz", *args.only]}
+    print(f"  {'/healthz':<10} {per['healthz']:6.2f} M instructions (the yardstick)")
+    for mode in args.only:
+        share = per["healthz"] / per[mode]
+        print(
+            f"  {LABELS[mode]:<10} {per[mode]:6.2f} M instructions, {share:.1%} of /healthz's "
+            f"(the goal, judged under wrk: {GOALS[mode][0]:.0%})"
+        )
+
+
+def count_child(args) -> None:
+    """Under valgrind: set up as --instructions' parent did (no tickets added), warm up, then
+    the counted requests. The reference data is kept for the whole run and the heap frozen out
+    of the garbage collector after the warm-up, so neither a reload nor a collection's size
+    lands in one scenario's count and not another's."""
+    import gc
+
+    mode, count = args.instructions_child.split(":")
+    work_dir = Path(tempfile.mkdtemp(prefix="zhitong-bench-api-"))
+    try:
+        configure(args, work_dir)
+        data = prepare(args)
+        from core import refdata
+
+        refdata.TTL = float("inf")
+        call = in_process(data)
+        for n in range(20):  # the same warm-up in every counted run, the one of no requests too
+            for each in ("healthz", *args.only):
+                call(each, 10_000 + n)
+        gc.collect()
+        gc.freeze()
+        for n in range(int(count)):
+            answer = call(mode, 20_000 + n)
+            if not 200 <= answer.status_code < 300:
+                sys.exit(f"{mode}: answered {answer.status_code}: {answer.content[:300]!r}")
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
 # --- --profile: one request at a time, in-process -------------------------------------------
 
 
-def profile(data: dict, modes: list[str], count: int = 300) -> None:
-    """Each scenario `count` times through Django's test client (no gunicorn, no concurrency):
-    wall time and SQL per request, then cProfile's own time grouped by package."""
-    from django.db import connection
+def in_process(data: dict):
+    """call(mode, n): the nth request of a scenario (or /healthz) through Django's test client."""
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Api-Key {data['key']}")
@@ -582,6 +671,16 @@ def profile(data: dict, modes: list[str], count: int = 300) -> None:
         return client.post(
             "/api/v1/tickets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"{run_id}-{n}"
         )
+
+    return call
+
+
+def profile(data: dict, modes: list[str], count: int = 300) -> None:
+    """Each scenario `count` times through Django's test client (no gunicorn, no concurrency):
+    wall time and SQL per request, then cProfile's own time grouped by package."""
+    from django.db import connection
+
+    call = in_process(data)
 
     print(f"\n[profile] each scenario {count} times in-process, one at a time (Django test client)")
     cpu_ms = {}
