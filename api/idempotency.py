@@ -97,12 +97,12 @@ def _answered(record: IdempotencyRecord, status_code: int, data) -> None:
     a twentieth of an API create's time); the values prepared as the model's fields prepare
     them."""
     record.status_code, record.response = status_code, data
-    meta = IdempotencyRecord._meta
-    fields = [meta.get_field("status_code"), meta.get_field("response")]
+    opts = IdempotencyRecord._meta
+    fields = [opts.get_field("status_code"), opts.get_field("response")]
     assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {assignments} WHERE id = %s",  # noqa: S608
+            f"UPDATE {connection.ops.quote_name(opts.db_table)} SET {assignments} WHERE id = %s",  # noqa: S608
             [*values, record.pk],
         )

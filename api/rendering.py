@@ -254,18 +254,18 @@ class RowRenderer:
         if pairs is None:
             return None
         quote = connection.ops.quote_name
-        meta = self.model._meta
+        opts = self.model._meta
         fields = ", ".join(f"'{name}', c.{quote(field.column)}" for name, field in pairs)
         order = []
         for part in _ordering(self.model):
             name = part.lstrip("-")
-            column = meta.pk.column if name == "pk" else meta.get_field(name).column
+            column = opts.pk.column if name == "pk" else opts.get_field(name).column
             order.append(f"c.{quote(column)}" + (" DESC" if part.startswith("-") else ""))
-        fk = meta.get_field(link).column
+        fk = opts.get_field(link).column
         outer = f"{quote(parent._meta.db_table)}.{quote(parent._meta.pk.column)}"
         return (
             f"(SELECT coalesce(json_agg(json_build_object({fields}) ORDER BY {', '.join(order)}), '[]')::text "
-            f"FROM {quote(meta.db_table)} c WHERE c.{quote(fk)} = {outer})"
+            f"FROM {quote(opts.db_table)} c WHERE c.{quote(fk)} = {outer})"
         )
 
     def json_converter(self):

@@ -791,10 +791,8 @@ def _unexplained(mine: Profile, theirs: Profile, rarity: Rarity) -> float:
 def _parts_clash(first: Profile, second: Profile) -> bool:
     """Both name a staircase (or a gate, a side, a floor) and share none: 1单元 against 2单元,
     东门 against 西门, 东侧 against 西侧, 12楼 against 21楼."""
-    for kind in _PART_KINDS:
-        mine = {p for p in first.parts if p[0] == kind}
-        theirs = {p for p in second.parts if p[0] == kind}
-        if mine and theirs and not mine & theirs:
+    for mine, theirs in zip(first.parts_by_kind, second.parts_by_kind, strict=True):
+        if mine and theirs and mine.isdisjoint(theirs):
             return True
     return False
 
@@ -889,11 +887,9 @@ class Model(NamedTuple):
     same_above: float
     unweighted: frozenset[str]  # the groups of signals the fit gave no weight: not computed
     terms: tuple[tuple[int, float], ...] = ()  # (index, weight) of the signals with a weight
-    # The highest log-odds a pair sharing no facet can reach (the facets' agreements are 0
-    # then; every other signal at its most), and whether that reaches same_above, rounded as
-    # a suggestion's score is (rounding only keeps or raises it): if not, such a pair need not
-    # be scored (may_be_same).
-    ceiling_apart: float = math.inf
+    # Whether a pair sharing no facet can reach same_above (its facets' agreements are 0 then,
+    # every other signal at most its highest), rounded as a suggestion's score is (rounding
+    # only keeps or raises it): if not, such a pair need not be scored (may_be_same).
     apart_may_be_same: bool = True
 
 
@@ -927,7 +923,7 @@ def load_model(path: Path = MODEL_FILE) -> Model | None:
         if weight > 0 and name not in _NEED_A_SHARED_FACET:
             ceiling += weight * (math.inf if name in _UNBOUNDED else 1.0)  # every other signal is 0 to 1
     reaches = round(round(_logistic(ceiling), 4), 2) >= data["same_above"]  # rounded as a suggestion's score
-    return Model(rarity, data["bias"], weights, data["same_above"], frozenset(unweighted), terms, ceiling, reaches)
+    return Model(rarity, data["bias"], weights, data["same_above"], frozenset(unweighted), terms, reaches)
 
 
 MODEL = load_model()
@@ -967,6 +963,16 @@ def may_be_same(a: str | Profile, b: str | Profile) -> bool:
 # The groups whose signals read the texts' n-grams: while the model weighs none of them, a
 # pair's score is summed inline from its places, facets and the rest (_quick_sum).
 _SLOW_GROUPS = frozenset({"wording", "unexplained"})
+# Each signal's place among the weights, read by _quick_sum (a thing's and a trouble's three
+# signals in a row: agreement, one side missing, clash).
+_BUILDING_SAME, _BUILDING_CLASH, _LANE_SAME, _LANE_CLASH, _ROOM_SAME, _ROOM_CLASH = (
+    FEATURES.index(name)
+    for name in ("building_same", "building_clash", "lane_same", "lane_clash", "room_same", "room_clash")
+)
+_THINGS, _TROUBLES, _ALL_FACETS, _NEGATION, _IMBALANCE = (
+    FEATURES.index(name)
+    for name in ("thing_agreement", "trouble_agreement", "facet_agreement", "negation_one_side", "length_imbalance")
+)
 
 
 def _quick_sum(first: Profile, second: Profile, w: tuple[float, ...]) -> float:
@@ -978,26 +984,21 @@ def _quick_sum(first: Profile, second: Profile, w: tuple[float, ...]) -> float:
     # places: building (or a part: staircase, gate, side, floor) same or clashing, lane, room
     buildings, theirs = first.buildings, second.buildings
     shared = bool(buildings) and bool(theirs) and not buildings.isdisjoint(theirs)
-    clash = bool(buildings) and bool(theirs) and not shared
-    if not clash:
-        for mine, their in zip(first.parts_by_kind, second.parts_by_kind, strict=True):
-            if mine and their and mine.isdisjoint(their):
-                clash = True
-                break
+    clash = (bool(buildings) and bool(theirs) and not shared) or _parts_clash(first, second)
     if clash:
-        total += w[1]
+        total += w[_BUILDING_CLASH]
     elif shared:
-        total += w[0]
+        total += w[_BUILDING_SAME]
     lanes, theirs = first.lanes, second.lanes
     if lanes and theirs:
-        total += w[3] if lanes.isdisjoint(theirs) else w[2]
+        total += w[_LANE_CLASH] if lanes.isdisjoint(theirs) else w[_LANE_SAME]
     room_same, room_clash = _rooms(first, second)
     if room_same:
-        total += w[4]
+        total += w[_ROOM_SAME]
     if room_clash:
-        total += w[5]
+        total += w[_ROOM_CLASH]
     # facets: for things, then troubles, agreement, one side missing, clash; then all together
-    for kind, at in ((0, 14), (1, 17)):
+    for kind, at in ((0, _THINGS), (1, _TROUBLES)):
         mine, their = first.kinds[kind], second.kinds[kind]
         if mine and their:
             total += w[at] * (_mass(mine & their) / min(first.kind_mass[kind], second.kind_mass[kind]))
@@ -1007,12 +1008,12 @@ def _quick_sum(first: Profile, second: Profile, w: tuple[float, ...]) -> float:
         else:
             total += w[at + 1]
     if first.facets and second.facets:
-        total += w[20] * _facet_agreement(first, second)
+        total += w[_ALL_FACETS] * _facet_agreement(first, second)
     # the rest: negated on one side only, lengths apart
     if first.negated != second.negated:
-        total += w[21]
+        total += w[_NEGATION]
     shorter, longer = sorted((len(first.body) + 1, len(second.body) + 1))
-    return total + w[22] * math.log(longer / shorter) ** 2
+    return total + w[_IMBALANCE] * math.log(longer / shorter) ** 2
 
 
 def explain(a: str, b: str) -> list[tuple[str, float, float]]:

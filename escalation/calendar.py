@@ -38,11 +38,7 @@ def _official_workday(day: dt.date) -> bool | None:
 
 
 def official_calendar_knows(year: int) -> bool:
-    try:
-        chinese_calendar.is_workday(dt.date(year, 1, 1))
-    except NotImplementedError:
-        return False
-    return True
+    return _official_workday(dt.date(year, 1, 1)) is not None
 
 
 class WorkingCalendar:

@@ -105,7 +105,7 @@ def candidate_queries(
         # the scope inside, PostgreSQL, not knowing that a zone's tickets are all its
         # committee's, gathered every ticket of the window and sorted them).
         newest = open_recent.filter(where).order_by("-created_at")
-        if scope.department_ids and not scope.everything:
+        if _narrowed_in_statement(scope):
             newest = visible_tickets(scope).filter(pk__in=newest.values("pk")[:SCANNED]).order_by("-created_at")
         else:
             newest = newest[:SCANNED]
@@ -118,7 +118,7 @@ def candidates(scope: Scope, **place) -> list[tuple[tuple, bool]]:
     that the scope lets the caller see, each once, as a row of FIELDS and UNITS with whether it
     is of the report's building: newest first, at most SCANNED."""
     queries = candidate_queries(scope, **place)
-    seen_by_units = not scope.department_ids or scope.everything  # else narrowed in the statement
+    seen_by_units = not _narrowed_in_statement(scope)
     found: dict[int, tuple[tuple, bool]] = {}
     for query, same_building in queries:
         for row in query:
@@ -127,6 +127,11 @@ def candidates(scope: Scope, **place) -> list[tuple[tuple, bool]]:
             if row[0] not in found or same_building:
                 found[row[0]] = (row, same_building)
     return sorted(found.values(), key=lambda found: (found[0][_CREATED], found[0][0]), reverse=True)[:SCANNED]
+
+
+def _narrowed_in_statement(scope: Scope) -> bool:
+    """A scope with departments sees the tickets referred to them, which no row's units say."""
+    return bool(scope.department_ids) and not scope.everything
 
 
 def _seen(scope: Scope, row: tuple) -> bool:
