@@ -15,6 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from core import clock
+from core.bulk import insert_many
 from core.redis_pause import BROKER
 
 from .channels import extra_channels
@@ -62,7 +63,7 @@ def alerts_create_about(
 
 def _write(notifications: list[Notification]) -> list[Notification]:
     """Insert the rows; once the transaction commits, hand them to the extra channels."""
-    notifications = Notification.objects.bulk_create(notifications)
+    notifications = insert_many(notifications)
     if extra_channels():
         ids = [notification.pk for notification in notifications]
         transaction.on_commit(lambda: _queue_after_commit(ids), robust=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from core.bulk import insert_many
 from core.errors import InvalidInput, InvalidTransition
 from core.locks import lock_one
 from grievances.models import EventOutbox, Ticket, TicketEvent
@@ -141,9 +142,10 @@ def append_events(events: list[TicketEvent]) -> list[TicketEvent]:
 
     Each event also gets its `EventOutbox` row, in the same transaction: the partner
     webhooks' work (`api.webhooks` fans the rows out). So an event that commits is sent, and
-    one rolled back leaves nothing behind. One INSERT for the events, one for the rows."""
-    events = TicketEvent.objects.bulk_create(events)
-    EventOutbox.objects.bulk_create([EventOutbox(event_id=event.pk) for event in events])
+    one rolled back leaves nothing behind. One INSERT for the events, one for the rows (a
+    sweep's batch: COPY, core.bulk)."""
+    events = insert_many(events)
+    insert_many([EventOutbox(event_id=event.pk) for event in events])
     for listener in _event_listeners:
         listener(events)
     return events
