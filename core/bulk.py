@@ -91,7 +91,7 @@ def _write(objs: list[Model], missing: list[Model]) -> None:
             )
             for obj, (new_id,) in zip(missing, cursor.fetchall(), strict=True):
                 obj.pk = new_id
-        columns = [_prepared(field, objs) for field in fields]
+        columns = [column_values(field, objs) for field in fields]
         statement = "COPY {} ({}) FROM STDIN".format(
             connection.ops.quote_name(opts.db_table),
             ", ".join(connection.ops.quote_name(field.column) for field in fields),
@@ -125,8 +125,9 @@ def _copyable(model: type[Model]) -> bool:
     return True
 
 
-def _prepared(field, objs: list[Model]) -> list:
-    """The column of `field` for `objs`, each value as the database takes it."""
+def column_values(field, objs: Sequence[Model]) -> list:
+    """The column of `field` for `objs`, each value as the database takes it (what
+    `field.get_db_prep_save` gives, called only where it would change the value)."""
     values = [getattr(obj, field.attname) for obj in objs]
     first = values[0]
     kind = type(first)

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import connection, models
 from django.utils import timezone
 
+from core.bulk import insert_many
 from grievances.models import Ticket, TicketSequence
 from responders.models import StreetOffice
 
@@ -55,4 +56,4 @@ def number_transfers(transfers: list[tuple[Ticket, str]], now: dt.datetime) -> N
                     created_at=now,
                 )
             )
-    TransferRecord.objects.bulk_create(records)
+    insert_many(records)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from alerts.models import Notification
 from alerts.services import alerts_create
+from core.bulk import column_values
 from core.enums import ESCALATING_STATUSES, OPEN_STATUSES, ResumeHow, Status, Tier
 from core.errors import InvalidTransition
 from core.locks import claim
@@ -61,10 +62,7 @@ def _write_fields(tickets: list[Ticket], fields: list[str]) -> None:
         return
     columns = [Ticket._meta.get_field(name) for name in fields]
     types = ["bigint", *(column.cast_db_type(connection).split("(")[0] for column in columns)]
-    values = [[ticket.pk for ticket in tickets]] + [
-        [column.get_db_prep_save(getattr(ticket, column.attname), connection) for ticket in tickets]
-        for column in columns
-    ]
+    values = [[ticket.pk for ticket in tickets]] + [column_values(column, tickets) for column in columns]
     names = [column.column for column in columns]
     table = Ticket._meta.db_table
     with connection.cursor() as cursor:
