@@ -4,8 +4,8 @@
     .venv/bin/python bench/fit_duplicates.py --dry-run  # cross-validate and print only
 
 Reads the development pairs only (bench/duplicates.py: the main set's development half, the
-extra, dev2 and dev3 pairs; never the held-out half or a blind set). Each pair becomes the signals of
-core.similarity.features; a logistic regression (plain Python: Newton's method with a ridge
+extra, dev2, dev3, dev4 and dev5 pairs; never the held-out half or a blind set). Each pair
+becomes the signals of core.similarity.features; a logistic regression (plain Python: Newton's method with a ridge
 penalty on standardized signals) turns them into a score. The fit is monotone: each signal has
 the direction common sense gives it (core.similarity.DIRECTION: more shared wording, agreement or the same place can
 only raise the score; a clash, unexplained words or negation on one side only lower it), and a
@@ -20,7 +20,8 @@ Cross-validation: 5 folds, repeated with 3 shuffles. In each fold the rarity tab
 counted on the training texts only and the model fitted on the training pairs; the pairs left
 out are scored. The threshold written is the one at which the pooled left-out scores reach
 precision 0.95 (the goal's 0.9 and MARGIN) with the most recall (the highest of equals), as long
-as their recall stays at 0.8 or more; the left-out figures at it are
+as their recall stays at 0.8 or more (failing that, with dev4 and dev5 joined: the one with the
+best precision whose recall is still 0.8); the left-out figures at it are
 written beside it, for bench/duplicates.py to print. The model written is then fitted on all
 development pairs, with the rarity table counted on all development texts.
 """

@@ -14,6 +14,9 @@ SAME = [
     ),
     ("垃圾厢房满了好几天没人清运，臭得不得了", "市民反映：小区垃圾厢房垃圾满溢未及时清运，异味严重。"),
     ("十二号楼楼道灯不亮，晚上上楼看不见", "12号楼楼道感应灯损坏，夜间无照明。"),
+    # 廿二号 is 22号; the flat below the upstairs 402 is the reporter's (302)
+    ("梅园二村22号电梯年检合格标志已过期两个月", "梅园二村廿二号电梯里贴的年检证早过期了 也没人换"),
+    ("金色家园4-1-302住户称楼上402卫生间漏水，双方因赔偿多次争吵", "楼上402漏水把我家泡了 赔钱的事谈不拢 吵了好几次了"),
 ]
 
 DIFFERENT = [
@@ -31,6 +34,13 @@ DIFFERENT = [
     ("怡景苑东侧消防通道被车堵了", "居民反映：怡景苑西侧消防通道长期停放车辆。"),
     ("金沙苑9幢电梯在12楼不停靠", "金沙苑9幢电梯到21楼不停 每次得从22楼走下来"),
     ("阳光丽苑8-1-402门口堆了鞋柜杂物", "阳光丽苑8-1-403门口堆了一堆杂物 好几个月"),
+    # two village groups, two phases, two sections of a path, two underground floors, a
+    # building's front and back
+    ("红旗村四组路边有人烧垃圾", "红旗村六组路边有人烧垃圾"),
+    ("阳光城一期4栋电梯停了", "阳光城二期4栋电梯停了"),
+    ("新安江沿河步道东段路灯不亮", "市民来电反映：新安江沿河步道西段路灯不亮。"),
+    ("锦江苑车库B2灯坏了一大半", "锦江苑车库B1灯坏了一大半"),
+    ("朝阳新村7号楼前面空地堆废品", "朝阳新村7号楼后面空地堆废品"),
 ]
 
 
@@ -65,6 +75,24 @@ def test_sides_floors_dashed_flats_and_the_room_before_its_upstairs_are_places()
     assert not profile("楼道里堆了很多东西").parts
     assert not profile("12号楼楼道 楼上漏水").parts
     assert not profile("电话138-1234-5678").rooms and not profile("2026-10-12来过").rooms
+
+
+def test_places_written_in_part_or_every_way():
+    staircase = profile("阳光家园3-2单元电梯")
+    assert (staircase.buildings, staircase.parts) == ({"3"}, {"u2"})
+    assert profile("梅园二村廿二号").buildings == {"22"}
+    space = profile("车库B2-136车位")
+    assert (space.buildings, space.rooms, space.parts) == (set(), {"136"}, {"f负2"})
+    assert profile("地下车库负一层").parts == profile("地下一层车库").parts == {"f负1"}
+    village = profile("槐树村三组村道旁")
+    assert village.parts == {"v3"} and "tree" not in village.facets  # 槐树村 is a name
+    assert profile("碧桂园二期").parts == {"p2"} and profile("东方巷北段").parts == {"s北"}
+    assert profile("小区正门口").parts == {"g前"} and profile("后门").parts == {"g后"}
+    assert profile("七栋东单元").parts == {"s东"} and profile("7号楼后面").parts == {"a后"}
+    # Not places: a number dialled, a distance fallen
+    assert not profile("已拨打119").rooms and not profile("电梯下坠约一层").parts
+    # the one upstairs says where the reporter lives
+    assert profile("楼上402漏水").homes == {"302"} and profile("501室 楼下401吵").homes == {"501"}
 
 
 def test_scores_stay_between_zero_and_one_and_a_profile_compares_like_its_text():
