@@ -14,16 +14,23 @@ with its primary key and saved (tests/test_bulk.py compares the two paths column
 Each value is still prepared by its field (`get_db_prep_save`) unless it is already what that
 would give — a `str` for a text column, an `int` for an integer or a key, a `bool` for a
 boolean, or None — and a value shared by the whole batch (the sweep's `now`, an empty `{}`) is
-prepared once. Text with a NUL character is refused with the ValueError every other statement
-gets (core.postgresql.base). The COPY goes through the connection's execute wrappers and is
-logged where Django logs statements (`connection.queries`), so query counts still see it.
+prepared once; values only equal (1 and True in a JSON document) are each prepared. JSON is
+turned into its text before the COPY starts, so a value that cannot be written fails as in
+bulk_create, before anything is sent; a batch holding an expression (`Now()`) or one object
+twice goes by bulk_create. Text with a NUL character is refused with the ValueError every other
+statement gets (core.postgresql.base). The COPY goes through the connection's execute wrappers
+and Django's error wrapping, is logged where Django logs statements (`connection.queries`), so
+query counts still see it, and must write every row (a wrapper that dropped them is an error);
+a COPY that fails marks the surrounding atomic block for rollback, as PostgreSQL has ended its
+transaction.
 """
 
+import json
 from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import TypeVar
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 
 from core.postgresql.base import NUL_REFUSED
@@ -61,7 +68,7 @@ def insert_many(objs: Sequence[M]) -> list[M]:
     if not objs:
         return objs
     model = type(objs[0])
-    if connection.vendor != "postgresql" or len(objs) < COPY_FROM or not _copyable(model):
+    if connection.vendor != "postgresql" or len(objs) < COPY_FROM or not _copyable(model, objs):
         return model.objects.bulk_create(objs)
     opts = model._meta
     for obj in objs:
@@ -84,38 +91,66 @@ def _write(objs: list[Model], missing: list[Model]) -> None:
     opts = objs[0]._meta
     fields = list(opts.concrete_fields)
     with connection.cursor() as cursor:
+        table = connection.ops.quote_name(opts.db_table)
         if missing:  # their ids, from the table's own sequence, in order
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [opts.db_table, opts.pk.column, len(missing)],
+                [table, opts.pk.column, len(missing)],
             )
             for obj, (new_id,) in zip(missing, cursor.fetchall(), strict=True):
                 obj.pk = new_id
-        columns = [column_values(field, objs) for field in fields]
+        # Every value made text-ready here, before the COPY starts: a JSON value that cannot be
+        # written fails now, as in bulk_create, not half-way through a statement.
+        columns = [_json_as_text(column_values(field, objs)) for field in fields]
         statement = "COPY {} ({}) FROM STDIN".format(
-            connection.ops.quote_name(opts.db_table),
-            ", ".join(connection.ops.quote_name(field.column) for field in fields),
+            table, ", ".join(connection.ops.quote_name(field.column) for field in fields)
         )
-        rows = zip(*columns, strict=True)
+        rows = list(zip(*columns, strict=True))
         # Through the connection's execute wrappers, as every statement goes, and Django's
         # error wrapping (an IntegrityError is Django's, not psycopg's); logged as Django logs.
         logged = cursor.debug_sql(f"{statement} -- {len(objs)} rows") if connection.queries_logged else nullcontext()
         with logged:
             cursor._execute_with_wrappers(statement, rows, many=True, executor=_copy)
+        if cursor.cursor.rowcount != len(rows):  # a wrapper that swallowed the rows, say
+            raise DatabaseError(f"COPY wrote {cursor.cursor.rowcount} rows of {len(rows)} into {opts.db_table}")
 
 
 def _copy(statement: str, rows, many: bool, context: dict) -> None:
-    context["connection"].validate_no_broken_transaction()
-    with context["connection"].wrap_database_errors, context["cursor"].cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+    database = context["connection"]
+    database.validate_no_broken_transaction()
+    try:
+        with database.wrap_database_errors, context["cursor"].cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except Exception:
+        # A COPY that failed, for whatever reason, has ended PostgreSQL's transaction: Django
+        # is told, so the next statement in it is refused clearly rather than by the server.
+        if database.in_atomic_block:
+            transaction.set_rollback(True, using=database.alias)
+        raise
 
 
-def _copyable(model: type[Model]) -> bool:
+def _json_as_text(column: list) -> list:
+    """A column's JSON values as the text COPY sends (a value shared by the batch, once)."""
+    from psycopg.types.json import Json, Jsonb  # PostgreSQL's driver: only this path needs it
+
+    if not column or not isinstance(column[0], Json | Jsonb):
+        return column
+    texts = {}
+    for value in column:
+        if id(value) not in texts:
+            texts[id(value)] = (value.dumps or json.dumps)(value.obj)
+    return [texts[id(value)] for value in column]
+
+
+def _copyable(model: type[Model], objs: list[Model]) -> bool:
     """Whether COPY writes what bulk_create would: no field fills itself in on saving (auto_now,
-    a database default or a generated column), and the table is the model's own."""
+    a database default or a generated column), the table is the model's own, no value is an
+    expression for the database to work out (`Now()`), and no object is there twice."""
     opts = model._meta
-    if opts.parents or opts.proxy:
+    if opts.parents or opts.proxy or len({id(obj) for obj in objs}) != len(objs):
+        return False
+    if any(hasattr(value, "resolve_expression") for obj in objs for value in obj.__dict__.values()):
         return False
     for field in opts.concrete_fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -130,8 +165,7 @@ def column_values(field, objs: Sequence[Model]) -> list:
     `field.get_db_prep_save` gives, called only where it would change the value)."""
     values = [getattr(obj, field.attname) for obj in objs]
     first = values[0]
-    kind = type(first)
-    if all(type(value) is kind and value == first for value in values):  # one value for the batch
+    if _one_value(values):
         prepared = [field.get_db_prep_save(first, connection)] * len(values)
     else:
         as_is = _AS_IS.get((field.target_field if field.is_relation else field).get_internal_type())
@@ -139,6 +173,22 @@ def column_values(field, objs: Sequence[Model]) -> list:
             value if value is None or type(value) is as_is else field.get_db_prep_save(value, connection)
             for value in values
         ]
-    if any(type(value) is str and "\x00" in value for value in prepared):
+    if any(isinstance(value, str) and "\x00" in value for value in prepared):
         raise ValueError(NUL_REFUSED)
     return prepared
+
+
+def _one_value(values: list) -> bool:
+    """Whether the batch shares one value, which then is prepared once: the same object (the
+    sweep's `now`), the same plain text, number, truth value or None, or all empty `{}` / `[]`.
+    Not values only equal (1 == 1.0 == True in a dict; one wall-clock time on two sides of a
+    clock change), which would be written as the first."""
+    first = values[0]
+    kind = type(first)
+    if all(value is first for value in values):
+        return True
+    if kind in (str, int, bool):
+        return all(type(value) is kind and value == first for value in values)
+    if kind in (dict, list) and not first:
+        return all(type(value) is kind and not value for value in values)
+    return False
