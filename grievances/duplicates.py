@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -140,7 +141,18 @@ def _seen(scope: Scope, row: tuple) -> bool:
 
 def _ticket(row: tuple) -> Ticket:
     """A candidate's row as the ticket it is (its FIELDS loaded, the rest deferred)."""
-    return Ticket.from_db(Ticket.objects.db, FIELDS, row[: len(FIELDS)])
+    names, positions = _model_order()
+    return Ticket.from_db(Ticket.objects.db, names, [row[i] for i in positions])
+
+
+@cache
+def _model_order() -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """FIELDS in the model's own field order, and where each is in a row: `Model.from_db`
+    takes a part of a row in that order whatever order its names come in (read in FIELDS'
+    order, a suggestion's description was its category's id)."""
+    order = [field.attname for field in Ticket._meta.concrete_fields]
+    positions = tuple(sorted(range(len(FIELDS)), key=lambda i: order.index(FIELDS[i])))
+    return tuple(FIELDS[i] for i in positions), positions
 
 
 def likely_duplicates(

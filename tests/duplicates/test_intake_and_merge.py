@@ -95,8 +95,9 @@ def test_the_callers_scope_narrows_the_candidates_read_by_place(zone, django_ass
 
     found = likely_duplicates(user_scope(committee_staff(zone)), **ask)
     assert {s.ticket for s in found} == {referred, kept}
-    with django_assert_num_queries(0):  # the desk shows each one's date: read with the rows
-        assert all(s.ticket.created_at and s.ticket.reference for s in found)
+    with django_assert_num_queries(0):  # the desk shows each one's text and date: read with the rows
+        shown = {(s.ticket.reference, s.ticket.description, s.ticket.category_id, s.ticket.created_at) for s in found}
+    assert shown == {(t.reference, t.description, t.category_id, t.created_at) for t in (referred, kept)}
     assert likely_duplicates(user_scope(committee_staff(staffed_zone())), **ask) == []
     assert [s.ticket for s in likely_duplicates(Scope(department_ids=frozenset({department.pk})), **ask)] == [referred]
 
@@ -114,6 +115,7 @@ def test_the_desk_suggests_and_attaches_a_walk_in_to_the_open_ticket(client, zon
 
     shown = client.get("/desk/duplicates/", {**desk_post(**values), "n": "0"}).content.decode()
     assert first.reference in shown and "同一幢楼" in shown
+    assert LIFT[:20] in shown  # what the open ticket says, for the clerk to judge by
     response = client.post("/desk/", desk_post(**values, **{"matter-0-attach_to": first.pk}))
 
     assert response.status_code == 302
