@@ -434,10 +434,17 @@ def desk(request):
         except ZhitongError as error:
             status = _add_service_error(error, form, matters)
         else:
-            messages.success(
-                request,
-                _("Request taken; tickets %(refs)s.") % {"refs": "、".join(t.reference for t in tickets)},
-            )
+            asked = [m for m in matters.cleaned_data if m.get("description")]
+            joined = {m["attach_ticket"].pk for m in asked if m.get("attach_ticket")}
+            opened = [t.reference for t in tickets if t.pk not in joined]
+            if opened:
+                messages.success(request, _("Request taken; tickets %(refs)s.") % {"refs": "、".join(opened)})
+            if joined:
+                messages.success(
+                    request,
+                    _("The resident was added to %(refs)s, already open: no new ticket for that.")
+                    % {"refs": "、".join(t.reference for t in tickets if t.pk in joined)},
+                )
             return redirect("desk")
     return render(
         request,

@@ -120,6 +120,8 @@ def test_the_desk_suggests_and_attaches_a_walk_in_to_the_open_ticket(client, zon
 
     assert response.status_code == 302
     assert Ticket.objects.count() == 1  # no second ticket
+    said = client.get(response.url).content.decode()
+    assert f"已将该居民加为未办结工单 {first.reference} 的反映人" in said and "诉求已受理" not in said
     (joined,) = TicketReporter.objects.filter(ticket=first)
     assert (joined.name, joined.phone, joined.channel, joined.household) == (
         "周敏",
