@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -102,12 +103,27 @@ def test_worker_and_beat_escalate_an_overdue_ticket(celery_worker):
     )
     assert "escalation.tasks.sweep_overdue_tickets" in log
     # make run's worker (no -Q) consumes every queue, the sweep's and the alerts' included.
-    from celery import Celery
-
     from tests.test_celery_queues import QUEUES
 
-    answers = Celery("zhitong-test", broker=BROKER).control.inspect(timeout=5).active_queues() or {}
+    with broker_client() as client:
+        answers = client.control.inspect(timeout=5).active_queues() or {}
     assert [sorted(q["name"] for q in queues) for queues in answers.values()] == [sorted(QUEUES)]
+
+
+@contextmanager
+def broker_client():
+    """A Celery client of the test broker that is not the current app: were it, the project's
+    shared tasks would send to it instead of running eagerly, in every test after this one in
+    the process (a webhook test then saw nothing sent)."""
+    from celery import Celery
+    from django.conf import settings
+
+    client = Celery("zhitong-test", broker=BROKER, set_as_current=False)
+    client.conf.update(task_routes=settings.CELERY_TASK_ROUTES, task_queues=settings.CELERY_TASK_QUEUES)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def start_worker(command: list[str], log: Path, env: dict) -> subprocess.Popen:
@@ -136,9 +152,6 @@ def test_each_queue_is_consumed_by_its_own_worker_as_docker_compose_runs_them(tm
     """docker-compose.yml's worker services, started with their own commands: each task,
     routed by name, runs on the worker of its queue; a worker without -Q (make run's) takes
     every queue."""
-    from celery import Celery
-    from django.conf import settings
-
     from tests.test_celery_queues import QUEUES, compose_worker_commands, compose_workers
 
     redis.Redis.from_url(BROKER).flushdb()
@@ -152,11 +165,11 @@ def test_each_queue_is_consumed_by_its_own_worker_as_docker_compose_runs_them(tm
     services, commands = compose_workers(), compose_worker_commands()
     logs = {name: tmp_path / f"{name}.log" for name in services}
     workers = []
-    try:
+    with ExitStack() as stack:
+        stack.callback(stop, workers)  # the workers started so far, whatever fails
         for index, name in enumerate(services):
             workers.append(start_worker([*commands[name], "-n", f"{name}-{index}@%h"], logs[name], env))
-        client = Celery("zhitong-test", broker=BROKER)
-        client.conf.update(task_routes=settings.CELERY_TASK_ROUTES, task_queues=settings.CELERY_TASK_QUEUES)
+        client = stack.enter_context(broker_client())
         # Every worker up and listening on its queues before anything is sent.
         expected = {f"{name}-{index}": sorted(queues) for index, (name, queues) in enumerate(services.items())}
         listening = {}
@@ -190,5 +203,3 @@ def test_each_queue_is_consumed_by_its_own_worker_as_docker_compose_runs_them(tm
             for other, log in logs.items():
                 if other != name:
                     assert f"Task {task}[" not in log.read_text(), f"{task} ran on {other}"
-    finally:
-        stop(workers)
