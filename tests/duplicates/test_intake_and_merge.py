@@ -78,6 +78,26 @@ def test_another_buildings_ticket_of_the_zone_and_category_is_suggested_only_whe
     assert not found[0].same_building
 
 
+def test_the_desk_says_why_each_ticket_is_suggested(client, zone):
+    here, there = BuildingFactory(zone=zone), BuildingFactory(zone=zone)
+    same_building = make_ticket(zone=zone, household=HouseholdFactory(zone=zone, building=here), description=LIFT)
+    alike = make_ticket(zone=zone, household=HouseholdFactory(zone=zone, building=there), description=LIFT)
+    client.force_login(committee_staff(zone))
+    values = {
+        "household": HouseholdFactory(zone=zone, building=here).pk,
+        "matter-0-category": same_building.category_id,
+        "matter-0-description": "3号楼的电梯又坏了，老人下不了楼",
+    }
+
+    shown = client.get("/desk/duplicates/", {**desk_post(**values), "n": "0"}).content.decode()
+
+    labels = [label for label in shown.split("<label>") if "value=" in label and "attach_to" in label]
+    refs = (same_building.reference, alike.reference)
+    reasons = {ref: next(label for label in labels if ref in label) for ref in refs}
+    assert "同一幢楼" in reasons[same_building.reference] and "描述相近" not in reasons[same_building.reference]
+    assert "描述相近" in reasons[alike.reference] and "同一幢楼" not in reasons[alike.reference]
+
+
 def test_the_callers_scope_narrows_the_candidates_read_by_place(zone, django_assert_num_queries):
     """The candidates of a zone and category are read first and narrowed to the caller's scope
     after (by each row's units; a department's, by the tickets referred to it): another
