@@ -33,7 +33,7 @@ from typing import TypeVar
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 
-from core.postgresql.base import NUL_REFUSED
+from core.postgresql.base import refuse_nul
 
 COPY_FROM = 50
 
@@ -173,8 +173,7 @@ def column_values(field, objs: Sequence[Model]) -> list:
             value if value is None or type(value) is as_is else field.get_db_prep_save(value, connection)
             for value in values
         ]
-    if any(isinstance(value, str) and "\x00" in value for value in prepared):
-        raise ValueError(NUL_REFUSED)
+    refuse_nul(prepared)  # as every other statement's values are (core.postgresql.base)
     return prepared
 
 
