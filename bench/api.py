@@ -695,7 +695,7 @@ def profile(data: dict, modes: list[str], count: int = 300) -> None:
                 spent = time.perf_counter() - begin
                 sql["n"] += 1
                 sql["s"] += spent
-                sql["by"][" ".join(statement.split()[:1]).upper()] += spent
+                sql["by"][_statement_kind(statement)] += spent
 
         for n in range(20):  # warm
             call(mode, n)
@@ -728,6 +728,16 @@ def profile(data: dict, modes: list[str], count: int = 300) -> None:
         print(f"  own time by package: {by_package(profiler)}")
         print(f"  the project's functions by cumulative time (ms per request = cumtime / {count} * 1000):")
         print_own_functions(profiler, int(os.environ.get("BENCH_PROFILE_LINES", "12")), "  ")
+
+
+def _statement_kind(statement: str) -> str:
+    """'INSERT grievances_ticket', 'SELECT', 'UPDATE core_counter'...: a write by its table."""
+    words = statement.split()
+    kind = words[0].upper() if words else "?"
+    if kind in ("INSERT", "UPDATE", "DELETE", "COPY") and len(words) > 2:
+        table = words[2] if kind in ("INSERT", "DELETE") else words[1]
+        kind = f"{kind} {table.strip(chr(34))}"
+    return kind
 
 
 def print_own_functions(profiler: cProfile.Profile, limit: int, indent: str) -> None:

@@ -482,6 +482,8 @@ def profile(pages: list[Page], cookies: dict[str, str], count: int = 100) -> Non
         for n in range(count):
             answer = client.get(paths[n % len(paths)])
         profiler.disable()
+        if os.environ.get("BENCH_PROFILE_DIR"):
+            _keep_profiles(Path(os.environ["BENCH_PROFILE_DIR"]), page.name, profiler, client, paths, count)
         refused = "" if answer.status_code == 200 else f" [answered {answer.status_code}]"
         print(
             f"{page.name:<20} {cpu:6.2f} ms CPU per request, {sql['n'] / count:.1f} SQL taking "
@@ -489,6 +491,23 @@ def profile(pages: list[Page], cookies: dict[str, str], count: int = 100) -> Non
         )
         print(f"{'':<20} own time by package: {bench_api.by_package(profiler)}")
         bench_api.print_own_functions(profiler, 8, " " * 21)
+
+
+def _keep_profiles(folder: Path, name: str, profiler, client, paths: list[str], count: int) -> None:
+    """BENCH_PROFILE_DIR: the page's whole cProfile (`<page>.prof`, for pstats), and, with
+    pyinstrument installed (pip install pyinstrument), where its time goes by call tree
+    (`<page>.txt`), which cProfile's cost per call distorts for small functions."""
+    profiler.dump_stats(folder / f"{name}.prof")
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        return
+    sampler = Profiler(interval=0.0002)
+    sampler.start()
+    for n in range(count):
+        client.get(paths[n % len(paths)])
+    sampler.stop()
+    (folder / f"{name}.txt").write_text(sampler.output_text(unicode=False, show_all=False))
 
 
 def main(argv=None) -> None:

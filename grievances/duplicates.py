@@ -14,12 +14,14 @@ suggestion is a suggestion: nothing is refused on a guess."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from functools import cache
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core import statements
 from core.enums import OPEN_STATUSES
 from core.similarity import (
     SAME_ABOVE,
@@ -77,6 +79,24 @@ def candidate_queries(
     or `ticket_open_street_category` newest first, without a join), where an OR across the
     household join made PostgreSQL read every open ticket of the window
     (bench/duplicates_intake.py prints the plans)."""
+    return [
+        (_query(scope, kind, *values), same_building)
+        for kind, values, same_building in _places(
+            category=category,
+            household=household,
+            building=building,
+            zone_id=zone_id,
+            street_id=street_id,
+            now=now,
+            exclude=exclude,
+        )
+    ]
+
+
+def _places(
+    *, category, household=None, building=None, zone_id=None, street_id=None, now=None, exclude=None
+) -> list[tuple[str, tuple, bool]]:
+    """What `candidate_queries` reads, as (kind, the statement's values, of the building?)."""
     if household is not None:
         building = building or household.building
         zone_id = zone_id or household.zone_id
@@ -86,43 +106,56 @@ def candidate_queries(
         return []
     days = category.duplicate_window_days if category is not None else Category.DEFAULT_DUPLICATE_WINDOW_DAYS
     since = (now or timezone.now()) - dt.timedelta(days=days)
-    open_recent = Ticket.objects.filter(status__in=OPEN_STATUSES, created_at__gte=since)
-    if exclude is not None:
-        open_recent = open_recent.exclude(pk=exclude)
+    also = () if exclude is None else (exclude,)
     places = []
     if building is not None:
         # The building's households first, as a list: across the join PostgreSQL walked the
         # street's newest open tickets looking for the building's (313 ms on 3 million
         # tickets, two in five with a household); by the households' ids, 25 ms.
         households = list(Household.objects.filter(building=building).values_list("pk", flat=True))
-        places.append((Q(household_id__in=households), True))
+        places.append(("building", (since, households, *also), True))
     if zone_id is not None and category is not None:
-        places.append((Q(zone_id=zone_id, category=category), False))
+        places.append(("zone", (since, zone_id, category.pk, *also), False))
     elif street_id is not None and category is not None:
-        places.append((Q(street_id=street_id, category=category), False))
-    queries = []
-    for where, same_building in places:
-        # Each takes the newest SCANNED of the place from its index, then the scope (with
-        # the scope inside, PostgreSQL, not knowing that a zone's tickets are all its
-        # committee's, gathered every ticket of the window and sorted them).
-        newest = open_recent.filter(where).order_by("-created_at")
-        if _narrowed_in_statement(scope):
-            newest = visible_tickets(scope).filter(pk__in=newest.values("pk")[:SCANNED]).order_by("-created_at")
-        else:
-            newest = newest[:SCANNED]
-        queries.append((newest.values_list(*FIELDS, *UNITS), same_building))
-    return queries
+        places.append(("street", (since, street_id, category.pk, *also), False))
+    return places
+
+
+def _query(scope: Scope | None, kind: str, since, place, *rest) -> QuerySet:
+    """One of `candidate_queries`' statements (its values as `_places` gives them): the newest
+    SCANNED open tickets since `since` of the building's households (`place`: their ids), or
+    of the zone or street `place` and the category (`rest`: its id), `rest`'s last value an
+    id to leave out when given; with `scope`, narrowed to it in the statement."""
+    if kind == "building":
+        where, exclude = Q(household_id__in=place), rest[0] if rest else None
+    else:
+        where, exclude = Q(**{f"{kind}_id": place, "category_id": rest[0]}), rest[1] if len(rest) > 1 else None
+    open_recent = Ticket.objects.filter(status__in=OPEN_STATUSES, created_at__gte=since)
+    if exclude is not None:
+        open_recent = open_recent.exclude(pk=exclude)
+    # Each takes the newest SCANNED of the place from its index, then the scope (with the
+    # scope inside, PostgreSQL, not knowing that a zone's tickets are all its committee's,
+    # gathered every ticket of the window and sorted them).
+    newest = open_recent.filter(where).order_by("-created_at")
+    if scope is not None and _narrowed_in_statement(scope):
+        newest = visible_tickets(scope).filter(pk__in=newest.values("pk")[:SCANNED]).order_by("-created_at")
+    else:
+        newest = newest[:SCANNED]
+    return newest.values_list(*FIELDS, *UNITS)
 
 
 def candidates(scope: Scope, **place) -> list[tuple[tuple, bool]]:
     """The open tickets a new report is compared with (`candidate_queries`, same arguments)
     that the scope lets the caller see, each once, as a row of FIELDS and UNITS with whether it
     is of the report's building: newest first, at most SCANNED."""
-    queries = candidate_queries(scope, **place)
     seen_by_units = not _narrowed_in_statement(scope)
     found: dict[int, tuple[tuple, bool]] = {}
-    for query, same_building in queries:
-        for row in query:
+    for kind, values, same_building in _places(**place):
+        if seen_by_units:  # one statement for every caller: compiled once (core.statements)
+            read = statements.rows(("duplicates", kind), functools.partial(_query, None, kind), *values)
+        else:
+            read = _query(scope, kind, *values)
+        for row in read:
             if seen_by_units and not _seen(scope, row):
                 continue
             if row[0] not in found or same_building:

@@ -1,0 +1,136 @@
+"""Hot statements compiled once per shape, not once per request.
+
+Django builds a queryset and compiles its SQL anew every time it runs: for the duplicate
+candidates a partner's create reads, that cost the web process about three times what
+PostgreSQL spent running the statement (bench/api.py --profile). A statement here is built
+and compiled once per process for each *shape* (the caller's key, with the types and lengths
+of its values), with stand-in values in its slots; each later run puts its own values where
+the stand-ins came out in the compiled parameters and sends the same SQL.
+
+A shape is kept only when the stand-ins come out unchanged and the rows need no converting:
+a value a field converts or writes into the SQL, or a column Django converts on reading (on
+SQLite, a date), leaves the shape uncompiled, and it is built and run through the ORM each
+time, as before. The queryset stays the one statement of what is read: `rows(key, build,
+*values)` answers what `list(build(*values))` answers (tests/test_statements.py), so nothing
+here restates a query.
+
+What decides the SQL but is not a value (which filters apply, a scope narrowed in the
+statement) belongs in the key: the caller's `build` must give one SQL text per key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import QuerySet
+
+# Shapes kept per process, the least recently used dropped beyond this (a building's list of
+# households is a shape per length).
+KEPT = 256
+# Stand-ins: values no caller passes (ids far below zero, a moment in 1901), one per slot.
+_FIRST_ID = -7_301_000_000
+_FIRST_MOMENT = dt.datetime(1901, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    database: str
+    sql: str
+    params: tuple
+    # For each param, where its value comes from: (slot, index in a sequence slot or None),
+    # or None for a constant of the shape.
+    sources: tuple[tuple[int, int | None] | None, ...]
+
+
+_kept: OrderedDict[tuple, _Compiled | None] = OrderedDict()
+
+
+def rows(key: tuple, build: Callable[..., QuerySet], *values, using: str | None = None) -> list[tuple]:
+    """The rows of `build(*values)` (a queryset of tuples: `values_list`), by its SQL compiled
+    once for `key` and the values' kinds. `values` are ints, aware datetimes, strings or
+    sequences of ints; None, or any other kind, is not a value here (key the shape on it)."""
+    shape = (key, using, *(_kind(value) for value in values))
+    if shape in _kept:
+        _kept.move_to_end(shape)
+        compiled = _kept[shape]
+    else:
+        compiled = _kept[shape] = _compile(build, values, using)
+        if len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    if compiled is None:
+        queryset = build(*values)
+        return list(queryset.using(using) if using else queryset)
+    params = [
+        value if source is None else values[source[0]] if source[1] is None else values[source[0]][source[1]]
+        for value, source in zip(compiled.params, compiled.sources, strict=True)
+    ]
+    with connections[compiled.database].cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        return cursor.fetchall()
+
+
+def _kind(value) -> tuple:
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"not a statement value: {value!r} (key the shape on it instead)")
+    if isinstance(value, int):
+        return (int,)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise TypeError("a statement's datetime must be aware")
+        return (dt.datetime,)
+    if isinstance(value, str):
+        return (str,)
+    if isinstance(value, Sequence) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return (list, len(value))
+    raise TypeError(f"not a statement value: {value!r}")
+
+
+def _compile(build: Callable[..., QuerySet], values: tuple, using: str | None) -> _Compiled | None:
+    """The statement of `build` with a stand-in in each slot, and where each came out; None
+    when one did not come out as itself, or the rows would need converting."""
+    ids = itertools.count(_FIRST_ID, -1)
+    stand_ins = []
+    for value in values:
+        if isinstance(value, int):
+            stand_ins.append(next(ids))
+        elif isinstance(value, dt.datetime):
+            stand_ins.append(_FIRST_MOMENT + dt.timedelta(microseconds=len(stand_ins) + 1))
+        elif isinstance(value, str):
+            stand_ins.append(f"\x1fslot {len(stand_ins)}\x1f")
+        else:
+            stand_ins.append([next(ids) for _ in value])
+    queryset = build(*stand_ins)
+    if using:
+        queryset = queryset.using(using)
+    compiler = queryset.query.get_compiler(queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # no row can match (an empty list of ids): the ORM says so each time
+        return None
+    columns = [column for column, _, _ in compiler.select]
+    if compiler.get_converters(columns):
+        return None
+    where = {}
+    for slot, stand_in in enumerate(stand_ins):
+        if isinstance(stand_in, list):
+            where.update({(type(v), v): (slot, index) for index, v in enumerate(stand_in)})
+        else:
+            where[(type(stand_in), stand_in)] = (slot, None)
+    sources = tuple(where.get((type(param), param)) if _hashable(param) else None for param in params)
+    if set(where.values()) - set(sources):
+        return None  # a stand-in was converted, written into the SQL or left out
+    return _Compiled(queryset.db, sql, tuple(params), sources)
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
