@@ -12,7 +12,7 @@ script carrying the session cookie, 2 threads × 8 connections: the street's tri
 (default, filtered, searched by a phone), a ticket page, a household search by phone and by
 address, my tickets, the dashboard, the meeting calendar. Each page: p50 and p99 beside the
 goal (p50 < 100 ms, p99 < 300 ms). Without --seed it writes nothing but its sessions (deleted
-at the end). See bench/README.md.
+at the end) and the statistics of tables that lack them (ANALYZE). See bench/README.md.
 """
 
 import argparse
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from _common import ROOT, bench_database, ensure_database
+from _common import ROOT, analyze_stale, bench_database, ensure_database
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhitong_bench_screens_demo"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -162,6 +162,10 @@ def prepare(args) -> dict:
             call_command("simulate_month", if_new=True, stdout=quiet, stderr=quiet)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        analyzed = analyze_stale(cursor)
+    if analyzed:
+        print(f"ANALYZE: {len(analyzed)} table(s) had no statistics or old ones: {', '.join(analyzed[:8])}")
     call_command("collectstatic", interactive=False, verbosity=0, stdout=quiet)
     executor = MigrationExecutor(connection)
     unapplied = [f"{m.app_label}.{m.name}" for m, _ in executor.migration_plan(executor.loader.graph.leaf_nodes())]
@@ -368,6 +372,8 @@ def explain_queries(pages: list[Page], cookies: dict[str, str], plans: bool) -> 
             + ("" if answer.status_code == 200 else f"  [answered {answer.status_code}]")
         )
         if plans and worst[2]:
+            for buffers, ms, sql, _params, planning_ms in costs:
+                print(f"    {buffers:>8,} buffers {ms:7.1f} ms (plan {planning_ms:.1f})  {' '.join(sql.split())[:150]}")
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + worst[2], worst[3])
                 for (line,) in cursor.fetchall():
