@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.template import Context, Template
-from django.utils import translation
+from django.utils import timezone, translation
 
 from grievances.models import Ticket
 from tests.factories import make_ticket
@@ -103,3 +103,49 @@ def test_a_rows_values_are_escaped_as_format_html_escapes_them(zone):
     ]
 
     assert [_escaped(value) for value in values] == [str(conditional_escape(value)) for value in values]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_lists_rows_say_what_the_tickets_themselves_say(zone, language):
+    """The queue and my tickets read their rows as plain values (selectors.TicketRow), not as
+    tickets with their related objects: the same rows, word for word, in either language."""
+    from escalation.models import TransferRecord
+    from grievances.selectors import ALL_STATUSES, QueueFilters, TicketRow, ticket_queue
+    from responders.selectors import EVERYTHING
+
+    street = zone.committee.street
+    tickets = [
+        make_ticket(zone=zone, urgency="emergency", description="<b>电梯</b>困人" * 10),
+        make_ticket(zone=None, street=street, address="南京西路 1 号", category="housing"),
+        make_ticket(zone=zone, category="policy"),
+        make_ticket(zone=zone),
+    ]
+    Ticket.objects.filter(pk=tickets[0].pk).update(overdue=True)
+    Ticket.objects.filter(pk=tickets[2].pk).update(status="cancelled", owner=None, resolve_by=None)
+    Ticket.objects.filter(pk=tickets[3].pk).update(tier="street", paused_at=tickets[3].created_at)
+    TransferRecord.objects.create(
+        number="WLQ-ZD-0042",
+        ticket=tickets[3],
+        committee=zone.committee,
+        street=street,
+        reason="需要街道协调",
+        created_at=tickets[3].created_at,
+    )
+    ids = [ticket.pk for ticket in tickets]
+
+    rows = list(ticket_queue(EVERYTHING, QueueFilters(status=ALL_STATUSES, ids=tuple(ids))))
+    full = list(Ticket.objects.filter(pk__in=ids).order_by("resolve_by", "pk"))
+    full[[t.pk for t in full].index(tickets[3].pk)].transfer_number = "WLQ-ZD-0042"
+
+    assert all(isinstance(row, TicketRow) for row in rows) and len(rows) == 4
+    assert [row.pk for row in rows] == [ticket.pk for ticket in full]
+    now = timezone.now()
+    for bulk in (False, True):
+        assert rows_of(rows, now, bulk=bulk, language=language) == rows_of(full, now, bulk=bulk, language=language)
+    html = rows_of(rows, now, language=language)
+    assert "WLQ-ZD-0042" in html and "&lt;b&gt;电梯" in html and "<td>—</td></tr>" in html
+
+
+def rows_of(tickets, now, *, bulk=False, language="zh-hans") -> str:
+    with translation.override(language):
+        return ROWS.render(Context({"tickets": tickets, "now": now, "bulk": bulk}))
