@@ -92,7 +92,8 @@ def queue(request):
     # How many of a committee's tickets are of one category varies from none to most, and the
     # best plan with it: a list narrowed by either is planned for its values (core.plans).
     with generic_plans(tickets.db, when=not (filters.committee or filters.category)):
-        page = read_page(page_of(request, tickets))
+        # Counted without the rows' names: their joins would stay in the count's statement.
+        page = read_page(page_of(request, tickets, count_of=selectors.ticket_queue(scope, listed, rows=False)))
         # One query counts the cards and what the tier filter hides at the other tiers.
         counts = selectors.queue_counts(
             selectors.ticket_queue(scope, replace(listed, tier=""), rows=False), tier=filters.tier
