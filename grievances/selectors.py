@@ -389,6 +389,8 @@ def ticket_queue(
         # Every related name a row of the list shows (the street's too: a row without a
         # committee names its street), so that a page costs one query, not one per row.
         tickets = tickets.values_list(*ROW_FIELDS)
+        # Each row a TicketRow, as values_list(named=True) makes each a named tuple: by the
+        # queryset's iterable class, which its clones (filters, slices) keep.
         tickets._iterable_class = TicketRows
     if filters.tier:
         tickets = tickets.filter(tier=filters.tier)
