@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, router
 from django.db.models import QuerySet
 
 # Shapes kept per process, the least recently used dropped beyond this (a building's list of
@@ -40,7 +41,8 @@ _FIRST_MOMENT = dt.datetime(1901, 1, 1, tzinfo=dt.UTC)
 
 @dataclass(frozen=True)
 class _Compiled:
-    database: str
+    model: type
+    vendor: str
     sql: str
     params: tuple
     # For each param, where its value comes from: (slot, index in a sequence slot or None),
@@ -49,28 +51,36 @@ class _Compiled:
 
 
 _kept: OrderedDict[tuple, _Compiled | None] = OrderedDict()
+_lock = threading.Lock()  # a worker's threads share the shapes
+_UNSEEN = object()
 
 
 def rows(key: tuple, build: Callable[..., QuerySet], *values, using: str | None = None) -> list[tuple]:
     """The rows of `build(*values)` (a queryset of tuples: `values_list`), by its SQL compiled
     once for `key` and the values' kinds. `values` are ints, aware datetimes, strings or
-    sequences of ints; None, or any other kind, is not a value here (key the shape on it)."""
-    shape = (key, using, *(_kind(value) for value in values))
-    if shape in _kept:
-        _kept.move_to_end(shape)
-        compiled = _kept[shape]
-    else:
-        compiled = _kept[shape] = _compile(build, values, using)
-        if len(_kept) > KEPT:
-            _kept.popitem(last=False)
-    if compiled is None:
+    sequences of ints; None, or any other kind, is not a value here (key the shape on it).
+    The database is chosen for each call, as the queryset's would be (`using`, else the
+    routers'): a shape compiled during a read on the replica is not pinned to it."""
+    shape = (key, *(_kind(value) for value in values))
+    with _lock:
+        compiled = _kept.get(shape, _UNSEEN)
+        if compiled is not _UNSEEN:
+            _kept.move_to_end(shape)
+    if compiled is _UNSEEN:
+        compiled = _compile(build, values, using)
+        with _lock:
+            _kept[shape] = compiled
+            while len(_kept) > KEPT:
+                _kept.popitem(last=False)
+    database = None if compiled is None else using or router.db_for_read(compiled.model)
+    if compiled is None or connections[database].vendor != compiled.vendor:
         queryset = build(*values)
         return list(queryset.using(using) if using else queryset)
     params = [
         value if source is None else values[source[0]] if source[1] is None else values[source[0]][source[1]]
         for value, source in zip(compiled.params, compiled.sources, strict=True)
     ]
-    with connections[compiled.database].cursor() as cursor:
+    with connections[database].cursor() as cursor:
         cursor.execute(compiled.sql, params)
         return cursor.fetchall()
 
@@ -125,7 +135,7 @@ def _compile(build: Callable[..., QuerySet], values: tuple, using: str | None) -
     sources = tuple(where.get((type(param), param)) if _hashable(param) else None for param in params)
     if set(where.values()) - set(sources):
         return None  # a stand-in was converted, written into the SQL or left out
-    return _Compiled(queryset.db, sql, tuple(params), sources)
+    return _Compiled(queryset.model, connections[queryset.db].vendor, sql, tuple(params), sources)
 
 
 def _hashable(value) -> bool:

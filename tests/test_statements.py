@@ -121,3 +121,21 @@ def test_the_duplicate_candidates_are_those_of_their_queries(zone):
         assert [row for row, _building in found] == list(query)
     assert [row[0] for row, _ in duplicates.candidates(scope, **place)] == [second.pk, first.pk]
     assert [row[0] for row, _ in duplicates.candidates(scope, **place, exclude=second.pk)] == [first.pk]
+
+
+def test_the_database_is_chosen_for_each_call_not_kept_with_the_shape(zone, monkeypatch):
+    """A shape compiled during a read routed to the replica (core.replica) must not send the
+    next caller there: the routers are asked each time, as a queryset asks them."""
+    ticket = make_ticket(zone=zone)
+    asked = []
+
+    def db_for_read(model, **hints):
+        asked.append(model)
+        return "default"
+
+    monkeypatch.setattr(statements.router, "db_for_read", db_for_read)
+    build = Counted(lambda pk: Ticket.objects.filter(pk=pk).values_list("reference"))
+    for _ in range(3):
+        assert statements.rows(("test", "routed"), build, ticket.pk) == [(ticket.reference,)]
+    assert build.calls == 1
+    assert asked.count(Ticket) >= 3
