@@ -79,13 +79,14 @@ def analyze_stale(cursor) -> list[str]:
     data a street's zones were found by walking all 30,254 (16 ms instead of 0.8). ANALYZE
     writes statistics only, never rows."""
     cursor.execute(
-        "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid"
+        "SELECT s.schemaname, s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid"
         " WHERE n_live_tup + n_mod_since_analyze > 0"
         " AND (coalesce(last_analyze, last_autoanalyze) IS NULL OR c.reltuples < 0"
         " OR n_mod_since_analyze > 0.1 * greatest(c.reltuples, 1000))"
-        " ORDER BY s.relname"
+        " ORDER BY s.schemaname, s.relname"
     )
-    tables = [name for (name,) in cursor.fetchall()]
-    for name in tables:
-        cursor.execute(f'ANALYZE "{name}"')
-    return tables
+    found = cursor.fetchall()
+    for schema, name in found:
+        quoted = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
+        cursor.execute(f"ANALYZE {quoted}")
+    return [name for _schema, name in found]

@@ -30,13 +30,15 @@ from dataclasses import dataclass
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import QuerySet
+from django.db.models.query import ValuesListIterable
 
 # Shapes kept per process, the least recently used dropped beyond this (a building's list of
 # households is a shape per length).
 KEPT = 256
-# Stand-ins: values no caller passes (ids far below zero, a moment in 1901), one per slot.
-_FIRST_ID = -7_301_000_000
-_FIRST_MOMENT = dt.datetime(1901, 1, 1, tzinfo=dt.UTC)
+# Stand-ins, one per slot, in two sets (`_compile`): ids far below zero and small positive ones,
+# moments in 1901 and 1907.
+_FIRST_ID, _SECOND_ID = -7_301_000_000, 7_001
+_FIRST_MOMENT, _SECOND_MOMENT = dt.datetime(1901, 1, 1, tzinfo=dt.UTC), dt.datetime(1907, 3, 5, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -102,22 +104,47 @@ def _kind(value) -> tuple:
 
 
 def _compile(build: Callable[..., QuerySet], values: tuple, using: str | None) -> _Compiled | None:
-    """The statement of `build` with a stand-in in each slot, and where each came out; None
-    when one did not come out as itself, or the rows would need converting."""
-    ids = itertools.count(_FIRST_ID, -1)
+    """The statement of `build` with stand-ins in its slots, and where each came out; None when
+    the statement is not the same SQL whatever the values, or its rows are not plain tuples.
+
+    It is compiled twice, with two unrelated sets of stand-ins (ids far below zero, then small
+    positive ones; moments in 1901, then in 1907), and kept only if both give the same SQL,
+    each stand-in comes out as itself in the same places, and every other parameter is the
+    same: a value the statement derives from a slot (`since + 2 days`), converts (`__date`),
+    drops (an id out of a field's range) or branches on would differ between the two."""
+    first = _compiled_with(build, _stand_ins(values, _FIRST_ID, -1, _FIRST_MOMENT), using)
+    if first is None:
+        return None
+    second = _compiled_with(build, _stand_ins(values, _SECOND_ID, 2, _SECOND_MOMENT), using)
+    if second is None or (first.sql, first.sources) != (second.sql, second.sources):
+        return None
+    constants = [(a, b) for a, b, source in zip(first.params, second.params, first.sources, strict=True) if not source]
+    if any(a != b or type(a) is not type(b) for a, b in constants):
+        return None
+    return first
+
+
+def _stand_ins(values: tuple, first_id: int, step: int, moment: dt.datetime) -> list:
+    ids = itertools.count(first_id, step)
     stand_ins = []
     for value in values:
         if isinstance(value, int):
             stand_ins.append(next(ids))
         elif isinstance(value, dt.datetime):
-            stand_ins.append(_FIRST_MOMENT + dt.timedelta(microseconds=len(stand_ins) + 1))
+            stand_ins.append(moment + dt.timedelta(microseconds=len(stand_ins) + 1))
         elif isinstance(value, str):
-            stand_ins.append(f"\x1fslot {len(stand_ins)}\x1f")
+            stand_ins.append(f"\x1fslot {len(stand_ins)} {first_id}\x1f")
         else:
             stand_ins.append([next(ids) for _ in value])
+    return stand_ins
+
+
+def _compiled_with(build: Callable[..., QuerySet], stand_ins: list, using: str | None) -> _Compiled | None:
     queryset = build(*stand_ins)
     if using:
         queryset = queryset.using(using)
+    if queryset._iterable_class is not ValuesListIterable:
+        return None  # flat, named, values() or model rows: list(queryset) is not the cursor's rows
     compiler = queryset.query.get_compiler(queryset.db)
     try:
         sql, params = compiler.as_sql()

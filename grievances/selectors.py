@@ -377,21 +377,6 @@ def ticket_queue(
                 enough=upto,
             )
         )
-    if rows:
-        # The request transfer form's number (escalation.TransferRecord, reached through its
-        # relation: escalation sits above this app): a row says the committee passed it up.
-        transfers = Ticket._meta.get_field("transfers").related_model.objects
-        tickets = tickets.annotate(
-            transfer_number=Subquery(
-                transfers.filter(ticket=OuterRef("pk")).order_by("created_at", "pk").values("number")[:1]
-            )
-        )
-        # Every related name a row of the list shows (the street's too: a row without a
-        # committee names its street), so that a page costs one query, not one per row.
-        tickets = tickets.values_list(*ROW_FIELDS)
-        # Each row a TicketRow, as values_list(named=True) makes each a named tuple: by the
-        # queryset's iterable class, which its clones (filters, slices) keep.
-        tickets._iterable_class = TicketRows
     if filters.tier:
         tickets = tickets.filter(tier=filters.tier)
     if filters.committee:
@@ -407,6 +392,23 @@ def ticket_queue(
         tickets = tickets.alias(address_squeezed=squeezed_address()).filter(_search(query, filters.personal_scope))
     if filters.ids is not None:
         tickets = tickets.filter(pk__in=among(filters.ids, tickets.db))
+    if rows:
+        # Last, after every filter: a filter that reads the tickets again (overdue only)
+        # would otherwise carry the rows' joins into its own statement.
+        # The request transfer form's number (escalation.TransferRecord, reached through its
+        # relation: escalation sits above this app): a row says the committee passed it up.
+        transfers = Ticket._meta.get_field("transfers").related_model.objects
+        tickets = tickets.annotate(
+            transfer_number=Subquery(
+                transfers.filter(ticket=OuterRef("pk")).order_by("created_at", "pk").values("number")[:1]
+            )
+        )
+        # Every related name a row of the list shows (the street's too: a row without a
+        # committee names its street), so that a page costs one query, not one per row.
+        tickets = tickets.values_list(*ROW_FIELDS)
+        # Each row a TicketRow, as values_list(named=True) makes each a named tuple: by the
+        # queryset's iterable class, which its clones (filters, slices) keep.
+        tickets._iterable_class = TicketRows
     return tickets.order_by("resolve_by", "pk")
 
 

@@ -394,3 +394,21 @@ def test_the_queue_counts_its_tickets_without_the_rows_names(client, zone, monke
     # The page's own count: one capped count (the cards' are several in one statement).
     (counted,) = [q["sql"] for q in sent.captured_queries if q["sql"].count("count(*)") == 1]
     assert "grievances_category" not in counted and "responders_streetoffice" not in counted, counted
+
+
+def test_overdue_only_reads_the_overdue_tickets_without_the_rows_names(client, zone):
+    """The "overdue only" filter narrows the list by a statement of its own inside the list's: the rows'
+    joins (category, street, people) belong to the list alone, once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = make_ticket(zone=zone)
+    Ticket.objects.filter(pk=ticket.pk).update(overdue=True)
+    client.force_login(User.objects.get(role=User.Role.COMMITTEE_STAFF, committee=zone.committee))
+    with CaptureQueriesContext(connection) as sent:
+        answer = client.get("/queue/", {"tier": "", "overdue": "1"})
+
+    assert answer.status_code == 200 and ticket.reference in answer.content.decode()
+    (listed,) = [q["sql"] for q in sent.captured_queries if "transfer_number" in q["sql"]]
+    assert "UNION" in listed  # the overdue ones, read inside the list's statement
+    assert listed.count('JOIN "grievances_category"') == 1, listed
