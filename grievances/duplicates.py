@@ -52,17 +52,7 @@ class Suggestion:
     same_building: bool
 
 
-def candidate_queries(
-    scope: Scope,
-    *,
-    category: Category | None,
-    household: Household | None = None,
-    building: Building | None = None,
-    zone_id: int | None = None,
-    street_id: int | None = None,
-    now: dt.datetime | None = None,
-    exclude: int | None = None,
-) -> list[tuple[QuerySet[Ticket], bool]]:
+def candidate_queries(scope: Scope, **place) -> list[tuple[QuerySet[Ticket], bool]]:
     """The queries for the open tickets that a new report is compared with, each the newest
     SCANNED of its kind, and whether its tickets are of the report's building: those of the
     building, and those of the zone (or, for a request placed only by its street, the street)
@@ -79,24 +69,15 @@ def candidate_queries(
     or `ticket_open_street_category` newest first, without a join), where an OR across the
     household join made PostgreSQL read every open ticket of the window
     (bench/duplicates_intake.py prints the plans)."""
-    return [
-        (_query(scope, kind, *values), same_building)
-        for kind, values, same_building in _places(
-            category=category,
-            household=household,
-            building=building,
-            zone_id=zone_id,
-            street_id=street_id,
-            now=now,
-            exclude=exclude,
-        )
-    ]
+    return [(_query(scope, kind, *values), same_building) for kind, values, same_building in _places(**place)]
 
 
 def _places(
     *, category, household=None, building=None, zone_id=None, street_id=None, now=None, exclude=None
 ) -> list[tuple[str, tuple, bool]]:
-    """What `candidate_queries` reads, as (kind, the statement's values, of the building?)."""
+    """What `candidate_queries` reads, as (kind, the statement's values, of the building?).
+    `place`: the report's category, and its household, building, zone or street (what it
+    names), `now` (default: now) and the ticket to leave out (`exclude`, default none)."""
     if household is not None:
         building = building or household.building
         zone_id = zone_id or household.zone_id
@@ -106,33 +87,28 @@ def _places(
         return []
     days = category.duplicate_window_days if category is not None else Category.DEFAULT_DUPLICATE_WINDOW_DAYS
     since = (now or timezone.now()) - dt.timedelta(days=days)
-    also = () if exclude is None else (exclude,)
+    leave_out = exclude or 0  # no ticket has the id 0: one statement whether or not one is left out
     places = []
     if building is not None:
         # The building's households first, as a list: across the join PostgreSQL walked the
         # street's newest open tickets looking for the building's (313 ms on 3 million
         # tickets, two in five with a household); by the households' ids, 25 ms.
         households = list(Household.objects.filter(building=building).values_list("pk", flat=True))
-        places.append(("building", (since, households, *also), True))
+        places.append(("building", (since, households, leave_out), True))
     if zone_id is not None and category is not None:
-        places.append(("zone", (since, zone_id, category.pk, *also), False))
+        places.append(("zone", (since, zone_id, leave_out, category.pk), False))
     elif street_id is not None and category is not None:
-        places.append(("street", (since, street_id, category.pk, *also), False))
+        places.append(("street", (since, street_id, leave_out, category.pk), False))
     return places
 
 
-def _query(scope: Scope | None, kind: str, since, place, *rest) -> QuerySet:
+def _query(scope: Scope | None, kind: str, since, place, exclude: int, category_id: int | None = None) -> QuerySet:
     """One of `candidate_queries`' statements (its values as `_places` gives them): the newest
-    SCANNED open tickets since `since` of the building's households (`place`: their ids), or
-    of the zone or street `place` and the category (`rest`: its id), `rest`'s last value an
-    id to leave out when given; with `scope`, narrowed to it in the statement."""
-    if kind == "building":
-        where, exclude = Q(household_id__in=place), rest[0] if rest else None
-    else:
-        where, exclude = Q(**{f"{kind}_id": place, "category_id": rest[0]}), rest[1] if len(rest) > 1 else None
-    open_recent = Ticket.objects.filter(status__in=OPEN_STATUSES, created_at__gte=since)
-    if exclude is not None:
-        open_recent = open_recent.exclude(pk=exclude)
+    SCANNED open tickets since `since`, but `exclude`, of the building's households (`place`:
+    their ids), or of the zone or street `place` and the category; with `scope`, narrowed to it
+    in the statement."""
+    where = Q(household_id__in=place) if kind == "building" else Q(**{f"{kind}_id": place, "category_id": category_id})
+    open_recent = Ticket.objects.filter(status__in=OPEN_STATUSES, created_at__gte=since).exclude(pk=exclude)
     # Each takes the newest SCANNED of the place from its index, then the scope (with the
     # scope inside, PostgreSQL, not knowing that a zone's tickets are all its committee's,
     # gathered every ticket of the window and sorted them).

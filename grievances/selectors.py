@@ -289,13 +289,7 @@ class TicketRow:
         for name, value in zip(self.__slots__, values, strict=True):
             setattr(self, name, value)
 
-    @property
-    def id(self):
-        return self.pk
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+    is_open = Ticket.is_open  # the ticket's own rule, read from the row's status
 
     @property
     def category(self) -> str:
