@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.enums import OPEN_STATUSES, Channel, Status
-from grievances.duplicates import likely_duplicates
+from grievances.duplicates import Suggestion, likely_duplicates_of
 from grievances.models import Category, Ticket
 from grievances.public import public_tickets, public_view, status_notes
 from grievances.selectors import visible_tickets
@@ -447,6 +447,7 @@ class Requests(Open311View):
         serializer = NewRequest(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        alike: list[Suggestion] = []
         ticket = ticket_create(
             actor=actor_of(request),
             category=data["service_code"],
@@ -459,18 +460,13 @@ class Requests(Open311View):
             partner=request.auth.partner,
             lat=data["lat"].strip(),
             long=data["long"].strip(),
+            # Open requests that may be the same problem (a hint, as on REST), found before
+            # the street's number is taken: see ticket_open.
+            unnumbered=lambda new: alike.extend(likely_duplicates_of(request_scope(request), new)),
         )
         # GeoReport answers a filed request with 200 and a one-element list. Its free-text
-        # notice also names open requests that may be the same problem (a hint, as on REST).
+        # notice also names open requests that may be the same problem.
         notice = _service_notice(ticket)
-        alike = likely_duplicates(
-            request_scope(request),
-            category=ticket.category,
-            description=ticket.description,
-            zone_id=ticket.zone_id,
-            street_id=ticket.street_id,
-            exclude=ticket.pk,
-        )
         if alike:
             notice = f"{notice or ''}；可能与 {'、'.join(s.ticket.reference for s in alike)} 为同一问题".lstrip("；")
         return Response([{"service_request_id": ticket.reference, "service_notice": notice, "account_id": None}])

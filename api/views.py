@@ -24,7 +24,7 @@ from escalation import policy
 from escalation.actions import perform_action
 from escalation.photos import check_all, store_checked
 from escalation.policy import allowed_actions
-from grievances.duplicates import likely_duplicates
+from grievances.duplicates import Suggestion, likely_duplicates_of
 from grievances.models import Category, Feedback, Photo, Ticket
 from grievances.photos import photo_response
 from grievances.selectors import visible_households, visible_tickets
@@ -239,6 +239,7 @@ class TicketListCreate(generics.ListCreateAPIView):
         reporter = data.get("reporter") or {}
         # Every photo is checked before the ticket is opened: a bad one refuses the request.
         photos = check_all([photo["content"] for photo in data.get("photos", [])])
+        alike: list[Suggestion] = []
         ticket = ticket_create(
             actor=actor_of(request),
             category=data["category"],
@@ -256,6 +257,9 @@ class TicketListCreate(generics.ListCreateAPIView):
             documents_received=data.get("documents", []),
             # Inside the idempotency record's transaction (`idempotent`), which an error ends.
             savepoint=False,
+            # Open tickets in the key's scope that may be the same problem (a hint, never a
+            # refusal), found before the street's number is taken: see ticket_open.
+            unnumbered=lambda new: alike.extend(likely_duplicates_of(request_scope(request), new)),
             **place,
         )
         if photos:
@@ -273,18 +277,8 @@ class TicketListCreate(generics.ListCreateAPIView):
             ticket._prefetched_objects_cache = {"photos": none}
         # The ticket as saved (its category and owner objects at hand): no second read.
         body = row_renderer(serializers.TicketSerializer, pii=can_see_pii(request)).render_objects([ticket])[0]
-        # Open tickets in the key's scope that may be the same problem: a hint, never a refusal.
         body["possible_duplicates"] = [
-            {"id": s.ticket.pk, "reference": s.ticket.reference, "similarity": s.score}
-            for s in likely_duplicates(
-                request_scope(request),
-                category=ticket.category,
-                description=ticket.description,
-                household=ticket.household,
-                zone_id=ticket.zone_id,
-                street_id=ticket.street_id,
-                exclude=ticket.pk,
-            )
+            {"id": s.ticket.pk, "reference": s.ticket.reference, "similarity": s.score} for s in alike
         ]
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -199,3 +199,19 @@ def likely_duplicates(
             found.append((score, same_building, row))
     found.sort(key=lambda f: (f[0], f[1], f[2][_CREATED]), reverse=True)
     return [Suggestion(_ticket(row), score, same_building) for score, same_building, row in found[:limit]]
+
+
+def likely_duplicates_of(scope: Scope, ticket: Ticket, *, limit: int = LIMIT) -> list[Suggestion]:
+    """`likely_duplicates` of a ticket by its own category, text and place: of one being opened
+    (placed but not yet saved: `ticket_create(unnumbered=...)`) or, leaving itself out, of one
+    saved."""
+    return likely_duplicates(
+        scope,
+        category=ticket.category,
+        description=ticket.description,
+        household=ticket.household,
+        zone_id=ticket.zone_id,
+        street_id=ticket.street_id,
+        exclude=ticket.pk,
+        limit=limit,
+    )

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
@@ -62,6 +63,7 @@ def ticket_create(
     documents_received: list[str] = (),
     route_by_list: bool = True,
     savepoint: bool = True,
+    unnumbered: Callable[[Ticket], None] | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Validate a request and open its ticket where it belongs.
@@ -69,7 +71,7 @@ def ticket_create(
     Where: a household (which gives its zone), a zone, or a free address with the committee
     or street it falls in. Every error names its field; nothing is written unless all is well.
     The point: `lat` and `long` (both or neither, in range), else the household's building's.
-    `savepoint`: as `ticket_open` says.
+    `savepoint` and `unnumbered`: as `ticket_open` says.
     """
     point = check_point(lat, long)
     description = (description or "").strip()
@@ -145,6 +147,7 @@ def ticket_create(
         documents_received=documents_received,
         route_by_list=route_by_list,
         savepoint=savepoint,
+        unnumbered=unnumbered,
         now=now,
     )
 

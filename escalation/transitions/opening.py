@@ -1,6 +1,7 @@
 """Opening a ticket: the tier it starts at, its owner (首问负责制) and its SLA clock."""
 
 import datetime as dt
+from collections.abc import Callable
 from contextlib import nullcontext
 
 from django.db import IntegrityError, transaction
@@ -46,6 +47,7 @@ def ticket_open(
     documents_received: list[str] = (),
     route_by_list: bool = True,
     savepoint: bool = True,
+    unnumbered: Callable[[Ticket], None] | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Open a ticket at the lowest tier that knows where it belongs; an emergency at the street.
@@ -58,6 +60,11 @@ def ticket_open(
     fewer), so an error here undoes the caller's whole transaction; for a caller whose
     transaction ends with the error anyway (the partner API's create, in its idempotency
     record's).
+    `unnumbered(ticket)`, if given, is called with the new ticket placed (its street, committee,
+    zone, household, category and text) but not yet numbered nor saved: work that reads the
+    place but not the row, done before the street's number is taken. Taking it locks the
+    street's counter until the transaction ends (gap-free references), and every other ticket
+    opened in the street waits for it: what runs in between is every create's wait.
     """
     now = clock.now(now)
     if service_item is not None:
@@ -89,7 +96,6 @@ def ticket_open(
         ticket = Ticket(
             created_at=now,
             updated_at=now,
-            reference=next_reference(street, now),
             category=category,
             description=description,
             urgency=urgency,
@@ -116,6 +122,11 @@ def ticket_open(
             documents_received=list(documents_received),
         )
         set_clock(ticket, ticket_clock(SLA.load(), ticket, tier, now))
+        if unnumbered is not None:
+            unnumbered(ticket)
+        # The last step before the row is written: from here to the commit, the street's other
+        # new tickets wait for their numbers.
+        ticket.reference = next_reference(street, now)
         try:
             # A savepoint only where a caller's value can collide (a partner's external id).
             with transaction.atomic() if external_id else nullcontext():

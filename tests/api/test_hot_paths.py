@@ -122,6 +122,31 @@ def test_a_create_takes_a_pinned_number_of_statements(api_client, zone, django_a
     assert answer.json()["photos"] == []
 
 
+def test_a_create_reads_before_it_takes_the_streets_number_and_only_writes_after(api_client, zone):
+    """The street's reference counter, once taken, stays locked until the commit (gap-free
+    numbers), and every other create in the street waits for it: the likely duplicates are
+    read before, and after it come only the new rows and the record's answer."""
+    client = api_client(zone.committee.street)
+    earlier = create(client, zone).json()
+    with CaptureQueriesContext(connection) as seen:
+        answer = create(client, zone)
+    statements = [query["sql"] for query in seen.captured_queries]
+    numbered = next(i for i, sql in enumerate(statements) if "grievances_ticketsequence" in sql)
+    candidates = next(i for i, sql in enumerate(statements) if sql.startswith("SELECT") and "LIMIT 200" in sql)
+    assert candidates < numbered
+    assert [sql.split()[0] for sql in statements[numbered:]] == [
+        "INSERT",  # the number
+        "INSERT",  # the ticket
+        "INSERT",  # its event
+        "INSERT",  # the event's outbox row
+        "INSERT",  # the owner's alert
+        "UPDATE",  # the idempotency record's answer
+        "RELEASE",  # the transaction's end (COMMIT in production)
+    ]
+    # Read before the new ticket was written, the suggestion is the same: the earlier ticket.
+    assert [d["id"] for d in answer.json()["possible_duplicates"]] == [earlier["id"]]
+
+
 def test_answers_with_and_without_the_kept_reference_data_are_the_same(api_client, zone, busy_ticket):
     """The same tickets read by a partner (cache in use) and rendered by DRF's serializers."""
     client = api_client(zone.committee.street, scopes=("tickets:read", "tickets:write"))
