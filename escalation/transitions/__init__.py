@@ -8,8 +8,9 @@ Nothing outside this package writes them. Each module can be read alone:
 - `opening`     `ticket_open`: the tier a new ticket starts at, its owner, its clock;
 - `moves`       the per-ticket moves a single action and a sweep step share;
 - `actions`     the actions on one ticket, `ticket_<verb>(*, ticket, actor, ..., now=None)`;
-- `lists`       the street's two lists (两份清单): `route_straight` (an administrative affair
-                goes straight to its department at opening), `ticket_decline_by_list`;
+- `lists`       the street's two lists (两份清单): `straight_route` and `route_straight` (an
+                administrative affair goes straight to its department at opening),
+                `ticket_decline_by_list`;
 - `pauses`      honest pauses of the clock: `ticket_pause`, `ticket_resume`,
                 `resume_on_resident_answer` (what a resident's answer calls);
 - `sweep_steps` the overdue sweep's steps, batch by batch with `skip_locked`, and its

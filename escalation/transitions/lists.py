@@ -1,9 +1,10 @@
 """The two lists (两份清单, seed 003) in the state machine: an administrative affair goes to its
 department, not up the pyramid.
 
-- `route_straight`: at opening, a ticket whose category the street's list names as an
-  administrative affair is referred at once to the department whose duty it is (直通快办), and
-  the committee's staff are told; `ticket_open` calls it in its own transaction.
+- `straight_route` and `route_straight`: at opening, a ticket whose category the street's
+  list names as an administrative affair is referred at once to the department whose duty it
+  is (直通快办), and the committee's staff are told; `ticket_open` reads the route before the
+  ticket is numbered and writes it in its own transaction.
 - `ticket_decline_by_list`: a committee declines a task pushed down to it that the list names
   as a department's, citing the entry; the ticket is referred to that department and the
   street's desk is told (the street counts how often it happens: reports).
@@ -14,6 +15,7 @@ and the route (`list_route`: "straight" or "declined").
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -62,11 +64,19 @@ def committee_staff(committee_id: int | None) -> list[int]:
 
 
 def _refer_by_list(
-    ticket: Ticket, actor: Actor, entry: AffairsEntry, department: Department, route: str, note: str, now: dt.datetime
+    ticket: Ticket,
+    actor: Actor,
+    entry: AffairsEntry,
+    department: Department,
+    route: str,
+    note: str,
+    now: dt.datetime,
+    answer_by: dt.datetime | None = None,
 ) -> TicketEvent:
     """Refer the locked `ticket` to `department` for `entry` (in memory; the Referral row is
-    written): the status, the answer-by, and the event that says why."""
-    answer_by = SLA.load().default_answer_by(now)
+    written): the status, the answer-by (the SLA's default unless given), and the event that
+    says why."""
+    answer_by = answer_by or SLA.load().default_answer_by(now)
     Referral.objects.create(
         ticket=ticket,
         created_at=now,
@@ -99,37 +109,58 @@ def _liaisons(department: Department) -> list[int]:
     return list(User.objects.filter(is_active=True, department=department).values_list("pk", flat=True))
 
 
-def route_straight(ticket: Ticket, actor: Actor, now: dt.datetime) -> bool:
-    """直通快办: called by `ticket_open` in its transaction, right after the new ticket and its
-    `created` event are written. If the street's list names the ticket's category as an
-    administrative affair and a department serving the street answers for it, refer the ticket
-    there (the referral is the resident's answer: the respond-by clock stops), alert the
-    department's liaisons and tell the committee's staff. An application at the service window
-    (its own completing office) and an emergency (reported up at once) keep their own way;
-    an entry whose department does not serve the street leaves the ticket to climb as before."""
+@dataclass(frozen=True)
+class StraightRoute:
+    """Where `route_straight` sends a new ticket, and whom it tells: read before the ticket is
+    numbered (`ticket_open`), so none of it is read while the street's counter is held."""
+
+    entry: AffairsEntry
+    department: Department
+    answer_by: dt.datetime
+    liaisons: list[int]
+    committee_staff: list[int]
+
+
+def straight_route(ticket: Ticket, sla: SLA, now: dt.datetime) -> StraightRoute | None:
+    """直通快办: if the street's list names the (new, perhaps unsaved) ticket's category as an
+    administrative affair and a department serving the street answers for it, the route
+    there; else None. An application at the service window (its own completing office) and
+    an emergency (reported up at once) keep their own way; an entry whose department does not
+    serve the street leaves the ticket to climb as before."""
     if ticket.service_item_id is not None or ticket.urgency == Urgency.EMERGENCY:
-        return False
+        return None
     entry = routing_entry(ticket.street_id, ticket.category_id)
     if entry is None:
-        return False
+        return None
     department = entry_department(entry, ticket)
     if department is None:
         logger.warning("List entry %s names no department serving street %s", entry.pk, ticket.street_id)
-        return False
-    event = _refer_by_list(ticket, actor, entry, department, STRAIGHT, entry.basis[:500], now)
+        return None
+    return StraightRoute(
+        entry,
+        department,
+        sla.default_answer_by(now),
+        _liaisons(department),
+        committee_staff(ticket.committee_id),
+    )
+
+
+def route_straight(ticket: Ticket, actor: Actor, now: dt.datetime, route: StraightRoute) -> None:
+    """Called by `ticket_open` in its transaction, right after the new ticket and its
+    `created` event are written, with its `straight_route`: refer the ticket to the department
+    (the referral is the resident's answer: the respond-by clock stops), alert the department's
+    liaisons and tell the committee's staff."""
+    event = _refer_by_list(
+        ticket, actor, route.entry, route.department, STRAIGHT, route.entry.basis[:500], now, route.answer_by
+    )
     fields = ["status", "answer_by", "answer_overdue", *mark_responded(ticket, now)]
     save_with_events(ticket, fields, event, now)
     actor_pk = getattr(actor, "pk", None)
     alerts_create(
-        [(pk, Notification.Kind.REFERRED, ticket.pk) for pk in _liaisons(department)]
-        + [
-            (pk, Notification.Kind.STRAIGHT_TO_DEPARTMENT, ticket.pk)
-            for pk in committee_staff(ticket.committee_id)
-            if pk != actor_pk
-        ],
+        [(pk, Notification.Kind.REFERRED, ticket.pk) for pk in route.liaisons]
+        + [(pk, Notification.Kind.STRAIGHT_TO_DEPARTMENT, ticket.pk) for pk in route.committee_staff if pk != actor_pk],
         now=now,
     )
-    return True
 
 
 def ticket_decline_by_list(

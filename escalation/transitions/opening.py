@@ -19,7 +19,7 @@ from responders.selectors import OwnerFinder
 
 from ..sla import SLA
 from .base import Batch, append_events, new_event
-from .lists import route_straight
+from .lists import route_straight, straight_route
 from .moves import set_clock, street_desk, ticket_clock
 from .numbering import next_reference
 from .table import Actor
@@ -121,7 +121,11 @@ def ticket_open(
             service_item=service_item,
             documents_received=list(documents_received),
         )
-        set_clock(ticket, ticket_clock(SLA.load(), ticket, tier, now))
+        sla = SLA.load()
+        set_clock(ticket, ticket_clock(sla, ticket, tier, now))
+        # The street's two lists: an administrative affair goes straight to its department
+        # (read here, written once the ticket is).
+        route = straight_route(ticket, sla, now) if route_by_list else None
         if unnumbered is not None:
             unnumbered(ticket)
         # The last step before the row is written: from here to the commit, the street's other
@@ -141,9 +145,8 @@ def ticket_open(
                 code="duplicate_external_id",
             ) from error
         append_events([new_event(ticket, TicketEvent.Kind.CREATED, actor, now, from_status="", from_tier="")])
-        # The street's two lists: an administrative affair goes straight to its department.
-        if route_by_list:
-            route_straight(ticket, actor, now)
+        if route is not None:
+            route_straight(ticket, actor, now, route)
         alerts = [(owner.pk, Notification.Kind.ASSIGNED, ticket.pk)] if owner != actor else []
         if tier == Tier.STREET:
             # Opened at the street (an emergency, an address known only by its street): the

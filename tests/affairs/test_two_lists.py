@@ -173,6 +173,28 @@ def test_through_the_partner_api_and_open311_too(street_with_lists):
     assert opened.status == Status.REFERRED and opened.referrals.get().department == squad
 
 
+def test_the_route_is_read_before_the_ticket_is_numbered(street_with_lists):
+    """Taking the street's number locks its counter until the commit, and every other ticket
+    opened in the street waits: the route (the entry, the department, whom to tell) is read
+    before (with its answer-by date), and after the number come its writes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    zone, squad, *_ = street_with_lists
+    with CaptureQueriesContext(connection) as seen:
+        ticket = make_ticket(zone=zone, category="urban_management", description="天井里违章搭建彩钢板房")
+    statements = [query["sql"] for query in seen.captured_queries]
+    numbered = next(i for i, sql in enumerate(statements) if "grievances_ticketsequence" in sql)
+
+    assert ticket.status == Status.REFERRED and Referral.objects.get(ticket=ticket).department == squad
+    assert any("affairs_affairsentry" in sql for sql in statements[:numbered])
+    reads = ("affairs_affairsentry", "responders_department", "responders_user", "escalation_slapolicy")
+    assert all(any(table in sql for sql in statements[:numbered]) for table in reads)
+    assert [sql for sql in statements[numbered:] if any(table in sql for table in reads)] == []
+    alerted = set(Notification.objects.filter(ticket=ticket).values_list("kind", flat=True))
+    assert {Notification.Kind.REFERRED, Notification.Kind.STRAIGHT_TO_DEPARTMENT} <= alerted
+
+
 def committee_ticket(zone):
     """A task at the committee: a hotline matter about household registration, filed as a
     policy question (its category is not routed)."""
