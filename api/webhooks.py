@@ -1,11 +1,11 @@
 """Outgoing webhooks (DESIGN.md "Partner REST API (v1)"): signed POSTs on ticket events.
 
-The work comes from an outbox written with the events: the database writes a
-`grievances.EventOutbox` row for each ticket event in the statement that writes the event (a
-trigger, grievances migration 0034), so a row exists exactly when its event committed: one
-rolled back (a refused meeting decision, a failed sweep batch) leaves neither, and nothing
-waits on the gap its id leaves. The table sits in grievances because escalation may write
-there but must not import api.
+The work comes from an outbox written with the events. `append_events`
+(escalation/transitions/base.py), the one writer of ticket events, inserts a
+`grievances.EventOutbox` row for each event in the same transaction, so a row exists
+exactly when its event committed: one rolled back (a refused meeting decision, a failed
+sweep batch) leaves neither, and nothing waits on the gap its id leaves. The table sits
+in grievances because escalation may write there but must not import api.
 `webhooks_fan_out` claims committed rows (skip_locked), turns each event into one
 `WebhookDelivery` per live subscription that wants it and may see its ticket, and deletes
 the rows, all in one transaction; rows nobody wants are deleted too, so the table holds

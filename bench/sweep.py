@@ -770,6 +770,7 @@ def profile_escalation(batch_size: int, how: str) -> None:
         ("_write_fields: the tickets' UPDATE", 1),
         ("append_events", 1),
         ("TicketEvent.objects.bulk_create", 2),
+        ("EventOutbox.objects.bulk_create", 2),
         ("number_transfers", 1),
         ("alerts_create", 1),
         ("Notification.objects.bulk_create", 2),

@@ -754,9 +754,9 @@ EventKind = TicketEvent.Kind
 class EventOutbox(models.Model):
     """A ticket event not yet handed to the partner webhooks: the outbox.
 
-    The database writes a row for each event in the statement that writes the event (a
-    trigger, migration 0034), so a row exists exactly when its event committed (a
-    rolled-back event leaves neither), whoever wrote it. `api.webhooks`
+    `escalation.transitions.base.append_events`, the one writer of events, inserts a row
+    for each event right after the events, in the same transaction, so a row exists
+    exactly when its event committed (a rolled-back event leaves neither). `api.webhooks`
     claims the rows, queues a delivery per subscription that wants the event, and deletes
     them, wanted or not: the table holds only what the next fan-out will take. It lives
     here, beside the event, because escalation may write grievances but not import api.

@@ -181,9 +181,9 @@ def test_bulk_acknowledge_from_the_queue(client, zone, street_staff):
         ticket.refresh_from_db()
         assert ticket.status == Status.ACKNOWLEDGED
     # session, user, scope, the ticked tickets; per ticket its own transaction (the state
-    # machine's): the row lock, the UPDATE, the event (its webhook outbox row by the event
-    # log's trigger), inside SAVEPOINT/RELEASE
-    assert_linear(small, large, fixed=4, per_row=5)
+    # machine's): the row lock, the UPDATE, the event and its webhook outbox row, inside
+    # SAVEPOINT/RELEASE
+    assert_linear(small, large, fixed=4, per_row=6)
 
 
 def test_my_tickets(client, zone):
@@ -388,14 +388,14 @@ def test_the_api_creates_a_ticket(partner, zone):
     large = queries(create)
 
     # the idempotency record (one INSERT ... RETURNING, then its response saved) in its
-    # transaction; the reference, the ticket, its event (the event's webhook outbox row by
-    # the event log's trigger) and the owner's alert in that same transaction (no savepoint: an error ends the record's
+    # transaction; the reference, the ticket, its event, the event's webhook outbox row and
+    # the owner's alert in that same transaction (no savepoint: an error ends the record's
     # transaction anyway; and no partner's external id can collide, so none around the
     # ticket's INSERT); the possible duplicates (one query, however many open tickets there
     # are). The category, the zone, the owner, the SLA table and calendar and the street's
     # two lists are kept by the process (core.refdata); a ticket made without photos has none
     # to read.
-    assert_flat(small, large, pinned=9)
+    assert_flat(small, large, pinned=10)
 
 
 def test_the_api_acknowledges_a_ticket(partner, zone):
@@ -415,10 +415,9 @@ def test_the_api_acknowledges_a_ticket(partner, zone):
     large = queries(acknowledge(LARGE))
 
     # the idempotency record (savepoint, INSERT ... RETURNING, save, release: a retry
-    # replays); the ticket; the lock, the UPDATE, the event (its webhook outbox row by the
-    # trigger) in its transaction; the answer's row with its photos (the owner's name is kept
-    # by the process)
-    assert_flat(small, large, pinned=11)
+    # replays); the ticket; the lock, the UPDATE, the event and its webhook outbox row in its
+    # transaction; the answer's row with its photos (the owner's name is kept by the process)
+    assert_flat(small, large, pinned=12)
 
 
 # --- the sweep -----------------------------------------------------------------------------
@@ -455,10 +454,9 @@ def test_sweep_escalate_due(zone):
     )
 
     # the claim; the committee and its staff (the new owner, once per unit); the UPDATE, the
-    # events (their webhook outbox rows by the event log's trigger, as in every test below),
-    # the alerts; withdrawing open referrals; one transaction; who else reported the batch's
-    # tickets (residents' SMS, one query a batch)
-    assert_flat(small, large, pinned=10)
+    # events and their webhook outbox rows, the alerts; withdrawing open referrals; one
+    # transaction; who else reported the batch's tickets (residents' SMS, one query a batch)
+    assert_flat(small, large, pinned=11)
 
 
 def test_sweep_flag_respond_overdue(zone):
@@ -466,16 +464,16 @@ def test_sweep_flag_respond_overdue(zone):
         transitions.sweep_flag_respond_overdue, lambda n: [make_ticket(zone=zone) for _ in range(n)], "respond_by"
     )
 
-    # the claim, the UPDATE, the events, the alerts, in one transaction
-    assert_flat(small, large, pinned=6)
+    # the claim, the UPDATE, the events, their webhook outbox rows, the alerts, in one transaction
+    assert_flat(small, large, pinned=7)
 
 
 def test_sweep_flag_street_overdue(zone):
     small, large = measure_sweep(transitions.sweep_flag_street_overdue, lambda n: street_tickets(zone, n), "resolve_by")
 
     # the claim; the leaders to alert (a committee's, a street's: once per unit); the UPDATE,
-    # the events, the alerts, in one transaction
-    assert_flat(small, large, pinned=8)
+    # the events, their webhook outbox rows, the alerts, in one transaction
+    assert_flat(small, large, pinned=9)
 
 
 def test_sweep_flag_answer_overdue(zone):
@@ -500,8 +498,8 @@ def test_sweep_flag_answer_overdue(zone):
     small, large = measure_sweep(transitions.sweep_flag_answer_overdue, referred, "answer_by")
 
     # the claim; the late referrals and their departments' liaisons, for the whole batch;
-    # the UPDATE, the events, the alerts, in one transaction
-    assert_flat(small, large, pinned=8)
+    # the UPDATE, the events, their webhook outbox rows, the alerts, in one transaction
+    assert_flat(small, large, pinned=9)
     for ticket in tickets:  # each ticket names its own late departments and alerts their liaisons
         assert sorted(ticket.events.get(kind="answer_overdue").data["departments"]) == sorted(
             [police.name, housing.name]
@@ -521,8 +519,8 @@ def test_sweep_close_feedback_expired(zone):
 
     small, large = measure_sweep(transitions.sweep_close_feedback_expired, resolved, "feedback_due_by")
 
-    # the claim, the UPDATE, the events, in one transaction
-    assert_flat(small, large, pinned=5)
+    # the claim, the UPDATE, the events, their webhook outbox rows, in one transaction
+    assert_flat(small, large, pinned=6)
 
 
 # --- issue 19: warnings, pauses, the service window --------------------------------------
@@ -533,9 +531,9 @@ def test_sweep_warn_quarter_left(zone):
         transitions.sweep_warn_quarter_left, lambda n: [make_ticket(zone=zone) for _ in range(n)], "warn_quarter_at"
     )
 
-    # the claim; the zone team to alert (once per unit); the UPDATE, the events, the alerts,
-    # in one transaction
-    assert_flat(small, large, pinned=7)
+    # the claim; the zone team to alert (once per unit); the UPDATE, the events, their webhook
+    # outbox rows, the alerts, in one transaction
+    assert_flat(small, large, pinned=8)
 
 
 def test_sweep_warn_day_left(zone):
@@ -543,7 +541,7 @@ def test_sweep_warn_day_left(zone):
         transitions.sweep_warn_day_left, lambda n: [make_ticket(zone=zone) for _ in range(n)], "warn_day_at"
     )
 
-    assert_flat(small, large, pinned=7)
+    assert_flat(small, large, pinned=8)
 
 
 def test_sweep_end_capped_pauses(zone):
@@ -553,8 +551,8 @@ def test_sweep_end_capped_pauses(zone):
 
     small, large = measure_sweep(transitions.sweep_end_capped_pauses, paused, "pause_ends_at")
 
-    # the claim, the UPDATE, the events, the alerts, in one transaction
-    assert_flat(small, large, pinned=6)
+    # the claim, the UPDATE, the events, their webhook outbox rows, the alerts, in one transaction
+    assert_flat(small, large, pinned=7)
 
 
 def test_pausing_and_resuming_a_ticket(zone):
@@ -562,9 +560,9 @@ def test_pausing_and_resuming_a_ticket(zone):
     pause = queries(lambda: transitions.ticket_pause(ticket=ticket, actor="test", reason="documents"))
     resume = queries(lambda: transitions.ticket_resume(ticket=ticket, actor="test"))
 
-    # the row lock, the calendar's overrides, the UPDATE, the event, in a savepoint: the same
-    # for both
-    assert (len(pause), len(resume)) == (6, 6), listing(pause + resume)
+    # the row lock, the calendar's overrides, the UPDATE, the event and its outbox row, in a
+    # savepoint: the same for both
+    assert (len(pause), len(resume)) == (7, 7), listing(pause + resume)
 
 
 def applications(zone, count):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core.bulk import insert_many
 from core.errors import InvalidInput, InvalidTransition
 from core.locks import lock_one
-from grievances.models import Ticket, TicketEvent
+from grievances.models import EventOutbox, Ticket, TicketEvent
 from responders.models import User
 
 from .. import policy
@@ -140,11 +140,12 @@ def append_events(events: list[TicketEvent]) -> list[TicketEvent]:
     """Add events to the timeline (append-only: a trigger refuses UPDATE and DELETE). The one
     place every transition and sweep step writes them, in the caller's transaction.
 
-    Each event also gets its `EventOutbox` row, written by the database in the same statement
-    (a trigger, grievances migration 0034): the partner webhooks' work (`api.webhooks` fans the
-    rows out). So an event that commits is sent, and one rolled back leaves nothing behind.
-    One INSERT (a sweep's batch: COPY, core.bulk)."""
+    Each event also gets its `EventOutbox` row, in the same transaction: the partner
+    webhooks' work (`api.webhooks` fans the rows out). So an event that commits is sent, and
+    one rolled back leaves nothing behind. One INSERT for the events, one for the rows (a
+    sweep's batch: COPY, core.bulk)."""
     events = insert_many(events)
+    insert_many([EventOutbox(event_id=event.pk) for event in events])
     for listener in _event_listeners:
         listener(events)
     return events

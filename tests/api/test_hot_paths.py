@@ -109,11 +109,11 @@ def test_a_create_takes_a_pinned_number_of_statements(api_client, zone, django_a
     client = api_client(zone.committee.street)
     assert create(client, zone).status_code == 201  # reads the key and the reference data once
     # The transaction (here a savepoint and its release, in production BEGIN and COMMIT), the
-    # idempotency record (one INSERT ... RETURNING), the likely duplicates, the reference, the
-    # ticket, its event (its outbox row by the event log's trigger), the owner's alert, the
-    # idempotency record's response: no lookup of reference data, and no savepoint of
-    # ticket_open's own inside the record's transaction.
-    with django_assert_num_queries(9):
+    # idempotency record (one INSERT ... RETURNING), the reference, the ticket, its event and
+    # outbox row, the owner's alert, the likely duplicates, the idempotency record's response:
+    # no lookup of reference data, and no savepoint of ticket_open's own inside the record's
+    # transaction.
+    with django_assert_num_queries(10):
         answer = create(client, zone)
     assert answer.status_code == 201
     ticket = Ticket.objects.get(pk=answer.json()["id"])
@@ -137,7 +137,8 @@ def test_a_create_reads_before_it_takes_the_streets_number_and_only_writes_after
     assert [sql.split()[0] for sql in statements[numbered:]] == [
         "INSERT",  # the number
         "INSERT",  # the ticket
-        "INSERT",  # its event (and, by the event log's trigger, its outbox row)
+        "INSERT",  # its event
+        "INSERT",  # the event's outbox row
         "INSERT",  # the owner's alert
         "UPDATE",  # the idempotency record's answer
         "RELEASE",  # the transaction's end (COMMIT in production)
