@@ -109,8 +109,8 @@ def test_a_create_takes_a_pinned_number_of_statements(api_client, zone, django_a
     client = api_client(zone.committee.street)
     assert create(client, zone).status_code == 201  # reads the key and the reference data once
     # The transaction (here a savepoint and its release, in production BEGIN and COMMIT), the
-    # idempotency record (one INSERT ... RETURNING), the reference, the ticket, its event and
-    # outbox row, the owner's alert, the likely duplicates, the idempotency record's response:
+    # idempotency record (one INSERT ... RETURNING), the likely duplicates, the reference, the
+    # ticket, its event and outbox row, the owner's alert, the idempotency record's response:
     # no lookup of reference data, and no savepoint of ticket_open's own inside the record's
     # transaction.
     with django_assert_num_queries(10):
@@ -125,7 +125,8 @@ def test_a_create_takes_a_pinned_number_of_statements(api_client, zone, django_a
 def test_a_create_reads_before_it_takes_the_streets_number_and_only_writes_after(api_client, zone):
     """The street's reference counter, once taken, stays locked until the commit (gap-free
     numbers), and every other create in the street waits for it: the likely duplicates are
-    read before, and after it come only the new rows and the record's answer."""
+    read before, and after it (for a zone's ticket without a phone or photos) come only the
+    new rows and the record's answer."""
     client = api_client(zone.committee.street)
     earlier = create(client, zone).json()
     with CaptureQueriesContext(connection) as seen:
