@@ -71,12 +71,10 @@ def _refer_by_list(
     route: str,
     note: str,
     now: dt.datetime,
-    answer_by: dt.datetime | None = None,
+    answer_by: dt.datetime,
 ) -> TicketEvent:
-    """Refer the locked `ticket` to `department` for `entry` (in memory; the Referral row is
-    written): the status, the answer-by (the SLA's default unless given), and the event that
-    says why."""
-    answer_by = answer_by or SLA.load().default_answer_by(now)
+    """Refer the locked `ticket` to `department` for `entry` by `answer_by` (in memory; the
+    Referral row is written): the status, the answer-by, and the event that says why."""
     Referral.objects.create(
         ticket=ticket,
         created_at=now,
@@ -188,7 +186,8 @@ def ticket_decline_by_list(
                 _("No active department serving this street answers for this affair: ask the street to mend its list."),
                 field="entry",
             )
-        event = _refer_by_list(ticket, actor, entry, department, DECLINED, (note or "").strip()[:2000], now)
+        answer_by = SLA.load().default_answer_by(now)
+        event = _refer_by_list(ticket, actor, entry, department, DECLINED, (note or "").strip()[:2000], now, answer_by)
         save_with_events(ticket, ["status", "answer_by", "answer_overdue", *mark_responded(ticket, now)], event, now)
         desk = street_desk(ticket.street_id, Batch())
         alerts_create(
